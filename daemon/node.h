@@ -1,0 +1,35 @@
+/* The running node: everything one tesserad owns, in start-up order. */
+#ifndef NODE_H
+#define NODE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "tessera.h"
+
+struct ctl;
+struct peers;
+
+struct node {
+	uv_loop_t *loop;
+	struct config *conf;
+	struct identity *id;
+	struct store *store;
+	struct ctl *ctl;
+	struct peers *peers;          /* peer connections (NULL until started) */
+	int64_t started;              /* ms since epoch */
+	uint64_t last_seq;            /* highest seq already announced to peers */
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_signal_t sig_pipe, sig_xfsz;
+	int stopping;
+};
+
+/* Called after a commit stored new records; from is the peer they came from
+ * (NULL when created locally). Announces everything after node->last_seq. */
+void node_changed(struct node *n, const void *from);
+
+/* Runs the node until SIGTERM/SIGINT; takes ownership of conf. Returns
+ * the process exit status. */
+int node_run(struct config *conf);
+
+#endif

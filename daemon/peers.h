@@ -1,0 +1,26 @@
+/* Peer connections: listeners, dialers, the set of live peers, gossip. */
+#ifndef PEERS_H
+#define PEERS_H
+
+#include <stdint.h>
+
+struct node;
+struct config;
+struct ctl_client;
+struct peers;
+
+/* Binds the configured listeners and starts dialing configured peers. */
+int peers_start(struct node *n, struct peers **out, char **cause);
+/* Closes every connection and listener; frees once the handles are closed. */
+void peers_stop(struct peers *p);
+/* Applies a new peer list: added peers are dialed, removed ones dropped,
+ * unchanged ones left alone. The node's config pointer must already be nc. */
+void peers_reload(struct peers *p, const struct config *old, const struct config *nc);
+/* Number of peers with an established session (0 for NULL). */
+uint32_t peers_connected(const struct peers *p);
+/* Answers a PEERS control request. */
+void peers_report(struct peers *p, struct ctl_client *c);
+/* Offers records stored after seq to every session except from. */
+void peers_announce(struct peers *p, uint64_t after_seq, const void *from);
+
+#endif

@@ -1,0 +1,31 @@
+/* Private to store.c, store_record.c and search.c. */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum store_stmt {
+	S_HAVE, S_GET_BY_ID, S_GET_BY_SEQ, S_DELETE_RECORD, S_INSERT_RECORD,
+	S_DELETE_TEXTS, S_INSERT_TEXT, S_DELETE_TAGS, S_INSERT_TAG,
+	S_AUTHOR_GET, S_AUTHOR_UPSERT, S_AUTHOR_COUNT, S_AUTHOR_PROFILE,
+	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
+	S_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	uint8_t epoch[TESS_EPOCH_LEN];
+	uint32_t quota;
+	uint64_t last_version;   /* last own version handed out */
+	char *path;
+};
+
+/* Prepared statement, reset and cleared, or NULL (logged) on failure. */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt which);
+/* Maps an SQLite result code to a negative errno (-ENOSPC for SQLITE_FULL). */
+int store_err(struct store *st, int rc, const char *what);
+
+#endif

@@ -1,0 +1,247 @@
+/* Sync: offers, wants and records on one peer link (see sync.h). */
+#include "sync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "node.h"
+#include "peer.h"
+#include "peers_int.h"
+#include "record.h"
+#include "store.h"
+#include "util.h"
+
+/* Scanning our changes skips what came from this peer; bound the skipping
+ * done in one go so that a large echo-free backlog cannot stall the loop. */
+#define SCAN_FACTOR 8
+
+void
+sync_free(struct sync *s)
+{
+	free(s->serve_ids);
+	free(s->wanted);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+sync_start(struct peer *p, const Tessera__Hello *hello)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__SyncRequest req = TESSERA__SYNC_REQUEST__INIT;
+	struct store_peer cp;
+
+	memcpy(p->sync.epoch, hello->epoch.data, TESS_EPOCH_LEN);
+	if (store_peer_get(p->node->store, p->key, &cp) != 0)
+		return -EIO;
+	/* Same store as last time: continue; another store (re-created from
+	 * the saved key): everything again. A checkpoint ahead of the peer's
+	 * newest change is not trusted either. */
+	if (cp.has_epoch && memcmp(cp.epoch, hello->epoch.data, TESS_EPOCH_LEN) == 0 &&
+	    (!hello->has_seq || cp.seq <= hello->seq))
+		p->sync.applied = cp.seq;
+	else
+		p->sync.applied = 0;
+	req.has_epoch = req.has_since = 1;
+	req.epoch = hello->epoch;
+	req.since = p->sync.applied;
+	env.msg_case = TESSERA__ENVELOPE__MSG_SYNC;
+	env.sync = &req;
+	log_debug("peer %s: asking for changes after %llu", p->label,
+	    (unsigned long long)req.since);
+	return peer_send(p, &env);
+}
+
+int
+sync_on_request(struct peer *p, const Tessera__SyncRequest *m)
+{
+	const uint8_t *ours = store_epoch(p->node->store);
+
+	if (p->sync.serving) {
+		peer_close(p, "protocol violation: second sync request");
+		return -EPROTO;
+	}
+	p->sync.serving = true;
+	p->sync.offer_pos = m->has_epoch && m->epoch.len == TESS_EPOCH_LEN &&
+		memcmp(m->epoch.data, ours, TESS_EPOCH_LEN) == 0 && m->has_since ? m->since : 0;
+	sync_pump(p);
+	return 0;
+}
+
+struct offer_build {
+	struct peer *p;
+	Tessera__OfferItem *items;
+	Tessera__OfferItem **ptrs;
+	uint8_t (*ids)[TESS_ID_LEN];
+	uint8_t (*authors)[TESS_KEY_LEN];
+	size_t n, max;
+};
+
+static int
+offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uint64_t version,
+    const uint8_t *origin)
+{
+	struct offer_build *b = arg;
+	Tessera__OfferItem *it;
+
+	/* Never offer a record back over the link it came in on. */
+	if (origin != NULL && memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
+		return 0;
+	it = &b->items[b->n];
+	tessera__offer_item__init(it);
+	memcpy(b->ids[b->n], id, TESS_ID_LEN);
+	memcpy(b->authors[b->n], author, TESS_KEY_LEN);
+	it->has_id = it->has_author = it->has_version = it->has_seq = 1;
+	it->id = (ProtobufCBinaryData){ TESS_ID_LEN, b->ids[b->n] };
+	it->author = (ProtobufCBinaryData){ TESS_KEY_LEN, b->authors[b->n] };
+	it->version = version;
+	it->seq = seq;
+	b->ptrs[b->n] = it;
+	return ++b->n >= b->max ? 1 : 0;
+}
+
+/* Sends the next offer of our changes after offer_pos, if there is one. */
+static int
+send_offer(struct peer *p)
+{
+	struct sync *s = &p->sync;
+	struct offer_build b = { .p = p };
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Offer offer = TESSERA__OFFER__INIT;
+	uint64_t last = s->offer_pos, top = store_max_seq(p->node->store);
+	size_t max = peers_conf(p->mgr)->max_batch;
+	int rc = 0;
+
+	if (max > p->remote_max_batch)
+		max = p->remote_max_batch;
+	if (s->offer_pos >= top && s->caught_up_sent)
+		return 0;
+	b.max = max;
+	b.items = calloc(max, sizeof(*b.items));
+	b.ptrs = calloc(max, sizeof(*b.ptrs));
+	b.ids = calloc(max, sizeof(*b.ids));
+	b.authors = calloc(max, sizeof(*b.authors));
+	if (b.items == NULL || b.ptrs == NULL || b.ids == NULL || b.authors == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int round = 0; round < SCAN_FACTOR && b.n < max && last < top; round++) {
+		uint64_t from = last;
+
+		if ((rc = store_changes(p->node->store, from, max - b.n, offer_add, &b, &last)) < 0)
+			goto out;
+		if (last == from)
+			break;
+	}
+	offer.items = b.ptrs;
+	offer.n_items = b.n;
+	offer.has_upto = offer.has_caught_up = 1;
+	offer.upto = last;
+	offer.caught_up = last >= top;
+	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
+	env.offer = &offer;
+	if ((rc = peer_send(p, &env)) == 0) {
+		s->offer_upto[s->offers_inflight++] = last;
+		s->offer_pos = last;
+		s->caught_up_sent = offer.caught_up;
+		rc = 1;
+	}
+out:
+	free(b.items);
+	free(b.ptrs);
+	free(b.ids);
+	free(b.authors);
+	return rc;
+}
+
+/* Sends records of the Want being answered, one Records message at a time. */
+static int
+serve_records(struct peer *p)
+{
+	struct sync *s = &p->sync;
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Records msg = TESSERA__RECORDS__INIT;
+	Tessera__SignedRecord recs[256], *ptrs[256];
+	uint8_t *bodies[256], sigs[256][TESS_SIG_LEN];
+	size_t n = 0, bytes = 0, limit = p->remote_max_frame / 2;
+	int rc;
+
+	while (s->serve_pos < s->serve_n && n < 256 && bytes + TESS_MAX_RECORD + 128 < limit) {
+		size_t len;
+
+		if (store_get(p->node->store, s->serve_ids[s->serve_pos++], &bodies[n], &len,
+			sigs[n], NULL) != 0)
+			continue;   /* gone since offered (blocked): nothing to send */
+		tessera__signed_record__init(&recs[n]);
+		recs[n].has_body = recs[n].has_sig = 1;
+		recs[n].body = (ProtobufCBinaryData){ len, bodies[n] };
+		recs[n].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, sigs[n] };
+		ptrs[n] = &recs[n];
+		bytes += len + 80;
+		n++;
+	}
+	msg.records = ptrs;
+	msg.n_records = n;
+	if (s->serve_pos >= s->serve_n) {
+		msg.has_upto = 1;
+		msg.upto = s->serve_upto;
+		s->serving_want = false;
+	}
+	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
+	env.records = &msg;
+	rc = peer_send(p, &env);
+	for (size_t i = 0; i < n; i++)
+		free(bodies[i]);
+	s->sent += n;
+	if (n > 0 && p->slot != NULL)
+		store_peer_count(p->node->store, p->key, 0, n, 0);
+	return rc;
+}
+
+void
+sync_pump(struct peer *p)
+{
+	struct sync *s = &p->sync;
+
+	/* Bounded work per call: write callbacks call again as the queue drains. */
+	for (int i = 0; i < 64 && p->state == PEER_ESTABLISHED && peer_send_room(p) > 0; i++) {
+		if (s->serving_want) {
+			if (serve_records(p) != 0)
+				return;
+			continue;
+		}
+		if (!s->serving || s->offers_inflight >= SYNC_OFFERS_INFLIGHT)
+			return;
+		if (send_offer(p) <= 0)
+			return;
+	}
+}
+
+int
+sync_on_want(struct peer *p, const Tessera__Want *m)
+{
+	struct sync *s = &p->sync;
+	size_t max = peers_conf(p->mgr)->max_batch;
+
+	if (s->offers_inflight == 0 || s->serving_want || m->n_ids > max) {
+		peer_close(p, "protocol violation: unexpected want");
+		return -EPROTO;
+	}
+	free(s->serve_ids);
+	s->serve_ids = calloc(m->n_ids + 1, TESS_ID_LEN);
+	if (s->serve_ids == NULL)
+		return -ENOMEM;
+	s->serve_n = s->serve_pos = 0;
+	for (size_t i = 0; i < m->n_ids; i++)
+		if (m->ids[i].len == TESS_ID_LEN)
+			memcpy(s->serve_ids[s->serve_n++], m->ids[i].data, TESS_ID_LEN);
+	/* Answers come in offer order: this Want answers the oldest offer. */
+	s->serve_upto = s->offer_upto[0];
+	memmove(s->offer_upto, s->offer_upto + 1, (SYNC_OFFERS_INFLIGHT - 1) * sizeof(uint64_t));
+	s->offers_inflight--;
+	s->serving_want = true;
+	sync_pump(p);
+	return 0;
+}
