@@ -241,6 +241,8 @@ ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
 		sqlite3_finalize(ins);
 		return ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "cannot stage import");
 	}
+	uint64_t t0 = mono_ms();
+
 	for (size_t i = 0; i < req->n_items && rc == 0; i++) {
 		line = req->items[i]->line;
 		rc = stage_item(c, ins, req->items[i], &cause);
@@ -250,8 +252,14 @@ ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
 		rc = set_cause(&cause, -EIO, "staging failed");
 	if (rc != 0)
 		stage_sql(st, "ROLLBACK");
+	log_debug("import: staged %zu items in %llu ms", req->n_items,
+	    (unsigned long long)(mono_ms() - t0));
 	if (rc == 0 && req->has_final && req->final) {
+		uint64_t t1 = mono_ms();
+
 		rc = commit_stage(c, &res, &line, &cause);
+		log_debug("import: %u records committed in %llu ms", c->import->staged,
+		    (unsigned long long)(mono_ms() - t1));
 		if (rc == 0)
 			node_changed(ctl_node(c), NULL);
 	}

@@ -358,6 +358,31 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 	search_hits_free(hits, nh);
 }
 
+/* "pt,en" -> {"pt", "en"}: one allocation for the strings, one for the array. */
+static char **
+split_list(const char *list, size_t *n)
+{
+	char *copy, **out;
+	size_t cnt = 1;
+
+	*n = 0;
+	if (list == NULL || *list == '\0' || (copy = strdup(list)) == NULL)
+		return NULL;
+	for (const char *p = list; *p; p++)
+		cnt += *p == ',';
+	if ((out = calloc(cnt, sizeof(*out))) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	for (char *tok = copy, *sep; tok; tok = sep) {
+		sep = strchr(tok, ',');
+		if (sep != NULL)
+			*sep++ = '\0';
+		out[(*n)++] = tok;
+	}
+	return out;
+}
+
 static void
 do_communities(struct ctl_client *c)
 {
@@ -382,6 +407,7 @@ do_communities(struct ctl_client *c)
 		x->name = a[i].name;
 		x->country = a[i].country;
 		x->records = a[i].records;
+		x->languages = split_list(a[i].languages, &x->n_languages);
 		x->blocked = a[i].blocked;
 		x->local = memcmp(a[i].author, n->id->pub, TESS_KEY_LEN) == 0;
 		ptrs[i] = x;
@@ -392,6 +418,11 @@ do_communities(struct ctl_client *c)
 		ctl_send(c, &r);
 	} else {
 		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+	}
+	for (size_t i = 0; cs && i < na; i++) {
+		if (cs[i].languages != NULL)
+			free(cs[i].languages[0]);
+		free(cs[i].languages);
 	}
 	free(cs);
 	free(ptrs);
@@ -471,6 +502,8 @@ do_block(struct ctl_client *c, const char *who, bool blocked)
 	nodeid_short(author, shortid);
 	log_info("community %s %s by operator (%llu records removed)", shortid,
 	    blocked ? "blocked" : "unblocked", (unsigned long long)removed);
+	if (!blocked)
+		peers_resync(n->peers, "resync after unblocking a community");
 	res.has_updated = 1;
 	res.updated = (uint32_t)removed;
 	r.import = &res;

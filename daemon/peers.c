@@ -431,6 +431,19 @@ peers_announce(struct peers *m, uint64_t after_seq, const void *from)
 }
 
 void
+peers_resync(struct peers *m, const char *why)
+{
+	if (m == NULL)
+		return;
+	for (struct peer *p = m->conns; p; p = p->next)
+		if (p->state == PEER_ESTABLISHED && p->slot != NULL) {
+			p->slot->backoff_ms = 0;
+			p->slot->next_dial = 0;
+			peer_close(p, "%s", why);
+		}
+}
+
+void
 peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 {
 	struct peer_slot **pp = &m->slots;

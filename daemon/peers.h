@@ -20,6 +20,8 @@ void peers_reload(struct peers *p, const struct config *old, const struct config
 uint32_t peers_connected(const struct peers *p);
 /* Answers a PEERS control request. */
 void peers_report(struct peers *p, struct ctl_client *c);
+/* Closes every session so that each resyncs from its stored checkpoint. */
+void peers_resync(struct peers *p, const char *why);
 /* Offers records stored after seq to every session except from. */
 void peers_announce(struct peers *p, uint64_t after_seq, const void *from);
 

@@ -63,8 +63,8 @@ void store_rollback(struct store *st);
 
 /* Stores a verified record (body/sig are the exact signed bytes, r their
  * decoding). Atomic on its own; inside store_begin/commit it joins that
- * transaction. Returns 0 with *res set, or negative on storage failure
- * (-ENOSPC when the disk is full). */
+ * transaction, and a failure means the caller must roll it back. Returns 0
+ * with *res set, or negative on storage failure (-ENOSPC: disk full). */
 int store_put(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig,
     const Tessera__Record *r, enum store_put_result *res);
 /* Same, remembering the peer the record came from (never offered back to it). */

@@ -145,6 +145,10 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		sqlite3_finalize(s);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
+	/* Unblocking forgets the checkpoints: what peers offered while the
+	 * author was blocked was skipped, and must be offered again. */
+	if (!blocked && rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "UPDATE peers SET seq = 0", NULL, NULL, NULL);
 	/* Blocking removes what we hold; the author stays known so that its
 	 * records are refused when peers offer them again. */
 	static const char *purge[] = {

@@ -21,11 +21,15 @@ struct store {
 	uint32_t quota;
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
+	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
 };
 
 /* Prepared statement, reset and cleared, or NULL (logged) on failure. */
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt which);
 /* Maps an SQLite result code to a negative errno (-ENOSPC for SQLITE_FULL). */
 int store_err(struct store *st, int rc, const char *what);
+
+/* Indexes texts added since the last flush; call before COMMIT. */
+int store_fts_flush(struct store *st);
 
 #endif

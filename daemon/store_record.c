@@ -74,6 +74,12 @@ static int
 unindex(struct store *st, sqlite3_int64 seq)
 {
 	enum store_stmt which[] = { S_DELETE_TEXTS, S_DELETE_TAGS, S_DELETE_RECORD };
+	int frc;
+
+	/* The delete trigger removes texts from the FTS index, which must
+	 * therefore already hold them. */
+	if ((frc = store_fts_flush(st)) != 0)
+		return frc;
 
 	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
 		sqlite3_stmt *s = store_stmt(st, which[i]);
@@ -216,18 +222,19 @@ store_put_from(struct store *st, const uint8_t *body, size_t len, const uint8_t 
 {
 	int rc;
 
-	/* A savepoint makes one put atomic, alone or inside a larger transaction. */
-	if ((rc = sqlite3_exec(st->db, "SAVEPOINT put", NULL, NULL, NULL)) != SQLITE_OK)
-		return store_err(st, rc, "savepoint");
-	rc = put_locked(st, body, len, sig, r, origin, res);
-	if (rc != 0) {
-		sqlite3_exec(st->db, "ROLLBACK TO put", NULL, NULL, NULL);
-		sqlite3_exec(st->db, "RELEASE put", NULL, NULL, NULL);
+	/* Alone, a put is its own transaction. Inside the caller's transaction
+	 * no savepoint: one would copy every page it touches into a statement
+	 * journal (measured: ~40 page writes per record), and callers roll the
+	 * whole transaction back on any failure anyway. */
+	if (!sqlite3_get_autocommit(st->db))
+		return put_locked(st, body, len, sig, r, origin, res);
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = put_locked(st, body, len, sig, r, origin, res)) != 0) {
+		store_rollback(st);
 		return rc;
 	}
-	if ((rc = sqlite3_exec(st->db, "RELEASE put", NULL, NULL, NULL)) != SQLITE_OK)
-		return store_err(st, rc, "release");
-	return 0;
+	return store_commit(st);
 }
 
 int

@@ -1,0 +1,331 @@
+/* Commands about the node and its neighbours: status, communities, peers,
+ * block, unblock. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nodeid.h"
+#include "opts.h"
+#include "out.h"
+#include "util.h"
+
+static const struct option common_opts[] = { OPTS_COMMON };
+
+static int
+status_reply(void *arg, const Tessera__Reply *r)
+{
+	struct cli *c = arg;
+	const Tessera__Status *s = r->status;
+	char id[NODEID_STRLEN + 1] = "-", up[32], size[32];
+	json_t *o;
+
+	if (s == NULL)
+		return cli_fail(CLI_EDAEMON, "daemon sent no status");
+	if (s->node_id.len == 32)
+		nodeid_encode(s->node_id.data, id);
+	if (c->json) {
+		o = json_object();
+		json_object_set_new(o, "name", cli_json_str(s->name));
+		json_object_set_new(o, "node_id", cli_json_nodeid(&s->node_id));
+		json_object_set_new(o, "version", cli_json_str(s->version));
+		json_object_set_new(o, "started", cli_json_time(s->started));
+		json_object_set_new(o, "uptime_s",
+		    json_integer(s->started > 0 ? (now_ms() - s->started) / 1000 : 0));
+		json_object_set_new(o, "records", json_integer((json_int_t)s->records));
+		json_object_set_new(o, "db_bytes", json_integer((json_int_t)s->db_bytes));
+		json_object_set_new(o, "seq", json_integer((json_int_t)s->seq));
+		json_object_set_new(o, "peers_connected", json_integer(s->peers_connected));
+		json_object_set_new(o, "peers_configured", json_integer(s->peers_configured));
+		json_object_set_new(o, "data_dir", cli_json_str(s->data_dir));
+		return cli_print_json(o);
+	}
+	out_duration(s->started > 0 ? now_ms() - s->started : 0, up);
+	out_size(s->db_bytes, size);
+	printf("name      ");
+	out_plain(stdout, s->name != NULL ? s->name : "-");
+	printf("\nnode ID   %s\n", id);
+	printf("version   %s\n", s->version != NULL ? s->version : "-");
+	printf("uptime    %s\n", up);
+	printf("records   %llu\n", (unsigned long long)s->records);
+	printf("database  %s\n", size);
+	printf("peers     %u connected, %u configured\n", s->peers_connected,
+	    s->peers_configured);
+	if (s->data_dir != NULL)
+		printf("data      %s\n", s->data_dir);
+	return CLI_OK;
+}
+
+int
+cmd_status(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera status [--json]\n"
+	    "\n"
+	    "Shows this node's name, node ID, version, uptime, record count,\n"
+	    "database size and peer counts.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	struct opts o;
+	int ch;
+
+	opts_init(&o, c, "status", help);
+	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
+		return ch == OPTS_STOP ? o.rc : cli_usage("status", "unexpected option");
+	if (opts_args(&o, argc, argv, "") != 0)
+		return CLI_EUSAGE;
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__STATUS;
+	return cli_call(c, &req, status_reply, c);
+}
+
+static json_t *
+community_json(const Tessera__Community *m)
+{
+	json_t *o = json_object(), *langs = json_array();
+
+	for (size_t i = 0; i < m->n_languages; i++)
+		json_array_append_new(langs, json_string(m->languages[i]));
+	json_object_set_new(o, "id", cli_json_nodeid(&m->author));
+	json_object_set_new(o, "name", cli_json_str(m->name));
+	json_object_set_new(o, "country", cli_json_str(m->country));
+	json_object_set_new(o, "languages", langs);
+	json_object_set_new(o, "records", json_integer((json_int_t)m->records));
+	json_object_set_new(o, "blocked", json_boolean(m->blocked));
+	json_object_set_new(o, "local", json_boolean(m->local));
+	return o;
+}
+
+struct listing {
+	struct cli *cli;
+	json_t *array;          /* --json */
+	size_t n;
+};
+
+static int
+communities_reply(void *arg, const Tessera__Reply *r)
+{
+	struct listing *l = arg;
+	char id[NODEID_SHORT + 1], langs[64];
+
+	for (size_t i = 0; i < r->n_communities; i++) {
+		const Tessera__Community *m = r->communities[i];
+
+		if (l->cli->json) {
+			json_array_append_new(l->array, community_json(m));
+			continue;
+		}
+		if (l->n++ == 0)
+			printf("ID       NAME                          CC  LANGUAGES     RECORDS  "
+			    "FLAGS\n");
+		if (m->author.len == 32)
+			nodeid_short(m->author.data, id);
+		else
+			strcpy(id, "-");
+		out_join(m->languages, m->n_languages, langs, sizeof(langs));
+		out_cell(stdout, id, NODEID_SHORT, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, m->name != NULL ? m->name : "", 28, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, m->country != NULL ? m->country : "", 2, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, langs, 12, 0);
+		printf("%s%7llu", OUT_GAP, (unsigned long long)m->records);
+		if (m->local || m->blocked)
+			printf("%s%s%s", OUT_GAP, m->local ? "local" : "",
+			    m->blocked ? (m->local ? ",blocked" : "blocked") : "");
+		fputc('\n', stdout);
+	}
+	return CLI_OK;
+}
+
+int
+cmd_communities(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera communities [--json]\n"
+	    "\n"
+	    "Lists the communities (authors) this node holds records of, with their\n"
+	    "live record counts; 'local' marks this node, 'blocked' a blocked one.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	struct listing l = { .cli = c };
+	struct opts o;
+	int ch, rc;
+
+	opts_init(&o, c, "communities", help);
+	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
+		return ch == OPTS_STOP ? o.rc : cli_usage("communities", "unexpected option");
+	if (opts_args(&o, argc, argv, "") != 0)
+		return CLI_EUSAGE;
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__COMMUNITIES;
+	if (c->json && (l.array = json_array()) == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	rc = cli_call(c, &req, communities_reply, &l);
+	if (c->json) {
+		if (rc == CLI_OK)
+			return cli_print_json(l.array);
+		json_decref(l.array);
+	} else if (rc == CLI_OK && l.n == 0) {
+		printf("no communities\n");
+	}
+	return rc;
+}
+
+static json_t *
+peer_json(const Tessera__PeerView *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", cli_json_str(p->name));
+	json_object_set_new(o, "id", cli_json_nodeid(&p->id));
+	json_object_set_new(o, "address", cli_json_str(p->address));
+	json_object_set_new(o, "state", cli_json_str(p->state));
+	json_object_set_new(o, "inbound", json_boolean(p->inbound));
+	json_object_set_new(o, "connected_since", cli_json_time(p->connected_since));
+	json_object_set_new(o, "last_sync", cli_json_time(p->last_sync));
+	json_object_set_new(o, "records_sent", json_integer((json_int_t)p->records_sent));
+	json_object_set_new(o, "records_received",
+	    json_integer((json_int_t)p->records_received));
+	json_object_set_new(o, "records_rejected",
+	    json_integer((json_int_t)p->records_rejected));
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)p->bytes_out));
+	json_object_set_new(o, "last_error", cli_json_str(p->last_error));
+	return o;
+}
+
+static int
+peers_reply(void *arg, const Tessera__Reply *r)
+{
+	struct listing *l = arg;
+	char id[NODEID_SHORT + 1], sync[32];
+
+	for (size_t i = 0; i < r->n_peers; i++) {
+		const Tessera__PeerView *p = r->peers[i];
+
+		if (l->cli->json) {
+			json_array_append_new(l->array, peer_json(p));
+			continue;
+		}
+		if (l->n++ == 0)
+			printf("%-12s  %-7s  %-11s  %-21s  %-16s %7s %7s %5s\n", "NAME", "ID",
+			    "STATE", "ADDRESS", "LAST SYNC", "SENT", "RECV", "REJ");
+		if (p->id.len == 32)
+			nodeid_short(p->id.data, id);
+		else
+			strcpy(id, "-");
+		out_date(p->last_sync, sync);
+		out_cell(stdout, p->name != NULL && *p->name != '\0' ? p->name :
+		    (p->inbound ? "(inbound)" : "-"), 12, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, id, NODEID_SHORT, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, p->state != NULL ? p->state : "-", 11, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, p->address != NULL ? p->address : "-", 21, 0);
+		fputs(OUT_GAP, stdout);
+		out_cell(stdout, sync, 16, 0);
+		printf(" %7llu %7llu %5llu\n", (unsigned long long)p->records_sent,
+		    (unsigned long long)p->records_received,
+		    (unsigned long long)p->records_rejected);
+		if (p->last_error != NULL && *p->last_error != '\0') {
+			fputs("    last error: ", stdout);
+			out_plain(stdout, p->last_error);
+			fputc('\n', stdout);
+		}
+	}
+	return CLI_OK;
+}
+
+int
+cmd_peers(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera peers [--json]\n"
+	    "\n"
+	    "Shows configured and inbound peers: state, address, last sync and\n"
+	    "records sent, received and rejected.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	struct listing l = { .cli = c };
+	struct opts o;
+	int ch, rc;
+
+	opts_init(&o, c, "peers", help);
+	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
+		return ch == OPTS_STOP ? o.rc : cli_usage("peers", "unexpected option");
+	if (opts_args(&o, argc, argv, "") != 0)
+		return CLI_EUSAGE;
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__PEERS;
+	if (c->json && (l.array = json_array()) == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	rc = cli_call(c, &req, peers_reply, &l);
+	if (c->json) {
+		if (rc == CLI_OK)
+			return cli_print_json(l.array);
+		json_decref(l.array);
+	} else if (rc == CLI_OK && l.n == 0) {
+		printf("no peers\n");
+	}
+	return rc;
+}
+
+struct block_ctx {
+	struct cli *cli;
+	const char *arg;
+	int block;
+};
+
+static int
+block_reply(void *arg, const Tessera__Reply *r)
+{
+	struct block_ctx *b = arg;
+	uint32_t removed = r->import != NULL ? r->import->updated : 0;
+	json_t *o;
+
+	if (b->cli->json) {
+		o = json_object();
+		json_object_set_new(o, "community", json_string(b->arg));
+		json_object_set_new(o, "blocked", json_boolean(b->block));
+		if (b->block)
+			json_object_set_new(o, "removed", json_integer(removed));
+		return cli_print_json(o);
+	}
+	printf("%s ", b->block ? "blocked" : "unblocked");
+	out_plain(stdout, b->arg);
+	if (b->block)
+		printf(" (%u records removed)", removed);
+	fputc('\n', stdout);
+	return CLI_OK;
+}
+
+int
+cmd_block(struct cli *c, int argc, char **argv)
+{
+	static const char block_help[] =
+	    "usage: tessera block [--json] COMMUNITY\n"
+	    "\n"
+	    "Stops storing and forwarding the records of COMMUNITY (a node ID, an\n"
+	    "unambiguous prefix of one, or a community name).\n";
+	static const char unblock_help[] =
+	    "usage: tessera unblock [--json] COMMUNITY\n"
+	    "\n"
+	    "Accepts the records of COMMUNITY again (a node ID, an unambiguous\n"
+	    "prefix of one, or a community name).\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	struct block_ctx b = { .cli = c };
+	struct opts o;
+	int ch;
+
+	b.block = strcmp(argv[0], "block") == 0;
+	opts_init(&o, c, argv[0], b.block ? block_help : unblock_help);
+	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
+		return ch == OPTS_STOP ? o.rc : cli_usage(argv[0], "unexpected option");
+	if (opts_args(&o, argc, argv, "COMMUNITY") != 0)
+		return CLI_EUSAGE;
+	b.arg = argv[optind];
+	req.has_op = 1;
+	req.op = b.block ? TESSERA__REQUEST__OP__BLOCK : TESSERA__REQUEST__OP__UNBLOCK;
+	req.community = argv[optind];
+	return cli_call(c, &req, block_reply, &b);
+}

@@ -1,0 +1,346 @@
+/* Commands that change this node's records: add, edit, delete. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "opts.h"
+#include "recjson.h"
+#include "tessera.h"
+#include "util.h"
+
+enum {
+	OPT_TITLE = 0x200, OPT_LANG, OPT_SUMMARY, OPT_BODY, OPT_BODY_FILE, OPT_TAG,
+	OPT_NO_TAGS, OPT_LINK, OPT_NO_LINKS,
+};
+
+static const struct option edit_opts[] = {
+	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "summary", required_argument, NULL, OPT_SUMMARY },
+	{ "body", required_argument, NULL, OPT_BODY },
+	{ "body-file", required_argument, NULL, OPT_BODY_FILE },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "no-tags", no_argument, NULL, OPT_NO_TAGS },
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "no-links", no_argument, NULL, OPT_NO_LINKS },
+	OPTS_COMMON
+};
+
+static const struct option common_opts[] = { OPTS_COMMON };
+
+/* What add and edit collect from their options. */
+struct fields {
+	Tessera__Text text;
+	int has_text;
+	char *body_buf;             /* --body-file contents */
+	const char *body_file;
+	char **tags;
+	size_t n_tags;
+	int no_tags;
+	Tessera__Link *links;
+	Tessera__Link **link_ptrs;
+	size_t n_links;
+	int no_links;
+};
+
+static void
+fields_free(struct fields *f)
+{
+	free(f->body_buf);
+	free(f->tags);
+	free(f->links);
+	free(f->link_ptrs);
+}
+
+/* Reads a whole file ("-" = stdin) as one string. Returns an exit code. */
+static int
+read_text(const char *path, char **out)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+
+	if (fp == NULL)
+		return cli_fail(CLI_EINVALID, "%s: %s", path, strerror(errno));
+	do {
+		if (cap - len < 4096) {
+			/* Anything past one frame could never be sent anyway. */
+			if (cap > TESS_MAX_FRAME) {
+				free(buf);
+				if (fp != stdin)
+					fclose(fp);
+				return cli_fail(CLI_EINVALID, "%s: file too large", path);
+			}
+			cap = cap ? 2 * cap : 65536;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				if (fp != stdin)
+					fclose(fp);
+				return cli_fail(CLI_EDAEMON, "out of memory");
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+	} while (n > 0);
+	if (ferror(fp)) {
+		free(buf);
+		if (fp != stdin)
+			fclose(fp);
+		return cli_fail(CLI_EINVALID, "%s: read error", path);
+	}
+	if (fp != stdin)
+		fclose(fp);
+	buf[len] = '\0';
+	if (strlen(buf) != len || !utf8_valid(buf, len)) {
+		free(buf);
+		return cli_fail(CLI_EINVALID, "%s: not UTF-8 text", path);
+	}
+	*out = buf;
+	return CLI_OK;
+}
+
+static int
+push_tag(struct fields *f, char *tag)
+{
+	char **t = realloc(f->tags, (f->n_tags + 1) * sizeof(*t));
+
+	if (t == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	f->tags = t;
+	f->tags[f->n_tags++] = tag;
+	return CLI_OK;
+}
+
+static int
+push_link(struct fields *f, char *url)
+{
+	Tessera__Link *l = realloc(f->links, (f->n_links + 1) * sizeof(*l));
+
+	if (l == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	f->links = l;
+	tessera__link__init(&f->links[f->n_links]);
+	f->links[f->n_links++].url = url;
+	return CLI_OK;
+}
+
+/* Parses add/edit options into f; returns -1 when done, or an exit code. */
+static int
+parse_fields(struct opts *o, int argc, char **argv, struct fields *f)
+{
+	int ch, rc;
+
+	tessera__text__init(&f->text);
+	while ((ch = opts_next(o, argc, argv, "", edit_opts)) != -1) {
+		switch (ch) {
+		case OPTS_STOP:
+			return o->rc;
+		case OPT_TITLE:
+			f->text.title = optarg;
+			f->has_text = 1;
+			break;
+		case OPT_LANG:
+			f->text.lang = optarg;
+			f->has_text = 1;
+			break;
+		case OPT_SUMMARY:
+			f->text.summary = optarg;
+			f->has_text = 1;
+			break;
+		case OPT_BODY:
+			f->text.body = optarg;
+			f->has_text = 1;
+			break;
+		case OPT_BODY_FILE:
+			f->body_file = optarg;
+			f->has_text = 1;
+			break;
+		case OPT_TAG:
+			if ((rc = push_tag(f, optarg)) != CLI_OK)
+				return rc;
+			break;
+		case OPT_NO_TAGS:
+			f->no_tags = 1;
+			break;
+		case OPT_LINK:
+			if ((rc = push_link(f, optarg)) != CLI_OK)
+				return rc;
+			break;
+		case OPT_NO_LINKS:
+			f->no_links = 1;
+			break;
+		default:
+			return cli_usage(o->cmd, "unexpected option");
+		}
+	}
+	if (f->body_file != NULL && f->text.body != NULL)
+		return cli_usage(o->cmd, "--body and --body-file exclude each other");
+	if (f->body_file != NULL) {
+		if ((rc = read_text(f->body_file, &f->body_buf)) != CLI_OK)
+			return rc;
+		f->text.body = f->body_buf;
+	}
+	/* protobuf-c wants an array of pointers; the links are only built now
+	 * because realloc may have moved them while options were parsed. */
+	if (f->n_links > 0) {
+		if ((f->link_ptrs = calloc(f->n_links, sizeof(*f->link_ptrs))) == NULL)
+			return cli_fail(CLI_EDAEMON, "out of memory");
+		for (size_t i = 0; i < f->n_links; i++)
+			f->link_ptrs[i] = &f->links[i];
+	}
+	return -1;
+}
+
+struct record_ctx {
+	struct cli *cli;
+	const char *what;           /* human output: "", "version", "deleted" */
+};
+
+/* ADD, EDIT and DELETE reply with the record as it now is. */
+static int
+record_reply(void *arg, const Tessera__Reply *r)
+{
+	struct record_ctx *x = arg;
+	const Tessera__RecordView *v = r->n_records > 0 ? r->records[0] : NULL;
+	char hex[2 * TESS_ID_LEN + 1];
+
+	if (v == NULL || v->record == NULL || v->record->id.len != TESS_ID_LEN)
+		return cli_fail(CLI_EDAEMON, "daemon reply carries no record");
+	if (x->cli->json)
+		return cli_print_json(recjson_from_view(v, 0));
+	hex_encode(v->record->id.data, TESS_ID_LEN, hex);
+	if (strcmp(x->what, "version") == 0)
+		printf("%s version %llu\n", hex, (unsigned long long)v->record->version);
+	else if (strcmp(x->what, "deleted") == 0)
+		printf("deleted %s\n", hex);
+	else
+		printf("%s\n", hex);
+	return CLI_OK;
+}
+
+int
+cmd_add(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera add initiative|resource --title TITLE [--lang LANG]\n"
+	    "           [--summary TEXT] [--body TEXT | --body-file FILE]\n"
+	    "           [--tag TAG]... [--link URL]... [--json]\n"
+	    "\n"
+	    "Publishes a new record of this node's community and prints its ID\n"
+	    "(with --json, the record). --body-file - reads the body from stdin.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	Tessera__AddRequest add = TESSERA__ADD_REQUEST__INIT;
+	struct record_ctx x = { c, "" };
+	struct fields f;
+	struct opts o;
+	int kind, rc;
+
+	memset(&f, 0, sizeof(f));
+	opts_init(&o, c, "add", help);
+	if ((rc = parse_fields(&o, argc, argv, &f)) != -1)
+		goto out;
+	if ((rc = opts_args(&o, argc, argv, "KIND")) != 0 ||
+	    (rc = opts_kind(&o, argv[optind], 0, &kind)) != 0)
+		goto out;
+	if (f.text.title == NULL) {
+		rc = cli_usage("add", "--title is required");
+		goto out;
+	}
+	if (f.no_tags || f.no_links) {
+		rc = cli_usage("add", "--no-tags and --no-links are for edit");
+		goto out;
+	}
+	add.has_kind = 1;
+	add.kind = (Tessera__Kind)kind;
+	add.text = &f.text;
+	add.tags = f.tags;
+	add.n_tags = f.n_tags;
+	add.links = f.link_ptrs;
+	add.n_links = f.n_links;
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__ADD;
+	req.add = &add;
+	rc = cli_call(c, &req, record_reply, &x);
+out:
+	fields_free(&f);
+	return rc;
+}
+
+int
+cmd_edit(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera edit ID [--lang LANG] [--title TITLE] [--summary TEXT]\n"
+	    "           [--body TEXT | --body-file FILE] [--tag TAG]... [--no-tags]\n"
+	    "           [--link URL]... [--no-links] [--json]\n"
+	    "\n"
+	    "Publishes a new version of one of this node's records. ID may be a\n"
+	    "unique prefix. Only the given fields change; --lang picks the\n"
+	    "language to change (or add). --tag replaces the tags, --no-tags\n"
+	    "removes them all; likewise --link and --no-links.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	Tessera__EditRequest edit = TESSERA__EDIT_REQUEST__INIT;
+	struct record_ctx x = { c, "version" };
+	struct fields f;
+	struct opts o;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	opts_init(&o, c, "edit", help);
+	if ((rc = parse_fields(&o, argc, argv, &f)) != -1)
+		goto out;
+	if ((rc = opts_args(&o, argc, argv, "ID")) != 0 ||
+	    (rc = opts_id(&o, argv[optind])) != 0)
+		goto out;
+	if (!f.has_text && f.n_tags == 0 && !f.no_tags && f.n_links == 0 && !f.no_links) {
+		rc = cli_usage("edit", "nothing to change");
+		goto out;
+	}
+	edit.id = argv[optind];
+	if (f.has_text)
+		edit.text = &f.text;
+	if (f.n_tags > 0 || f.no_tags) {
+		edit.has_set_tags = edit.set_tags = 1;
+		edit.tags = f.tags;
+		edit.n_tags = f.n_tags;
+	}
+	if (f.n_links > 0 || f.no_links) {
+		edit.has_set_links = edit.set_links = 1;
+		edit.links = f.link_ptrs;
+		edit.n_links = f.n_links;
+	}
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__EDIT;
+	req.edit = &edit;
+	rc = cli_call(c, &req, record_reply, &x);
+out:
+	fields_free(&f);
+	return rc;
+}
+
+int
+cmd_delete(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera delete ID [--json]\n"
+	    "\n"
+	    "Deletes one of this node's records: a signed tombstone replaces it\n"
+	    "on every node. ID may be a unique prefix.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	struct record_ctx x = { c, "deleted" };
+	struct opts o;
+	int ch;
+
+	opts_init(&o, c, "delete", help);
+	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
+		return ch == OPTS_STOP ? o.rc : cli_usage("delete", "unexpected option");
+	if (opts_args(&o, argc, argv, "ID") != 0 || opts_id(&o, argv[optind]) != 0)
+		return CLI_EUSAGE;
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__DELETE;
+	req.id = argv[optind];
+	return cli_call(c, &req, record_reply, &x);
+}
