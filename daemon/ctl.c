@@ -25,7 +25,19 @@ struct ctl {
 	size_t n_clients;
 	uint64_t next_id;
 	bool listening;
+	bool stopping;
+	bool listener_closed;
 };
+
+/* Freed when stopping and the listener and every client handle are closed. */
+static void
+ctl_maybe_free(struct ctl *ctl)
+{
+	if (!ctl->stopping || !ctl->listener_closed || ctl->clients != NULL)
+		return;
+	free(ctl->path);
+	free(ctl);
+}
 
 struct ctl_write {
 	uv_write_t req;
@@ -57,6 +69,7 @@ client_free(uv_handle_t *h)
 	wire_reader_free(&c->rd);
 	free(c->cursor);
 	free(c);
+	ctl_maybe_free(ctl);
 }
 
 void
@@ -268,9 +281,8 @@ ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 		rc = uv_listen((uv_stream_t *)&ctl->listener, 16, on_connection);
 	if (rc != 0) {
 		set_cause(cause, rc, "control socket %s: %s", path, uv_strerror(rc));
-		uv_close((uv_handle_t *)&ctl->listener, NULL);
 		ctl->path[0] = '\0';
-		*out = ctl;   /* freed by ctl_stop after the loop closes the handle */
+		*out = ctl;   /* ctl_stop closes the handle and frees */
 		return rc;
 	}
 	chmod(path, 0660);
@@ -284,8 +296,8 @@ listener_closed(uv_handle_t *h)
 {
 	struct ctl *ctl = h->data;
 
-	free(ctl->path);
-	free(ctl);
+	ctl->listener_closed = true;
+	ctl_maybe_free(ctl);
 }
 
 void
@@ -293,12 +305,13 @@ ctl_stop(struct ctl *ctl)
 {
 	if (ctl == NULL)
 		return;
+	ctl->stopping = true;
 	for (struct ctl_client *c = ctl->clients; c; c = c->next)
 		ctl_client_close(c, NULL);
 	if (ctl->listening && ctl->path[0] != '\0')
 		unlink(ctl->path);
-	if (ctl->listening)
+	if (!uv_is_closing((uv_handle_t *)&ctl->listener))
 		uv_close((uv_handle_t *)&ctl->listener, listener_closed);
-	else if (uv_is_closing((uv_handle_t *)&ctl->listener))
-		ctl->listener.close_cb = listener_closed;
+	else
+		ctl->listener.close_cb = listener_closed;   /* start-up failure closed it */
 }

@@ -254,7 +254,7 @@ send_hello(struct peer *p)
 	h.max_frame = c->max_frame;
 	h.max_batch = c->max_batch;
 	h.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(p->node->store) };
-	h.seq = store_max_seq(p->node->store);
+	h.seq = store_seq_mark(p->node->store);
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	peer_send(p, &env);

@@ -151,12 +151,16 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 	if (m->stopping)
 		return;
 	if (reason != NULL) {
-		snprintf(s->last_error, sizeof(s->last_error), "%s", reason);
-		/* Log a failure once, then every 10th time while it keeps failing. */
-		if (was_up || s->failures % 10 == 0)
+		bool repeat = strcmp(s->last_error, reason) == 0;
+
+		/* A new reason is always logged; the same one again only every
+		 * 10th time, so a flapping peer cannot flood the log. */
+		if (was_up || !repeat || s->failures % 10 == 0)
 			log_warnx("peer %s (%s): %s%s", s->name, p->addr[0] ? p->addr : "?", reason,
-			    s->failures >= 10 ? " (repeated)" : "");
-		s->failures++;
+			    repeat && s->failures >= 10 ? " (repeated)" : "");
+		snprintf(s->last_error, sizeof(s->last_error), "%s", reason);
+		/* Losing a working session starts a new run of failures. */
+		s->failures = was_up ? 0 : s->failures + 1;
 	}
 	if (was_up)
 		s->backoff_ms = 0;

@@ -109,7 +109,8 @@ apply_fields(Tessera__Record *r, const struct publish_fields *f, Tessera__Text *
 	texts = calloc(r->n_texts + 1, sizeof(*texts));
 	if (texts == NULL)
 		return -ENOMEM;
-	memcpy(texts, r->texts, r->n_texts * sizeof(*texts));
+	if (r->n_texts > 0)
+		memcpy(texts, r->texts, r->n_texts * sizeof(*texts));
 	if (t == NULL) {
 		tessera__text__init(fresh);
 		fresh->lang = (char *)lang;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "log.h"
 #include "nodeid.h"
@@ -61,6 +62,7 @@ static const char *migrations[] = {
 };
 
 static void fts_reload(struct store *st);
+static int seq_jump(struct store *st, char **cause);
 
 static const char *stmt_sql[S_COUNT] = {
 	[S_HAVE] = "SELECT r.version, r.author, IFNULL(a.blocked, 0) FROM records r"
@@ -238,6 +240,8 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 	if ((rc = exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			   "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000;", cause)) != 0 ||
 	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, cause)) != 0)
+		goto fail;
+	if ((rc = seq_jump(st, cause)) != 0)
 		goto fail;
 	fts_reload(st);
 	*out = st;
@@ -479,18 +483,55 @@ store_peer_count(struct store *st, const uint8_t id[TESS_KEY_LEN], uint64_t rece
 	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "peer counters");
 }
 
+static uint64_t
+query_u64(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	uint64_t v = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 uint64_t
 store_max_seq(struct store *st)
 {
-	sqlite3_stmt *s;
-	uint64_t seq = 0;
+	return query_u64(st, "SELECT IFNULL(max(seq), 0) FROM records");
+}
 
-	/* AUTOINCREMENT keeps the high-water mark even after deletions. */
-	if (sqlite3_prepare_v2(st->db, "SELECT seq FROM sqlite_sequence WHERE name = 'records'",
-		-1, &s, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		seq = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return seq;
+uint64_t
+store_seq_mark(struct store *st)
+{
+	return query_u64(st, "SELECT seq FROM sqlite_sequence WHERE name = 'records'");
+}
+
+/* Every start moves the next sequence number to at least the current time
+ * in microseconds. A node restored from an old backup therefore never hands
+ * out a number its peers' checkpoints already cover, and they keep asking
+ * from where they were instead of missing its new records. */
+static int
+seq_jump(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	struct timespec ts;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
+		     " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'records')",
+		cause) != 0)
+		return -EIO;
+	rc = sqlite3_prepare_v2(st->db,
+	    "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'records'", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(s);
+	}
+	return rc == SQLITE_OK ? 0 : set_cause(cause, -EIO, "%s: %s", st->path,
+	    sqlite3_errmsg(st->db));
 }

@@ -124,7 +124,10 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 /* A short description of the last SQLite error. */
 const char *store_errmsg(struct store *st);
 
-/* Highest sequence number in use (0 for an empty store). */
+/* Highest sequence number of a stored record (0 for an empty store). */
 uint64_t store_max_seq(struct store *st);
+/* The sequence high-water mark: every number handed out so far is below or
+ * at it (it jumps forward at each open, see store.c). */
+uint64_t store_seq_mark(struct store *st);
 
 #endif

@@ -72,6 +72,7 @@ sync_on_request(struct peer *p, const Tessera__SyncRequest *m)
 
 struct offer_build {
 	struct peer *p;
+	size_t visited;             /* rows seen, offered or skipped */
 	Tessera__OfferItem *items;
 	Tessera__OfferItem **ptrs;
 	uint8_t (*ids)[TESS_ID_LEN];
@@ -86,6 +87,7 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 	struct offer_build *b = arg;
 	Tessera__OfferItem *it;
 
+	b->visited++;
 	/* Never offer a record back over the link it came in on. */
 	if (origin != NULL && memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
 		return 0;
@@ -112,12 +114,13 @@ send_offer(struct peer *p)
 	Tessera__Offer offer = TESSERA__OFFER__INIT;
 	uint64_t last = s->offer_pos, top = store_max_seq(p->node->store);
 	size_t max = peers_conf(p->mgr)->max_batch;
+	bool end = false;
 	int rc = 0;
 
 	if (max > p->remote_max_batch)
 		max = p->remote_max_batch;
 	if (s->offer_pos >= top && s->caught_up_sent)
-		return 0;
+		return 0;   /* nothing new since the last offer */
 	b.max = max;
 	b.items = calloc(max, sizeof(*b.items));
 	b.ptrs = calloc(max, sizeof(*b.ptrs));
@@ -127,19 +130,19 @@ send_offer(struct peer *p)
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (int round = 0; round < SCAN_FACTOR && b.n < max && last < top; round++) {
-		uint64_t from = last;
+	for (int round = 0; round < SCAN_FACTOR && b.n < max && !end; round++) {
+		size_t want = max - b.n;
 
-		if ((rc = store_changes(p->node->store, from, max - b.n, offer_add, &b, &last)) < 0)
+		b.visited = 0;
+		if ((rc = store_changes(p->node->store, last, want, offer_add, &b, &last)) < 0)
 			goto out;
-		if (last == from)
-			break;
+		end = b.visited < want || last >= top;
 	}
 	offer.items = b.ptrs;
 	offer.n_items = b.n;
 	offer.has_upto = offer.has_caught_up = 1;
 	offer.upto = last;
-	offer.caught_up = last >= top;
+	offer.caught_up = end;
 	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
 	env.offer = &offer;
 	if ((rc = peer_send(p, &env)) == 0) {

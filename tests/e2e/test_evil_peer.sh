@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# A hostile peer against a running node (docs/hostile-peers.md).
+#
+# Node a listens and pins two peers: "evil", whose key evil_peer uses, and
+# b, an honest node peered both ways. For each evil_peer scenario we check
+# what evil_peer saw on the wire (its exit status) and then, from outside:
+# a still answers, a stored nothing bad (record count unchanged, the hostile
+# record ids absent, the hijacked record still at its version), a counted
+# the rejected records against evil, and a record published on b still
+# reaches a. Finally an outsider whose key a does not pin is refused inside
+# the TLS handshake, and a logs that once with the address.
+# shellcheck disable=SC2317 # helpers run indirectly, through check and wait_for
+set -euo pipefail
+. "$(dirname "$0")/synclib.sh"
+
+: "${TESSERA_BUILD:=$TESSERA_SRC/build}"
+EVIL_PEER=${EVIL_PEER:-$TESSERA_BUILD/tests/tools/evil_peer}
+EVIL_TIMEOUT_MS=3000
+SYNC_TIMEOUT=15 # used by synclib's converge
+export SYNC_TIMEOUT
+BUDGET=110      # seconds; each check below is bounded, this bounds the sum
+
+[[ -x $EVIL_PEER ]] || fail "$EVIL_PEER is not built (target evil_peer, tests/tools)"
+
+# evil DATA_NAME SCENARIO [ARGS...]: runs evil_peer as DATA_NAME against a;
+# its one line goes to $EVIL_OUT, its exit status to $EVIL_RC.
+evil() {
+	local who=$1
+	shift
+	EVIL_RC=0
+	EVIL_OUT=$(timeout 60 "$EVIL_PEER" --data "$T/$who/data" \
+		--connect "127.0.0.1:${NODE_PORT[a]}" --id "$(node_id a)" \
+		--timeout "$EVIL_TIMEOUT_MS" --seed 7 "$@" 2>"$T/evil.err") || EVIL_RC=$?
+	say "evil_peer $*: $EVIL_OUT (exit $EVIL_RC)"
+}
+
+rejected() {
+	local r
+	r=$(peer_field a evil records_rejected)
+	printf '%s' "${r:-0}"
+}
+
+has_record() { [[ -n $(version_of "$1" "$2") ]]; }
+answers() { cli "$1" status >/dev/null; }
+rejected_at_least() { (($(rejected) >= $1)); }
+
+# Every line of FILE (a record id) is absent from (present on) a.
+ids_absent() {
+	local id bad=0
+	while read -r id; do
+		if has_record a "$id"; then
+			_bad "$1: record $id sent by evil_peer is stored on a"
+			bad=1
+		fi
+	done <"$2"
+	((bad == 0)) && pass
+	return 0
+}
+
+ids_present() {
+	local node=$1 file=$2 id missing=0
+	while read -r id; do
+		has_record "$node" "$id" || missing=$((missing + 1))
+	done <"$file"
+	check "all $(wc -l <"$file") honest records from evil_peer are on $node ($missing missing)" \
+		test "$missing" -eq 0
+}
+
+# b publishes a record; it must still reach a.
+still_converges() {
+	local id
+	id=$(add_record b "Published on b after $1") || fail "add on b failed"
+	if wait_for 10 has_record a "$id"; then
+		pass
+	else
+		_bad "after $1, a record published on b did not reach a within 10 s"
+		diagnose a b
+	fi
+}
+
+over_budget() {
+	if ((SECONDS > BUDGET)); then
+		_bad "time budget of ${BUDGET}s used up before $1"
+		finish
+	fi
+}
+
+# run_case SCENARIO EXPECTED_REJECTS [EVIL ARGS...]: one hostile scenario.
+run_case() {
+	local scn=$1 want_rej=$2 before_n before_rej ids
+	shift 2
+	over_budget "$scn"
+	ids="$T/ids.$scn"
+	: >"$ids"
+	before_n=$(count a) || before_n=unknown
+	before_rej=$(rejected) || before_rej=0
+	evil evil "$scn" --ids "$ids" "$@"
+	check "$scn: evil_peer saw the expected behaviour (exit $EVIL_RC: $EVIL_OUT $(cat "$T/evil.err"))" \
+		test "$EVIL_RC" -eq 0
+	check "$scn: a is still running" kill -0 "${NODE_PID[a]}"
+	check "$scn: a still answers status" answers a
+	if [[ $scn == honest ]]; then
+		check "honest: a holds $1 more records ($before_n before, $(count a) after)" \
+			test "$(count a)" -eq $((before_n + $1))
+		still_converges "$scn"
+		return 0
+	fi
+	check "$scn: a's record count unchanged ($before_n before, $(count a) after)" \
+		test "$(count a)" -eq "$before_n"
+	ids_absent "$scn" "$ids"
+	if ((want_rej > 0)); then
+		if wait_for 3 rejected_at_least $((before_rej + want_rej)); then
+			pass
+		else
+			_bad "$scn: a's records_rejected for evil went from $before_rej to $(rejected), expected +$want_rej"
+		fi
+	fi
+	still_converges "$scn"
+}
+
+setup() {
+	sync_node a
+	sync_node b
+	sync_node evil --no-listen      # only its identity: evil_peer uses it
+	node_init outsider              # a key that nobody pins
+	sync_conf a b evil
+	sync_conf b a
+	start_all a b
+	import_sample b wales
+	converge "a and b before the attacks" "$(total_own a b)" a b ||
+		fail "a and b do not sync; nothing to test"
+}
+
+test_hostile() {
+	local target tver
+
+	run_case hello 0
+	run_case forged-sig 1
+	# A record of b's on a, for evil_peer to claim a newer version of.
+	target=$(records a | jq -r --arg b "$(norm_id "$(node_id b)")" \
+		'[.[] | select((.community | gsub("[- ]"; "") | ascii_upcase) == $b)][0].id') || target=""
+	tver=$(version_of a "$target") || tver=""
+	[[ -n $target && -n $tver ]] || fail "a holds no record of b's to target"
+	run_case other-author 2 --target "$target"
+	check "other-author: b's record $target is still at version $tver on a ($(version_of a "$target"))" \
+		test "$(version_of a "$target")" = "$tver"
+	run_case big-record 1
+	run_case unsolicited 1
+	run_case oversize-frame 0
+	run_case garbage-frame 0
+	run_case before-hello 0
+	assert_contains "$(peer_field a evil last_error)" "before hello" \
+		"before-hello: a's last_error for evil"
+	run_case bad-version 0
+	# The reason must reach the operator: in the peer table and in the log.
+	assert_contains "$(peer_field a evil last_error)" "protocol version 99" \
+		"bad-version: a's last_error for evil"
+	if grep -q 'incompatible protocol version 99' "$(log_of a)"; then
+		pass
+	else
+		_bad "bad-version: a's log never says why it refused evil's hello with protocol 99 (last_error has it)"
+	fi
+	run_case offer-flood 0
+}
+
+test_honest() {
+	over_budget honest
+	run_case honest 0 25
+	ids_present a "$T/ids.honest"
+	# Valid records from evil travel on like any other.
+	if wait_for 10 ids_present_quiet b "$T/ids.honest"; then
+		pass
+	else
+		_bad "evil's valid records did not travel on from a to b"
+	fi
+	check "honest: evil's records_received on a is at least 25" \
+		test "$(peer_field a evil records_received)" -ge 25
+}
+
+# refusal_logged LINES: a logged a refused connection after line LINES.
+refusal_logged() {
+	tail -n +"$(($1 + 1))" "$(log_of a)" | grep -qE 'connection from 127\.0\.0\.1:[0-9]+ refused'
+}
+
+ids_present_quiet() {
+	local id
+	while read -r id; do
+		has_record "$1" "$id" || return 1
+	done <"$2"
+}
+
+test_outsider() {
+	local lines new n before
+	over_budget outsider
+	before=$(count a) || before=unknown
+	lines=$(wc -l <"$(log_of a)")
+	evil outsider hello
+	check "outsider: evil_peer fails in TLS (exit $EVIL_RC, want 3)" test "$EVIL_RC" -eq 3
+	assert_contains "$EVIL_OUT" "certificate" "outsider: evil_peer's error"
+	# a logs the refusal once, with the outsider's address.
+	wait_for 5 refusal_logged "$lines" || true
+	sleep 0.5
+	new=$(tail -n +"$((lines + 1))" "$(log_of a)")
+	n=$(grep -cE 'connection from 127\.0\.0\.1:[0-9]+ refused: .*pinned' <<<"$new" || true)
+	check "outsider: a logs the refusal once with the address (got $n lines: $new)" test "$n" -eq 1
+	check "outsider: a is still running" kill -0 "${NODE_PID[a]}"
+	check "outsider: nothing stored" test "$(count a)" -eq "$before"
+	check "outsider: a does not list the outsider as a peer" \
+		test -z "$(cli a --json peers | jq -r --arg id "$(norm_id "$(node_id outsider)")" \
+			'.[] | select((.id | gsub("[- ]"; "") | ascii_upcase) == $id) | .name')"
+	# evil_peer pinning the wrong daemon key refuses the daemon itself.
+	EVIL_RC=0
+	EVIL_OUT=$(timeout 30 "$EVIL_PEER" --data "$T/evil/data" --connect "127.0.0.1:${NODE_PORT[a]}" \
+		--id "$(node_id b)" --timeout "$EVIL_TIMEOUT_MS" hello 2>&1) || EVIL_RC=$?
+	say "evil_peer pinning b's key at a's address: $EVIL_OUT"
+	check "evil_peer refuses a daemon whose key it does not pin (exit $EVIL_RC)" test "$EVIL_RC" -eq 3
+	still_converges "the outsider"
+}
+
+setup
+test_hostile
+test_honest
+test_outsider
+converge "a and b at the end" "$(count a)" a b || true
+finish
