@@ -169,7 +169,6 @@ commit_stage(struct ctl_client *c, Tessera__ImportResult *res, uint32_t *line, c
 		enum store_put_result pr;
 		Tessera__Record *r;
 		uint64_t had;
-		bool blocked;
 
 		*line = (uint32_t)sqlite3_column_int(s, 0);
 		if (sqlite3_column_bytes(s, 2) != TESS_SIG_LEN) {
@@ -181,7 +180,7 @@ commit_stage(struct ctl_client *c, Tessera__ImportResult *res, uint32_t *line, c
 			rc = set_cause(cause, -EIO, "staged record unreadable");
 			break;
 		}
-		store_have(st, r->id.data, &had, &blocked);
+		store_have(st, r->id.data, &had);
 		rc = store_put(st, body, len, sqlite3_column_blob(s, 2), r, &pr);
 		if (rc == 0 && pr == STORE_STORED) {
 			if (had)

@@ -15,6 +15,12 @@
 #include "tls.h"
 #include "util.h"
 
+struct held_frame {
+	struct held_frame *next;
+	size_t len;
+	uint8_t data[];
+};
+
 struct peer_write {
 	uv_write_t req;
 	struct peer *p;
@@ -32,6 +38,31 @@ peer_state_name(enum peer_state s)
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+/* Reads only while no limit holds them: send queue, rate, pending work. */
+static void
+update_reading(struct peer *p)
+{
+	bool want = p->state != PEER_CLOSING && !p->read_paused_queue && !p->read_paused_rate &&
+	    !p->read_paused_work && !p->holding;
+
+	if (want == p->reading)
+		return;
+	p->reading = want;
+	if (want) {
+		p->last_rx = mono_ms();   /* idle time is counted while we read */
+		uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
+	}
+	else
+		uv_read_stop((uv_stream_t *)&p->tcp);
+}
+
+void
+peer_pause_work(struct peer *p, bool paused)
+{
+	p->read_paused_work = paused;
+	update_reading(p);
+}
 
 static void
 change_state(struct peer *p, enum peer_state to, const char *why)
@@ -78,16 +109,39 @@ peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
 	return p;
 }
 
+void
+peer_ref(struct peer *p)
+{
+	p->refs++;
+}
+
+void
+peer_unref(struct peer *p)
+{
+	if (--p->refs > 0 || !p->handle_closed)
+		return;
+	for (struct held_frame *h = p->held, *next; h; h = next) {
+		next = h->next;
+		free(h);
+	}
+	tls_engine_free(p->tls);
+	wire_reader_free(&p->rd);
+	sync_free(&p->sync);
+	free(p);
+}
+
 static void
 peer_free(uv_handle_t *h)
 {
 	struct peer *p = h->data;
 
+	/* The manager forgets the peer now; its memory goes with the last ref. */
+	p->slot = NULL;
 	peers_unlink(p->mgr, p);
-	tls_engine_free(p->tls);
-	wire_reader_free(&p->rd);
-	sync_free(&p->sync);
-	free(p);
+	p->mgr = NULL;
+	p->handle_closed = true;
+	p->refs++;
+	peer_unref(p);
 }
 
 static void
@@ -119,8 +173,7 @@ on_write(uv_write_t *req, int status)
 		/* Resume reading once half the queue drained (hysteresis). */
 		if (p->read_paused_queue && p->queued < soft / 2) {
 			p->read_paused_queue = false;
-			if (!p->read_paused_rate)
-				uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
+			update_reading(p);
 		}
 		sync_pump(p);
 	}
@@ -161,7 +214,7 @@ flush(struct peer *p)
 	if (p->queued > peers_conf(p->mgr)->send_soft_limit && !p->read_paused_queue) {
 		/* Stop taking requests from a peer that does not take our answers. */
 		p->read_paused_queue = true;
-		uv_read_stop((uv_stream_t *)&p->tcp);
+		update_reading(p);
 	}
 	return 0;
 }
@@ -214,6 +267,7 @@ peer_close(struct peer *p, const char *fmt, ...)
 	}
 	peers_detach(p->mgr, p, fmt ? why : NULL);
 	change_state(p, PEER_CLOSING, fmt ? why : "closed");
+	p->reading = false;
 	uv_read_stop((uv_stream_t *)&p->tcp);
 	if (tls_shutdown(p->tls) == 0)
 		flush(p);
@@ -322,22 +376,87 @@ peer_fsm(struct peer *p, const Tessera__Envelope *env)
 }
 
 static int
-on_frame(void *arg, const uint8_t *payload, size_t len)
+hold(struct peer *p, const uint8_t *payload, size_t len)
 {
-	struct peer *p = arg;
+	struct held_frame *h = malloc(sizeof(*h) + len);
+
+	if (h == NULL) {
+		peer_close(p, "out of memory");
+		return -ENOMEM;
+	}
+	h->next = NULL;
+	h->len = len;
+	memcpy(h->data, payload, len);
+	if (p->held_tail != NULL)
+		p->held_tail->next = h;
+	else
+		p->held = h;
+	p->held_tail = h;
+	return 0;
+}
+
+/* Decodes and handles one message: 0, SYNC_DEFER, or negative. */
+static int
+dispatch(struct peer *p, const uint8_t *payload, size_t len)
+{
 	Tessera__Envelope *env;
 	int rc;
 
-	if (p->state == PEER_CLOSING)
-		return -EPIPE;
-	p->tokens -= 1;
 	if ((env = tessera__envelope__unpack(NULL, len, payload)) == NULL) {
 		peer_close(p, "undecodable message (%zu bytes)", len);
 		return -EBADMSG;
 	}
 	rc = peer_fsm(p, env);
 	tessera__envelope__free_unpacked(env, NULL);
+	return rc;
+}
+
+static int
+on_frame(void *arg, const uint8_t *payload, size_t len)
+{
+	struct peer *p = arg;
+	int rc;
+
+	if (p->state == PEER_CLOSING)
+		return -EPIPE;
+	p->tokens -= 1;
+	/* Once one message waits, every later one waits behind it. */
+	if (p->holding)
+		return hold(p, payload, len);
+	rc = dispatch(p, payload, len);
+	if (rc == SYNC_DEFER) {
+		p->holding = true;
+		update_reading(p);
+		return hold(p, payload, len);
+	}
 	return p->state == PEER_CLOSING ? -EPIPE : (rc < 0 ? rc : 0);
+}
+
+void
+peer_release(struct peer *p)
+{
+	if (!p->holding)
+		return;
+	p->holding = false;
+	while (p->held != NULL && p->state != PEER_CLOSING) {
+		struct held_frame *h = p->held;
+		int rc = dispatch(p, h->data, h->len);
+
+		if (rc == SYNC_DEFER) {
+			p->holding = true;   /* stays first in line */
+			return;
+		}
+		p->held = h->next;
+		if (p->held == NULL)
+			p->held_tail = NULL;
+		free(h);
+		if (rc < 0)
+			return;
+	}
+	if (p->state != PEER_CLOSING) {
+		update_reading(p);
+		flush(p);
+	}
 }
 
 static void
@@ -414,7 +533,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	/* Rate limit: a peer over its message budget waits for the next tick. */
 	if (p->tokens < 0 && !p->read_paused_rate && p->state != PEER_CLOSING) {
 		p->read_paused_rate = true;
-		uv_read_stop((uv_stream_t *)&p->tcp);
+		update_reading(p);
 	}
 }
 
@@ -468,7 +587,7 @@ peer_tick(struct peer *p, uint64_t now)
 		peer_close(p, "handshake timeout (%s)", state_names[p->state]);
 		return;
 	}
-	if (now - p->last_rx >= c->idle_timeout_ms && !p->read_paused_queue) {
+	if (now - p->last_rx >= c->idle_timeout_ms && p->reading) {
 		peer_close(p, "idle timeout");
 		return;
 	}
@@ -487,7 +606,6 @@ peer_tick(struct peer *p, uint64_t now)
 	p->tokens_at = now;
 	if (p->read_paused_rate && p->tokens > 0) {
 		p->read_paused_rate = false;
-		if (!p->read_paused_queue)
-			uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
+		update_reading(p);
 	}
 }

@@ -42,11 +42,17 @@ struct peer {
 	uint64_t last_rx, last_tx;     /* mono ms */
 	uint64_t since;                /* wall ms when established */
 	size_t queued;                 /* ciphertext handed to uv_write, not yet written */
-	bool reading, read_paused_queue, read_paused_rate;
+	bool reading, read_paused_queue, read_paused_rate, read_paused_work;
 	double tokens;                 /* rate limit bucket (messages) */
 	uint64_t tokens_at;
 	uint64_t bytes_in, bytes_out;
 	struct sync sync;
+	/* Messages wait here, in order, while one of them waits for earlier
+	 * Records to be verified and stored (sync returns SYNC_DEFER). */
+	struct held_frame *held, *held_tail;
+	bool holding;
+	int refs;                      /* verification jobs in flight hold the peer */
+	bool handle_closed;
 	struct peer *next;
 };
 
@@ -59,6 +65,14 @@ int peer_start(struct peer *p);
 int peer_send(struct peer *p, const Tessera__Envelope *env);
 /* Closes with a reason logged once (NULL: quietly). Safe to call repeatedly. */
 void peer_close(struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Stops or resumes reading while received work is still being processed. */
+void peer_pause_work(struct peer *p, bool paused);
+/* Handles the messages held back, in order, now that the work they waited
+ * for is done. */
+void peer_release(struct peer *p);
+/* Work queued on the threadpool keeps the peer's memory alive. */
+void peer_ref(struct peer *p);
+void peer_unref(struct peer *p);
 /* Deadlines, keepalive, rate-limit refill: called by the manager's tick. */
 void peer_tick(struct peer *p, uint64_t now);
 /* Bytes of send budget left before the soft limit (0 = stop producing). */

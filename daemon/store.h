@@ -71,9 +71,8 @@ int store_put(struct store *st, const uint8_t *body, size_t len, const uint8_t *
 int store_put_from(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig,
     const Tessera__Record *r, const uint8_t *origin, enum store_put_result *res);
 /* Cheap dedupe before the signature check: the stored version of id (0 if
- * none) and whether its author is blocked. */
-int store_have(struct store *st, const uint8_t id[TESS_ID_LEN], uint64_t *version,
-    bool *author_blocked);
+ * none). */
+int store_have(struct store *st, const uint8_t id[TESS_ID_LEN], uint64_t *version);
 /* The signed bytes of a record: *body malloc'd. -ENOENT if absent. */
 int store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_t *len,
     uint8_t sig[TESS_SIG_LEN], uint64_t *seq);

@@ -95,7 +95,7 @@ unindex(struct store *st, sqlite3_int64 seq)
 }
 
 static int
-author_update(struct store *st, const Tessera__Record *r, int delta)
+author_update(struct store *st, const Tessera__Record *r, int delta, int new_id)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -105,6 +105,7 @@ author_update(struct store *st, const Tessera__Record *r, int delta)
 	sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, delta);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)r->version);
+	sqlite3_bind_int(s, 4, new_id);
 	if ((rc = step_done(st, s, "author")) != 0)
 		return rc;
 	if (r->kind != TESSERA__KIND__KIND_PROFILE || r->profile == NULL)
@@ -126,7 +127,9 @@ author_update(struct store *st, const Tessera__Record *r, int delta)
 	return step_done(st, s, "profile");
 }
 
-/* Looks at the author: blocked, over quota. Creates its row if new. */
+/* Looks at the author: blocked, over quota. Creates its row if new. A
+ * tombstone for an unknown id is a new id too: it counts against the quota,
+ * or anyone could fill a disk with signed deletions of made-up records. */
 static int
 author_admit(struct store *st, const Tessera__Record *r, bool is_new,
     enum store_put_result *res)
@@ -134,22 +137,30 @@ author_admit(struct store *st, const Tessera__Record *r, bool is_new,
 	sqlite3_stmt *s;
 	int rc;
 
-	if ((s = store_stmt(st, S_AUTHOR_UPSERT)) == NULL)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
-	if ((rc = step_done(st, s, "author")) != 0)
-		return rc;
-	if ((s = store_stmt(st, S_AUTHOR_GET)) == NULL)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return store_err(st, rc, "author");
-	if (sqlite3_column_int(s, 0))
-		*res = STORE_BLOCKED;
-	else if (is_new && !r->deleted && (uint64_t)sqlite3_column_int64(s, 1) >= st->quota)
-		*res = STORE_QUOTA;
-	sqlite3_reset(s);
-	return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if ((s = store_stmt(st, S_AUTHOR_GET)) == NULL)
+			return -EIO;
+		sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			if (sqlite3_column_int(s, 0))
+				*res = STORE_BLOCKED;
+			else if (is_new && (uint64_t)sqlite3_column_int64(s, 1) >= st->quota)
+				*res = STORE_QUOTA;
+			sqlite3_reset(s);
+			return 0;
+		}
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return store_err(st, rc, "author");
+		/* First record of this author: create its row, then read it. */
+		if ((s = store_stmt(st, S_AUTHOR_UPSERT)) == NULL)
+			return -EIO;
+		sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
+		if ((rc = step_done(st, s, "author")) != 0)
+			return rc;
+	}
+	return store_err(st, SQLITE_ERROR, "author");
 }
 
 static int
@@ -206,7 +217,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	seq = sqlite3_last_insert_rowid(st->db);
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)
 		return rc;
-	return author_update(st, r, delta);
+	return author_update(st, r, delta, old_seq == 0);
 }
 
 int
@@ -238,22 +249,18 @@ store_put_from(struct store *st, const uint8_t *body, size_t len, const uint8_t 
 }
 
 int
-store_have(struct store *st, const uint8_t id[TESS_ID_LEN], uint64_t *version,
-    bool *author_blocked)
+store_have(struct store *st, const uint8_t id[TESS_ID_LEN], uint64_t *version)
 {
 	sqlite3_stmt *s = store_stmt(st, S_HAVE);
 	int rc;
 
 	*version = 0;
-	*author_blocked = false;
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, id, TESS_ID_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		*version = (uint64_t)sqlite3_column_int64(s, 0);
-		*author_blocked = sqlite3_column_int(s, 2) != 0;
-	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc, "have");
 }

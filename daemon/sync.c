@@ -34,6 +34,7 @@ sync_start(struct peer *p, const Tessera__Hello *hello)
 	struct store_peer cp;
 
 	memcpy(p->sync.epoch, hello->epoch.data, TESS_EPOCH_LEN);
+	p->sync.session_seq = store_max_seq(p->node->store);
 	if (store_peer_get(p->node->store, p->key, &cp) != 0)
 		return -EIO;
 	/* Same store as last time: continue; another store (re-created from
@@ -88,8 +89,11 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 	Tessera__OfferItem *it;
 
 	b->visited++;
-	/* Never offer a record back over the link it came in on. */
-	if (origin != NULL && memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
+	/* Never offer a record back over the link it came in on during this
+	 * session. Records it sent in earlier sessions are offered: a peer
+	 * restored from an old backup lost them and learns them back so. */
+	if (origin != NULL && seq > b->p->sync.session_seq &&
+	    memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
 		return 0;
 	it = &b->items[b->n];
 	tessera__offer_item__init(it);

@@ -19,12 +19,17 @@
 #include "tessera.h"
 
 #define SYNC_OFFERS_INFLIGHT 2      /* offers sent and not yet answered */
+#define SYNC_DEFER 1                /* handler return: hold the message, retry later */
+#define SYNC_JOBS_MAX 4             /* Records messages being verified: read pauses beyond */
+
+struct verify_job;
 
 struct peer;
 
 struct sync {
 	/* Serving: we offer our changes to the peer. */
 	bool serving;
+	uint64_t session_seq;           /* our seq when this session began */
 	uint64_t offer_pos;             /* our seq up to which offers were sent */
 	uint64_t offer_upto[SYNC_OFFERS_INFLIGHT];
 	size_t offers_inflight;
@@ -39,8 +44,12 @@ struct sync {
 	struct {
 		uint64_t upto;
 		bool caught_up;
-	} pending[SYNC_OFFERS_INFLIGHT + 1];
+	} pending[SYNC_OFFERS_INFLIGHT + 2];
 	size_t n_pending;
+	size_t uptos_queued;            /* Records with upto received, not yet applied */
+	/* Received Records, verified on the threadpool, applied in order. */
+	struct verify_job *jobs, *jobs_tail;
+	size_t n_jobs;
 	uint8_t (*wanted)[TESS_ID_LEN]; /* solicited and not yet received */
 	size_t n_wanted, cap_wanted;
 	/* Counters for this session. */

@@ -12,6 +12,7 @@
 #include "store.h"
 #include "sync.h"
 #include "util.h"
+#include <uv.h>
 
 #define REJECT_LOG_MAX 3   /* per session; the rest are only counted */
 
@@ -46,6 +47,11 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 	size_t n = 0;
 	int rc;
 
+	/* Messages are handled in order: an offer waits until the records
+	 * received before it are verified and stored, so that what it wants
+	 * reflects them (a rejected record can be wanted again). */
+	if (s->n_jobs > 0)
+		return SYNC_DEFER;
 	if (s->n_pending > SYNC_OFFERS_INFLIGHT || m->n_items > c->max_batch) {
 		peer_close(p, "protocol violation: offers beyond flow control");
 		return -EPROTO;
@@ -65,20 +71,28 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 	}
 	if ((ids = calloc(m->n_items + 1, sizeof(*ids))) == NULL)
 		return -ENOMEM;
+	const uint8_t *last_author = NULL;
+	bool last_blocked = false;
+
 	for (size_t i = 0; i < m->n_items; i++) {
 		const Tessera__OfferItem *it = m->items[i];
 		uint64_t have;
-		bool blocked;
 
 		if (it->id.len != TESS_ID_LEN || it->author.len != TESS_KEY_LEN || !it->has_version)
 			continue;
 		/* Dedupe by (id, version) before anything costly. */
-		if (store_have(p->node->store, it->id.data, &have, &blocked) != 0) {
+		if (store_have(p->node->store, it->id.data, &have) != 0) {
 			free(ids);
 			return -EIO;
 		}
-		if (have >= it->version || blocked || store_is_blocked(p->node->store, it->author.data) ||
-		    wanted_has(s, it->id.data))
+		if (have >= it->version || wanted_has(s, it->id.data))
+			continue;
+		/* Offers come in runs by one author: look each run up once. */
+		if (last_author == NULL || memcmp(last_author, it->author.data, TESS_KEY_LEN) != 0) {
+			last_author = it->author.data;
+			last_blocked = store_is_blocked(p->node->store, last_author);
+		}
+		if (last_blocked)
 			continue;
 		memcpy(s->wanted[s->n_wanted++], it->id.data, TESS_ID_LEN);
 		ids[n++] = it->id;
@@ -103,30 +117,79 @@ reject(struct peer *p, const char *why, size_t *logged)
 		log_warnx("peer %s: record rejected: %s", p->label, why);
 }
 
-/* Verifies and stores one record inside the caller's transaction. */
-static int
-apply_one(struct peer *p, const Tessera__SignedRecord *sr, size_t *stored, size_t *logged)
+struct verify_item {
+	uint8_t *body;
+	size_t len;
+	uint8_t sig[TESS_SIG_LEN];
+	Tessera__Record *r;          /* decoded and verified, or NULL */
+	const char *why;             /* why not */
+	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
+	bool has_id;
+};
+
+struct verify_job {
+	uv_work_t work;
+	struct peer *p;
+	struct verify_item *items;
+	size_t n;
+	bool has_upto, done;
+	uint64_t upto;
+	struct verify_job *next;
+};
+
+static void
+job_free(struct verify_job *j)
 {
-	Tessera__Record *r;
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->items[i].body);
+		record_free(j->items[i].r);
+	}
+	free(j->items);
+	free(j);
+}
+
+/* Threadpool: the costly part (decode, validate, SHA-256, Ed25519) off the
+ * loop, so that the second core verifies while the first stores. */
+static void
+job_verify(uv_work_t *w)
+{
+	struct verify_job *j = w->data;
+
+	for (size_t i = 0; i < j->n; i++) {
+		struct verify_item *it = &j->items[i];
+
+		if (it->body != NULL && record_open(it->body, it->len, it->sig, TESS_SIG_LEN, &it->r,
+			&it->why) != 0) {
+			Tessera__Record *raw = tessera__record__unpack(NULL, it->len, it->body);
+
+			it->r = NULL;
+			if (raw != NULL && raw->has_id && raw->id.len == TESS_ID_LEN) {
+				memcpy(it->id, raw->id.data, TESS_ID_LEN);
+				it->has_id = true;
+			}
+			record_free(raw);
+		}
+	}
+}
+
+/* Stores one verified record inside the caller's transaction. */
+static int
+apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged)
+{
 	enum store_put_result res;
-	const char *why;
 	int rc;
 
-	if (!sr->has_body || !sr->has_sig || sr->body.len > TESS_MAX_RECORD) {
-		reject(p, "malformed or oversized record", logged);
+	if (it->r == NULL) {
+		if (it->has_id)
+			wanted_take(&p->sync, it->id);   /* may be wanted again, validly */
+		reject(p, it->why ? it->why : "malformed or oversized record", logged);
 		return 0;
 	}
-	if (record_open(sr->body.data, sr->body.len, sr->sig.data, sr->sig.len, &r, &why) != 0) {
-		reject(p, why, logged);
-		return 0;
-	}
-	if (!wanted_take(&p->sync, r->id.data)) {
-		record_free(r);
+	if (!wanted_take(&p->sync, it->r->id.data)) {
 		reject(p, "not asked for", logged);
 		return 0;
 	}
-	rc = store_put_from(p->node->store, sr->body.data, sr->body.len, sr->sig.data, r, p->key,
-	    &res);
+	rc = store_put_from(p->node->store, it->body, it->len, it->sig, it->r, p->key, &res);
 	if (rc == 0) {
 		switch (res) {
 		case STORE_STORED: (*stored)++; break;
@@ -138,12 +201,13 @@ apply_one(struct peer *p, const Tessera__SignedRecord *sr, size_t *stored, size_
 		case STORE_NOT_AUTHOR: reject(p, "record id belongs to another author", logged); break;
 		}
 	}
-	record_free(r);
 	return rc;
 }
 
-int
-sync_on_records(struct peer *p, const Tessera__Records *m)
+/* Stores a verified job and, when it completes an offer, the checkpoint, all
+ * in one transaction. */
+static int
+job_apply(struct peer *p, struct verify_job *j)
 {
 	struct sync *s = &p->sync;
 	struct store *st = p->node->store;
@@ -152,21 +216,18 @@ sync_on_records(struct peer *p, const Tessera__Records *m)
 	bool caught_up = false;
 	int rc;
 
-	if (s->n_pending == 0) {
-		peer_close(p, "protocol violation: records without an offer");
-		return -EPROTO;
-	}
 	if ((rc = store_begin(st)) != 0)
 		goto fail;
-	for (size_t i = 0; i < m->n_records && rc == 0; i++)
-		rc = apply_one(p, m->records[i], &stored, &logged);
-	if (rc == 0 && m->has_upto) {
+	for (size_t i = 0; i < j->n && rc == 0; i++)
+		rc = apply_one(p, &j->items[i], &stored, &logged);
+	if (rc == 0 && j->has_upto) {
 		/* The offer is fully answered: its upto becomes our checkpoint, in
 		 * the same transaction as the records, so a crash loses neither. */
-		s->applied = m->upto;
+		s->applied = j->upto;
 		caught_up = s->pending[0].caught_up;
 		memmove(s->pending, s->pending + 1, (s->n_pending - 1) * sizeof(s->pending[0]));
 		s->n_pending--;
+		s->uptos_queued--;
 		if (s->n_pending == 0)
 			s->n_wanted = 0;   /* what the peer no longer had will be offered anew */
 		rc = store_peer_checkpoint(st, p->key, s->epoch, s->applied);
@@ -180,7 +241,7 @@ sync_on_records(struct peer *p, const Tessera__Records *m)
 	if ((rc = store_commit(st)) != 0)
 		goto fail;
 	s->received += stored;
-	if (p->slot != NULL && m->has_upto) {
+	if (p->slot != NULL && j->has_upto) {
 		p->slot->last_sync = now_ms();
 		if (caught_up)
 			log_debug("peer %s: caught up at %llu", p->label, (unsigned long long)s->applied);
@@ -193,4 +254,93 @@ fail:
 	 * same records are offered again after reconnecting. */
 	peer_close(p, rc == -ENOSPC ? "storage full: cannot store records" : "storage error");
 	return rc;
+}
+
+static void
+job_done(uv_work_t *w, int status)
+{
+	struct verify_job *j = w->data;
+	struct peer *p = j->p;
+	struct sync *s = &p->sync;
+
+	j->done = true;
+	peer_ref(p);
+	/* Apply in arrival order: a finished job waits for those before it. */
+	while (s->jobs != NULL && s->jobs->done) {
+		struct verify_job *head = s->jobs;
+
+		s->jobs = head->next;
+		if (s->jobs == NULL)
+			s->jobs_tail = NULL;
+		s->n_jobs--;
+		/* Verified records are worth keeping even if the link went down
+		 * meanwhile; only a stopping node (no manager) drops them. */
+		if (p->mgr != NULL)
+			job_apply(p, head);
+		job_free(head);
+		peer_unref(p);
+	}
+	if (p->state == PEER_ESTABLISHED) {
+		if (p->read_paused_work && s->n_jobs < SYNC_JOBS_MAX)
+			peer_pause_work(p, false);
+		if (s->n_jobs == 0)
+			peer_release(p);
+	}
+	peer_unref(p);
+}
+
+int
+sync_on_records(struct peer *p, const Tessera__Records *m)
+{
+	struct sync *s = &p->sync;
+	struct verify_job *j;
+
+	if (s->n_pending <= s->uptos_queued) {
+		peer_close(p, "protocol violation: records without an offer");
+		return -EPROTO;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->items = calloc(m->n_records + 1, sizeof(*j->items))) == NULL) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->p = p;
+	j->has_upto = m->has_upto;
+	j->upto = m->upto;
+	j->n = m->n_records;
+	j->work.data = j;
+	/* Copy: the message is freed when this handler returns. */
+	for (size_t i = 0; i < m->n_records; i++) {
+		const Tessera__SignedRecord *sr = m->records[i];
+		struct verify_item *it = &j->items[i];
+
+		if (!sr->has_body || !sr->has_sig || sr->sig.len != TESS_SIG_LEN ||
+		    sr->body.len > TESS_MAX_RECORD) {
+			it->why = "malformed or oversized record";
+			continue;
+		}
+		if ((it->body = malloc(sr->body.len + 1)) == NULL) {
+			job_free(j);
+			return -ENOMEM;
+		}
+		memcpy(it->body, sr->body.data, sr->body.len);
+		it->len = sr->body.len;
+		memcpy(it->sig, sr->sig.data, TESS_SIG_LEN);
+	}
+	if (j->has_upto)
+		s->uptos_queued++;
+	if (uv_queue_work(p->node->loop, &j->work, job_verify, job_done) != 0) {
+		job_free(j);
+		peer_close(p, "cannot queue verification");
+		return -EIO;
+	}
+	peer_ref(p);
+	if (s->jobs_tail != NULL)
+		s->jobs_tail->next = j;
+	else
+		s->jobs = j;
+	s->jobs_tail = j;
+	if (++s->n_jobs >= SYNC_JOBS_MAX)
+		peer_pause_work(p, true);   /* bounded memory: let TCP push back */
+	return 0;
 }

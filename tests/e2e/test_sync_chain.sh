@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Chain A - B - C (A and C are not peers): records spread transitively.
+# Sample data imported on A and on C reaches every node; an edit on A reaches
+# C as a new version; a delete on C reaches A as a tombstone.
+set -euo pipefail
+. "$(dirname "$0")/synclib.sh"
+
+setup() {
+	sync_node a
+	sync_node b
+	sync_node c
+	link a b
+	link b c
+	write_linked_confs a b c
+	start_all a b c
+	check "a and c must not be configured as peers" test -z "$(peer_field a c name)"
+}
+
+# The ID of one initiative or resource authored by NAME (not its profile).
+own_content_id() {
+	local me
+	me=$(norm_id "$(node_id "$1")")
+	records "$1" | jq -r --arg me "$me" \
+		'[.[] | select(.kind != "profile" and (.community | gsub("[- ]"; "") | ascii_upcase) == $me)][0].id // empty'
+}
+
+# title_on NAME ID: the English title NAME holds for record ID.
+title_on() {
+	records "$1" | jq -r --arg id "$2" \
+		'.[] | select(.id == $id) | [.texts[] | select(.lang == "en")][0].title // empty'
+}
+
+has_version() { [[ $(version_of "$1" "$2") == "$3" ]]; }
+absent() { [[ -z $(version_of "$1" "$2") ]]; }
+
+test_spread() {
+	local total
+	import_sample a evora
+	import_sample c romania
+	total=$(total_own a b c)
+	say "a, b and c authored $total records between them"
+	converge "import on a and c" "$total" a b c ||
+		fail "no convergence; the remaining steps need it"
+	check "c holds every record authored by a" \
+		test "$(authored_by c a)" = "$(own_count a)"
+	check "a holds every record authored by c" \
+		test "$(authored_by a c)" = "$(own_count c)"
+}
+
+test_edit_travels() {
+	local id old new
+	id=$(own_content_id a)
+	[[ -n $id ]] || fail "a has no initiative or resource to edit"
+	old=$(version_of a "$id")
+	new=$(cli a edit "$id" --lang en --title "Edited on A" | awk '{print $NF}') ||
+		fail "tessera edit on a failed"
+	check "edit on a raises the version ($old -> $new)" test "$new" -gt "$old"
+	if wait_for "$SYNC_TIMEOUT" has_version c "$id" "$new"; then
+		pass
+	else
+		_bad "edit of $id (version $new) did not reach c; c has version '$(version_of c "$id")'"
+		diagnose a b c
+	fi
+	check "c shows the edited title" test "$(title_on c "$id")" = "Edited on A"
+}
+
+test_delete_travels() {
+	local id total
+	id=$(own_content_id c)
+	[[ -n $id ]] || fail "c has no initiative or resource to delete"
+	total=$(count a)
+	cli c delete "$id" >/dev/null || fail "tessera delete on c failed"
+	check "c no longer lists its deleted record" absent c "$id"
+	if wait_for "$SYNC_TIMEOUT" absent a "$id"; then
+		pass
+	else
+		_bad "tombstone of $id did not reach a: a still lists version $(version_of a "$id")"
+		diagnose a b c
+	fi
+	converge "after the delete" $((total - 1)) a b c || true
+}
+
+setup
+test_spread
+test_edit_travels
+test_delete_travels
+finish
