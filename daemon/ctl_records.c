@@ -510,9 +510,32 @@ do_block(struct ctl_client *c, const char *who, bool blocked)
 	ctl_send(c, &r);
 }
 
+/* Requests that write while an import holds the write transaction would
+ * join it, and vanish if it rolls back: they wait their turn instead. */
+static bool
+writes_blocked(struct ctl_client *c, const Tessera__Request *req)
+{
+	const void *owner = ctl_node(c)->import_owner;
+
+	if (owner == NULL || owner == c || !req->has_op)
+		return false;
+	switch (req->op) {
+	case TESSERA__REQUEST__OP__ADD: case TESSERA__REQUEST__OP__EDIT:
+	case TESSERA__REQUEST__OP__DELETE: case TESSERA__REQUEST__OP__BLOCK:
+	case TESSERA__REQUEST__OP__UNBLOCK:
+		ctl_error(c, TESSERA__REPLY__CODE__BUSY,
+		    "an import is in progress; try again when it is done");
+		return true;
+	default:
+		return false;
+	}
+}
+
 void
 ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
 {
+	if (writes_blocked(c, req))
+		return;
 	switch (req->has_op ? req->op : TESSERA__REQUEST__OP__OP_NONE) {
 	case TESSERA__REQUEST__OP__STATUS: do_status(c); break;
 	case TESSERA__REQUEST__OP__ADD: do_add(c, req->add); break;

@@ -28,6 +28,14 @@ node_changed(struct node *n, const void *from)
 	n->last_seq = seq;
 }
 
+void
+node_import_done(struct node *n)
+{
+	n->import_owner = NULL;
+	peers_resume(n->peers);
+	node_changed(n, NULL);
+}
+
 static void
 node_stop(struct node *n, const char *why)
 {

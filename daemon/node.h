@@ -19,6 +19,10 @@ struct node {
 	struct peers *peers;          /* peer connections (NULL until started) */
 	int64_t started;              /* ms since epoch */
 	uint64_t last_seq;            /* highest seq already announced to peers */
+	/* An import holds the store's one write transaction open across its
+	 * chunks: other writers wait (BUSY for the CLI, queued for peers) and
+	 * nothing uncommitted is offered to peers. */
+	const void *import_owner;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_signal_t sig_pipe, sig_xfsz;
 	int stopping;
@@ -27,6 +31,9 @@ struct node {
 /* Called after a commit stored new records; from is the peer they came from
  * (NULL when created locally). Announces everything after node->last_seq. */
 void node_changed(struct node *n, const void *from);
+
+/* The import holding the write transaction ended: let peers catch up. */
+void node_import_done(struct node *n);
 
 /* Runs the node until SIGTERM/SIGINT; takes ownership of conf. Returns
  * the process exit status. */

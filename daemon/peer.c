@@ -141,6 +141,7 @@ peer_free(uv_handle_t *h)
 	p->mgr = NULL;
 	p->handle_closed = true;
 	p->refs++;
+	sync_drain(p);   /* drops verified records that no longer have a session */
 	peer_unref(p);
 }
 

@@ -435,6 +435,19 @@ peers_announce(struct peers *m, uint64_t after_seq, const void *from)
 }
 
 void
+peers_resume(struct peers *m)
+{
+	if (m == NULL || m->stopping)
+		return;
+	for (struct peer *p = m->conns, *next; p; p = next) {
+		next = p->next;
+		sync_drain(p);
+		if (p->state == PEER_ESTABLISHED)
+			sync_pump(p);
+	}
+}
+
+void
 peers_resync(struct peers *m, const char *why)
 {
 	if (m == NULL)

@@ -22,6 +22,8 @@ uint32_t peers_connected(const struct peers *p);
 void peers_report(struct peers *p, struct ctl_client *c);
 /* Closes every session so that each resyncs from its stored checkpoint. */
 void peers_resync(struct peers *p, const char *why);
+/* Applies records that waited for the store and restarts offers. */
+void peers_resume(struct peers *p);
 /* Offers records stored after seq to every session except from. */
 void peers_announce(struct peers *p, uint64_t after_seq, const void *from);
 

@@ -125,6 +125,8 @@ send_offer(struct peer *p)
 		max = p->remote_max_batch;
 	if (s->offer_pos >= top && s->caught_up_sent)
 		return 0;   /* nothing new since the last offer */
+	if (p->node->import_owner != NULL)
+		return 0;   /* never offer what an import may still roll back */
 	b.max = max;
 	b.items = calloc(max, sizeof(*b.items));
 	b.ptrs = calloc(max, sizeof(*b.ptrs));

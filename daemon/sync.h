@@ -64,6 +64,9 @@ int sync_on_request(struct peer *p, const Tessera__SyncRequest *m);
 int sync_on_offer(struct peer *p, const Tessera__Offer *m);
 int sync_on_want(struct peer *p, const Tessera__Want *m);
 int sync_on_records(struct peer *p, const Tessera__Records *m);
+/* Stores verified records that are ready, in order, unless an import holds
+ * the store. */
+void sync_drain(struct peer *p);
 /* Sends what may be sent now (wanted records, then offers) within the
  * peer's send budget. Called on new local records and as writes drain. */
 void sync_pump(struct peer *p);

@@ -256,14 +256,14 @@ fail:
 	return rc;
 }
 
-static void
-job_done(uv_work_t *w, int status)
+void
+sync_drain(struct peer *p)
 {
-	struct verify_job *j = w->data;
-	struct peer *p = j->p;
 	struct sync *s = &p->sync;
 
-	j->done = true;
+	/* An import owns the write transaction; records wait in order. */
+	if (p->node->import_owner != NULL && p->mgr != NULL)
+		return;
 	peer_ref(p);
 	/* Apply in arrival order: a finished job waits for those before it. */
 	while (s->jobs != NULL && s->jobs->done) {
@@ -287,6 +287,15 @@ job_done(uv_work_t *w, int status)
 			peer_release(p);
 	}
 	peer_unref(p);
+}
+
+static void
+job_done(uv_work_t *w, int status)
+{
+	struct verify_job *j = w->data;
+
+	j->done = true;
+	sync_drain(j->p);
 }
 
 int
