@@ -47,6 +47,7 @@ struct ctl_write {
 };
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 
 struct node *
 ctl_node(const struct ctl_client *c)
@@ -101,7 +102,7 @@ stream_continue(struct ctl_client *c)
 			free(c->cursor);
 			c->cursor = NULL;
 			c->cursor_n = c->cursor_pos = 0;
-			uv_read_start((uv_stream_t *)&c->pipe, NULL, on_read);
+			uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, on_read);
 		}
 	}
 }

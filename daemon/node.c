@@ -145,6 +145,7 @@ node_run(struct config *conf)
 		goto out;
 	}
 	store_set_quota(n.store, conf->max_records_per_author);
+	store_set_local(n.store, n.id->pub);
 	n.last_seq = store_max_seq(n.store);
 	/* A write to a closed socket is an error code, not a death; a file over
 	 * RLIMIT_FSIZE is a failed write that SQLite reports. */

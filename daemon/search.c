@@ -58,16 +58,18 @@ search_fts_expr(const char *query)
 	return out;
 }
 
-/* Appends the filter's conditions; binds start at parameter 3. */
+/* Appends the filter's conditions on m (text_meta); binds 2..5. */
 static void
 filter_sql(char *sql, size_t cap, const struct search_filter *f)
 {
+	if (f->lang != NULL)
+		strncat(sql, " AND m.lang = ?2", cap - strlen(sql) - 1);
 	if (f->kind > 0)
-		strncat(sql, " AND r.kind = ?3", cap - strlen(sql) - 1);
+		strncat(sql, " AND m.kind = ?3", cap - strlen(sql) - 1);
 	if (f->has_author)
-		strncat(sql, " AND r.author = ?4", cap - strlen(sql) - 1);
+		strncat(sql, " AND m.author = ?4", cap - strlen(sql) - 1);
 	if (f->tag != NULL)
-		strncat(sql, " AND EXISTS (SELECT 1 FROM tags g WHERE g.tag = ?5 AND g.seq = r.seq)",
+		strncat(sql, " AND EXISTS (SELECT 1 FROM tags g WHERE g.tag = ?5 AND g.seq = m.seq)",
 		    cap - strlen(sql) - 1);
 }
 
@@ -94,23 +96,47 @@ hit_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? 1 : (x->seq > y->seq ? -1 : 0);
 }
 
-static int
-add_snippet(struct store *st, const char *expr, sqlite3_int64 rowid, struct search_hit *h)
+/* Snippets for the chosen hits in one statement: the MATCH (and a prefix
+ * query's expansion) is evaluated once, not once per hit, and snippet() runs
+ * only for the chosen rows. */
+static void
+add_snippets(struct store *st, const char *expr, struct search_hit *hits,
+    const sqlite3_int64 *rowids, size_t n)
 {
+	sqlite3_int64 lo = INT64_MAX, hi = 0;
+	char sql[512 + 24 * SEARCH_MAX_HITS];
 	sqlite3_stmt *s;
-	int rc;
+	size_t o;
 
-	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT snippet(texts_fts, -1, '[', ']', '…', 16) FROM texts_fts"
-	    " WHERE texts_fts MATCH ?1 AND rowid = ?2", -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return store_err(st, rc, "snippet");
+	if (n == 0)
+		return;
+	o = (size_t)snprintf(sql, sizeof(sql),
+	    "SELECT rowid, CASE WHEN rowid IN (");
+	for (size_t i = 0; i < n && i < SEARCH_MAX_HITS; i++) {
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%lld", i ? "," : "",
+		    (long long)rowids[i]);
+		lo = rowids[i] < lo ? rowids[i] : lo;
+		hi = rowids[i] > hi ? rowids[i] : hi;
+	}
+	snprintf(sql + o, sizeof(sql) - o,
+	    ") THEN snippet(texts_fts, -1, '[', ']', '…', 16) END FROM texts_fts"
+	    " WHERE texts_fts MATCH ?1 AND rowid BETWEEN ?2 AND ?3");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("search: snippets: %s", sqlite3_errmsg(st->db));
+		return;
+	}
 	sqlite3_bind_text(s, 1, expr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, rowid);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
-		h->snippet = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_bind_int64(s, 2, lo);
+	sqlite3_bind_int64(s, 3, hi);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		sqlite3_int64 rowid = sqlite3_column_int64(s, 0);
+		const unsigned char *snip = sqlite3_column_text(s, 1);
+
+		for (size_t i = 0; snip != NULL && i < n; i++)
+			if (rowids[i] == rowid && hits[i].snippet == NULL)
+				hits[i].snippet = strdup((const char *)snip);
+	}
 	sqlite3_finalize(s);
-	return 0;
 }
 
 struct cand {
@@ -132,6 +158,9 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 	char *expr;
 	struct cand *c = NULL;
 	size_t nc = 0, limit = f->limit ? f->limit : SEARCH_DEFAULT_LIMIT, out = 0;
+
+	if (limit > SEARCH_MAX_HITS)
+		limit = SEARCH_MAX_HITS;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -146,10 +175,9 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 	/* Newest matches first, at most SEARCH_CANDIDATES of them scored:
 	 * FTS5 walks its doclist in rowid order, so LIMIT bounds the work. */
 	snprintf(sql, sizeof(sql),
-	    "SELECT t.rowid, t.seq, t.lang, bm25(texts_fts, 10.0, 4.0, 1.0, 2.0)"
-	    " FROM texts_fts JOIN texts t ON t.rowid = texts_fts.rowid"
-	    " JOIN records r ON r.seq = t.seq"
-	    " WHERE texts_fts MATCH ?1%s", f->lang ? " AND t.lang = ?2" : "");
+	    "SELECT m.rowid, m.seq, m.lang, bm25(texts_fts, 10.0, 4.0, 1.0, 2.0)"
+	    " FROM texts_fts JOIN text_meta m ON m.rowid = texts_fts.rowid"
+	    " WHERE texts_fts MATCH ?1");
 	filter_sql(sql, sizeof(sql), f);
 	strncat(sql, " ORDER BY texts_fts.rowid DESC LIMIT ?6", sizeof(sql) - strlen(sql) - 1);
 	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK) {
@@ -184,6 +212,8 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 		rc = -ENOMEM;
 		goto done;
 	}
+	sqlite3_int64 rowids[SEARCH_MAX_HITS];
+
 	for (size_t i = 0; i < nc && out < limit; i++) {
 		bool dup = false;
 
@@ -193,9 +223,10 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 			continue;
 		(*hits)[out] = c[i].hit;
 		c[i].hit.lang = NULL;
-		add_snippet(st, expr, c[i].rowid, &(*hits)[out]);
+		rowids[out] = c[i].rowid;
 		out++;
 	}
+	add_snippets(st, expr, *hits, rowids, out);
 	*n = out;
 done:
 	sqlite3_finalize(s);
@@ -233,9 +264,15 @@ search_list(struct store *st, const struct search_filter *f, uint64_t **seqs, si
 	*seqs = NULL;
 	*n = 0;
 	if (f->lang != NULL)
-		strncat(sql, " AND EXISTS (SELECT 1 FROM texts t WHERE t.seq = r.seq AND t.lang = ?2)",
+		strncat(sql, " AND EXISTS (SELECT 1 FROM text_meta m WHERE m.seq = r.seq"
+		    " AND m.lang = ?2)", sizeof(sql) - strlen(sql) - 1);
+	if (f->kind > 0)
+		strncat(sql, " AND r.kind = ?3", sizeof(sql) - strlen(sql) - 1);
+	if (f->has_author)
+		strncat(sql, " AND r.author = ?4", sizeof(sql) - strlen(sql) - 1);
+	if (f->tag != NULL)
+		strncat(sql, " AND EXISTS (SELECT 1 FROM tags g WHERE g.tag = ?5 AND g.seq = r.seq)",
 		    sizeof(sql) - strlen(sql) - 1);
-	filter_sql(sql, sizeof(sql), f);
 	strncat(sql, " ORDER BY r.ts DESC, r.seq DESC LIMIT ?6", sizeof(sql) - strlen(sql) - 1);
 	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
 		return store_err(st, rc, "list");

@@ -13,6 +13,7 @@
  * query cost O(matches), so ranking looks at the newest SEARCH_CANDIDATES. */
 #define SEARCH_CANDIDATES 2000
 #define SEARCH_DEFAULT_LIMIT 20
+#define SEARCH_MAX_HITS 1000
 #define LIST_DEFAULT_LIMIT 50
 
 struct search_filter {

@@ -36,6 +36,12 @@ static const char *migrations[] = {
 	"  lang TEXT NOT NULL,"
 	"  title TEXT, summary TEXT, body TEXT, tags TEXT);"
 	"CREATE INDEX texts_seq ON texts (seq);"
+	/* Search reads candidates and filters from these narrow rows: dozens
+	 * per page instead of a few wide texts rows. */
+	"CREATE TABLE text_meta ("
+	"  rowid INTEGER PRIMARY KEY,"   /* = texts.rowid */
+	"  seq INTEGER NOT NULL, lang TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  author BLOB NOT NULL);"
 	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
 	"  content='texts', content_rowid='rowid',"
 	"  tokenize='unicode61 remove_diacritics 2');"
@@ -75,6 +81,9 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_DELETE_TEXTS] = "DELETE FROM texts WHERE seq = ?1",
 	[S_INSERT_TEXT] = "INSERT INTO texts (seq, lang, title, summary, body, tags)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_INSERT_META] = "INSERT INTO text_meta (rowid, seq, lang, kind, author)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_DELETE_META] = "DELETE FROM text_meta WHERE seq = ?1",
 	[S_DELETE_TAGS] = "DELETE FROM tags WHERE seq = ?1",
 	[S_INSERT_TAG] = "INSERT OR IGNORE INTO tags (tag, seq) VALUES (?1, ?2)",
 	[S_AUTHOR_GET] = "SELECT blocked, stored, max_version FROM authors WHERE author = ?1",
@@ -330,6 +339,13 @@ fts_reload(struct store *st)
 	if (sqlite3_step(s) == SQLITE_ROW)
 		st->fts_upto = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
+}
+
+void
+store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN])
+{
+	memcpy(st->local, author, TESS_KEY_LEN);
+	st->has_local = true;
 }
 
 int

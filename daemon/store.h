@@ -54,7 +54,10 @@ int store_open(const char *dir, bool create, struct store **out, char **cause);
 void store_close(struct store *st);
 sqlite3 *store_db(struct store *st);
 const uint8_t *store_epoch(const struct store *st);
+/* The quota bounds what other communities can make us store; our own
+ * community (set with store_set_local) is not subject to it. */
 void store_set_quota(struct store *st, uint32_t max_records_per_author);
+void store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN]);
 
 /* Group writes for speed and atomicity. Nested calls are not allowed. */
 int store_begin(struct store *st);

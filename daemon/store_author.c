@@ -153,6 +153,7 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 	 * records are refused when peers offer them again. */
 	static const char *purge[] = {
 		"DELETE FROM texts WHERE seq IN (SELECT seq FROM records WHERE author = ?1)",
+		"DELETE FROM text_meta WHERE author = ?1",
 		"DELETE FROM tags WHERE seq IN (SELECT seq FROM records WHERE author = ?1)",
 		"DELETE FROM records WHERE author = ?1",
 		"UPDATE authors SET records = 0, name = NULL, country = NULL, languages = NULL,"
@@ -163,7 +164,7 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 			break;
 		sqlite3_bind_blob(s, 1, author, TESS_KEY_LEN, SQLITE_STATIC);
 		rc = sqlite3_step(s);
-		if (i == 2)
+		if (i == 3)
 			*removed = (uint64_t)sqlite3_changes(st->db);
 		sqlite3_finalize(s);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;

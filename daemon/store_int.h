@@ -8,7 +8,7 @@
 
 enum store_stmt {
 	S_HAVE, S_GET_BY_ID, S_GET_BY_SEQ, S_DELETE_RECORD, S_INSERT_RECORD,
-	S_DELETE_TEXTS, S_INSERT_TEXT, S_DELETE_TAGS, S_INSERT_TAG,
+	S_DELETE_TEXTS, S_INSERT_TEXT, S_INSERT_META, S_DELETE_META, S_DELETE_TAGS, S_INSERT_TAG,
 	S_AUTHOR_GET, S_AUTHOR_UPSERT, S_AUTHOR_COUNT, S_AUTHOR_PROFILE,
 	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
 	S_COUNT
@@ -19,6 +19,8 @@ struct store {
 	sqlite3_stmt *stmt[S_COUNT];
 	uint8_t epoch[TESS_EPOCH_LEN];
 	uint32_t quota;
+	uint8_t local[TESS_KEY_LEN];   /* our own author: not subject to the quota */
+	bool has_local;
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */

@@ -57,7 +57,18 @@ index_content(struct store *st, sqlite3_int64 seq, const Tessera__Record *r)
 		sqlite3_bind_text(s, 4, t->summary, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 5, t->body, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 6, tags, -1, SQLITE_STATIC);
-		rc = step_done(st, s, "insert text");
+		if ((rc = step_done(st, s, "insert text")) != 0)
+			break;
+		if ((s = store_stmt(st, S_INSERT_META)) == NULL) {
+			rc = -EIO;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(st->db));
+		sqlite3_bind_int64(s, 2, seq);
+		sqlite3_bind_text(s, 3, t->lang, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, (int)r->kind);
+		sqlite3_bind_blob(s, 5, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
+		rc = step_done(st, s, "insert text meta");
 	}
 	free(tags);
 	for (size_t i = 0; i < r->n_tags && rc == 0; i++) {
@@ -73,7 +84,7 @@ index_content(struct store *st, sqlite3_int64 seq, const Tessera__Record *r)
 static int
 unindex(struct store *st, sqlite3_int64 seq)
 {
-	enum store_stmt which[] = { S_DELETE_TEXTS, S_DELETE_TAGS, S_DELETE_RECORD };
+	enum store_stmt which[] = { S_DELETE_TEXTS, S_DELETE_META, S_DELETE_TAGS, S_DELETE_RECORD };
 	int frc;
 
 	/* The delete trigger removes texts from the FTS index, which must
@@ -145,7 +156,8 @@ author_admit(struct store *st, const Tessera__Record *r, bool is_new,
 		if (rc == SQLITE_ROW) {
 			if (sqlite3_column_int(s, 0))
 				*res = STORE_BLOCKED;
-			else if (is_new && (uint64_t)sqlite3_column_int64(s, 1) >= st->quota)
+			else if (is_new && (uint64_t)sqlite3_column_int64(s, 1) >= st->quota &&
+			    !(st->has_local && memcmp(st->local, r->author.data, TESS_KEY_LEN) == 0))
 				*res = STORE_QUOTA;
 			sqlite3_reset(s);
 			return 0;

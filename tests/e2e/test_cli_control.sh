@@ -74,6 +74,16 @@ sleep 0.5
 assert_exit 0 cli a status
 wait "$holder"
 
+# Streamed replies (list, export) release their connection: more of them
+# than the daemon's 64-client limit all succeed.
+stream_fail=0
+for i in $(seq 1 80); do
+	cli a list >/dev/null 2>&1 || stream_fail=$((stream_fail + 1))
+	cli a export >/dev/null 2>&1 || stream_fail=$((stream_fail + 1))
+done
+assert_eq "$stream_fail" 0 "160 streamed replies in a row all succeed"
+assert_exit 0 cli a status
+
 # A valid request after garbage on another connection still works end to end.
 assert_exit 0 cli a add resource --title "Still here"
 assert_exit 0 cli a --json list

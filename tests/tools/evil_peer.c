@@ -437,7 +437,7 @@ static const char *
 conn_how(const struct conn *c, char *buf, size_t len)
 {
 	if (c->got_goodbye)
-		snprintf(buf, len, "goodbye \"%s\", then %s", c->goodbye, c->why);
+		snprintf(buf, len, "goodbye \"%.120s\", then %.120s", c->goodbye, c->why);
 	else
 		snprintf(buf, len, "%s", c->why);
 	return buf;
@@ -777,7 +777,7 @@ push_bad(struct conn *c, const struct rec *r, size_t n, const char *what)
 {
 	bool wanted[8], again[8];
 	char how[320];
-	uint64_t upto;
+	uint64_t upto = 0;
 	size_t nw, na;
 	int rc;
 
@@ -817,7 +817,7 @@ static int
 probe(struct conn *c)
 {
 	bool none[1];
-	uint64_t upto;
+	uint64_t upto = 0;
 	int rc;
 
 	if ((rc = offer(c, NULL, 0, none, &upto)) != 0)
@@ -972,7 +972,7 @@ scn_unsolicited(int arg)
 	struct conn c;
 	struct rec r;
 	bool wanted[1];
-	uint64_t upto;
+	uint64_t upto = 0;
 	enum outcome o;
 	char how[320];
 	int rc;
@@ -1228,7 +1228,7 @@ scn_honest(int n)
 	struct conn c;
 	struct rec *r;
 	bool *wanted;
-	uint64_t upto;
+	uint64_t upto = 0;
 	size_t batch, nw, again = 0, sent = 0;
 	enum outcome o;
 	char title[96];

@@ -586,6 +586,10 @@ test_quota(void **state)
 	store_set_quota(fx->st, 3);
 	assert_int_equal(put_new(fx->st, fx->a, "Șapte", 1, NULL), STORE_STORED);
 	assert_int_equal(put_new(fx->st, fx->a, "Opt", 1, NULL), STORE_QUOTA);
+
+	/* The quota is for other communities: our own is never refused. */
+	store_set_local(fx->st, fx->a->pub);
+	assert_int_equal(put_new(fx->st, fx->a, "Nouă", 1, NULL), STORE_STORED);
 }
 
 static void

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Helpers for the benchmark scripts (Python 3 standard library only).
+
+    benchtool.py relay --target PORT --port-file FILE --stats FILE
+        A TCP relay on 127.0.0.1 (port chosen by the kernel, written to
+        FILE) that forwards every connection to 127.0.0.1:PORT and counts the
+        bytes in each direction: the stats file (JSON, rewritten atomically
+        every 0.2 s and on SIGTERM) holds {"up", "down", "conns"}, where up is
+        connecting side -> target.
+
+    benchtool.py status SOCKET
+        One STATUS request over the control socket: prints "records seq".
+
+    benchtool.py chain --src SOCKET --dst SOCKET --tessera CLI --reps N
+        Propagation latency: N times, publishes a record on src with
+        `tessera add` and polls the two daemons' status (every ~1 ms, over
+        the control socket, no process start-up) until src and then dst have
+        a new sequence number. Prints one line per repetition:
+        "rep src_ms dst_ms latency_ms", latency = dst seen - src seen.
+
+    benchtool.py signed-bytes EXPORT [BASE]
+        Sums the signed sizes (body + signature bytes) of the records in a
+        `tessera export` file, leaving out those (id, version) also present
+        in BASE. Prints "count bytes".
+
+The control socket speaks protobuf in 4-byte big-endian length frames; only
+the few fields needed here are encoded and decoded by hand (control.proto:
+Request.op = 1, Reply.code = 1, Reply.status = 7, Status.records = 5,
+Status.seq = 11).
+"""
+
+import argparse
+import base64
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+OP_STATUS = 1
+
+
+# --- protobuf, the little needed --------------------------------------------
+
+def varint(buf, i):
+    shift = value = 0
+    while True:
+        if i >= len(buf):
+            raise ValueError("truncated varint")
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return value, i
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def fields(buf):
+    """Yields (number, wire type, value) of a message's fields."""
+    i = 0
+    while i < len(buf):
+        key, i = varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(buf, i)
+        elif wt == 2:
+            n, i = varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        elif wt == 1:
+            v, i = buf[i:i + 8], i + 8
+        elif wt == 5:
+            v, i = buf[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        yield num, wt, v
+
+
+class Control:
+    """A control-socket connection, reopened if the daemon drops it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = None
+
+    def _connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(self.path)
+        self.sock = s
+
+    def _recv(self, n):
+        out = b""
+        while len(out) < n:
+            chunk = self.sock.recv(n - len(out))
+            if not chunk:
+                raise ConnectionError("daemon closed the control connection")
+            out += chunk
+        return out
+
+    def request(self, payload):
+        for attempt in range(2):
+            try:
+                if self.sock is None:
+                    self._connect()
+                self.sock.sendall(struct.pack(">I", len(payload)) + payload)
+                (n,) = struct.unpack(">I", self._recv(4))
+                return self._recv(n)
+            except (ConnectionError, BrokenPipeError, socket.timeout):
+                if self.sock is not None:
+                    self.sock.close()
+                self.sock = None
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def status(self):
+        reply = self.request(bytes([0x08, OP_STATUS]))
+        code, records, seq = 0, 0, 0
+        for num, wt, v in fields(reply):
+            if num == 1 and wt == 0:
+                code = v
+            elif num == 7 and wt == 2:
+                for snum, swt, sv in fields(v):
+                    if snum == 5 and swt == 0:
+                        records = sv
+                    elif snum == 11 and swt == 0:
+                        seq = sv
+        if code != 0:
+            raise RuntimeError("status: reply code %d" % code)
+        return records, seq
+
+
+# --- relay ---------------------------------------------------------------
+
+class Relay:
+    def __init__(self, target, stats_path):
+        self.target = target
+        self.stats_path = stats_path
+        self.lock = threading.Lock()
+        self.up = self.down = self.conns = 0
+        self.dirty = True
+
+    def count(self, direction, n):
+        with self.lock:
+            if direction == "up":
+                self.up += n
+            else:
+                self.down += n
+            self.dirty = True
+
+    def write_stats(self):
+        with self.lock:
+            if not self.dirty:
+                return
+            doc = {"up": self.up, "down": self.down, "conns": self.conns}
+            self.dirty = False
+        tmp = self.stats_path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(doc, f)
+        os.replace(tmp, self.stats_path)
+
+    def pump(self, src, dst, direction):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+                self.count(direction, len(data))
+        except OSError:
+            pass
+        finally:
+            for s, how in ((dst, socket.SHUT_WR), (src, socket.SHUT_RD)):
+                try:
+                    s.shutdown(how)
+                except OSError:
+                    pass
+
+    def serve(self, client):
+        try:
+            server = socket.create_connection(("127.0.0.1", self.target), timeout=10)
+        except OSError:
+            client.close()
+            return
+        server.settimeout(None)
+        with self.lock:
+            self.conns += 1
+            self.dirty = True
+        t = threading.Thread(target=self.pump, args=(server, client, "down"), daemon=True)
+        t.start()
+        self.pump(client, server, "up")
+        t.join()
+        client.close()
+        server.close()
+
+
+def cmd_relay(a):
+    relay = Relay(a.target, a.stats)
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(16)
+    ls.settimeout(0.2)
+    stop = threading.Event()
+
+    def on_term(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    relay.write_stats()
+    tmp = a.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % ls.getsockname()[1])
+    os.replace(tmp, a.port_file)
+    while not stop.is_set():
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            relay.write_stats()
+            continue
+        c.settimeout(None)
+        threading.Thread(target=relay.serve, args=(c,), daemon=True).start()
+        relay.write_stats()
+    relay.dirty = True
+    relay.write_stats()
+    ls.close()
+
+
+# --- status and chain probe ------------------------------------------------
+
+def cmd_status(a):
+    records, seq = Control(a.socket).status()
+    print(records, seq)
+
+
+def cmd_chain(a):
+    src, dst = Control(a.src), Control(a.dst)
+    for rep in range(1, a.reps + 1):
+        _, base_src = src.status()
+        _, base_dst = dst.status()
+        title = "propagation probe %d %d" % (rep, time.time_ns())
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [a.tessera, "-s", a.src, "add", "initiative", "--lang", "en", "--title", title],
+            stdout=subprocess.DEVNULL)
+        t_src = t_dst = None
+        deadline = t0 + a.timeout
+        while (t_src is None or t_dst is None) and time.perf_counter() < deadline:
+            if t_src is None and src.status()[1] > base_src:
+                t_src = time.perf_counter()
+            if t_dst is None and dst.status()[1] > base_dst:
+                t_dst = time.perf_counter()
+            time.sleep(0.001)
+        if proc.wait(timeout=30) != 0:
+            sys.exit("chain: tessera add failed")
+        if t_src is None or t_dst is None:
+            sys.exit("chain: rep %d: the record did not arrive within %g s" % (rep, a.timeout))
+        print("%d %.3f %.3f %.3f" % (rep, (t_src - t0) * 1e3, (t_dst - t0) * 1e3,
+                                      max(0.0, t_dst - t_src) * 1e3), flush=True)
+        time.sleep(a.pause)
+
+
+# --- signed sizes -----------------------------------------------------------
+
+def export_sizes(path):
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            s = d.get("signed")
+            if s is None:
+                sys.exit("%s:%d: no \"signed\" member" % (path, n))
+            size = len(base64.b64decode(s["body"])) + len(base64.b64decode(s["sig"]))
+            out[(d.get("id"), d.get("version"))] = size
+    return out
+
+
+def cmd_signed_bytes(a):
+    cur = export_sizes(a.export)
+    base = export_sizes(a.base) if a.base else {}
+    new = [v for k, v in cur.items() if k not in base]
+    print(len(new), sum(new))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("relay")
+    p.add_argument("--target", type=int, required=True)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--stats", required=True)
+    p = sub.add_parser("status")
+    p.add_argument("socket")
+    p = sub.add_parser("chain")
+    p.add_argument("--src", required=True)
+    p.add_argument("--dst", required=True)
+    p.add_argument("--tessera", required=True)
+    p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--pause", type=float, default=0.2)
+    p = sub.add_parser("signed-bytes")
+    p.add_argument("export")
+    p.add_argument("base", nargs="?")
+    a = ap.parse_args()
+    {"relay": cmd_relay, "status": cmd_status, "chain": cmd_chain,
+     "signed-bytes": cmd_signed_bytes}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

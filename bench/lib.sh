@@ -1,0 +1,203 @@
+# shellcheck shell=bash disable=SC2034
+# Shared helpers for the benchmark scripts; source it from bash after
+# `set -euo pipefail`.
+#
+# Environment: TESSERAD, TESSERA (binaries; default: $TESSERA_BUILD, then
+# build-bench/ and build/ of the source tree), SEARCH_BENCH (optional),
+# BENCH_KEEP=1 keeps the temporary directory, TMPDIR.
+#
+# Every daemon started here is recorded by PID and stopped by PID (TERM, 5 s
+# of grace, then KILL) when the script exits; the temporary directory $B is
+# removed then too. Every wait is bounded.
+
+BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_NAME=$(basename "$0" .sh)
+
+# The first build directory holding both binaries, unless given.
+_default_build() {
+	local d
+	for d in "${TESSERA_BUILD:-}" "$BENCH_SRC/build-bench" "$BENCH_SRC/build"; do
+		if [[ -n $d && -x $d/daemon/tesserad && -x $d/client/tessera ]]; then
+			echo "$d"
+			return
+		fi
+	done
+	echo "$BENCH_SRC/build"
+}
+BENCH_BUILD=$(_default_build)
+: "${TESSERAD:=$BENCH_BUILD/daemon/tesserad}"
+: "${TESSERA:=$BENCH_BUILD/client/tessera}"
+: "${SEARCH_BENCH:=$BENCH_BUILD/bench/search_bench}"
+export TESSERAD TESSERA
+
+for _bin in "$TESSERAD" "$TESSERA"; do
+	if [[ ! -x $_bin ]]; then
+		echo "$BENCH_NAME: $_bin is not an executable (set TESSERAD/TESSERA)" >&2
+		exit 1
+	fi
+done
+unset _bin
+for _tool in jq python3 awk; do
+	command -v "$_tool" >/dev/null || { echo "$BENCH_NAME: $_tool is required" >&2; exit 1; }
+done
+unset _tool
+
+B=$(mktemp -d "${TMPDIR:-/tmp}/tessera-bench.XXXXXX")
+declare -A NODE_PID=()
+declare -A NODE_ID=()
+declare -A NODE_PORT=()
+declare -a HELPER_PIDS=()
+
+say() { printf '%s: %s\n' "$BENCH_NAME" "$*"; }
+die() {
+	printf '%s: error: %s\n' "$BENCH_NAME" "$*" >&2
+	exit 1
+}
+
+# stop_pid PID: TERM, up to 5 s of grace, then KILL; reaps it.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "$BENCH_NAME: PID $pid ignored SIGTERM for 5 s; killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+_bench_cleanup() {
+	local name pid
+	set +e
+	for name in "${!NODE_PID[@]}"; do
+		stop_pid "${NODE_PID[$name]}"
+	done
+	for pid in "${HELPER_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	if [[ -n ${BENCH_KEEP:-} ]]; then
+		echo "$BENCH_NAME: kept $B" >&2
+	else
+		rm -rf "$B"
+	fi
+}
+trap _bench_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_port: an unused TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# node_init NAME [init args...]
+node_init() {
+	local name=$1 id
+	shift
+	mkdir -p "$B/$name"
+	id=$("$TESSERAD" init --data "$B/$name/data" --name "$name" "$@" 2>"$B/$name/init.err") ||
+		die "tesserad init $name failed: $(cat "$B/$name/init.err")"
+	NODE_ID[$name]=$id
+}
+
+# node_conf NAME [extra lines...]: writes $B/NAME/tesserad.conf.
+node_conf() {
+	local name=$1 line
+	shift
+	{
+		printf '[node]\ndata = %s\ncontrol_socket = %s\n' "$B/$name/data" "$B/$name/ctl.sock"
+		for line in "$@"; do
+			printf '%s\n' "$line"
+		done
+	} >"$B/$name/tesserad.conf"
+}
+
+# node_start NAME: runs the daemon (log in $B/NAME/log) and waits until it
+# answers status (up to 30 s: opening a large store can take a moment).
+node_start() {
+	local name=$1 i
+	"$TESSERAD" -c "$B/$name/tesserad.conf" 2>>"$B/$name/log" &
+	NODE_PID[$name]=$!
+	for ((i = 0; i < 300; i++)); do
+		if "$TESSERA" -s "$B/$name/ctl.sock" status >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "${NODE_PID[$name]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "node $name did not start; log tail:
+$(tail -n 20 "$B/$name/log" 2>/dev/null)"
+}
+
+node_stop() {
+	local name=$1
+	if [[ -n ${NODE_PID[$name]:-} ]]; then
+		stop_pid "${NODE_PID[$name]}"
+		unset "NODE_PID[$name]"
+	fi
+}
+
+# cli NAME ARGS...: the CLI against NAME's daemon.
+cli() {
+	local name=$1
+	shift
+	"$TESSERA" -s "$B/$name/ctl.sock" "$@"
+}
+
+# status_field NAME FIELD: one field of `tessera --json status`.
+status_field() {
+	cli "$1" --json status | jq -r ".$2"
+}
+
+# rss_kb PID [FIELD]: VmRSS (or another /proc/PID/status field) in kB.
+rss_kb() {
+	awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# cpu_ticks PID: utime + stime of PID in clock ticks.
+cpu_ticks() {
+	# Fields after the parenthesised command name; utime and stime are the
+	# 14th and 15th fields of the whole line.
+	local stat
+	stat=$(<"/proc/$1/stat")
+	stat=${stat##*) }
+	awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# now_s: wall clock with microseconds (bash 5).
+now_s() { echo "$EPOCHREALTIME"; }
+
+# elapsed T0 T1: seconds between two now_s readings.
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# percentiles FILE: "n p50 p99 max mean" of the numbers in FILE (one a line,
+# nearest rank).
+percentiles() {
+	sort -g "$1" | awk '
+		{ v[NR] = $1; s += $1 }
+		function rank(p,   k) { k = int(p / 100 * NR + 0.999999); if (k < 1) k = 1; return v[k] }
+		END {
+			if (NR == 0) { print "0 0 0 0 0"; exit }
+			printf "%d %.3f %.3f %.3f %.3f\n", NR, rank(50), rank(99), v[NR], s / NR
+		}'
+}
+
+# machine: one line about this machine.
+machine() {
+	local cpu
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	printf '%s, nproc %s, %s MB RAM, Linux %s' "${cpu:-unknown CPU}" "$(nproc)" \
+		"$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)" "$(uname -r)"
+}
+
+# verdict OK: "met" or "NOT MET".
+verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT MET"; fi; }
+
+# le A B: 1 if A <= B (decimals), else 0.
+le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
