@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tessera demo: six community nodes on 127.0.0.1, wired as a ring.
 #
-#   deploy/demo/demo.sh start   stop any running demo, create six fresh nodes,
+#   deploy/demo/demo.sh start   install missing packages and build (deploy/build.sh),
+#                               stop any running demo, create six fresh nodes,
 #                               import each community's records into its own
 #                               node, wait until every node holds everything,
 #                               print a summary and a multilingual search
@@ -321,6 +322,11 @@ howto() {
 
 cmd_start() {
 	local c i total
+	# On a fresh machine: install the Debian packages and build (an
+	# incremental no-op when nothing changed). Skipped when binaries are given.
+	if [[ -z ${TESSERAD:-} || -z ${TESSERA:-} ]]; then
+		"$ROOT/deploy/build.sh" build >/dev/null || { warn "build failed"; exit 1; }
+	fi
 	TESSERAD=$(resolve_bin TESSERAD build/daemon/tesserad)
 	TESSERA=$(resolve_bin TESSERA build/client/tessera)
 	command -v jq >/dev/null || { warn "jq is required"; exit 1; }
