@@ -11,7 +11,7 @@
 /* How many matching texts (newest first) are scored for one query. A very
  * frequent word matches most of the store; scoring every match would make a
  * query cost O(matches), so ranking looks at the newest SEARCH_CANDIDATES. */
-#define SEARCH_CANDIDATES 2000
+#define SEARCH_CANDIDATES 600
 #define SEARCH_DEFAULT_LIMIT 20
 #define SEARCH_MAX_HITS 1000
 #define LIST_DEFAULT_LIMIT 50

@@ -44,7 +44,7 @@ static const char *migrations[] = {
 	"  author BLOB NOT NULL);"
 	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
 	"  content='texts', content_rowid='rowid',"
-	"  tokenize='unicode61 remove_diacritics 2');"
+	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
 	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
 	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
 	"  VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags); END;"

@@ -86,7 +86,10 @@ int store_find_prefix(struct store *st, const char *hex, uint8_t (*ids)[TESS_ID_
     size_t max, size_t *n);
 
 /* Changes after since, in seq order: calls cb for at most limit records.
- * *last is the highest seq visited (since if none). */
+ * cb returns 0 to go on, 1 to stop after this record, STORE_CHANGES_BEFORE
+ * to stop before it, negative to fail. *last is the highest seq consumed
+ * (since if none). */
+#define STORE_CHANGES_BEFORE 2
 typedef int (*store_change_cb)(void *arg, uint64_t seq, const uint8_t *id,
     const uint8_t *author, uint64_t version, const uint8_t *origin);
 int store_changes(struct store *st, uint64_t since, size_t limit, store_change_cb cb,

@@ -389,14 +389,16 @@ store_changes(struct store *st, uint64_t since, size_t limit, store_change_cb cb
 		if (sqlite3_column_bytes(s, 1) != TESS_ID_LEN ||
 		    sqlite3_column_bytes(s, 2) != TESS_KEY_LEN)
 			continue;
-		*last = seq;
 		const uint8_t *origin = sqlite3_column_bytes(s, 4) == TESS_KEY_LEN ?
 		    sqlite3_column_blob(s, 4) : NULL;
 
-		if ((rc = cb(arg, seq, sqlite3_column_blob(s, 1), sqlite3_column_blob(s, 2),
-			 (uint64_t)sqlite3_column_int64(s, 3), origin)) != 0) {
+		rc = cb(arg, seq, sqlite3_column_blob(s, 1), sqlite3_column_blob(s, 2),
+		    (uint64_t)sqlite3_column_int64(s, 3), origin);
+		if (rc != STORE_CHANGES_BEFORE)
+			*last = seq;
+		if (rc != 0) {
 			sqlite3_reset(s);
-			return rc;
+			return rc < 0 ? rc : 0;
 		}
 	}
 	sqlite3_reset(s);

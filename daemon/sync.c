@@ -23,6 +23,8 @@ sync_free(struct sync *s)
 {
 	free(s->serve_ids);
 	free(s->wanted);
+	for (int i = 0; i < SYNC_OFFERS_INFLIGHT; i++)
+		free(s->offer_ids[i]);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -71,13 +73,18 @@ sync_on_request(struct peer *p, const Tessera__SyncRequest *m)
 	return 0;
 }
 
+#define OFFER_AUTHORS_MAX 64        /* distinct authors named per offer */
+
 struct offer_build {
 	struct peer *p;
 	size_t visited;             /* rows seen, offered or skipped */
+	ProtobufCBinaryData authors[OFFER_AUTHORS_MAX];
+	uint8_t author_keys[OFFER_AUTHORS_MAX][TESS_KEY_LEN];
+	size_t n_authors;
+	bool full;                  /* author table full: offer ends early */
 	Tessera__OfferItem *items;
 	Tessera__OfferItem **ptrs;
 	uint8_t (*ids)[TESS_ID_LEN];
-	uint8_t (*authors)[TESS_KEY_LEN];
 	size_t n, max;
 };
 
@@ -95,15 +102,29 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 	if (origin != NULL && seq > b->p->sync.session_seq &&
 	    memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
 		return 0;
+	size_t a;
+
+	/* Each author is named once per offer; items point at it (32 bytes
+	 * become one). An offer ends early when its author table is full. */
+	for (a = 0; a < b->n_authors; a++)
+		if (memcmp(b->author_keys[a], author, TESS_KEY_LEN) == 0)
+			break;
+	if (a == b->n_authors) {
+		if (a == OFFER_AUTHORS_MAX) {
+			b->full = true;
+			return STORE_CHANGES_BEFORE;   /* the next offer starts here */
+		}
+		memcpy(b->author_keys[a], author, TESS_KEY_LEN);
+		b->authors[a] = (ProtobufCBinaryData){ TESS_KEY_LEN, b->author_keys[a] };
+		b->n_authors++;
+	}
 	it = &b->items[b->n];
 	tessera__offer_item__init(it);
 	memcpy(b->ids[b->n], id, TESS_ID_LEN);
-	memcpy(b->authors[b->n], author, TESS_KEY_LEN);
-	it->has_id = it->has_author = it->has_version = it->has_seq = 1;
+	it->has_id = it->has_version = it->has_author_index = 1;
 	it->id = (ProtobufCBinaryData){ TESS_ID_LEN, b->ids[b->n] };
-	it->author = (ProtobufCBinaryData){ TESS_KEY_LEN, b->authors[b->n] };
 	it->version = version;
-	it->seq = seq;
+	it->author_index = (uint32_t)a;
 	b->ptrs[b->n] = it;
 	return ++b->n >= b->max ? 1 : 0;
 }
@@ -131,27 +152,32 @@ send_offer(struct peer *p)
 	b.items = calloc(max, sizeof(*b.items));
 	b.ptrs = calloc(max, sizeof(*b.ptrs));
 	b.ids = calloc(max, sizeof(*b.ids));
-	b.authors = calloc(max, sizeof(*b.authors));
-	if (b.items == NULL || b.ptrs == NULL || b.ids == NULL || b.authors == NULL) {
+	if (b.items == NULL || b.ptrs == NULL || b.ids == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (int round = 0; round < SCAN_FACTOR && b.n < max && !end; round++) {
+	for (int round = 0; round < SCAN_FACTOR && b.n < max && !end && !b.full; round++) {
 		size_t want = max - b.n;
 
 		b.visited = 0;
 		if ((rc = store_changes(p->node->store, last, want, offer_add, &b, &last)) < 0)
 			goto out;
-		end = b.visited < want || last >= top;
+		end = !b.full && (b.visited < want || last >= top);
 	}
 	offer.items = b.ptrs;
 	offer.n_items = b.n;
 	offer.has_upto = offer.has_caught_up = 1;
 	offer.upto = last;
 	offer.caught_up = end;
+	offer.authors = b.authors;
+	offer.n_authors = b.n_authors;
 	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
 	env.offer = &offer;
 	if ((rc = peer_send(p, &env)) == 0) {
+		/* Remember the ids: the Want will name them by index. */
+		s->offer_ids[s->offers_inflight] = b.ids;
+		s->offer_n[s->offers_inflight] = b.n;
+		b.ids = NULL;
 		s->offer_upto[s->offers_inflight++] = last;
 		s->offer_pos = last;
 		s->caught_up_sent = offer.caught_up;
@@ -161,7 +187,6 @@ out:
 	free(b.items);
 	free(b.ptrs);
 	free(b.ids);
-	free(b.authors);
 	return rc;
 }
 
@@ -232,14 +257,14 @@ int
 sync_on_want(struct peer *p, const Tessera__Want *m)
 {
 	struct sync *s = &p->sync;
-	size_t max = peers_conf(p->mgr)->max_batch;
+	size_t max = peers_conf(p->mgr)->max_batch, n = m->n_ids + m->n_indexes;
 
-	if (s->offers_inflight == 0 || s->serving_want || m->n_ids > max) {
+	if (s->offers_inflight == 0 || s->serving_want || n > max) {
 		peer_close(p, "protocol violation: unexpected want");
 		return -EPROTO;
 	}
 	free(s->serve_ids);
-	s->serve_ids = calloc(m->n_ids + 1, TESS_ID_LEN);
+	s->serve_ids = calloc(n + 1, TESS_ID_LEN);
 	if (s->serve_ids == NULL)
 		return -ENOMEM;
 	s->serve_n = s->serve_pos = 0;
@@ -247,8 +272,23 @@ sync_on_want(struct peer *p, const Tessera__Want *m)
 		if (m->ids[i].len == TESS_ID_LEN)
 			memcpy(s->serve_ids[s->serve_n++], m->ids[i].data, TESS_ID_LEN);
 	/* Answers come in offer order: this Want answers the oldest offer. */
+	for (size_t i = 0; i < m->n_indexes; i++) {
+		if (m->indexes[i] >= s->offer_n[0]) {
+			peer_close(p, "protocol violation: want index %u out of range",
+			    m->indexes[i]);
+			return -EPROTO;
+		}
+		memcpy(s->serve_ids[s->serve_n++], s->offer_ids[0][m->indexes[i]], TESS_ID_LEN);
+	}
 	s->serve_upto = s->offer_upto[0];
-	memmove(s->offer_upto, s->offer_upto + 1, (SYNC_OFFERS_INFLIGHT - 1) * sizeof(uint64_t));
+	free(s->offer_ids[0]);
+	for (int i = 0; i + 1 < SYNC_OFFERS_INFLIGHT; i++) {
+		s->offer_upto[i] = s->offer_upto[i + 1];
+		s->offer_ids[i] = s->offer_ids[i + 1];
+		s->offer_n[i] = s->offer_n[i + 1];
+	}
+	s->offer_ids[SYNC_OFFERS_INFLIGHT - 1] = NULL;
+	s->offer_n[SYNC_OFFERS_INFLIGHT - 1] = 0;
 	s->offers_inflight--;
 	s->serving_want = true;
 	sync_pump(p);

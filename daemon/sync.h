@@ -32,6 +32,9 @@ struct sync {
 	uint64_t session_seq;           /* our seq when this session began */
 	uint64_t offer_pos;             /* our seq up to which offers were sent */
 	uint64_t offer_upto[SYNC_OFFERS_INFLIGHT];
+	/* Ids of each outstanding offer: a Want names items by index. */
+	uint8_t (*offer_ids[SYNC_OFFERS_INFLIGHT])[TESS_ID_LEN];
+	size_t offer_n[SYNC_OFFERS_INFLIGHT];
 	size_t offers_inflight;
 	bool caught_up_sent;
 	uint8_t (*serve_ids)[TESS_ID_LEN];  /* a Want being answered */

@@ -43,7 +43,7 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 	const struct config *c = peers_conf(p->mgr);
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__Want want = TESSERA__WANT__INIT;
-	ProtobufCBinaryData *ids;
+	uint32_t *idx;
 	size_t n = 0;
 	int rc;
 
@@ -69,43 +69,52 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 		s->wanted = nw;
 		s->cap_wanted = s->n_wanted + m->n_items;
 	}
-	if ((ids = calloc(m->n_items + 1, sizeof(*ids))) == NULL)
+	if ((idx = calloc(m->n_items + 1, sizeof(*idx))) == NULL)
 		return -ENOMEM;
 	const uint8_t *last_author = NULL;
 	bool last_blocked = false;
 
 	for (size_t i = 0; i < m->n_items; i++) {
 		const Tessera__OfferItem *it = m->items[i];
+		const uint8_t *author;
 		uint64_t have;
 
-		if (it->id.len != TESS_ID_LEN || it->author.len != TESS_KEY_LEN || !it->has_version)
+		/* Compact form: the author by index into the offer's table. */
+		if (it->has_author_index && it->author_index < m->n_authors &&
+		    m->authors[it->author_index].len == TESS_KEY_LEN)
+			author = m->authors[it->author_index].data;
+		else if (it->author.len == TESS_KEY_LEN)
+			author = it->author.data;
+		else
+			continue;
+		if (it->id.len != TESS_ID_LEN || !it->has_version)
 			continue;
 		/* Dedupe by (id, version) before anything costly. */
 		if (store_have(p->node->store, it->id.data, &have) != 0) {
-			free(ids);
+			free(idx);
 			return -EIO;
 		}
 		if (have >= it->version || wanted_has(s, it->id.data))
 			continue;
 		/* Offers come in runs by one author: look each run up once. */
-		if (last_author == NULL || memcmp(last_author, it->author.data, TESS_KEY_LEN) != 0) {
-			last_author = it->author.data;
+		if (last_author == NULL || memcmp(last_author, author, TESS_KEY_LEN) != 0) {
+			last_author = author;
 			last_blocked = store_is_blocked(p->node->store, last_author);
 		}
 		if (last_blocked)
 			continue;
 		memcpy(s->wanted[s->n_wanted++], it->id.data, TESS_ID_LEN);
-		ids[n++] = it->id;
+		idx[n++] = (uint32_t)i;
 	}
-	want.ids = ids;
-	want.n_ids = n;
+	want.indexes = idx;
+	want.n_indexes = n;
 	env.msg_case = TESSERA__ENVELOPE__MSG_WANT;
 	env.want = &want;
 	s->pending[s->n_pending].upto = m->has_upto ? m->upto : 0;
 	s->pending[s->n_pending].caught_up = m->has_caught_up && m->caught_up;
 	s->n_pending++;
 	rc = peer_send(p, &env);
-	free(ids);
+	free(idx);
 	return rc;
 }
 

@@ -311,9 +311,13 @@ answer_offer(struct conn *c, const Tessera__Offer *o)
 
 	for (size_t i = 0; i < o->n_items && !c->found; i++) {
 		const Tessera__OfferItem *it = o->items[i];
+		const ProtobufCBinaryData *author = &it->author;
 
-		if (it->id.len == TESS_ID_LEN && it->author.len == TESS_KEY_LEN &&
-		    memcmp(it->author.data, opt.me->pub, TESS_KEY_LEN) != 0) {
+		/* The daemon names authors by index into the offer's table. */
+		if (it->has_author_index && it->author_index < o->n_authors)
+			author = &o->authors[it->author_index];
+		if (it->id.len == TESS_ID_LEN && author->len == TESS_KEY_LEN &&
+		    memcmp(author->data, opt.me->pub, TESS_KEY_LEN) != 0) {
 			memcpy(c->found_id, it->id.data, TESS_ID_LEN);
 			c->found_version = it->version;
 			c->found = true;
@@ -709,6 +713,10 @@ offer(struct conn *c, const struct rec *r, size_t n, bool *wanted, uint64_t *upt
 		for (size_t k = 0; k < in->want->n_ids; k++)
 			if (in->want->ids[k].len == TESS_ID_LEN &&
 			    memcmp(in->want->ids[k].data, r[i].id, TESS_ID_LEN) == 0)
+				wanted[i] = true;
+		/* Compact form: indexes into the items of our offer. */
+		for (size_t k = 0; k < in->want->n_indexes; k++)
+			if (in->want->indexes[k] == i)
 				wanted[i] = true;
 	}
 	tessera__envelope__free_unpacked(in, NULL);
