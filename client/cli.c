@@ -145,19 +145,26 @@ cli_connect(struct cli *c, struct conn **out)
 }
 
 int
-cli_exchange(struct cli *c, struct conn *cn, const Tessera__Request *req, cli_reply_cb cb,
-    void *arg)
+cli_send(struct cli *c, struct conn *cn, const Tessera__Request *req)
 {
-	Tessera__Reply *r;
 	char *cause = NULL;
-	int rc, more;
+	int rc = conn_send(cn, req, &cause);
 
-	rc = conn_send(cn, req, &cause);
 	if (rc != 0) {
 		rc = cli_fail(rc == -EMSGSIZE ? CLI_EINVALID : CLI_EDAEMON, "%s", cause);
 		free(cause);
 		return rc;
 	}
+	return CLI_OK;
+}
+
+int
+cli_replies(struct cli *c, struct conn *cn, cli_reply_cb cb, void *arg)
+{
+	Tessera__Reply *r;
+	char *cause = NULL;
+	int rc, more;
+
 	do {
 		rc = conn_recv(cn, &r, &cause);
 		if (rc != 0) {
@@ -173,6 +180,15 @@ cli_exchange(struct cli *c, struct conn *cn, const Tessera__Request *req, cli_re
 		tessera__reply__free_unpacked(r, NULL);
 	} while (rc == CLI_OK && more);
 	return rc;
+}
+
+int
+cli_exchange(struct cli *c, struct conn *cn, const Tessera__Request *req, cli_reply_cb cb,
+    void *arg)
+{
+	int rc = cli_send(c, cn, req);
+
+	return rc == CLI_OK ? cli_replies(c, cn, cb, arg) : rc;
 }
 
 int

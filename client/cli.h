@@ -52,6 +52,9 @@ typedef int (*cli_reply_cb)(void *arg, const Tessera__Reply *r);
 int cli_connect(struct cli *c, struct conn **out);
 /* Sends req on an open connection and hands every reply to cb until one has
  * more=false. Reports failures; returns an exit code. */
+/* The two halves of cli_exchange, for callers that keep a request in flight. */
+int cli_send(struct cli *c, struct conn *cn, const Tessera__Request *req);
+int cli_replies(struct cli *c, struct conn *cn, cli_reply_cb cb, void *arg);
 int cli_exchange(struct cli *c, struct conn *cn, const Tessera__Request *req, cli_reply_cb cb,
     void *arg);
 /* cli_connect + cli_exchange + close. */

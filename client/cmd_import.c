@@ -1,8 +1,9 @@
 /* tessera import: JSON Lines in, sent in chunks; all or nothing.
  *
- * The daemon stages every chunk and stores only when the final chunk
- * arrives, so a bad line found here needs no undo: we close the connection
- * without sending the final chunk and the daemon discards what it staged. */
+ * The daemon stores every chunk in one open transaction and commits only
+ * when the final chunk arrives, so a bad line found here needs no undo: we
+ * close the connection
+ * without sending the final chunk and the daemon rolls back what it stored. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ struct chunk {
 	size_t n, cap;
 	size_t bytes;
 	Tessera__ImportResult res;      /* from the final reply */
+	int in_flight;                  /* a sent chunk's verdict not read yet */
 	int have_res;
 };
 
@@ -50,7 +52,9 @@ import_reply(void *arg, const Tessera__Reply *r)
 	return CLI_OK;
 }
 
-/* Sends the items gathered so far and waits for the daemon's verdict. */
+/* Sends the items gathered so far, then reads the verdict on the chunk
+ * before it: one chunk stays in flight, so the daemon stores chunk k while
+ * we parse chunk k + 1. The final chunk waits for every verdict. */
 static int
 chunk_send(struct cli *c, struct conn *cn, struct chunk *ch, int final)
 {
@@ -65,8 +69,15 @@ chunk_send(struct cli *c, struct conn *cn, struct chunk *ch, int final)
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__IMPORT;
 	req.import = &imp;
-	rc = cli_exchange(c, cn, &req, import_reply, ch);
+	rc = cli_send(c, cn, &req);
 	chunk_clear(ch);
+	if (rc == CLI_OK && ch->in_flight)
+		rc = cli_replies(c, cn, import_reply, ch);
+	ch->in_flight = rc == CLI_OK;
+	if (rc == CLI_OK && final) {
+		rc = cli_replies(c, cn, import_reply, ch);
+		ch->in_flight = 0;
+	}
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "record.h"
 #include "store.h"
 #include "util.h"
+#include <uv.h>
 
 struct import_session {
 	bool open;                      /* holds the store's write transaction */
@@ -50,58 +51,100 @@ ctl_import_abort(struct ctl_client *c)
 	c->import = NULL;
 }
 
-/* Signs item as our own record (new, or a new version of its id). */
+/* One line on its way to being our own signed record. */
+struct sealing {
+	Tessera__Record r;            /* the line's content with id, version, … */
+	uint8_t id[TESS_ID_LEN], nonce[TESS_NONCE_LEN];
+	uint8_t *body, sig[TESS_SIG_LEN];
+	size_t len;
+	bool own, unchanged;
+	int rc;                       /* of signing */
+};
+
+/* Everything but the signature: kind, id (new, or ours to update), version. */
 static int
-seal_own(struct node *n, const Tessera__ImportItem *item, uint8_t **body, size_t *len,
-    uint8_t sig[TESS_SIG_LEN], bool *unchanged, char **cause)
+prepare_own(struct node *n, const Tessera__ImportItem *item, struct sealing *sl, char **cause)
 {
-	Tessera__Record r = *item->content, *old = NULL;
-	uint8_t nonce[TESS_NONCE_LEN], id[TESS_ID_LEN];
+	Tessera__Record *old = NULL;
 	const char *why;
 	bool have_id = false;
 	int rc;
 
-	*unchanged = false;
-	if (!r.has_kind || !record_kind_known((int)r.kind))
+	sl->r = *item->content;
+	if (!sl->r.has_kind || !record_kind_known((int)sl->r.kind))
 		return set_cause(cause, -EINVAL, "unknown kind");
-	if (r.has_deleted && r.deleted)
+	if (sl->r.has_deleted && sl->r.deleted)
 		return set_cause(cause, -EINVAL, "a deletion can only be imported signed");
 	if (item->has_id) {
 		if (item->id.len != TESS_ID_LEN)
 			return set_cause(cause, -EINVAL, "malformed id");
-		memcpy(id, item->id.data, TESS_ID_LEN);
+		memcpy(sl->id, item->id.data, TESS_ID_LEN);
 		have_id = true;
-	} else if (r.kind == TESSERA__KIND__KIND_PROFILE && publish_profile_id(n->store, id) == 0) {
+	} else if (sl->r.kind == TESSERA__KIND__KIND_PROFILE &&
+	    publish_profile_id(n->store, sl->id) == 0) {
 		have_id = true;   /* profile lines update our profile */
 	}
 	if (have_id) {
-		if ((rc = publish_load(n->store, id, &old, cause)) != 0)
+		if ((rc = publish_load(n->store, sl->id, &old, cause)) != 0)
 			return rc == -ENOENT ? set_cause(cause, rc, "no record with this id here") : rc;
 		if (memcmp(old->author.data, n->id->pub, TESS_KEY_LEN) != 0) {
 			record_free(old);
 			return set_cause(cause, -EPERM,
 			    "record belongs to another community; import its signed export instead");
 		}
-		memcpy(nonce, old->nonce.data, TESS_NONCE_LEN);
-		*unchanged = !old->deleted && publish_same_content(old, &r);
+		memcpy(sl->nonce, old->nonce.data, TESS_NONCE_LEN);
+		sl->unchanged = !old->deleted && publish_same_content(old, &sl->r);
 		record_free(old);
-		if (*unchanged)
+		if (sl->unchanged)
 			return 0;
-	} else if (record_new_id(n->id->pub, nonce, id) != 0) {
+	} else if (record_new_id(n->id->pub, sl->nonce, sl->id) != 0) {
 		return set_cause(cause, -EIO, "random number generator failed");
 	}
-	r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = 1;
-	r.id = (ProtobufCBinaryData){ TESS_ID_LEN, id };
-	r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
-	r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
-	r.version = store_next_version(n->store, n->id->pub);
-	r.timestamp = now_ms();
-	if (record_validate(&r, &why) != 0)
+	sl->r.has_id = sl->r.has_nonce = sl->r.has_author = sl->r.has_version = 1;
+	sl->r.has_timestamp = 1;
+	sl->r.id = (ProtobufCBinaryData){ TESS_ID_LEN, sl->id };
+	sl->r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, sl->nonce };
+	sl->r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
+	sl->r.version = store_next_version(n->store, n->id->pub);
+	sl->r.timestamp = now_ms();
+	if (record_validate(&sl->r, &why) != 0)
 		return set_cause(cause, -EINVAL, "%s", why);
-	rc = record_seal(n->id, &r, body, len, sig);
-	if (rc == -EMSGSIZE)
-		return set_cause(cause, rc, "record larger than %d bytes", TESS_MAX_RECORD);
-	return rc == 0 ? 0 : set_cause(cause, rc, "cannot sign record");
+	sl->own = true;
+	return 0;
+}
+
+struct seal_range {
+	const struct identity *me;
+	struct sealing *sl;
+	size_t from, to;
+};
+
+static void
+seal_range(void *arg)
+{
+	struct seal_range *sr = arg;
+
+	for (size_t i = sr->from; i < sr->to; i++)
+		if (sr->sl[i].own && !sr->sl[i].unchanged)
+			sr->sl[i].rc = record_seal(sr->me, &sr->sl[i].r, &sr->sl[i].body,
+			    &sr->sl[i].len, sr->sl[i].sig);
+}
+
+/* Signing is the costly step: half of a chunk is signed on a second thread.
+ * The loop is busy with this chunk either way, so joining costs nothing. */
+static void
+seal_all(const struct identity *me, struct sealing *sl, size_t n)
+{
+	struct seal_range a = { me, sl, 0, n / 2 }, b = { me, sl, n / 2, n };
+	uv_thread_t t;
+
+	if (n < 16 || uv_thread_create(&t, seal_range, &b) != 0) {
+		a.to = n;
+		seal_range(&a);
+		return;
+	}
+	seal_range(&a);
+	uv_thread_join(&t);
 }
 
 /* Stores what one stored record result means for the import's tally. */
@@ -135,16 +178,15 @@ tally(struct ctl_client *c, const Tessera__Record *r, uint64_t had, enum store_p
 }
 
 static int
-put_item(struct ctl_client *c, const Tessera__ImportItem *item, char **cause)
+put_item(struct ctl_client *c, const Tessera__ImportItem *item, struct sealing *sl,
+    char **cause)
 {
 	struct node *n = ctl_node(c);
-	uint8_t *body = NULL, sig[TESS_SIG_LEN];
 	const uint8_t *b, *sg;
 	Tessera__Record *r;
 	enum store_put_result pr;
-	size_t len = 0;
+	size_t len;
 	uint64_t had;
-	bool unchanged = false;
 	const char *why;
 	int rc;
 
@@ -158,22 +200,17 @@ put_item(struct ctl_client *c, const Tessera__ImportItem *item, char **cause)
 		b = s->body.data;
 		len = s->body.len;
 		sg = s->sig.data;
-	} else if (item->content != NULL) {
-		if ((rc = seal_own(n, item, &body, &len, sig, &unchanged, cause)) != 0)
-			return rc;
-		if (unchanged) {
+	} else {
+		if (sl->unchanged) {
 			c->import->res.unchanged++;
 			return 0;
 		}
 		/* Our own fresh signature: decode without verifying again. */
-		if ((r = tessera__record__unpack(NULL, len, body)) == NULL) {
-			free(body);
+		if ((r = tessera__record__unpack(NULL, sl->len, sl->body)) == NULL)
 			return set_cause(cause, -EIO, "cannot decode own record");
-		}
-		b = body;
-		sg = sig;
-	} else {
-		return set_cause(cause, -EINVAL, "empty item");
+		b = sl->body;
+		len = sl->len;
+		sg = sl->sig;
 	}
 	if ((rc = store_have(n->store, r->id.data, &had)) == 0 &&
 	    (rc = store_put(n->store, b, len, sg, r, &pr)) == 0)
@@ -181,7 +218,50 @@ put_item(struct ctl_client *c, const Tessera__ImportItem *item, char **cause)
 	else
 		set_cause(cause, rc, rc == -ENOSPC ? "storage full" : "storage error");
 	record_free(r);
-	free(body);
+	return rc;
+}
+
+/* Prepares, signs (in parallel) and stores one chunk. On failure *line is
+ * the first bad line. */
+static int
+import_chunk(struct ctl_client *c, const Tessera__ImportRequest *req, uint32_t *line,
+    char **cause)
+{
+	struct node *n = ctl_node(c);
+	struct sealing *sl = calloc(req->n_items + 1, sizeof(*sl));
+	size_t ok = req->n_items;
+	int rc = 0;
+
+	if (sl == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < req->n_items && rc == 0; i++) {
+		const Tessera__ImportItem *it = req->items[i];
+
+		if (it->signed_ == NULL && it->content == NULL)
+			rc = set_cause(cause, -EINVAL, "empty item");
+		else if (it->signed_ == NULL)
+			rc = prepare_own(n, it, &sl[i], cause);
+		if (rc != 0) {
+			ok = i;
+			*line = it->line;
+		}
+	}
+	seal_all(n->id, sl, ok);
+	for (size_t i = 0; i < ok; i++)
+		if (sl[i].own && !sl[i].unchanged && sl[i].rc != 0) {
+			*line = req->items[i]->line;
+			rc = sl[i].rc == -EMSGSIZE ?
+			    set_cause(cause, sl[i].rc, "record larger than %d bytes", TESS_MAX_RECORD) :
+			    set_cause(cause, sl[i].rc, "cannot sign record");
+			break;
+		}
+	for (size_t i = 0; i < req->n_items && rc == 0; i++) {
+		*line = req->items[i]->line;
+		rc = put_item(c, req->items[i], &sl[i], cause);
+	}
+	for (size_t i = 0; i < req->n_items; i++)
+		free(sl[i].body);
+	free(sl);
 	return rc;
 }
 
@@ -217,10 +297,7 @@ ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
 	}
 	uint64_t t0 = mono_ms();
 
-	for (size_t i = 0; i < req->n_items && rc == 0; i++) {
-		line = req->items[i]->line;
-		rc = put_item(c, req->items[i], &cause);
-	}
+	rc = import_chunk(c, req, &line, &cause);
 	log_debug("import: %zu items in %llu ms", req->n_items,
 	    (unsigned long long)(mono_ms() - t0));
 	if (rc == 0 && final && (rc = import_end(c, true)) != 0)
