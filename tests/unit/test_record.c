@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -41,29 +43,13 @@ struct draft {
 static void
 make_dir(char *dir, size_t sz)
 {
-	snprintf(dir, sz, "/tmp/test_record.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(testdir_make(dir, sz, "test_record"), 0);
 }
 
-/* Removes dir and the plain files in it. */
 static void
 remove_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char path[PATH_MAX];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(testdir_remove(dir), 0);
 }
 
 static int

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdir.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -49,29 +51,13 @@ struct sealed {
 static void
 make_dir(char *dir, size_t sz)
 {
-	snprintf(dir, sz, "/tmp/test_store.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(testdir_make(dir, sz, "test_store"), 0);
 }
 
-/* Removes dir and the plain files in it. */
 static void
 remove_dir(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		char path[PATH_MAX];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(testdir_remove(dir), 0);
 }
 
 static int
