@@ -38,6 +38,18 @@ status_reply(void *arg, const Tessera__Reply *r)
 		json_object_set_new(o, "peers_connected", json_integer(s->peers_connected));
 		json_object_set_new(o, "peers_configured", json_integer(s->peers_configured));
 		json_object_set_new(o, "data_dir", cli_json_str(s->data_dir));
+		json_t *by = json_array();
+
+		for (size_t i = 0; i < r->n_communities; i++) {
+			const Tessera__Community *m = r->communities[i];
+			json_t *e = json_object();
+
+			json_object_set_new(e, "community", cli_json_nodeid(&m->author));
+			json_object_set_new(e, "name", cli_json_str(m->name));
+			json_object_set_new(e, "records", json_integer((json_int_t)m->records));
+			json_array_append_new(by, e);
+		}
+		json_object_set_new(o, "communities", by);
 		return cli_print_json(o);
 	}
 	out_duration(s->started > 0 ? now_ms() - s->started : 0, up);
@@ -53,6 +65,15 @@ status_reply(void *arg, const Tessera__Reply *r)
 	    s->peers_configured);
 	if (s->data_dir != NULL)
 		printf("data      %s\n", s->data_dir);
+	if (r->n_communities > 0)
+		printf("records by community:\n");
+	for (size_t i = 0; i < r->n_communities; i++) {
+		const Tessera__Community *m = r->communities[i];
+
+		printf("  %8llu  ", (unsigned long long)m->records);
+		out_plain(stdout, m->name != NULL ? m->name : "(no profile yet)");
+		printf("%s%s\n", m->local ? "  (this node)" : "", m->blocked ? "  (blocked)" : "");
+	}
 	return CLI_OK;
 }
 
@@ -63,7 +84,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 	    "usage: tessera status [--json]\n"
 	    "\n"
 	    "Shows this node's name, node ID, version, uptime, record count,\n"
-	    "database size and peer counts.\n";
+	    "database size, peer counts and records by community.\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct opts o;
 	int ch;

@@ -153,6 +153,27 @@ ctl_send(struct ctl_client *c, const Tessera__Reply *reply)
 	return 0;
 }
 
+Tessera__Reply__Code
+ctl_code(int rc)
+{
+	switch (rc) {
+	case -ENOENT: return TESSERA__REPLY__CODE__NOT_FOUND;
+	case -EEXIST: return TESSERA__REPLY__CODE__AMBIGUOUS;
+	case -EPERM: return TESSERA__REPLY__CODE__FORBIDDEN;
+	case -EINVAL: case -EMSGSIZE: return TESSERA__REPLY__CODE__INVALID;
+	case -ENOSPC: case -EIO: return TESSERA__REPLY__CODE__STORAGE;
+	case -EBUSY: return TESSERA__REPLY__CODE__BUSY;
+	default: return TESSERA__REPLY__CODE__ERROR;
+	}
+}
+
+void
+ctl_fail(struct ctl_client *c, int rc, char *cause)
+{
+	ctl_error(c, ctl_code(rc), "%s", cause ? cause : strerror(-rc));
+	free(cause);
+}
+
 int
 ctl_error(struct ctl_client *c, Tessera__Reply__Code code, const char *fmt, ...)
 {

@@ -47,11 +47,18 @@ int ctl_send(struct ctl_client *c, const Tessera__Reply *reply);
 /* Sends a one-line error reply. */
 int ctl_error(struct ctl_client *c, Tessera__Reply__Code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The reply code for a negative errno, and an error reply from one (cause
+ * is freed; NULL: strerror). */
+Tessera__Reply__Code ctl_code(int rc);
+void ctl_fail(struct ctl_client *c, int rc, char *cause);
 /* Starts a streamed reply: fn is called now and again as writes drain. */
 void ctl_stream(struct ctl_client *c, ctl_stream_fn fn);
 void ctl_client_close(struct ctl_client *c, const char *why);
 
-/* Request handlers (ctl_records.c, ctl_import.c). */
+/* Request handlers (ctl_records.c, ctl_node.c, ctl_import.c). */
+void ctl_status(struct ctl_client *c);
+void ctl_communities(struct ctl_client *c);
+void ctl_block(struct ctl_client *c, const char *who, bool blocked);
 void ctl_dispatch(struct ctl_client *c, const Tessera__Request *req);
 int ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req);
 void ctl_import_abort(struct ctl_client *c);

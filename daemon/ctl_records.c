@@ -1,5 +1,5 @@
-/* Control requests on records: status, add, edit, delete, show, list,
- * search, communities, export, block. */
+/* Control requests on records: add, edit, delete, show, list, search,
+ * export; and the dispatcher. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +19,6 @@
 
 #define SEARCH_MAX_LIMIT 1000
 #define LIST_MAX_LIMIT 1000000
-
-static Tessera__Reply__Code
-code_of(int rc)
-{
-	switch (rc) {
-	case -ENOENT: return TESSERA__REPLY__CODE__NOT_FOUND;
-	case -EEXIST: return TESSERA__REPLY__CODE__AMBIGUOUS;
-	case -EPERM: return TESSERA__REPLY__CODE__FORBIDDEN;
-	case -EINVAL: case -EMSGSIZE: return TESSERA__REPLY__CODE__INVALID;
-	case -ENOSPC: case -EIO: return TESSERA__REPLY__CODE__STORAGE;
-	case -EBUSY: return TESSERA__REPLY__CODE__BUSY;
-	default: return TESSERA__REPLY__CODE__ERROR;
-	}
-}
-
-static void
-fail(struct ctl_client *c, int rc, char *cause)
-{
-	ctl_error(c, code_of(rc), "%s", cause ? cause : strerror(-rc));
-	free(cause);
-}
 
 /* Resolves a record ID prefix; on failure the error reply is already sent. */
 static int
@@ -107,7 +86,7 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 			return rc;
 		}
 		if (rc != 0) {
-			ctl_error(c, code_of(rc), "no community '%s'", in->community);
+			ctl_error(c, ctl_code(rc), "no community '%s'", in->community);
 			return rc;
 		}
 		f->has_author = true;
@@ -143,38 +122,6 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 }
 
 static void
-do_status(struct ctl_client *c)
-{
-	struct node *n = ctl_node(c);
-	Tessera__Reply r = TESSERA__REPLY__INIT;
-	Tessera__Status s = TESSERA__STATUS__INIT;
-	struct store_stats stats;
-	char *name = NULL;
-
-	if (store_stats(n->store, &stats) != 0) {
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
-		return;
-	}
-	store_meta_get(n->store, "name", &name);
-	s.has_node_id = s.has_started = s.has_records = s.has_db_bytes = s.has_epoch = 1;
-	s.has_seq = s.has_peers_configured = s.has_peers_connected = 1;
-	s.node_id = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
-	s.name = name;
-	s.version = TESSERA_VERSION;
-	s.started = n->started;
-	s.records = stats.records;
-	s.db_bytes = stats.db_bytes;
-	s.data_dir = n->conf->data_dir;
-	s.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(n->store) };
-	s.seq = stats.seq;
-	s.peers_configured = (uint32_t)n->conf->n_peers;
-	s.peers_connected = peers_connected(n->peers);
-	r.status = &s;
-	ctl_send(c, &r);
-	free(name);
-}
-
-static void
 fields_from(struct publish_fields *f, const Tessera__Text *t)
 {
 	memset(f, 0, sizeof(*f));
@@ -207,7 +154,7 @@ do_add(struct ctl_client *c, const Tessera__AddRequest *a)
 	f.links = a->links;
 	f.n_links = a->n_links;
 	if ((rc = publish_add(n->store, n->id, &f, id, &cause)) != 0) {
-		fail(c, rc, cause);
+		ctl_fail(c, rc, cause);
 		return;
 	}
 	node_changed(n, NULL);
@@ -236,7 +183,7 @@ do_edit(struct ctl_client *c, const Tessera__EditRequest *e)
 	f.links = e->links;
 	f.n_links = e->n_links;
 	if ((rc = publish_edit(n->store, n->id, id, &f, &cause)) != 0) {
-		fail(c, rc, cause);
+		ctl_fail(c, rc, cause);
 		return;
 	}
 	node_changed(n, NULL);
@@ -254,7 +201,7 @@ do_delete(struct ctl_client *c, const char *prefix)
 	if (resolve_id(c, prefix, id) != 0)
 		return;
 	if ((rc = publish_delete(n->store, n->id, id, &cause)) != 0) {
-		fail(c, rc, cause);
+		ctl_fail(c, rc, cause);
 		return;
 	}
 	node_changed(n, NULL);
@@ -304,7 +251,7 @@ do_list(struct ctl_client *c, const Tessera__Filter *in)
 	if (to_filter(c, in, &f, LIST_MAX_LIMIT) != 0)
 		return;
 	if ((rc = search_list(ctl_node(c)->store, &f, &c->cursor, &c->cursor_n)) != 0) {
-		fail(c, rc, NULL);
+		ctl_fail(c, rc, NULL);
 		return;
 	}
 	c->cursor_pos = 0;
@@ -326,7 +273,7 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 	if (to_filter(c, in, &f, SEARCH_MAX_LIMIT) != 0)
 		return;
 	if ((rc = search_query(n->store, query ? query : "", &f, &hits, &nh, &cause)) != 0) {
-		fail(c, rc, cause);
+		ctl_fail(c, rc, cause);
 		return;
 	}
 	if ((b = view_batch_new(n->store, false)) == NULL) {
@@ -356,77 +303,6 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 		ctl_send(c, &r);
 	view_batch_free(b);
 	search_hits_free(hits, nh);
-}
-
-/* "pt,en" -> {"pt", "en"}: one allocation for the strings, one for the array. */
-static char **
-split_list(const char *list, size_t *n)
-{
-	char *copy, **out;
-	size_t cnt = 1;
-
-	*n = 0;
-	if (list == NULL || *list == '\0' || (copy = strdup(list)) == NULL)
-		return NULL;
-	for (const char *p = list; *p; p++)
-		cnt += *p == ',';
-	if ((out = calloc(cnt, sizeof(*out))) == NULL) {
-		free(copy);
-		return NULL;
-	}
-	for (char *tok = copy, *sep; tok; tok = sep) {
-		sep = strchr(tok, ',');
-		if (sep != NULL)
-			*sep++ = '\0';
-		out[(*n)++] = tok;
-	}
-	return out;
-}
-
-static void
-do_communities(struct ctl_client *c)
-{
-	struct node *n = ctl_node(c);
-	Tessera__Reply r = TESSERA__REPLY__INIT;
-	struct store_author *a;
-	Tessera__Community *cs, **ptrs;
-	size_t na;
-
-	if (store_authors(n->store, &a, &na) != 0) {
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
-		return;
-	}
-	cs = calloc(na + 1, sizeof(*cs));
-	ptrs = calloc(na + 1, sizeof(*ptrs));
-	for (size_t i = 0; cs && ptrs && i < na; i++) {
-		Tessera__Community *x = &cs[i];
-
-		tessera__community__init(x);
-		x->has_author = x->has_records = x->has_blocked = x->has_local = 1;
-		x->author = (ProtobufCBinaryData){ TESS_KEY_LEN, a[i].author };
-		x->name = a[i].name;
-		x->country = a[i].country;
-		x->records = a[i].records;
-		x->languages = split_list(a[i].languages, &x->n_languages);
-		x->blocked = a[i].blocked;
-		x->local = memcmp(a[i].author, n->id->pub, TESS_KEY_LEN) == 0;
-		ptrs[i] = x;
-	}
-	if (cs && ptrs) {
-		r.communities = ptrs;
-		r.n_communities = na;
-		ctl_send(c, &r);
-	} else {
-		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
-	}
-	for (size_t i = 0; cs && i < na; i++) {
-		if (cs[i].languages != NULL)
-			free(cs[i].languages[0]);
-		free(cs[i].languages);
-	}
-	free(cs);
-	free(ptrs);
-	store_authors_free(a, na);
 }
 
 static void
@@ -466,50 +342,6 @@ do_export(struct ctl_client *c, const Tessera__Filter *in)
 	ctl_stream(c, stream_export);
 }
 
-static void
-do_block(struct ctl_client *c, const char *who, bool blocked)
-{
-	struct node *n = ctl_node(c);
-	Tessera__Reply r = TESSERA__REPLY__INIT;
-	Tessera__ImportResult res = TESSERA__IMPORT_RESULT__INIT;
-	uint8_t author[TESS_KEY_LEN];
-	const char *why;
-	char *cands = NULL;
-	uint64_t removed;
-	int rc;
-
-	/* A full node ID may name a community we have never heard of. */
-	if (who != NULL && nodeid_decode(who, author, &why) == 0)
-		rc = 0;
-	else
-		rc = store_resolve_author(n->store, who ? who : "", author, &cands);
-	if (rc == 0 && memcmp(author, n->id->pub, TESS_KEY_LEN) == 0) {
-		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "cannot block this node's own community");
-		return;
-	}
-	if (rc != 0) {
-		ctl_error(c, code_of(rc), rc == -EEXIST ? "ambiguous community: %s" :
-		    "no community '%s'", rc == -EEXIST ? cands : (who ? who : ""));
-		free(cands);
-		return;
-	}
-	if ((rc = store_block(n->store, author, blocked, &removed)) != 0) {
-		fail(c, rc, NULL);
-		return;
-	}
-	char shortid[NODEID_SHORT + 1];
-
-	nodeid_short(author, shortid);
-	log_info("community %s %s by operator (%llu records removed)", shortid,
-	    blocked ? "blocked" : "unblocked", (unsigned long long)removed);
-	if (!blocked)
-		peers_resync(n->peers, "resync after unblocking a community");
-	res.has_updated = 1;
-	res.updated = (uint32_t)removed;
-	r.import = &res;
-	ctl_send(c, &r);
-}
-
 /* Requests that write while an import holds the write transaction would
  * join it, and vanish if it rolls back: they wait their turn instead. */
 static bool
@@ -537,7 +369,7 @@ ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
 	if (writes_blocked(c, req))
 		return;
 	switch (req->has_op ? req->op : TESSERA__REQUEST__OP__OP_NONE) {
-	case TESSERA__REQUEST__OP__STATUS: do_status(c); break;
+	case TESSERA__REQUEST__OP__STATUS: ctl_status(c); break;
 	case TESSERA__REQUEST__OP__ADD: do_add(c, req->add); break;
 	case TESSERA__REQUEST__OP__EDIT: do_edit(c, req->edit); break;
 	case TESSERA__REQUEST__OP__DELETE: do_delete(c, req->id); break;
@@ -550,7 +382,7 @@ ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
 	}
 	case TESSERA__REQUEST__OP__LIST: do_list(c, req->filter); break;
 	case TESSERA__REQUEST__OP__SEARCH: do_search(c, req->query, req->filter); break;
-	case TESSERA__REQUEST__OP__COMMUNITIES: do_communities(c); break;
+	case TESSERA__REQUEST__OP__COMMUNITIES: ctl_communities(c); break;
 	case TESSERA__REQUEST__OP__EXPORT: do_export(c, req->filter); break;
 	case TESSERA__REQUEST__OP__IMPORT:
 		if (req->import == NULL)
@@ -559,8 +391,8 @@ ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
 			ctl_import(c, req->import);
 		break;
 	case TESSERA__REQUEST__OP__PEERS: peers_report(ctl_node(c)->peers, c); break;
-	case TESSERA__REQUEST__OP__BLOCK: do_block(c, req->community, true); break;
-	case TESSERA__REQUEST__OP__UNBLOCK: do_block(c, req->community, false); break;
+	case TESSERA__REQUEST__OP__BLOCK: ctl_block(c, req->community, true); break;
+	case TESSERA__REQUEST__OP__UNBLOCK: ctl_block(c, req->community, false); break;
 	default:
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "unknown request");
 		break;

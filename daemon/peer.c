@@ -100,7 +100,7 @@ peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
 	wire_reader_init(&p->rd, peers_conf(mgr)->max_frame);
 	uv_tcp_init(mgr->node->loop, &p->tcp);
 	p->tcp.data = p;
-	p->last_rx = p->last_tx = p->tokens_at = mono_ms();
+	p->last_rx = p->last_tx = p->tokens_at = p->last_drain = mono_ms();
 	p->tokens = peers_conf(mgr)->peer_rate_limit;
 	p->deadline = p->last_rx + peers_conf(mgr)->handshake_timeout_ms;
 	snprintf(p->label, sizeof(p->label), "%s", slot ? slot->name : "(incoming)");
@@ -161,6 +161,7 @@ on_write(uv_write_t *req, int status)
 	struct peer *p = w->p;
 
 	p->queued -= w->len;
+	p->last_drain = mono_ms();
 	free(w->buf);
 	free(w);
 	if (status < 0) {
@@ -586,6 +587,14 @@ peer_tick(struct peer *p, uint64_t now)
 	}
 	if (p->deadline && now >= p->deadline) {
 		peer_close(p, "handshake timeout (%s)", state_names[p->state]);
+		return;
+	}
+	/* Memory is bounded by the send limits; a peer that takes nothing for
+	 * a whole idle period is not coming back (checked first: the more useful
+	 * diagnosis when it also sends nothing). */
+	if (p->queued > 0 && now - p->last_drain >= c->idle_timeout_ms) {
+		peer_close(p, "peer stopped reading (%zu bytes unsent for %u s)", p->queued,
+		    c->idle_timeout_ms / 1000);
 		return;
 	}
 	if (now - p->last_rx >= c->idle_timeout_ms && p->reading) {

@@ -40,6 +40,7 @@ struct peer {
 	uint32_t remote_max_frame, remote_max_batch;
 	uint64_t deadline;             /* handshake/close deadline, mono ms; 0 = none */
 	uint64_t last_rx, last_tx;     /* mono ms */
+	uint64_t last_drain;           /* mono ms: a write completed or the queue was empty */
 	uint64_t since;                /* wall ms when established */
 	size_t queued;                 /* ciphertext handed to uv_write, not yet written */
 	bool reading, read_paused_queue, read_paused_rate, read_paused_work;

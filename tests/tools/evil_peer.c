@@ -1306,6 +1306,88 @@ out:
 	return o;
 }
 
+/* Wants everything the daemon holds, then stops reading: the daemon must
+ * bound what it queues for us and drop the link once nothing moves. */
+static int
+scn_stop_reading(int seconds)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT, *in;
+	Tessera__SyncRequest req = TESSERA__SYNC_REQUEST__INIT;
+	uint64_t deadline;
+	uint8_t buf[16 * 1024];
+	size_t drained = 0;
+	struct conn c;
+	enum outcome res;
+	int wants = 0;
+
+	if ((res = session_open(&c)) != OUT_OK) {
+		result(res, "%s", c.why);
+		conn_close(&c);
+		return res;
+	}
+	req.has_epoch = req.has_since = 1;
+	req.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, c.epoch };
+	env.msg_case = TESSERA__ENVELOPE__MSG_SYNC;
+	env.sync = &req;
+	conn_send(&c, &env);
+	deadline = mono_ms() + (uint64_t)opt.timeout_ms;
+	/* Answer the first two offers with "all of it". */
+	while (wants < 2 && conn_next(&c, deadline, &in) == 0) {
+		if (in->msg_case == TESSERA__ENVELOPE__MSG_OFFER && in->offer->n_items > 0) {
+			Tessera__Envelope out = TESSERA__ENVELOPE__INIT;
+			Tessera__Want w = TESSERA__WANT__INIT;
+			uint32_t *idx = calloc(in->offer->n_items, sizeof(*idx));
+
+			for (size_t i = 0; idx != NULL && i < in->offer->n_items; i++)
+				idx[w.n_indexes++] = (uint32_t)i;
+			w.indexes = idx;
+			out.msg_case = TESSERA__ENVELOPE__MSG_WANT;
+			out.want = &w;
+			conn_send(&c, &out);
+			free(idx);
+			wants++;
+			/* An offer that covers everything: nothing more to ask for,
+			 * and reading on would take the records we asked for. */
+			if (in->offer->has_caught_up && in->offer->caught_up) {
+				tessera__envelope__free_unpacked(in, NULL);
+				break;
+			}
+		}
+		tessera__envelope__free_unpacked(in, NULL);
+	}
+	if (wants == 0) {
+		conn_close(&c);
+		return result(OUT_LOCAL, "the daemon offered nothing to ask for");
+	}
+	/* Read nothing for a while; the daemon's queue is its own problem. */
+	sleep((unsigned)seconds);
+	/* Then drain what the kernel holds: a daemon that dropped us ends with
+	 * EOF or a reset; one that kept us keeps the link open. */
+	deadline = mono_ms() + 5000;
+	for (;;) {
+		struct pollfd pfd = { .fd = c.fd, .events = POLLIN };
+		ssize_t got;
+
+		if (mono_ms() >= deadline) {
+			res = result(OUT_BAD, "the daemon kept the link open after %d s without reads "
+			    "(%zu bytes drained)", seconds, drained);
+			break;
+		}
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		got = read(c.fd, buf, sizeof(buf));
+		if (got <= 0) {
+			res = result(OUT_OK, "the daemon dropped the link (%zu bytes were in flight)",
+			    drained);
+			break;
+		}
+		drained += (size_t)got;
+	}
+	c.dead = -EPIPE;   /* nothing more to say on this link */
+	conn_close(&c);
+	return res;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int);
@@ -1323,6 +1405,7 @@ static const struct {
 	{ "bad-version", scn_bad_version, "hello with protocol 99" },
 	{ "offer-flood", scn_offer_flood, "offers beyond flow control" },
 	{ "honest", scn_honest, "N valid records (honest N)" },
+	{ "stop-reading", scn_stop_reading, "want everything, then read nothing for N seconds" },
 };
 
 static void
