@@ -18,9 +18,9 @@
 #include "peer.pb-c.h"
 #include "tessera.h"
 
-#define SYNC_OFFERS_INFLIGHT 2      /* offers sent and not yet answered */
+#define SYNC_OFFERS_INFLIGHT 4      /* offers sent and not yet answered */
 #define SYNC_DEFER 1                /* handler return: hold the message, retry later */
-#define SYNC_JOBS_MAX 4             /* Records messages being verified: read pauses beyond */
+#define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
 
 struct verify_job;
 
