@@ -128,68 +128,6 @@ parse_nomem(struct parse *p)
 	return parse_fail(p, -ENOMEM, 0, "%s", strerror(ENOMEM));
 }
 
-static int
-ep_fail(const char **why, const char *reason)
-{
-	*why = reason;
-	return -EINVAL;
-}
-
-static int
-endpoint_parse(const char *text, struct endpoint *ep, const char **why)
-{
-	const char *host = text, *colon, *s;
-	char v6[INET6_ADDRSTRLEN];
-	struct in6_addr a6;
-	unsigned long port = 0;
-	size_t hlen;
-
-	if (*text == '[') {
-		if ((colon = strchr(++host, ']')) == NULL)
-			return ep_fail(why, "missing ']' after IPv6 address");
-		/* The zone of a link-local address ("fe80::1%eth0") is not ours to check. */
-		hlen = strcspn(host, "]%");
-		if (hlen >= sizeof(v6))
-			return ep_fail(why, "not an IPv6 address");
-		memcpy(v6, host, hlen);
-		v6[hlen] = '\0';
-		if (inet_pton(AF_INET6, v6, &a6) != 1)
-			return ep_fail(why, "not an IPv6 address");
-		hlen = (size_t)(colon++ - host);
-	} else {
-		colon = strrchr(text, ':');
-		hlen = colon != NULL ? (size_t)(colon - text) : strlen(text);
-		if (colon != NULL && memchr(text, ':', hlen) != NULL)
-			return ep_fail(why, "an IPv6 address needs brackets, as in [::1]:7070");
-		for (size_t i = 0; i < hlen; i++)
-			if (!isalnum((unsigned char)text[i]) && strchr(".-_", text[i]) == NULL)
-				return ep_fail(why, "invalid character in host name");
-	}
-	if (hlen == 0)
-		return ep_fail(why, "empty host");
-	if (colon == NULL || *colon != ':' || colon[1] == '\0')
-		return ep_fail(why, "missing port (HOST:PORT)");
-	for (s = colon + 1; *s != '\0' && port <= 65535; s++) {
-		if (!isdigit((unsigned char)*s))
-			return ep_fail(why, "invalid port");
-		port = port * 10 + (unsigned long)(*s - '0');
-	}
-	if (port == 0 || port > 65535)
-		return ep_fail(why, "port must be 1..65535");
-	if ((ep->host = strndup(host, hlen)) == NULL)
-		return -ENOMEM;
-	ep->port = (uint16_t)port;
-	return 0;
-}
-
-int
-config_parse_endpoint(const char *text, struct endpoint *ep)
-{
-	const char *why;
-
-	return endpoint_parse(text, ep, &why);
-}
-
 /* Digits, then one of the type's suffixes, case-insensitively. */
 static int
 parse_number(const char *s, enum opt_type type, uint64_t *out)
@@ -255,7 +193,7 @@ add_endpoints(struct parse *p, const char *label, const char *value)
 			break;
 		}
 		c->listen = n;
-		if ((rc = endpoint_parse(item, &n[c->n_listen], &why)) == 0)
+		if ((rc = config_endpoint_parse(item, &n[c->n_listen], &why)) == 0)
 			c->n_listen++;
 		else if (rc == -ENOMEM)
 			parse_nomem(p);
@@ -284,7 +222,7 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 	case OPT_ENDPOINTS:
 		return add_endpoints(p, label, value);
 	case OPT_ADDRESS:
-		if ((rc = endpoint_parse(value, &peer->ep, &why)) == -ENOMEM)
+		if ((rc = config_endpoint_parse(value, &peer->ep, &why)) == -ENOMEM)
 			return parse_nomem(p);
 		if (rc != 0)
 			return parse_fail(p, rc, p->line, "%s: invalid address '%s': %s", label,

@@ -53,5 +53,7 @@ void config_free(struct config *c);
 const struct peer_conf *config_find_peer(const struct config *c, const uint8_t id[TESS_KEY_LEN]);
 /* Parses "HOST:PORT" or "[V6]:PORT" into ep (host malloc'd). */
 int config_parse_endpoint(const char *text, struct endpoint *ep);
+/* The same, with the reason for a refusal in *why (static string). */
+int config_endpoint_parse(const char *text, struct endpoint *ep, const char **why);
 
 #endif

@@ -1,4 +1,5 @@
-/* One peer connection: transport plumbing and the state machine. */
+/* One peer connection: TCP and TLS plumbing, backpressure, timers.
+ * The message state machine is in peer_fsm.c. */
 #include "peer.h"
 
 #include <errno.h>
@@ -10,16 +11,11 @@
 #include "config.h"
 #include "log.h"
 #include "node.h"
+#include "peer_int.h"
 #include "peers_int.h"
 #include "store.h"
 #include "tls.h"
 #include "util.h"
-
-struct held_frame {
-	struct held_frame *next;
-	size_t len;
-	uint8_t data[];
-};
 
 struct peer_write {
 	uv_write_t req;
@@ -40,8 +36,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 
 /* Reads only while no limit holds them: send queue, rate, pending work. */
-static void
-update_reading(struct peer *p)
+void
+peer_update_reading(struct peer *p)
 {
 	bool want = p->state != PEER_CLOSING && !p->read_paused_queue && !p->read_paused_rate &&
 	    !p->read_paused_work && !p->holding;
@@ -61,11 +57,11 @@ void
 peer_pause_work(struct peer *p, bool paused)
 {
 	p->read_paused_work = paused;
-	update_reading(p);
+	peer_update_reading(p);
 }
 
-static void
-change_state(struct peer *p, enum peer_state to, const char *why)
+void
+peer_change_state(struct peer *p, enum peer_state to, const char *why)
 {
 	log_debug("peer %s: %s -> %s: %s", p->label, state_names[p->state], state_names[to], why);
 	p->state = to;
@@ -120,10 +116,7 @@ peer_unref(struct peer *p)
 {
 	if (--p->refs > 0 || !p->handle_closed)
 		return;
-	for (struct held_frame *h = p->held, *next; h; h = next) {
-		next = h->next;
-		free(h);
-	}
+	peer_free_held(p);
 	tls_engine_free(p->tls);
 	wire_reader_free(&p->rd);
 	sync_free(&p->sync);
@@ -175,15 +168,15 @@ on_write(uv_write_t *req, int status)
 		/* Resume reading once half the queue drained (hysteresis). */
 		if (p->read_paused_queue && p->queued < soft / 2) {
 			p->read_paused_queue = false;
-			update_reading(p);
+			peer_update_reading(p);
 		}
 		sync_pump(p);
 	}
 }
 
 /* Hands all ciphertext the engine produced to the socket. */
-static int
-flush(struct peer *p)
+int
+peer_flush(struct peer *p)
 {
 	struct peer_write *w;
 	uv_buf_t b;
@@ -216,7 +209,7 @@ flush(struct peer *p)
 	if (p->queued > peers_conf(p->mgr)->send_soft_limit && !p->read_paused_queue) {
 		/* Stop taking requests from a peer that does not take our answers. */
 		p->read_paused_queue = true;
-		update_reading(p);
+		peer_update_reading(p);
 	}
 	return 0;
 }
@@ -250,7 +243,7 @@ peer_send(struct peer *p, const Tessera__Envelope *env)
 		peer_close(p, "TLS write failed: %s", tls_error(p->tls));
 		return rc;
 	}
-	return flush(p);
+	return peer_flush(p);
 }
 
 void
@@ -268,11 +261,11 @@ peer_close(struct peer *p, const char *fmt, ...)
 		va_end(ap);
 	}
 	peers_detach(p->mgr, p, fmt ? why : NULL);
-	change_state(p, PEER_CLOSING, fmt ? why : "closed");
+	peer_change_state(p, PEER_CLOSING, fmt ? why : "closed");
 	p->reading = false;
 	uv_read_stop((uv_stream_t *)&p->tcp);
 	if (tls_shutdown(p->tls) == 0)
-		flush(p);
+		peer_flush(p);
 	/* Let queued bytes (a Goodbye, an alert) go out, within a deadline. */
 	p->deadline = mono_ms() + 2000;
 	p->shutdown_req.data = p;
@@ -281,196 +274,6 @@ peer_close(struct peer *p, const char *fmt, ...)
 		if (!uv_is_closing((uv_handle_t *)&p->tcp))
 			uv_close((uv_handle_t *)&p->tcp, peer_free);
 	}
-}
-
-static void
-send_goodbye(struct peer *p, const char *reason)
-{
-	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-	Tessera__Goodbye bye = TESSERA__GOODBYE__INIT;
-
-	bye.reason = (char *)reason;
-	env.msg_case = TESSERA__ENVELOPE__MSG_GOODBYE;
-	env.goodbye = &bye;
-	peer_send(p, &env);
-}
-
-static void
-send_hello(struct peer *p)
-{
-	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-	Tessera__Hello h = TESSERA__HELLO__INIT;
-	const struct config *c = peers_conf(p->mgr);
-	char *name = NULL;
-
-	store_meta_get(p->node->store, "name", &name);
-	h.has_protocol = h.has_max_frame = h.has_max_batch = h.has_epoch = h.has_seq = 1;
-	h.protocol = TESS_PROTOCOL_VERSION;
-	h.name = name;
-	h.max_frame = c->max_frame;
-	h.max_batch = c->max_batch;
-	h.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(p->node->store) };
-	h.seq = store_seq_mark(p->node->store);
-	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
-	env.hello = &h;
-	peer_send(p, &env);
-	free(name);
-}
-
-static int
-on_hello(struct peer *p, const Tessera__Hello *h)
-{
-	if (!h->has_protocol || h->protocol != TESS_PROTOCOL_VERSION) {
-		char why[128];
-
-		snprintf(why, sizeof(why), "incompatible protocol version %u (this node speaks %d)",
-		    h->has_protocol ? h->protocol : 0, TESS_PROTOCOL_VERSION);
-		send_goodbye(p, why);
-		peer_close(p, "%s", why);
-		return -EPROTO;
-	}
-	if (!h->has_epoch || h->epoch.len != TESS_EPOCH_LEN) {
-		peer_close(p, "malformed hello");
-		return -EPROTO;
-	}
-	snprintf(p->remote_name, sizeof(p->remote_name), "%s", h->name ? h->name : "");
-	p->remote_max_frame = h->has_max_frame && h->max_frame >= 1024 &&
-		h->max_frame <= TESS_MAX_FRAME ? h->max_frame : TESS_MAX_FRAME;
-	p->remote_max_batch = h->has_max_batch && h->max_batch > 0 ? h->max_batch : 1;
-	change_state(p, PEER_ESTABLISHED, "hello received");
-	p->deadline = 0;
-	peers_established(p->mgr, p);
-	return sync_start(p, h);
-}
-
-/* The state machine: which messages are valid in which state. */
-static int
-peer_fsm(struct peer *p, const Tessera__Envelope *env)
-{
-	if (env->msg_case == TESSERA__ENVELOPE__MSG_GOODBYE) {
-		peer_close(p, "peer said goodbye: %s",
-		    env->goodbye->reason ? env->goodbye->reason : "no reason");
-		return -ECONNRESET;
-	}
-	switch (p->state) {
-	case PEER_HELLO:
-		if (env->msg_case == TESSERA__ENVELOPE__MSG_HELLO)
-			return on_hello(p, env->hello);
-		if (env->msg_case == TESSERA__ENVELOPE__MSG__NOT_SET)
-			return 0;
-		peer_close(p, "protocol violation: message before hello");
-		return -EPROTO;
-	case PEER_ESTABLISHED:
-		switch (env->msg_case) {
-		case TESSERA__ENVELOPE__MSG_SYNC: return sync_on_request(p, env->sync);
-		case TESSERA__ENVELOPE__MSG_OFFER: return sync_on_offer(p, env->offer);
-		case TESSERA__ENVELOPE__MSG_WANT: return sync_on_want(p, env->want);
-		case TESSERA__ENVELOPE__MSG_RECORDS: return sync_on_records(p, env->records);
-		case TESSERA__ENVELOPE__MSG_PING: return 0;
-		case TESSERA__ENVELOPE__MSG__NOT_SET: return 0;   /* newer message type: skip */
-		default:
-			peer_close(p, "protocol violation: unexpected message %d", (int)env->msg_case);
-			return -EPROTO;
-		}
-	default:
-		return -EPROTO;
-	}
-}
-
-static int
-hold(struct peer *p, const uint8_t *payload, size_t len)
-{
-	struct held_frame *h = malloc(sizeof(*h) + len);
-
-	if (h == NULL) {
-		peer_close(p, "out of memory");
-		return -ENOMEM;
-	}
-	h->next = NULL;
-	h->len = len;
-	memcpy(h->data, payload, len);
-	if (p->held_tail != NULL)
-		p->held_tail->next = h;
-	else
-		p->held = h;
-	p->held_tail = h;
-	return 0;
-}
-
-/* Decodes and handles one message: 0, SYNC_DEFER, or negative. */
-static int
-dispatch(struct peer *p, const uint8_t *payload, size_t len)
-{
-	Tessera__Envelope *env;
-	int rc;
-
-	if ((env = tessera__envelope__unpack(NULL, len, payload)) == NULL) {
-		peer_close(p, "undecodable message (%zu bytes)", len);
-		return -EBADMSG;
-	}
-	rc = peer_fsm(p, env);
-	tessera__envelope__free_unpacked(env, NULL);
-	return rc;
-}
-
-static int
-on_frame(void *arg, const uint8_t *payload, size_t len)
-{
-	struct peer *p = arg;
-	int rc;
-
-	if (p->state == PEER_CLOSING)
-		return -EPIPE;
-	p->tokens -= 1;
-	/* Once one message waits, every later one waits behind it. */
-	if (p->holding)
-		return hold(p, payload, len);
-	rc = dispatch(p, payload, len);
-	if (rc == SYNC_DEFER) {
-		p->holding = true;
-		update_reading(p);
-		return hold(p, payload, len);
-	}
-	return p->state == PEER_CLOSING ? -EPIPE : (rc < 0 ? rc : 0);
-}
-
-void
-peer_release(struct peer *p)
-{
-	if (!p->holding)
-		return;
-	p->holding = false;
-	while (p->held != NULL && p->state != PEER_CLOSING) {
-		struct held_frame *h = p->held;
-		int rc = dispatch(p, h->data, h->len);
-
-		if (rc == SYNC_DEFER) {
-			p->holding = true;   /* stays first in line */
-			return;
-		}
-		p->held = h->next;
-		if (p->held == NULL)
-			p->held_tail = NULL;
-		free(h);
-		if (rc < 0)
-			return;
-	}
-	if (p->state != PEER_CLOSING) {
-		update_reading(p);
-		flush(p);
-	}
-}
-
-static void
-after_tls(struct peer *p)
-{
-	if (p->state != PEER_TLS || !tls_handshake_done(p->tls))
-		return;
-	memcpy(p->key, tls_peer_key(p->tls), TESS_KEY_LEN);
-	if (peers_attach(p->mgr, p) != 0)
-		return;    /* closed as a duplicate */
-	change_state(p, PEER_HELLO, "TLS handshake done");
-	send_hello(p);
 }
 
 static void
@@ -501,11 +304,11 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	p->bytes_in += (uint64_t)nread;
 	p->last_rx = mono_ms();
 	if ((rc = tls_feed(p->tls, (const uint8_t *)buf->base, (size_t)nread)) != 0) {
-		flush(p);   /* the alert tells the peer why */
+		peer_flush(p);   /* the alert tells the peer why */
 		peer_close(p, "TLS handshake failed: %s", tls_error(p->tls));
 		return;
 	}
-	after_tls(p);
+	peer_after_tls(p);
 	/* Plaintext can follow the handshake in the same read; alerts arrive here too. */
 	while (p->state != PEER_CLOSING) {
 		if ((rc = tls_read(p->tls, plain, sizeof(plain), &n)) != 0) {
@@ -518,7 +321,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			peer_close(p, "data before the TLS handshake completed");
 			return;
 		}
-		rc = wire_reader_feed(&p->rd, plain, n, on_frame, p);
+		rc = wire_reader_feed(&p->rd, plain, n, peer_on_frame, p);
 		if (rc == -EMSGSIZE) {
 			peer_close(p, "frame over %u bytes", peers_conf(p->mgr)->max_frame);
 			return;
@@ -531,11 +334,11 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	if (p->state != PEER_CLOSING)
-		flush(p);
+		peer_flush(p);
 	/* Rate limit: a peer over its message budget waits for the next tick. */
 	if (p->tokens < 0 && !p->read_paused_rate && p->state != PEER_CLOSING) {
 		p->read_paused_rate = true;
-		update_reading(p);
+		peer_update_reading(p);
 	}
 }
 
@@ -572,7 +375,7 @@ peer_start(struct peer *p)
 		peer_close(p, "TLS start failed: %s", tls_error(p->tls));
 		return rc;
 	}
-	return flush(p);
+	return peer_flush(p);
 }
 
 void
@@ -616,6 +419,6 @@ peer_tick(struct peer *p, uint64_t now)
 	p->tokens_at = now;
 	if (p->read_paused_rate && p->tokens > 0) {
 		p->read_paused_rate = false;
-		update_reading(p);
+		peer_update_reading(p);
 	}
 }
