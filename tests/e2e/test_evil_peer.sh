@@ -161,6 +161,7 @@ test_hostile() {
 		_bad "bad-version: a's log never says why it refused evil's hello with protocol 99 (last_error has it)"
 	fi
 	run_case offer-flood 0
+	run_case unknown-type 0
 }
 
 test_honest() {

@@ -1388,6 +1388,38 @@ scn_stop_reading(int seconds)
 	return res;
 }
 
+/* A message type from a newer protocol (envelope field 15), then an offer:
+ * the daemon must skip the first and answer the second on the same link. */
+static int
+scn_unknown_type(int arg)
+{
+	static const uint8_t frame[] = { 0, 0, 0, 2, 0x78, 0x01 };
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT, *in = NULL;
+	Tessera__Offer o = TESSERA__OFFER__INIT;
+	struct conn c;
+	enum outcome res;
+
+	if ((res = session_open(&c)) != OUT_OK) {
+		result(res, "%s", c.why);
+		conn_close(&c);
+		return res;
+	}
+	conn_send_raw(&c, frame, sizeof(frame));
+	o.has_upto = 1;
+	o.upto = ++c.seq;
+	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
+	env.offer = &o;
+	conn_send(&c, &env);
+	if (conn_expect(&c, TESSERA__ENVELOPE__MSG_WANT, &in) == 0)
+		res = result(OUT_OK, "the daemon skipped the unknown message and answered the offer");
+	else
+		res = result(OUT_BAD, "no answer to an offer after an unknown message: %s", c.why);
+	if (in != NULL)
+		tessera__envelope__free_unpacked(in, NULL);
+	conn_close(&c);
+	return res;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int);
@@ -1405,6 +1437,7 @@ static const struct {
 	{ "bad-version", scn_bad_version, "hello with protocol 99" },
 	{ "offer-flood", scn_offer_flood, "offers beyond flow control" },
 	{ "honest", scn_honest, "N valid records (honest N)" },
+	{ "unknown-type", scn_unknown_type, "a message type from a newer protocol, then an offer" },
 	{ "stop-reading", scn_stop_reading, "want everything, then read nothing for N seconds" },
 };
 
