@@ -43,7 +43,16 @@ assert_eq "$rc" 0 "the node dropped the peer that stopped reading"
 after=$(rss_kb "$pid")
 echo "RSS before ${before} kB, after ${after} kB"
 # 12 MB were asked for; the send limits allow 64 KB plus one message.
-if [ $((after - before)) -lt 6144 ]; then pass; else _bad "RSS grew by $((after - before)) kB (limit 6 MB)"; fi
+# Under AddressSanitizer RSS follows what was ever allocated (freed memory
+# waits in its quarantine), not what is live: the bound is checked in the
+# plain build, which the test suite always runs too.
+if [ "${TESSERA_SANITIZE:-0}" = 1 ]; then
+	echo "RSS bound not checked in a sanitizer build (ASan quarantine)"
+elif [ $((after - before)) -lt 6144 ]; then
+	pass
+else
+	_bad "RSS grew by $((after - before)) kB (limit 6 MB)"
+fi
 assert_contains "$(cat "$T/a/log")" "peer stopped reading" "the log says why the peer was dropped"
 assert_exit 0 cli a status
 finish

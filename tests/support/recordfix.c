@@ -1,0 +1,151 @@
+/* The record tests' fixture: identities and records under construction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "identity.h"
+#include "record.h"
+#include "recordfix.h"
+#include "testdir.h"
+
+void
+recordfix_make_dir(char *dir, size_t sz)
+{
+	assert_int_equal(testdir_make(dir, sz, "test_record"), 0);
+}
+
+void
+recordfix_remove_dir(const char *dir)
+{
+	assert_int_equal(testdir_remove(dir), 0);
+}
+
+int
+recordfix_group_setup(void **state)
+{
+	struct recordfix *fx = calloc(1, sizeof(*fx));
+	char *cause = NULL;
+
+	if (fx == NULL)
+		return -1;
+	recordfix_make_dir(fx->dir_a, sizeof(fx->dir_a));
+	recordfix_make_dir(fx->dir_b, sizeof(fx->dir_b));
+	if (identity_create(fx->dir_a, &fx->a, &cause) != 0 ||
+	    identity_create(fx->dir_b, &fx->b, &cause) != 0) {
+		fprintf(stderr, "identity_create: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+int
+recordfix_group_teardown(void **state)
+{
+	struct recordfix *fx = *state;
+
+	identity_free(fx->a);
+	identity_free(fx->b);
+	recordfix_remove_dir(fx->dir_a);
+	recordfix_remove_dir(fx->dir_b);
+	free(fx);
+	return 0;
+}
+
+/* A valid resource by me, in Romanian and Hungarian, with tags and a link. */
+void
+recordfix_draft_init(struct recordfix_draft *d, const struct identity *me)
+{
+	memset(d, 0, sizeof(*d));
+	tessera__record__init(&d->r);
+	assert_int_equal(record_new_id(me->pub, d->nonce, d->id), 0);
+	d->r.has_id = d->r.has_nonce = d->r.has_author = 1;
+	d->r.id = (ProtobufCBinaryData){ TESS_ID_LEN, d->id };
+	d->r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, d->nonce };
+	d->r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+	d->r.has_version = d->r.has_timestamp = d->r.has_kind = 1;
+	d->r.version = 1700000000000000ULL;
+	d->r.timestamp = 1700000000000LL;
+	d->r.kind = TESSERA__KIND__KIND_RESOURCE;
+	for (int i = 0; i < 3; i++) {
+		tessera__text__init(&d->text[i]);
+		d->texts[i] = &d->text[i];
+	}
+	d->text[0].lang = "ro";
+	d->text[0].title = "Ghidul comunității de învățare";
+	d->text[0].summary = "Să devii o comunitate de învățare – știință și țară.";
+	d->text[1].lang = "hu";
+	d->text[1].title = "Tanulói közösség";
+	d->text[1].body = "Őszintén, hűséggel: közösségi együttműködés.";
+	d->text[2].lang = "ru";
+	d->text[2].title = "Обучающееся сообщество";
+	d->r.n_texts = 3;
+	d->r.texts = d->texts;
+	d->tags[0] = "guide";
+	d->tags[1] = "learning-community";
+	d->r.n_tags = 2;
+	d->r.tags = d->tags;
+	tessera__link__init(&d->link);
+	d->link.url = "http://www.learningcommunities.eu";
+	d->link.title = "learningcommunities.eu";
+	d->links[0] = &d->link;
+	d->r.n_links = 1;
+	d->r.links = d->links;
+}
+
+/* The smallest valid record: one text with a title. */
+void
+recordfix_draft_small(struct recordfix_draft *d, const struct identity *me)
+{
+	recordfix_draft_init(d, me);
+	d->text[0].title = "Ș";
+	d->text[0].summary = NULL;
+	d->r.n_texts = 1;
+	d->r.n_tags = 0;
+	d->r.n_links = 0;
+}
+
+/* Packs and signs r without validating it, as a hostile author would. */
+void
+recordfix_sign_raw(const struct identity *me, const Tessera__Record *r, uint8_t **body, size_t *len,
+    uint8_t sig[TESS_SIG_LEN])
+{
+	size_t n = tessera__record__get_packed_size(r), ctx = sizeof(RECORDFIX_SIG_CONTEXT) - 1;
+	uint8_t *buf = malloc(n + 1), *msg = malloc(ctx + n + 1);
+
+	assert_non_null(buf);
+	assert_non_null(msg);
+	assert_int_equal(tessera__record__pack(r, buf), n);
+	memcpy(msg, RECORDFIX_SIG_CONTEXT, ctx);
+	memcpy(msg + ctx, buf, n);
+	assert_int_equal(identity_sign(me, msg, ctx + n, sig), 0);
+	free(msg);
+	*body = buf;
+	*len = n;
+}
+
+/* Expects record_open to refuse body/sig with rc; returns why. */
+const char *
+recordfix_open_fails(const uint8_t *body, size_t len, const uint8_t *sig, int want)
+{
+	Tessera__Record *out = NULL;
+	const char *why = NULL;
+	int rc = record_open(body, len, sig, TESS_SIG_LEN, &out, &why);
+
+	if (rc == 0) {
+		record_free(out);
+		fail_msg("record_open accepted a bad record");
+	}
+	if (want != 0)
+		assert_int_equal(rc, want);
+	assert_null(out);
+	assert_non_null(why);
+	return why;
+}

@@ -1,0 +1,167 @@
+/* evil.h: what the parts of evil_peer share.
+ *
+ * evil_peer.c     main, options, usage, the scenario table, the output line
+ * evil_conn.c     the connection: TCP, TLS, frames, session setup
+ * evil_records.c  making records, offering and sending them
+ * evil_scn_records.c  scenarios about records (forged, foreign, oversized...)
+ * evil_scn_wire.c     scenarios about framing, handshake and flow control */
+#ifndef EVIL_H
+#define EVIL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "identity.h"
+#include "nodeid.h"
+#include "peer.pb-c.h"
+#include "record.h"
+#include "tls.h"
+#include "util.h"
+#include "wire.h"
+
+#define MAX_HONEST 100000
+
+enum outcome {
+	OUT_OK = 0,
+	OUT_BAD = 1,
+	OUT_LOCAL = 2,
+	OUT_TLS = 3,
+	OUT_NET = 4,
+};
+
+struct msg {
+	Tessera__Envelope *env;
+	struct msg *next;
+};
+
+struct conn {
+	int fd;
+	struct tls_engine *tls;
+	struct wire_reader rd;
+	struct msg *head, **tail;
+	int dead;                       /* 0 while open, else why it ended */
+	char why[256];
+	unsigned seen[8];               /* messages received, by msg_case */
+	bool got_hello, got_sync, got_goodbye;
+	char goodbye[256];
+	char name[65];                  /* from the daemon's Hello */
+	uint32_t max_frame, max_batch;
+	uint8_t epoch[TESS_EPOCH_LEN];
+	uint64_t seq;                   /* our made-up sequence numbers */
+	bool offers_done;               /* the daemon's offers to us caught up */
+	bool found;                     /* a record of another author it offered */
+	uint8_t found_id[TESS_ID_LEN];
+	uint64_t found_version;
+};
+
+struct rec {
+	uint8_t id[TESS_ID_LEN];
+	uint8_t author[TESS_KEY_LEN];
+	uint64_t version;
+	uint8_t *body;
+	size_t len;
+	uint8_t sig[TESS_SIG_LEN];
+};
+
+struct options {
+	const char *scenario;
+	const char *addr;
+	const char *ids_out;
+	int timeout_ms;
+	unsigned seed;
+	int verbose;
+	struct sockaddr_in sa;
+	struct identity *me;
+	struct tls_ctx *ctx;
+	uint8_t daemon[TESS_KEY_LEN];
+	uint8_t victim[TESS_KEY_LEN];
+	bool has_target;
+	uint8_t target[TESS_ID_LEN];
+	uint64_t version;               /* next version of our records */
+};
+
+extern struct options opt;          /* defined in evil_peer.c */
+
+/* evil_peer.c */
+/* A line on stderr with -v. */
+void debug(const char *, ...);
+/* The one line of output; returns its outcome as the exit status. */
+int result(enum outcome, const char *, ...);
+
+/* evil_conn.c */
+/* Ends the connection with rc and a reason (the first one sticks). */
+int conn_die(struct conn *, int, const char *, ...);
+/* The next message, queued ones first. */
+int conn_next(struct conn *, uint64_t, Tessera__Envelope **);
+/* Sends one envelope as a frame. */
+int conn_send(struct conn *, const Tessera__Envelope *);
+/* Sends plaintext as is, for frames no honest sender would make. */
+int conn_send_raw(struct conn *, const uint8_t *, size_t);
+/* One message for the scenario, or NULL when handled here. */
+int conn_recv(struct conn *, uint64_t, Tessera__Envelope **);
+/* Waits for a message of one type; anything else is -ENOMSG. */
+int conn_expect(struct conn *, int, Tessera__Envelope **);
+/* Reads until the daemon closes: 0, or -ETIMEDOUT if it keeps the link. */
+int conn_wait_close(struct conn *);
+/* A short description of how the daemon ended the link. */
+const char *conn_how(const struct conn *, char *, size_t);
+/* TCP and TLS. */
+enum outcome conn_dial(struct conn *);
+/* Sends our Hello with the given protocol version. */
+int send_hello(struct conn *, uint32_t);
+/* Dials, TLS, Hello both ways and the daemon's SyncRequest. */
+enum outcome session_open(struct conn *);
+/* Says goodbye if the link is still up, then frees everything. */
+void conn_close(struct conn *);
+
+/* evil_records.c */
+/* A record signed by us, honest or claiming another author, id or size. */
+int make_record(struct rec *, const uint8_t *, const uint8_t *, bool, const char *);
+/* Frees the bodies of n records. */
+void recs_free(struct rec *, size_t);
+/* Appends the ids to --ids FILE. */
+void ids_note(const struct rec *, size_t);
+/* Offers n records and waits for the Want: which ones, and the upto. */
+int offer(struct conn *, const struct rec *, size_t, bool *, uint64_t *);
+/* Sends the records marked (all when NULL) within the frame limit. */
+int send_records(struct conn *, const struct rec *, size_t, const bool *, bool, uint64_t);
+/* How many of n are true. */
+size_t count_true(const bool *, size_t);
+/* Offers and sends bad records, then checks none was stored. */
+int push_bad(struct conn *, const struct rec *, size_t, const char *);
+/* Liveness: an empty offer must get an (empty) Want. */
+int probe(struct conn *);
+
+/* evil_scn_records.c: each scenario takes N (1 if not given). */
+/* TLS and hello only. */
+int scn_hello(int);
+/* A record with one signature bit flipped. */
+int scn_forged_sig(int);
+/* A record claiming another author; an update of another's record. */
+int scn_other_author(int);
+/* A signed record over the size limit. */
+int scn_big_record(int);
+/* Records not wanted, then with no offer pending. */
+int scn_unsolicited(int);
+/* N valid records. */
+int scn_honest(int);
+
+/* evil_scn_wire.c */
+/* Frame headers of max+1 and 0xFFFFFFFF bytes. */
+int scn_oversize(int);
+/* An undecodable frame; random frames. */
+int scn_garbage(int);
+/* An offer before hello. */
+int scn_before_hello(int);
+/* Hello with protocol 99. */
+int scn_bad_version(int);
+/* Offers beyond flow control. */
+int scn_offer_flood(int);
+/* Want everything, then read nothing for N seconds. */
+int scn_stop_reading(int);
+/* A message type from a newer protocol, then an offer. */
+int scn_unknown_type(int);
+
+#endif
