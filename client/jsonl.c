@@ -2,6 +2,7 @@
 #include "jsonl.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,12 +77,54 @@ get_str_array(json_t *v, const char *what, char ***arr, size_t *n, char **cause)
 	return 0;
 }
 
+/* The string fields an object may carry, by key. */
+struct str_field {
+	const char *key;
+	size_t offset;               /* of the char * in the message */
+};
+
+static const struct str_field text_fields[] = {
+	{ "lang", offsetof(Tessera__Text, lang) },
+	{ "title", offsetof(Tessera__Text, title) },
+	{ "summary", offsetof(Tessera__Text, summary) },
+	{ "body", offsetof(Tessera__Text, body) },
+	{ NULL, 0 },
+};
+
+static const struct str_field link_fields[] = {
+	{ "url", offsetof(Tessera__Link, url) },
+	{ "title", offsetof(Tessera__Link, title) },
+	{ NULL, 0 },
+};
+
+/* Copies o's keys into msg's string fields; any other key is an error. */
 static int
-get_texts(json_t *v, Tessera__Record *r, char **cause)
+get_fields(json_t *o, const char *what, size_t i, void *msg, const struct str_field *fields,
+    char **cause)
 {
 	char name[64];
 	const char *key;
-	json_t *o, *val;
+	json_t *val;
+	int rc;
+
+	json_object_foreach(o, key, val) {
+		const struct str_field *f = fields;
+
+		while (f->key != NULL && strcmp(f->key, key) != 0)
+			f++;
+		if (f->key == NULL)
+			return set_cause(cause, -EINVAL, "%s[%zu]: unknown key \"%s\"", what, i, key);
+		snprintf(name, sizeof(name), "%s[%zu].%s", what, i, key);
+		if ((rc = get_str(val, name, (char **)((char *)msg + f->offset), cause)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+get_texts(json_t *v, Tessera__Record *r, char **cause)
+{
+	json_t *o;
 	size_t count;
 	int rc;
 
@@ -104,24 +147,8 @@ get_texts(json_t *v, Tessera__Record *r, char **cause)
 			return nomem(cause);
 		tessera__text__init(t);
 		r->texts[r->n_texts++] = t;
-		json_object_foreach(o, key, val) {
-			char **dst = NULL;
-
-			if (strcmp(key, "lang") == 0)
-				dst = &t->lang;
-			else if (strcmp(key, "title") == 0)
-				dst = &t->title;
-			else if (strcmp(key, "summary") == 0)
-				dst = &t->summary;
-			else if (strcmp(key, "body") == 0)
-				dst = &t->body;
-			else
-				return set_cause(cause, -EINVAL, "texts[%zu]: unknown key \"%s\"", i,
-				    key);
-			snprintf(name, sizeof(name), "texts[%zu].%s", i, key);
-			if ((rc = get_str(val, name, dst, cause)) != 0)
-				return rc;
-		}
+		if ((rc = get_fields(o, "texts", i, t, text_fields, cause)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -130,8 +157,7 @@ static int
 get_links(json_t *v, Tessera__Record *r, char **cause)
 {
 	char name[64];
-	const char *key;
-	json_t *o, *val;
+	json_t *o;
 	size_t count;
 	int rc;
 
@@ -162,20 +188,8 @@ get_links(json_t *v, Tessera__Record *r, char **cause)
 		if (!json_is_object(o))
 			return set_cause(cause, -EINVAL,
 			    "\"links[%zu]\" must be an object or a URL string", i);
-		json_object_foreach(o, key, val) {
-			char **dst = NULL;
-
-			if (strcmp(key, "url") == 0)
-				dst = &l->url;
-			else if (strcmp(key, "title") == 0)
-				dst = &l->title;
-			else
-				return set_cause(cause, -EINVAL, "links[%zu]: unknown key \"%s\"", i,
-				    key);
-			snprintf(name, sizeof(name), "links[%zu].%s", i, key);
-			if ((rc = get_str(val, name, dst, cause)) != 0)
-				return rc;
-		}
+		if ((rc = get_fields(o, "links", i, l, link_fields, cause)) != 0)
+			return rc;
 	}
 	return 0;
 }
