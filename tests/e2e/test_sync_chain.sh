@@ -80,8 +80,24 @@ test_delete_travels() {
 	converge "after the delete" $((total - 1)) a b c || true
 }
 
+# Only the author can change its records: c holds a's record but may not
+# edit or delete it (exit 6, "belongs to community"), and nothing changes.
+test_foreign_refused() {
+	local id before out rc
+	id=$(own_content_id a)
+	[[ -n $id ]] || fail "a has no initiative or resource"
+	before=$(version_of c "$id")
+	out=$(cli c edit "$id" --title "Hijacked by C" 2>&1) && rc=0 || rc=$?
+	assert_eq "$rc" 6 "edit of another community's record exits 6"
+	assert_contains "$out" "belongs to community" "edit refusal says why"
+	out=$(cli c delete "$id" 2>&1) && rc=0 || rc=$?
+	assert_eq "$rc" 6 "delete of another community's record exits 6"
+	assert_eq "$(version_of c "$id")" "$before" "the record is unchanged on c"
+}
+
 setup
 test_spread
 test_edit_travels
 test_delete_travels
+test_foreign_refused
 finish
