@@ -13,6 +13,7 @@
 #include "record.h"
 #include "recordfix.h"
 #include "testdir.h"
+#include "testid.h"
 
 void
 recordfix_make_dir(char *dir, size_t sz)
@@ -30,18 +31,10 @@ int
 recordfix_group_setup(void **state)
 {
 	struct recordfix *fx = calloc(1, sizeof(*fx));
-	char *cause = NULL;
 
-	if (fx == NULL)
+	if (fx == NULL || testid_pair("test_record", fx->dir_a, fx->dir_b, sizeof(fx->dir_a), &fx->a,
+	    &fx->b) != 0)
 		return -1;
-	recordfix_make_dir(fx->dir_a, sizeof(fx->dir_a));
-	recordfix_make_dir(fx->dir_b, sizeof(fx->dir_b));
-	if (identity_create(fx->dir_a, &fx->a, &cause) != 0 ||
-	    identity_create(fx->dir_b, &fx->b, &cause) != 0) {
-		fprintf(stderr, "identity_create: %s\n", cause);
-		free(cause);
-		return -1;
-	}
 	*state = fx;
 	return 0;
 }
@@ -51,12 +44,10 @@ recordfix_group_teardown(void **state)
 {
 	struct recordfix *fx = *state;
 
-	identity_free(fx->a);
-	identity_free(fx->b);
-	recordfix_remove_dir(fx->dir_a);
-	recordfix_remove_dir(fx->dir_b);
+	int rc = testid_pair_free(fx->dir_a, fx->dir_b, fx->a, fx->b);
+
 	free(fx);
-	return 0;
+	return rc;
 }
 
 /* A valid resource by me, in Romanian and Hungarian, with tags and a link. */

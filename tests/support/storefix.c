@@ -17,6 +17,7 @@
 #include "store.h"
 #include "storefix.h"
 #include "testdir.h"
+#include "testid.h"
 
 void
 storefix_make_dir(char *dir, size_t sz)
@@ -34,18 +35,10 @@ int
 storefix_group_setup(void **state)
 {
 	struct storefix *fx = calloc(1, sizeof(*fx));
-	char *cause = NULL;
 
-	if (fx == NULL)
+	if (fx == NULL || testid_pair("test_store", fx->dir_a, fx->dir_b, sizeof(fx->dir_a), &fx->a,
+	    &fx->b) != 0)
 		return -1;
-	storefix_make_dir(fx->dir_a, sizeof(fx->dir_a));
-	storefix_make_dir(fx->dir_b, sizeof(fx->dir_b));
-	if (identity_create(fx->dir_a, &fx->a, &cause) != 0 ||
-	    identity_create(fx->dir_b, &fx->b, &cause) != 0) {
-		fprintf(stderr, "identity_create: %s\n", cause);
-		free(cause);
-		return -1;
-	}
 	*state = fx;
 	return 0;
 }
@@ -55,12 +48,10 @@ storefix_group_teardown(void **state)
 {
 	struct storefix *fx = *state;
 
-	identity_free(fx->a);
-	identity_free(fx->b);
-	storefix_remove_dir(fx->dir_a);
-	storefix_remove_dir(fx->dir_b);
+	int rc = testid_pair_free(fx->dir_a, fx->dir_b, fx->a, fx->b);
+
 	free(fx);
-	return 0;
+	return rc;
 }
 
 /* Every test gets a fresh store. */
