@@ -302,7 +302,6 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	p->bytes_in += (uint64_t)nread;
-	p->last_rx = mono_ms();
 	if ((rc = tls_feed(p->tls, (const uint8_t *)buf->base, (size_t)nread)) != 0) {
 		peer_flush(p);   /* the alert tells the peer why */
 		peer_close(p, "TLS handshake failed: %s", tls_error(p->tls));
@@ -400,6 +399,8 @@ peer_tick(struct peer *p, uint64_t now)
 		    c->idle_timeout_ms / 1000);
 		return;
 	}
+	/* last_rx moves with whole messages only: bytes dripped slowly (a
+	 * frame that never completes) do not keep a link alive. */
 	if (now - p->last_rx >= c->idle_timeout_ms && p->reading) {
 		peer_close(p, "idle timeout");
 		return;

@@ -159,6 +159,7 @@ peer_on_frame(void *arg, const uint8_t *payload, size_t len)
 
 	if (p->state == PEER_CLOSING)
 		return -EPIPE;
+	p->last_rx = mono_ms();   /* idle time counts from the last whole message */
 	p->tokens -= 1;
 	/* Once one message waits, every later one waits behind it. */
 	if (p->holding)
