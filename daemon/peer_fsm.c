@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "msgscan.h"
 #include "node.h"
 #include "peer.h"
 #include "peer_int.h"
@@ -140,9 +141,17 @@ static int
 dispatch(struct peer *p, const uint8_t *payload, size_t len)
 {
 	Tessera__Envelope *env;
+	size_t fields, max = 8 * (size_t)peers_conf(p->mgr)->max_batch + 256;
 	int rc;
 
-	if ((env = tessera__envelope__unpack(NULL, len, payload)) == NULL) {
+	/* Bounded decoding: protobuf-c makes one object per field, so a frame
+	 * of tiny fields would decode into half a million of them. An honest
+	 * message has at most max_batch items of a few fields each. */
+	if ((rc = msgscan_envelope(payload, len, &fields)) == 0 && fields > max) {
+		peer_close(p, "protocol violation: message of %zu fields (at most %zu)", fields, max);
+		return -EPROTO;
+	}
+	if (rc != 0 || (env = tessera__envelope__unpack(NULL, len, payload)) == NULL) {
 		peer_close(p, "undecodable message (%zu bytes)", len);
 		return -EBADMSG;
 	}

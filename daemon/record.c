@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "identity.h"
+#include "msgscan.h"
 #include "util.h"
 
 #define SIG_CONTEXT "tessera-record-v1"
@@ -255,11 +256,21 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 {
 	Tessera__Record *r;
 	const char *dummy;
+	size_t fields;
 
 	if (why == NULL)
 		why = &dummy;
 	if (len > TESS_MAX_RECORD) {
 		*why = "record too large";
+		return -EMSGSIZE;
+	}
+	/* 64 KiB of empty texts would decode into 32k objects: count first. */
+	if (msgscan_record(body, len, &fields) != 0) {
+		*why = "undecodable record";
+		return -EBADMSG;
+	}
+	if (fields > TESS_MAX_RECORD_FIELDS) {
+		*why = "record with too many fields";
 		return -EMSGSIZE;
 	}
 	if (sig == NULL || siglen != TESS_SIG_LEN) {

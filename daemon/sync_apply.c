@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "msgscan.h"
 #include "node.h"
 #include "peer.h"
 #include "peers_int.h"
@@ -169,8 +170,14 @@ job_verify(uv_work_t *w)
 
 		if (it->body != NULL && record_open(it->body, it->len, it->sig, TESS_SIG_LEN, &it->r,
 			&it->why) != 0) {
-			Tessera__Record *raw = tessera__record__unpack(NULL, it->len, it->body);
+			Tessera__Record *raw = NULL;
+			size_t fields;
 
+			/* The id, to want the record again from an honest peer; not
+			 * from a body too costly to decode. */
+			if (msgscan_record(it->body, it->len, &fields) == 0 &&
+			    fields <= TESS_MAX_RECORD_FIELDS)
+				raw = tessera__record__unpack(NULL, it->len, it->body);
 			it->r = NULL;
 			if (raw != NULL && raw->has_id && raw->id.len == TESS_ID_LEN) {
 				memcpy(it->id, raw->id.data, TESS_ID_LEN);
