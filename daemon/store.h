@@ -20,7 +20,10 @@ enum store_put_result {
 	STORE_STORED,        /* new record or newer version */
 	STORE_DUPLICATE,     /* this exact version is already here */
 	STORE_STALE,         /* an older version than the one stored */
-	STORE_EQUIVOCATION,  /* same author and version, different bytes: flagged */
+	STORE_EQUIVOCATION,  /* same author and version, different bytes: flagged; the
+	                      * stored one has the smaller signature and stays */
+	STORE_EQUIVOCATION_REPLACED,  /* the same conflict, but the new one has the
+	                      * smaller signature: it replaced the stored one */
 	STORE_BLOCKED,       /* author blocked by the operator */
 	STORE_QUOTA,         /* author over its record quota */
 	STORE_NOT_AUTHOR,    /* id belongs to another author */

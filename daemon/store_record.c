@@ -175,12 +175,26 @@ author_admit(struct store *st, const Tessera__Record *r, bool is_new,
 	return store_err(st, SQLITE_ERROR, "author");
 }
 
+/* Two different records with one author, id and version: the author
+ * signed two histories. Every node keeps the one with the smaller
+ * signature (bytewise), whichever arrived first, so that nodes that see
+ * both agree. s is the stored row (column 5: its signature). */
+static enum store_put_result
+conflict(sqlite3_stmt *s, const uint8_t *sig)
+{
+	if (sqlite3_column_bytes(s, 5) == TESS_SIG_LEN &&
+	    memcmp(sig, sqlite3_column_blob(s, 5), TESS_SIG_LEN) >= 0)
+		return STORE_EQUIVOCATION;
+	return STORE_EQUIVOCATION_REPLACED;
+}
+
 static int
 put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig,
     const Tessera__Record *r, const uint8_t *origin, enum store_put_result *res)
 {
 	sqlite3_stmt *s;
 	sqlite3_int64 old_seq = 0, seq;
+	enum store_put_result kept;
 	int rc, delta = r->deleted ? 0 : 1;
 
 	*res = STORE_STORED;
@@ -200,16 +214,19 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 		else if (r->version == old_version)
 			*res = (size_t)sqlite3_column_bytes(s, 4) == len &&
 				memcmp(sqlite3_column_blob(s, 4), body, len) == 0 ?
-			    STORE_DUPLICATE : STORE_EQUIVOCATION;
+			    STORE_DUPLICATE : conflict(s, sig);
 		delta -= sqlite3_column_int(s, 3) ? 0 : 1;
 	} else if (rc != SQLITE_DONE) {
 		return store_err(st, rc, "lookup");
 	}
 	sqlite3_reset(s);
-	if (*res != STORE_STORED)
+	if (*res != STORE_STORED && *res != STORE_EQUIVOCATION_REPLACED)
 		return 0;
+	kept = *res;
+	*res = STORE_STORED;
 	if ((rc = author_admit(st, r, old_seq == 0, res)) != 0 || *res != STORE_STORED)
 		return rc;
+	*res = kept;
 	if (old_seq != 0 && (rc = unindex(st, old_seq)) != 0)
 		return rc;
 	if ((s = store_stmt(st, S_INSERT_RECORD)) == NULL)

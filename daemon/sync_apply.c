@@ -7,6 +7,7 @@
 #include "log.h"
 #include "msgscan.h"
 #include "node.h"
+#include "nodeid.h"
 #include "peer.h"
 #include "peers_int.h"
 #include "record.h"
@@ -127,6 +128,22 @@ reject(struct peer *p, const char *why, size_t *logged)
 		log_warnx("peer %s: record rejected: %s", p->label, why);
 }
 
+/* The author signed two different records with one id and version. Every
+ * node keeps the one with the smaller signature (store_put); the conflict
+ * is logged each time, as it is the author's doing, not the peer's. */
+static void
+conflict(struct peer *p, const Tessera__Record *r, bool replaced)
+{
+	char id[2 * TESS_ID_LEN + 1], author[NODEID_STRLEN + 1];
+
+	hex_encode(r->id.data, TESS_ID_LEN, id);
+	nodeid_encode(r->author.data, author);
+	log_warnx("peer %s: conflict: record %s version %llu of author %s exists in two different "
+	    "signed forms; keeping the one with the smaller signature (%s)", p->label, id,
+	    (unsigned long long)r->version, author, replaced ? "the one just received" :
+	    "the one stored");
+}
+
 struct verify_item {
 	uint8_t *body;
 	size_t len;
@@ -211,7 +228,10 @@ apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged
 		case STORE_STORED: (*stored)++; break;
 		case STORE_DUPLICATE: case STORE_STALE: case STORE_BLOCKED: break;
 		case STORE_EQUIVOCATION:
-			reject(p, "two different records with the same author and version", logged);
+		case STORE_EQUIVOCATION_REPLACED:
+			conflict(p, it->r, res == STORE_EQUIVOCATION_REPLACED);
+			if (res == STORE_EQUIVOCATION_REPLACED)
+				(*stored)++;
 			break;
 		case STORE_QUOTA: reject(p, "author over its record quota", logged); break;
 		case STORE_NOT_AUTHOR: reject(p, "record id belongs to another author", logged); break;

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
@@ -131,24 +132,47 @@ test_duplicate_stale_equivocation(void **state)
 	storefix_seal(&v1, fx->a, &d.r);
 	assert_int_equal(storefix_put(fx->st, &v1), STORE_STALE);
 
-	/* Same version, different content: the author signed two histories. */
+	/* Same version, different content: the author signed two histories.
+	 * Flagged; the one with the smaller signature is kept, whatever the
+	 * order of arrival, so that every node keeps the same one. */
 	d.r.version = 2;
 	d.text.title = "Versiunea 2, altfel";
 	storefix_seal(&v2b, fx->a, &d.r);
-	assert_int_equal(storefix_put(fx->st, &v2b), STORE_EQUIVOCATION);
+	{
+		const struct storefix_sealed *win, *lose;
+		bool b_wins = memcmp(v2b.sig, v2.sig, TESS_SIG_LEN) < 0;
+
+		win = b_wins ? &v2b : &v2;
+		lose = b_wins ? &v2 : &v2b;
+		assert_int_equal(storefix_put(fx->st, &v2b),
+		    b_wins ? STORE_EQUIVOCATION_REPLACED : STORE_EQUIVOCATION);
+		/* Whichever came first, the winner is stored; the loser again is
+		 * flagged and changes nothing. */
+		assert_int_equal(storefix_put(fx->st, lose), STORE_EQUIVOCATION);
+		assert_int_equal(storefix_put(fx->st, win), STORE_DUPLICATE);
+		assert_int_equal(store_get(fx->st, d.id, &body, &len, sig, NULL), 0);
+		assert_int_equal(len, win->len);
+		assert_memory_equal(body, win->body, len);
+		assert_memory_equal(sig, win->sig, TESS_SIG_LEN);
+		free(body);
+		/* A replacement is a change: it gets a new seq, to be offered on. */
+		if (b_wins)
+			assert_true(storefix_seq_of(fx->st, d.id) > seq);
+		else
+			assert_int_equal(store_max_seq(fx->st), max);
+		max = store_max_seq(fx->st);
+	}
+	storefix_sealed_free(&v2b);
 	/* Same version, same content, another timestamp: different bytes too. */
 	d.text.title = "Versiunea 2";
 	d.r.timestamp++;
-	storefix_sealed_free(&v2b);
 	storefix_seal(&v2b, fx->a, &d.r);
-	assert_int_equal(storefix_put(fx->st, &v2b), STORE_EQUIVOCATION);
+	{
+		enum store_put_result got = storefix_put(fx->st, &v2b);
 
-	/* None of them changed what is stored. */
-	assert_int_equal(store_get(fx->st, d.id, &body, &len, sig, NULL), 0);
-	assert_int_equal(len, v2.len);
-	assert_memory_equal(body, v2.body, len);
-	free(body);
-	assert_int_equal(store_max_seq(fx->st), max);
+		assert_true(got == STORE_EQUIVOCATION || got == STORE_EQUIVOCATION_REPLACED);
+		max = store_max_seq(fx->st);
+	}
 
 	/* A newer one still goes in. */
 	d.r.version = 3;
