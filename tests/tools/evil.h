@@ -4,7 +4,11 @@
  * evil_conn.c     the connection: TCP, TLS, frames, session setup
  * evil_records.c  making records, offering and sending them
  * evil_scn_records.c  scenarios about records (forged, foreign, oversized...)
- * evil_scn_wire.c     scenarios about framing, handshake and flow control */
+ * evil_scn_wire.c     scenarios about framing, handshake and flow control
+ * evil_scn_frames.c   frames below the messages: empty, truncated, dripped,
+ *                     flooded, and protobuf bombs inside a valid frame
+ * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
+ *                     versions, invalid UTF-8, and unpinned outsiders */
 #ifndef EVIL_H
 #define EVIL_H
 
@@ -69,6 +73,7 @@ struct options {
 	const char *scenario;
 	const char *addr;
 	const char *ids_out;
+	const char *record_file;        /* --record: grab, replay, equivocate */
 	int timeout_ms;
 	unsigned seed;
 	int verbose;
@@ -97,6 +102,10 @@ int conn_die(struct conn *, int, const char *, ...);
 int conn_next(struct conn *, uint64_t, Tessera__Envelope **);
 /* Sends one envelope as a frame. */
 int conn_send(struct conn *, const Tessera__Envelope *);
+/* Sends all ciphertext the TLS engine holds. */
+int conn_flush(struct conn *);
+/* One read within the deadline (mono ms): ciphertext in, frames queued. */
+int conn_fill(struct conn *, uint64_t);
 /* Sends plaintext as is, for frames no honest sender would make. */
 int conn_send_raw(struct conn *, const uint8_t *, size_t);
 /* One message for the scenario, or NULL when handled here. */
@@ -119,6 +128,8 @@ void conn_close(struct conn *);
 /* evil_records.c */
 /* A record signed by us, honest or claiming another author, id or size. */
 int make_record(struct rec *, const uint8_t *, const uint8_t *, bool, const char *);
+/* Serializes r and signs it with our key, whatever author it claims. */
+int seal_any(const Tessera__Record *, struct rec *);
 /* Frees the bodies of n records. */
 void recs_free(struct rec *, size_t);
 /* Appends the ids to --ids FILE. */
@@ -129,7 +140,10 @@ int offer(struct conn *, const struct rec *, size_t, bool *, uint64_t *);
 int send_records(struct conn *, const struct rec *, size_t, const bool *, bool, uint64_t);
 /* How many of n are true. */
 size_t count_true(const bool *, size_t);
-/* Offers and sends bad records, then checks none was stored. */
+/* Offers and sends bad records, then checks none was stored: the outcome,
+ * and what happened in the buffer. */
+int push_check(struct conn *, const struct rec *, size_t, const char *, char *, size_t);
+/* push_check, and its message as the output line. */
 int push_bad(struct conn *, const struct rec *, size_t, const char *);
 /* Liveness: an empty offer must get an (empty) Want. */
 int probe(struct conn *);
@@ -163,5 +177,37 @@ int scn_offer_flood(int);
 int scn_stop_reading(int);
 /* A message type from a newer protocol, then an offer. */
 int scn_unknown_type(int);
+
+/* evil_scn_frames.c */
+/* N empty frames, then an offer. */
+int scn_zero_frames(int);
+/* A frame cut short by EOF; one cut short and left hanging. */
+int scn_truncated(int);
+/* The TLS handshake one byte at a time. */
+int scn_slow_handshake(int);
+/* A message one byte at a time after hello. */
+int scn_slow_drip(int);
+/* N pings as fast as the socket takes them, then an offer. */
+int scn_frame_flood(int);
+/* A Want for a million records; a Want for max_batch unknown ids. */
+int scn_want_flood(int);
+/* Protobuf bombs inside frames below max_frame. */
+int scn_bomb(int);
+
+/* evil_scn_authors.c */
+/* Update and tombstones of another author's record (--target). */
+int scn_hijack(int);
+/* Saves a record (--target) to --record FILE. */
+int scn_grab(int);
+/* Sends the record in --record FILE again, offered as newer. */
+int scn_replay(int);
+/* Two records with one author, id and version (kept in --record FILE). */
+int scn_equivocate(int);
+/* Signed records with invalid UTF-8 in text fields. */
+int scn_bad_utf8(int);
+/* A record body that decodes into 32k objects. */
+int scn_record_bomb(int);
+/* N TLS handshakes with a key the daemon does not pin. */
+int scn_outsiders(int);
 
 #endif

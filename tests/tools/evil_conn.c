@@ -42,7 +42,7 @@ conn_die(struct conn *c, int rc, const char *fmt, ...)
 }
 
 /* Sends all ciphertext the engine has; the socket's send timeout bounds it. */
-static int
+int
 conn_flush(struct conn *c)
 {
 	uint8_t *buf;
@@ -85,7 +85,7 @@ on_frame(void *arg, const uint8_t *payload, size_t len)
 }
 
 /* One read within the deadline: ciphertext into TLS, frames into the queue. */
-static int
+int
 conn_fill(struct conn *c, uint64_t deadline)
 {
 	uint8_t buf[16 * 1024], plain[16 * 1024];

@@ -76,13 +76,27 @@ static const struct {
 	{ "honest", scn_honest, "N valid records (honest N)" },
 	{ "unknown-type", scn_unknown_type, "a message type from a newer protocol, then an offer" },
 	{ "stop-reading", scn_stop_reading, "want everything, then read nothing for N seconds" },
+	{ "zero-frames", scn_zero_frames, "N empty frames, then an offer" },
+	{ "truncated", scn_truncated, "a frame cut short by EOF; one left hanging" },
+	{ "slow-handshake", scn_slow_handshake, "the TLS handshake one byte at a time" },
+	{ "slow-drip", scn_slow_drip, "a message one byte at a time after hello" },
+	{ "frame-flood", scn_frame_flood, "N pings as fast as possible, then an offer" },
+	{ "want-flood", scn_want_flood, "a want for a million records; for unknown ids" },
+	{ "bomb", scn_bomb, "protobuf bombs inside frames below max_frame" },
+	{ "hijack", scn_hijack, "update and tombstones of another author's record (--target)" },
+	{ "grab", scn_grab, "save the record --target to --record FILE" },
+	{ "replay", scn_replay, "send the record in --record FILE again, offered as newer" },
+	{ "equivocate", scn_equivocate, "two records, same author, id and version (--record)" },
+	{ "record-bomb", scn_record_bomb, "a 64 KiB record body of 32k empty texts" },
+	{ "bad-utf8", scn_bad_utf8, "signed records with invalid UTF-8 in text fields" },
+	{ "outsiders", scn_outsiders, "N handshakes with a key the daemon does not pin" },
 };
 
 static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: evil_peer --data DIR --connect 127.0.0.1:PORT --id DAEMON_ID\n"
-	    "                 [--victim ID] [--target RECORD_ID] [--ids FILE]\n"
+	    "                 [--victim ID] [--target RECORD_ID] [--ids FILE] [--record FILE]\n"
 	    "                 [--timeout MS] [--seed N] [-v] SCENARIO [N]\n"
 	    "scenarios:\n");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -117,6 +131,7 @@ main(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' }, { "connect", required_argument, NULL, 'c' },
 		{ "id", required_argument, NULL, 'i' }, { "victim", required_argument, NULL, 'V' },
 		{ "target", required_argument, NULL, 't' }, { "ids", required_argument, NULL, 'o' },
+		{ "record", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 'T' }, { "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -135,6 +150,7 @@ main(int argc, char **argv)
 		case 'i': daemon_id = optarg; break;
 		case 'V': victim_id = optarg; break;
 		case 'o': opt.ids_out = optarg; break;
+		case 'r': opt.record_file = optarg; break;
 		case 'T': opt.timeout_ms = atoi(optarg); break;
 		case 's': opt.seed = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'v': opt.verbose++; break;

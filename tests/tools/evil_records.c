@@ -10,7 +10,7 @@
 #define SIG_CONTEXT "tessera-record-v1"   /* as record.c signs */
 
 /* Signs bytes that may claim any author: what record_seal refuses to do. */
-static int
+int
 seal_any(const Tessera__Record *r, struct rec *out)
 {
 	size_t n = tessera__record__get_packed_size(r), mlen = sizeof(SIG_CONTEXT) - 1 + n;
@@ -214,9 +214,10 @@ count_true(const bool *b, size_t n)
 
 /* Offers bad records, sends those wanted, then offers them again: a daemon
  * that stored any would not want it a second time. Closing the link at any
- * point is also a correct answer to bad input. */
+ * point is also a correct answer to bad input. Says what happened in msg. */
 int
-push_bad(struct conn *c, const struct rec *r, size_t n, const char *what)
+push_check(struct conn *c, const struct rec *r, size_t n, const char *what, char *msg,
+    size_t msglen)
 {
 	bool wanted[8], again[8];
 	char how[320];
@@ -224,35 +225,59 @@ push_bad(struct conn *c, const struct rec *r, size_t n, const char *what)
 	size_t nw, na;
 	int rc;
 
-	if (n > 8)
-		return result(OUT_LOCAL, "too many records");
-	if ((rc = offer(c, r, n, wanted, &upto)) != 0) {
-		if (c->dead != 0)
-			return result(OUT_OK, "the daemon closed the link when offered %s: %s", what,
-			    conn_how(c, how, sizeof(how)));
-		return result(OUT_BAD, "the daemon did not answer the offer of %s: %s", what,
-		    rc == -ETIMEDOUT ? "timed out" : c->why);
+	if (n > 8) {
+		snprintf(msg, msglen, "too many records");
+		return OUT_LOCAL;
 	}
-	if ((nw = count_true(wanted, n)) == 0)
-		return result(OUT_OK, "the daemon did not want %s; nothing sent", what);
-	if (send_records(c, r, n, wanted, true, upto) != 0)
-		return result(OUT_OK, "the daemon closed the link on %s: %s", what,
-		    conn_how(c, how, sizeof(how)));
-	if ((rc = offer(c, r, n, again, &upto)) != 0) {
-		if (c->dead != 0)
-			return result(OUT_OK, "the daemon closed the link after %s: %s", what,
+	if ((rc = offer(c, r, n, wanted, &upto)) != 0) {
+		if (c->dead != 0) {
+			snprintf(msg, msglen, "the daemon closed the link when offered %s: %s", what,
 			    conn_how(c, how, sizeof(how)));
-		return result(OUT_BAD, "after %s the daemon stopped answering offers (%s)", what,
+			return OUT_OK;
+		}
+		snprintf(msg, msglen, "the daemon did not answer the offer of %s: %s", what,
 		    rc == -ETIMEDOUT ? "timed out" : c->why);
+		return OUT_BAD;
+	}
+	if ((nw = count_true(wanted, n)) == 0) {
+		snprintf(msg, msglen, "the daemon did not want %s; nothing sent", what);
+		return OUT_OK;
+	}
+	if (send_records(c, r, n, wanted, true, upto) != 0) {
+		snprintf(msg, msglen, "the daemon closed the link on %s: %s", what,
+		    conn_how(c, how, sizeof(how)));
+		return OUT_OK;
+	}
+	if ((rc = offer(c, r, n, again, &upto)) != 0) {
+		if (c->dead != 0) {
+			snprintf(msg, msglen, "the daemon closed the link after %s: %s", what,
+			    conn_how(c, how, sizeof(how)));
+			return OUT_OK;
+		}
+		snprintf(msg, msglen, "after %s the daemon stopped answering offers (%s)", what,
+		    rc == -ETIMEDOUT ? "timed out" : c->why);
+		return OUT_BAD;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (wanted[i] && !again[i])
-			return result(OUT_BAD, "the daemon stored %s: offered again, it no longer "
+		if (wanted[i] && !again[i]) {
+			snprintf(msg, msglen, "the daemon stored %s: offered again, it no longer "
 			    "wants it", what);
+			return OUT_BAD;
+		}
 	na = count_true(again, n);
 	send_records(c, r, 0, NULL, true, upto);
-	return result(OUT_OK, "the daemon wanted %zu record(s) of %s, refused them (wanted %zu "
+	snprintf(msg, msglen, "the daemon wanted %zu record(s) of %s, refused them (wanted %zu "
 	    "again on re-offer) and kept the link", nw, what, na);
+	return OUT_OK;
+}
+
+int
+push_bad(struct conn *c, const struct rec *r, size_t n, const char *what)
+{
+	char msg[512];
+	int o = push_check(c, r, n, what, msg, sizeof(msg));
+
+	return result(o, "%s", msg);
 }
 
 /* Liveness: an empty offer must get an (empty) Want. */
