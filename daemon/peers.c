@@ -127,6 +127,31 @@ schedule_redial(struct peers *m, struct peer_slot *s)
 	s->next_dial = mono_ms() + (uint64_t)(s->backoff_ms * jitter);
 }
 
+/* An inbound connection that never became a peer: the first REFUSED_LOG_MAX
+ * of each minute are logged, the others counted in the next one logged. */
+#define REFUSED_LOG_MAX 10
+static void
+log_refused(struct peers *m, struct peer *p, const char *reason)
+{
+	uint64_t now = mono_ms();
+
+	if (now - m->refused_window >= 60000) {
+		m->refused_window = now;
+		m->refused_logged = 0;
+	}
+	if (m->refused_logged >= REFUSED_LOG_MAX) {
+		m->refused_quiet++;
+		return;
+	}
+	m->refused_logged++;
+	if (m->refused_quiet > 0)
+		log_warnx("connection from %s refused: %s (and %u more refused connections not "
+		    "logged)", p->addr, reason, m->refused_quiet);
+	else
+		log_warnx("connection from %s refused: %s", p->addr, reason);
+	m->refused_quiet = 0;
+}
+
 void
 peers_detach(struct peers *m, struct peer *p, const char *reason)
 {
@@ -135,7 +160,7 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 
 	if (s == NULL) {
 		if (reason != NULL && !m->stopping)
-			log_warnx("connection from %s refused: %s", p->addr, reason);
+			log_refused(m, p, reason);
 		return;
 	}
 	if (s->dialing == p)

@@ -37,6 +37,10 @@ struct peers {
 	struct peer *conns;            /* every connection, any state */
 	uv_timer_t tick;
 	bool stopping;
+	/* Refused inbound connections: a few logged per minute, the rest
+	 * counted, so that strangers cannot fill the log. */
+	uint64_t refused_window;       /* mono ms the current minute began */
+	uint32_t refused_logged, refused_quiet;
 };
 
 const struct config *peers_conf(const struct peers *m);
