@@ -124,6 +124,16 @@ ids_present_quiet() {
 	done <"$2"
 }
 
+# evil_budget SECONDS: the time this test may take (over_budget, wait_for);
+# doubled in a sanitizer build, which runs several times slower.
+evil_budget() {
+	local f=1
+	[[ ${TESSERA_SANITIZE:-0} == 1 ]] && f=2
+	BUDGET=$(($1 * f))
+	TEST_BUDGET=$((($1 + 20) * f))
+	_TEST_END=$(($(now_ms) + TEST_BUDGET * 1000))
+}
+
 # rss_kb PID, hwm_kb PID: resident memory now, and its peak (kB).
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }

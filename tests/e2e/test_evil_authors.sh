@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/evillib.sh"
 
 EVIL_TIMEOUT_MS=5000
-BUDGET=100
+evil_budget 100
 
 setup() {
 	sync_node a

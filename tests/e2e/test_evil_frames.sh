@@ -9,9 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/evillib.sh"
 
 EVIL_TIMEOUT_MS=8000     # above a's idle (3 s) and handshake (2 s) timeouts
-BUDGET=150
-TEST_BUDGET=170
-_TEST_END=$(($(now_ms) + TEST_BUDGET * 1000))
+evil_budget 150
 SYNC_LIMITS+=("handshake_timeout = 2s" "idle_timeout = 3s" "keepalive = 1s")
 
 setup() {

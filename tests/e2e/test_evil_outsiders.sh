@@ -9,9 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/evillib.sh"
 
 N=${OUTSIDERS:-1000}
-BUDGET=150
-TEST_BUDGET=170
-_TEST_END=$(($(now_ms) + TEST_BUDGET * 1000))
+evil_budget 150
 
 sync_node a
 sync_node b

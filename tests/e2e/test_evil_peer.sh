@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/evillib.sh"
 
 EVIL_TIMEOUT_MS=3000
-BUDGET=110      # seconds; each check below is bounded, this bounds the sum
+evil_budget 110
 
 setup() {
 	sync_node a
