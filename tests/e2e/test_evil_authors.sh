@@ -6,6 +6,7 @@
 # that decodes into 32k objects. For each: a stays up, stores nothing bad
 # (checked through the CLI and evil_peer's --ids), counts what it refused,
 # and a record published on the honest peer b still reaches it.
+# shellcheck disable=SC2317 # helpers run indirectly, through check and wait_for
 set -euo pipefail
 . "$(dirname "$0")/evillib.sh"
 

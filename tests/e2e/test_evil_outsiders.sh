@@ -21,10 +21,10 @@ import_sample b wales
 converge "a and b before the outsiders" "$(total_own a b)" a b ||
 	fail "a and b do not sync; nothing to test"
 
-pid=${NODE_PID[a]}
-before=$(rss_kb "$pid")
+apid=${NODE_PID[a]}
+before=$(rss_kb "$apid")
 n0=$(count a)
-lines=$(wc -l <"$(log_of a)")
+loglines=$(wc -l <"$(log_of a)")
 t0=$(now_ms)
 timeout 300 "$EVIL_PEER" --data "$T/outsider/data" --connect "127.0.0.1:${NODE_PORT[a]}" \
 	--id "$(node_id a)" --timeout 10000 outsiders "$N" >"$T/out" 2>&1 &
@@ -41,18 +41,18 @@ rc=0
 wait "$epid" || rc=$?
 say "evil_peer outsiders $N: $(cat "$T/out") (exit $rc)"
 check "all $N outsider handshakes were refused in TLS (exit $rc)" test "$rc" -eq 0
-after=$(rss_kb "$pid")
+after=$(rss_kb "$apid")
 rss_bound "$N outsider handshakes" "$before" "$after" 8192
-check "a is still running" kill -0 "$pid"
+check "a is still running" kill -0 "$apid"
 check "a stored nothing but b's record ($n0 before, $(count a) after)" test "$(count a)" -eq $((n0 + 1))
 # Connections refused are closed, not kept.
 sleep 0.5
-fds=$(find "/proc/$pid/fd" -mindepth 1 | wc -l)
+fds=$(find "/proc/$apid/fd" -mindepth 1 | wc -l)
 say "a has $fds open file descriptors after the handshakes"
 check "a does not keep the refused connections ($fds descriptors)" test "$fds" -lt 64
 # One line per refusal would let anyone fill the disk: a logs a few, then
 # a summary now and then.
-new=$(($(wc -l <"$(log_of a)") - lines))
+new=$(($(wc -l <"$(log_of a)") - loglines))
 say "a wrote $new log lines for $N refused handshakes"
 check "a's log grew by fewer than 100 lines for $N refusals ($new)" test "$new" -lt 100
 if grep -q "refused: TLS handshake failed: peer key not pinned" "$(log_of a)"; then

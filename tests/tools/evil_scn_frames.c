@@ -226,11 +226,10 @@ scn_slow_drip(int arg)
 	Tessera__Goodbye bye = TESSERA__GOODBYE__INIT;
 	uint8_t *frame, *cipher = NULL;
 	size_t flen, clen = 0, sent;
+	struct conn c;
 	uint64_t t0;
 	char how[320];
 	int o;
-
-	struct conn c;
 
 	if ((o = open_or_say(&c)) != OUT_OK)
 		return o;

@@ -128,6 +128,19 @@ test_size_limits(void **state)
 	free(body);
 	body = NULL;
 
+	/* A body within the size limit that would decode into 32k empty texts
+	 * is refused before decoding (a protobuf bomb). */
+	body = malloc(TESS_MAX_RECORD);
+	assert_non_null(body);
+	for (size_t i = 0; i < TESS_MAX_RECORD; i += 2) {
+		body[i] = 0x42;      /* Record.texts */
+		body[i + 1] = 0x00;  /* empty */
+	}
+	why = recordfix_open_fails(body, TESS_MAX_RECORD, sig, -EMSGSIZE);
+	assert_string_equal(why, "record with too many fields");
+	free(body);
+	body = NULL;
+
 	/* Two fields at their own limit make a record over the record limit. */
 	big1 = malloc(TESS_MAX_FIELD + 1);
 	big2 = malloc(TESS_MAX_FIELD + 1);
