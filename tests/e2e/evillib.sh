@@ -65,14 +65,21 @@ ids_present() {
 		test "$missing" -eq 0
 }
 
-# b publishes a record; it must still reach a.
+# b publishes a record that must still reach a, and a one that must reach b.
 still_converges() {
-	local id
+	local id back
 	id=$(add_record b "Published on b after $1") || fail "add on b failed"
+	back=$(add_record a "Published on a after $1") || fail "add on a failed"
 	if wait_for 10 has_record a "$id"; then
 		pass
 	else
 		_bad "after $1, a record published on b did not reach a within 10 s"
+		diagnose a b
+	fi
+	if wait_for 10 has_record b "$back"; then
+		pass
+	else
+		_bad "after $1, a record published on a did not reach b within 10 s"
 		diagnose a b
 	fi
 }
