@@ -3,8 +3,8 @@
 # `set -euo pipefail`.
 #
 # Environment: TESSERAD, TESSERA (binaries; default: $TESSERA_BUILD, then
-# build-bench/ and build/ of the source tree), SEARCH_BENCH (optional),
-# BENCH_KEEP=1 keeps the temporary directory, TMPDIR.
+# build-bench/, build-rel/ and build/ of the source tree), SEARCH_BENCH
+# (optional), BENCH_KEEP=1 keeps the temporary directory, TMPDIR.
 #
 # Every daemon started here is recorded by PID and stopped by PID (TERM, 5 s
 # of grace, then KILL) when the script exits; the temporary directory $B is
@@ -12,11 +12,12 @@
 
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_NAME=$(basename "$0" .sh)
+TOOL=$BENCH_SRC/bench/benchtool.py
 
 # The first build directory holding both binaries, unless given.
 _default_build() {
 	local d
-	for d in "${TESSERA_BUILD:-}" "$BENCH_SRC/build-bench" "$BENCH_SRC/build"; do
+	for d in "${TESSERA_BUILD:-}" "$BENCH_SRC/build-bench" "$BENCH_SRC/build-rel" "$BENCH_SRC/build"; do
 		if [[ -n $d && -x $d/daemon/tesserad && -x $d/client/tessera ]]; then
 			echo "$d"
 			return
@@ -201,3 +202,15 @@ verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT MET"; fi; }
 
 # le A B: 1 if A <= B (decimals), else 0.
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
+
+# records NAME: live records of node NAME (over the control socket).
+records() { python3 "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
+
+# wait_records NAME COUNT TIMEOUT_S: polls (every 20 ms) until NAME holds at
+# least COUNT records; returns 1 on timeout.
+wait_records() {
+	python3 "$TOOL" wait "$B/$1/ctl.sock" "$2" "$3" || {
+		say "$1: sync did not finish"
+		return 1
+	}
+}

@@ -46,7 +46,6 @@ SYNC_TIMEOUT=$((120 + N / 100))
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TOOL=$BENCH_SRC/bench/benchtool.py
 
 COMMAND="TESSERAD=$TESSERAD TESSERA=$TESSERA BENCH_M=$M BENCH_IDLE_S=$IDLE_S"
 COMMAND+=" BENCH_REPS=$REPS BENCH_SEED=$SEED bench/$(basename "$0")"
@@ -57,24 +56,6 @@ COMMAND+=" $N"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "machine: $(machine); load $LOAD_START"
 say "records: $N, catch-up: $M, idle: $IDLE_S s, chain reps: $REPS, temp dir: $B"
-
-# records NAME: live records of node NAME (over the control socket).
-records() { python3 "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
-
-# wait_records NAME COUNT TIMEOUT_S: polls until NAME holds at least COUNT
-# records; returns 1 on timeout.
-wait_records() {
-	local name=$1 want=$2 limit=$3 i have
-	for ((i = 0; i < limit * 20; i++)); do
-		have=$(records "$name" 2>/dev/null || echo 0)
-		if ((have >= want)); then
-			return 0
-		fi
-		sleep 0.05
-	done
-	say "$name holds $have records after $limit s, expected $want"
-	return 1
-}
 
 relay_bytes() { jq -r '.up + .down' "$B/relay.json"; }
 
