@@ -11,9 +11,13 @@
     benchtool.py status SOCKET
         One STATUS request over the control socket: prints "records seq".
 
-    benchtool.py wait SOCKET COUNT TIMEOUT
-        Polls the daemon's status every 20 ms until it holds at least COUNT
-        records; exit 1 (saying how many it holds) on timeout.
+    benchtool.py wait SOCKET COUNT TIMEOUT [SOCKET...]
+        Polls the daemons' status every 20 ms until each holds at least COUNT
+        records; exit 1 (saying how many the first short one holds) on
+        timeout.
+
+    benchtool.py ports K
+        K distinct unused TCP ports on 127.0.0.1, on one line.
 
     benchtool.py chain --src SOCKET --dst SOCKET --tessera CLI --reps N
         Propagation latency: N times, publishes a record on src with
@@ -271,19 +275,32 @@ def cmd_status(a):
 
 
 def cmd_wait(a):
-    ctl = Control(a.socket)
+    ctl = [Control(p) for p in [a.socket] + a.more]
     deadline = time.monotonic() + a.timeout
     have = 0
-    while time.monotonic() < deadline:
+    while ctl and time.monotonic() < deadline:
         try:
-            have = ctl.status()[0]
+            have = ctl[0].status()[0]
         except OSError:
-            pass
+            have = 0
         if have >= a.count:
-            return
-        time.sleep(0.02)
-    sys.exit("%s holds %d records after %g s, expected %d"
-             % (a.socket, have, a.timeout, a.count))
+            ctl.pop(0)
+        else:
+            time.sleep(0.02)
+    if ctl:
+        sys.exit("%s holds %d records after %g s, expected %d"
+                 % (ctl[0].path, have, a.timeout, a.count))
+
+
+def cmd_ports(a):
+    socks = []
+    for _ in range(a.k):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    print(" ".join(str(s.getsockname()[1]) for s in socks))
+    for s in socks:
+        s.close()
 
 
 def cmd_chain(a):
@@ -454,6 +471,9 @@ def main():
     p.add_argument("socket")
     p.add_argument("count", type=int)
     p.add_argument("timeout", type=float)
+    p.add_argument("more", nargs="*")
+    p = sub.add_parser("ports")
+    p.add_argument("k", type=int)
     p = sub.add_parser("chain")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)
@@ -475,7 +495,7 @@ def main():
     p.add_argument("export")
     p.add_argument("base", nargs="?")
     a = ap.parse_args()
-    {"relay": cmd_relay, "status": cmd_status, "wait": cmd_wait, "chain": cmd_chain,
+    {"relay": cmd_relay, "status": cmd_status, "wait": cmd_wait, "ports": cmd_ports, "chain": cmd_chain,
      "graph": cmd_graph, "spread": cmd_spread, "signed-bytes": cmd_signed_bytes}[a.cmd](a)
 
 

@@ -34,7 +34,7 @@
 # BENCH_SEED (1), BENCH_KEEP=1.
 set -euo pipefail
 
-SMOKE=0 ITEMS= REPS= IDLE_S= SIZES= OUT=
+SMOKE=0 ITEMS='' REPS='' IDLE_S='' SIZES='' OUT=''
 while (($# > 0)); do
 	case $1 in
 	--smoke) SMOKE=1 ;;
@@ -77,9 +77,11 @@ need_pkg() {
 	local sudo=
 	[[ $(id -u) -ne 0 ]] && sudo=sudo
 	say "installing $2 (apt-get)"
-	$sudo apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null &&
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 \
-			install -y -qq "$2" >/dev/null || die "could not install $2"
+	if ! $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null ||
+		! DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 \
+			install -y -qq "$2" >/dev/null; then
+		die "could not install $2"
+	fi
 	command -v "$1" >/dev/null || die "$2 installed but $1 not found"
 }
 need_pkg syncthing syncthing
@@ -189,8 +191,8 @@ tessera_run() {
 		--reps "$REPS" >"$B/t-prop.txt" || die "tessera: propagation probe failed"
 	awk '{ print $3 }' "$B/t-prop.txt" >"$OUT/tessera-prop.ms"
 	awk '{ print $4 }' "$B/t-prop.txt" >"$OUT/tessera-prop-store.ms"
-	read -r _ R[t_p50] R[t_p99] R[t_pmax] _ < <(percentiles "$OUT/tessera-prop.ms")
-	read -r _ R[t_store_p50] R[t_store_p99] _ _ < <(percentiles "$OUT/tessera-prop-store.ms")
+	read -r _ "R[t_p50]" "R[t_p99]" "R[t_pmax]" _ < <(percentiles "$OUT/tessera-prop.ms")
+	read -r _ "R[t_store_p50]" "R[t_store_p99]" _ _ < <(percentiles "$OUT/tessera-prop-store.ms")
 	say "tessera 3: a -> c p50 ${R[t_p50]} ms, p99 ${R[t_p99]} ms (from a's store: ${R[t_store_p50]} / ${R[t_store_p99]} ms)"
 	for n in a b2 c; do node_stop "$n"; done
 	stop_pid "${HELPER_PIDS[0]}"
@@ -287,7 +289,7 @@ syncthing_run() {
 		--dst "$B/st-c/data" --reps "$REPS" >"$B/s-prop.txt" ||
 		die "syncthing: propagation probe failed"
 	awk '{ print $3 }' "$B/s-prop.txt" >"$OUT/syncthing-prop.ms"
-	read -r _ R[s_p50] R[s_p99] R[s_pmax] _ < <(percentiles "$OUT/syncthing-prop.ms")
+	read -r _ "R[s_p50]" "R[s_p99]" "R[s_pmax]" _ < <(percentiles "$OUT/syncthing-prop.ms")
 	say "syncthing 3: a -> c p50 ${R[s_p50]} ms, p99 ${R[s_p99]} ms"
 	for n in a b2 c; do node_stop "st-$n"; done
 	stop_pid "${HELPER_PIDS[0]}"
@@ -309,7 +311,8 @@ done | sort >"$OUT/compare.env"
 # --- scale, report ---------------------------------------------------------------
 scale_args=(--reps "$REPS" --idle "$IDLE_S" --out "$OUT")
 ((SMOKE)) && scale_args+=(--smoke)
-bash "$BENCH_SRC/bench/scale.sh" "${scale_args[@]}" $SIZES || die "scale benchmark failed"
+read -r -a sizes <<<"$SIZES"
+bash "$BENCH_SRC/bench/scale.sh" "${scale_args[@]}" "${sizes[@]}" || die "scale benchmark failed"
 {
 	printf 'date=%q\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
 	printf 'machine=%q\n' "$(machine)"

@@ -15,6 +15,7 @@ declare -A R=()
 while IFS='=' read -r k v; do
 	eval "R[$k]=$v"
 done <"$DIR/compare.env"
+date='' machine='' load_end='' command=''
 # shellcheck disable=SC1091
 . "$DIR/machine.env"
 
@@ -27,7 +28,7 @@ ratio() {
 }
 # goal RATIO LIMIT: "met" if RATIO <= LIMIT.
 goal() { awk -v r="$1" -v l="$2" 'BEGIN { print (r != "n/a" && r + 0 <= l) ? "met" : "**not met**" }'; }
-mean3() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { printf "%.1f", (a + b + c) / 3 }'; }
+mean3() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { printf "%.2f", (a + b + c) / 3 }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 T_RSS=$(mean3 "${R[t_rss_a]}" "${R[t_rss_b2]}" "${R[t_rss_c]}")
@@ -70,6 +71,7 @@ Item 3 counts from just before the item is published: Tessera's includes startin
 (a new process: connect, sign, store); Syncthing's the file write and the REST scan request from
 the already running probe. Counted from the record's arrival in a's store, Tessera's a → c is
 p50 ${R[t_store_p50]} ms, p99 ${R[t_store_p99]} ms.
+
 RSS a / b2 / c: Tessera $(mb "${R[t_rss_a]}") / $(mb "${R[t_rss_b2]}") / $(mb "${R[t_rss_c]}") MB,
 Syncthing $(mb "${R[s_rss_a]}") / $(mb "${R[s_rss_b2]}") / $(mb "${R[s_rss_c]}") MB.
 Idle CPU a / b2 / c: Tessera ${R[t_cpu_a]} / ${R[t_cpu_b2]} / ${R[t_cpu_c]} %, Syncthing ${R[s_cpu_a]} / ${R[s_cpu_b2]} / ${R[s_cpu_c]} %.
@@ -145,7 +147,7 @@ set y2tics
 set y2range [0:*]
 set yrange [0:*]
 set grid
-set key top left
+set key below horizontal
 set xtics ($(awk '!/^#/ { printf "%s\"%d\" %d", sep, $1, $1; sep = ", " }' "$DIR/scale.dat"))
 plot "$DIR/scale.dat" using 1:4 with linespoints lw 2 title "latency p50", \
      "" using 1:5 with linespoints lw 2 title "latency p99", \
@@ -167,7 +169,7 @@ set y2tics
 set yrange [0:*]
 set y2range [0:*]
 set grid
-set key top left
+set key below horizontal
 set xtics ($(awk '!/^#/ { printf "%s\"%d\" %d", sep, $1, $1; sep = ", " }' "$DIR/scale.dat"))
 plot "$DIR/scale.dat" using 1:(\$10/1024) with linespoints lw 2 title "RSS mean", \
      "" using 1:(\$11/1024) with linespoints lw 2 title "RSS max", \

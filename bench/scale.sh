@@ -24,7 +24,7 @@
 # BENCH_SEED (1), BENCH_KEEP=1.
 set -euo pipefail
 
-SMOKE=0 REPS= IDLE_S= OUT= SIZES=()
+SMOKE=0 REPS='' IDLE_S='' OUT='' SIZES=()
 while (($# > 0)); do
 	case $1 in
 	--smoke) SMOKE=1 ;;
@@ -68,9 +68,11 @@ run_size() {
 	python3 "$TOOL" graph "$n" --seed "$SEED" >"$OUT/graph-$n.txt"
 	diam=$(awk 'NR == 1 { print $2 }' "$OUT/graph-$n.txt")
 	edges=$(($(wc -l <"$OUT/graph-$n.txt") - 1))
+	local ports=()
+	read -r -a ports < <(python3 "$TOOL" ports "$n")
 	for ((i = 0; i < n; i++)); do
 		node_init "s$n-$i"
-		NODE_PORT[s$n-$i]=$(free_port)
+		NODE_PORT[s$n-$i]=${ports[i]}
 	done
 	declare -A lines=()
 	for ((i = 0; i < n; i++)); do
@@ -91,9 +93,8 @@ run_size() {
 	for ((i = 0; i < n; i++)); do
 		node_start "s$n-$i"
 	done
-	for ((i = 0; i < n; i++)); do
-		wait_records "s$n-$i" "$n" 120 || die "N=$n: the profiles did not reach s$i"
-	done
+	python3 "$TOOL" wait "${sockets[0]}" "$n" 300 "${sockets[@]:1}" ||
+		die "N=$n: the profiles did not reach every daemon"
 	t1=$(now_s)
 	local startup
 	startup=$(elapsed "$t0" "$t1")
