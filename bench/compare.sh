@@ -122,7 +122,7 @@ idle() {
 start_relay() {
 	local i
 	rm -f "$B/relay.port"
-	python3 "$TOOL" relay --target "$1" --port-file "$B/relay.port" --stats "$2" &
+	"$PY" "$TOOL" relay --target "$1" --port-file "$B/relay.port" --stats "$2" &
 	HELPER_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
 		[[ -s $B/relay.port ]] && break
@@ -131,7 +131,7 @@ start_relay() {
 	[[ -s $B/relay.port ]] || die "the relay did not start"
 }
 
-python3 "$BENCH_SRC/bench/gen_records.py" "$ITEMS" --seed "$SEED" -o "$B/items.jsonl"
+"$PY" "$BENCH_SRC/bench/gen_records.py" "$ITEMS" --seed "$SEED" -o "$B/items.jsonl"
 say "machine: $(machine); load $LOAD_START"
 say "items: $ITEMS ($(wc -c <"$B/items.jsonl") bytes), reps: $REPS, idle: $IDLE_S s, sizes: $SIZES, out: $OUT"
 
@@ -187,7 +187,7 @@ tessera_run() {
 	say "tessera 4: RSS a ${R[t_rss_a]} b2 ${R[t_rss_b2]} c ${R[t_rss_c]} kB; CPU % a ${R[t_cpu_a]} b2 ${R[t_cpu_b2]} c ${R[t_cpu_c]}"
 
 	# 3. one new record a -> c.
-	python3 "$TOOL" chain --src "$B/a/ctl.sock" --dst "$B/c/ctl.sock" --tessera "$TESSERA" \
+	"$PY" "$TOOL" chain --src "$B/a/ctl.sock" --dst "$B/c/ctl.sock" --tessera "$TESSERA" \
 		--reps "$REPS" >"$B/t-prop.txt" || die "tessera: propagation probe failed"
 	awk '{ print $3 }' "$B/t-prop.txt" >"$OUT/tessera-prop.ms"
 	awk '{ print $4 }' "$B/t-prop.txt" >"$OUT/tessera-prop-store.ms"
@@ -207,7 +207,7 @@ st_init() {
 	local n=$1 h=$B/st-$1
 	mkdir -p "$h/data"
 	ST_PORT[$n]=$(free_port)
-	ST_ID[$n]=$(python3 "$ST" init "$h/home" --listen "${ST_PORT[$n]}" --gui "$(free_port)") ||
+	ST_ID[$n]=$("$PY" "$ST" init "$h/home" --listen "${ST_PORT[$n]}" --gui "$(free_port)") ||
 		die "syncthing generate for $n failed"
 }
 
@@ -216,11 +216,11 @@ st_start() {
 	HOME=$h STMONITORED=yes STNOUPGRADE=1 syncthing serve --home "$h/home" --no-browser \
 		--no-restart --logflags=3 >>"$h/log" 2>&1 &
 	NODE_PID[st-$n]=$!
-	python3 "$ST" wait-up "$h/home" 60 || die "syncthing $n did not start: $(tail -n 5 "$h/log")"
-	python3 "$ST" check "$h/home" || die "syncthing $n is not set up for loopback only"
+	"$PY" "$ST" wait-up "$h/home" 60 || die "syncthing $n did not start: $(tail -n 5 "$h/log")"
+	"$PY" "$ST" check "$h/home" || die "syncthing $n is not set up for loopback only"
 }
 
-st() { python3 "$ST" "$1" "$B/st-$2/home" "${@:3}"; }
+st() { "$PY" "$ST" "$1" "$B/st-$2/home" "${@:3}"; }
 
 # st_scanned NAME COUNT: waits until NAME's folder is idle with COUNT files.
 st_scanned() {
@@ -236,7 +236,7 @@ st_scanned() {
 syncthing_run() {
 	local n t0 t1 c0 c0b
 	for n in a b b2 c; do st_init "$n"; done
-	python3 "$ST" files "$B/items.jsonl" "$B/st-a/data"
+	"$PY" "$ST" files "$B/items.jsonl" "$B/st-a/data"
 	st_start a
 	st folder a bench "$B/st-a/data" "${ST_ID[a]}"
 	st_scanned a "$ITEMS"
@@ -252,7 +252,7 @@ syncthing_run() {
 	t0=$(now_s)
 	st device b "${ST_ID[a]}" a "tcp://127.0.0.1:$(<"$B/relay.port")"
 	st folder b bench "$B/st-b/data" "${ST_ID[a]}" "${ST_ID[b]}"
-	python3 "$ST" wait-files "$B/st-b/data" "$ITEMS" "$SYNC_TIMEOUT" ||
+	"$PY" "$ST" wait-files "$B/st-b/data" "$ITEMS" "$SYNC_TIMEOUT" ||
 		die "syncthing: initial sync did not finish"
 	t1=$(now_s)
 	R[s_sync_s]=$(elapsed "$t0" "$t1")
@@ -274,7 +274,7 @@ syncthing_run() {
 	st device c "${ST_ID[b2]}" b2 "tcp://127.0.0.1:${ST_PORT[b2]}"
 	st folder b2 bench "$B/st-b2/data" "${ST_ID[a]}" "${ST_ID[b2]}" "${ST_ID[c]}"
 	st folder c bench "$B/st-c/data" "${ST_ID[b2]}" "${ST_ID[c]}"
-	python3 "$ST" wait-files "$B/st-c/data" "$ITEMS" "$SYNC_TIMEOUT" ||
+	"$PY" "$ST" wait-files "$B/st-c/data" "$ITEMS" "$SYNC_TIMEOUT" ||
 		die "syncthing: chain sync did not finish"
 	t1=$(now_s)
 	R[s_chain_s]=$(elapsed "$t0" "$t1")
@@ -285,7 +285,7 @@ syncthing_run() {
 	say "syncthing 4: RSS a ${R[s_rss_a]} b2 ${R[s_rss_b2]} c ${R[s_rss_c]} kB; CPU % a ${R[s_cpu_a]} b2 ${R[s_cpu_b2]} c ${R[s_cpu_c]}"
 
 	# 3. one new file a -> c.
-	python3 "$ST" probe --home "$B/st-a/home" --folder bench --src "$B/st-a/data" \
+	"$PY" "$ST" probe --home "$B/st-a/home" --folder bench --src "$B/st-a/data" \
 		--dst "$B/st-c/data" --reps "$REPS" >"$B/s-prop.txt" ||
 		die "syncthing: propagation probe failed"
 	awk '{ print $3 }' "$B/s-prop.txt" >"$OUT/syncthing-prop.ms"

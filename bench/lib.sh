@@ -4,7 +4,8 @@
 #
 # Environment: TESSERAD, TESSERA (binaries; default: $TESSERA_BUILD, then
 # build-bench/, build-rel/ and build/ of the source tree), SEARCH_BENCH
-# (optional), BENCH_KEEP=1 keeps the temporary directory, TMPDIR.
+# (optional), PY (default /usr/bin/python3, else python3), BENCH_KEEP=1 keeps
+# the temporary directory, TMPDIR.
 #
 # Every daemon started here is recorded by PID and stopped by PID (TERM, 5 s
 # of grace, then KILL) when the script exits; the temporary directory $B is
@@ -38,7 +39,12 @@ for _bin in "$TESSERAD" "$TESSERA"; do
 	fi
 done
 unset _bin
-for _tool in jq python3 awk; do
+# The system Python when there is one: a version manager's shim (pyenv) costs
+# a second or more per start on a busy machine, and the scripts start many.
+if [[ -z ${PY:-} ]]; then
+	if [[ -x /usr/bin/python3 ]]; then PY=/usr/bin/python3; else PY=python3; fi
+fi
+for _tool in jq "$PY" awk; do
 	command -v "$_tool" >/dev/null || { echo "$BENCH_NAME: $_tool is required" >&2; exit 1; }
 done
 unset _tool
@@ -90,7 +96,7 @@ trap 'exit 130' INT TERM
 
 # free_port: an unused TCP port on 127.0.0.1.
 free_port() {
-	python3 -c 'import socket
+	"$PY" -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
@@ -204,12 +210,12 @@ verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT MET"; fi; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
 
 # records NAME: live records of node NAME (over the control socket).
-records() { python3 "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
+records() { "$PY" "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
 
 # wait_records NAME COUNT TIMEOUT_S: polls (every 20 ms) until NAME holds at
 # least COUNT records; returns 1 on timeout.
 wait_records() {
-	python3 "$TOOL" wait "$B/$1/ctl.sock" "$2" "$3" || {
+	"$PY" "$TOOL" wait "$B/$1/ctl.sock" "$2" "$3" || {
 		say "$1: sync did not finish"
 		return 1
 	}

@@ -65,11 +65,11 @@ run_size() {
 	local n=$1 i j k diam edges t0 t1 sockets=() dir
 	dir=$B/n$n
 	mkdir -p "$dir"
-	python3 "$TOOL" graph "$n" --seed "$SEED" >"$OUT/graph-$n.txt"
+	"$PY" "$TOOL" graph "$n" --seed "$SEED" >"$OUT/graph-$n.txt"
 	diam=$(awk 'NR == 1 { print $2 }' "$OUT/graph-$n.txt")
 	edges=$(($(wc -l <"$OUT/graph-$n.txt") - 1))
 	local ports=()
-	read -r -a ports < <(python3 "$TOOL" ports "$n")
+	read -r -a ports < <("$PY" "$TOOL" ports "$n")
 	for ((i = 0; i < n; i++)); do
 		node_init "s$n-$i"
 		NODE_PORT[s$n-$i]=${ports[i]}
@@ -93,14 +93,14 @@ run_size() {
 	for ((i = 0; i < n; i++)); do
 		node_start "s$n-$i"
 	done
-	python3 "$TOOL" wait "${sockets[0]}" "$n" 300 "${sockets[@]:1}" ||
+	"$PY" "$TOOL" wait "${sockets[0]}" "$n" 300 "${sockets[@]:1}" ||
 		die "N=$n: the profiles did not reach every daemon"
 	t1=$(now_s)
 	local startup
 	startup=$(elapsed "$t0" "$t1")
 	say "N=$n ($edges edges, diameter $diam): every daemon holds every profile after $startup s"
 
-	python3 "$TOOL" spread --tessera "$TESSERA" --reps "$REPS" --seed "$SEED" "${sockets[@]}" \
+	"$PY" "$TOOL" spread --tessera "$TESSERA" --reps "$REPS" --seed "$SEED" "${sockets[@]}" \
 		>"$OUT/scale-$n.txt" || die "N=$n: spread probe failed"
 	awk '{ print $4 }' "$OUT/scale-$n.txt" >"$dir/lat.ms"
 	awk '{ if ($4 > m[$1]) m[$1] = $4 } END { for (r in m) print m[r] }' "$OUT/scale-$n.txt" \
