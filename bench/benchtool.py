@@ -11,12 +11,34 @@
     benchtool.py status SOCKET
         One STATUS request over the control socket: prints "records seq".
 
+    benchtool.py wait SOCKET COUNT TIMEOUT [SOCKET...]
+        Polls the daemons' status every 20 ms until each holds at least COUNT
+        records; exit 1 (saying how many the first short one holds) on
+        timeout.
+
+    benchtool.py ports K
+        K distinct unused TCP ports on 127.0.0.1, on one line.
+
     benchtool.py chain --src SOCKET --dst SOCKET --tessera CLI --reps N
         Propagation latency: N times, publishes a record on src with
         `tessera add` and polls the two daemons' status (every ~1 ms, over
         the control socket, no process start-up) until src and then dst have
         a new sequence number. Prints one line per repetition:
         "rep src_ms dst_ms latency_ms", latency = dst seen - src seen.
+
+    benchtool.py graph N --seed S
+        A random connected graph on nodes 0..N-1 (seeded): a ring over a
+        random permutation, plus random chords until every node has degree 3
+        or 4 (its target, drawn at random; at most N-1). Prints one line
+        "diameter D" then one line "I J" per edge.
+
+    benchtool.py spread --tessera CLI --reps N --seed S SOCKET...
+        Propagation to a whole network: N times, publishes a record on one of
+        the daemons (drawn at random) with `tessera add` and polls every
+        daemon's status (requests to all sent at once, then the replies read;
+        a daemon leaves the poll once it has the record) until all hold it.
+        Prints "rep source node ms" per daemon and repetition, ms measured
+        from just before `tessera add` starts.
 
     benchtool.py signed-bytes EXPORT [BASE]
         Sums the signed sizes (body + signature bytes) of the records in a
@@ -119,21 +141,33 @@ class Control:
                     raise
         raise AssertionError("unreachable")
 
+    def send_status(self):
+        if self.sock is None:
+            self._connect()
+        self.sock.sendall(struct.pack(">I", 2) + bytes([0x08, OP_STATUS]))
+
+    def recv_status(self):
+        (n,) = struct.unpack(">I", self._recv(4))
+        return parse_status(self._recv(n))
+
     def status(self):
-        reply = self.request(bytes([0x08, OP_STATUS]))
-        code, records, seq = 0, 0, 0
-        for num, wt, v in fields(reply):
-            if num == 1 and wt == 0:
-                code = v
-            elif num == 7 and wt == 2:
-                for snum, swt, sv in fields(v):
-                    if snum == 5 and swt == 0:
-                        records = sv
-                    elif snum == 11 and swt == 0:
-                        seq = sv
-        if code != 0:
-            raise RuntimeError("status: reply code %d" % code)
-        return records, seq
+        return parse_status(self.request(bytes([0x08, OP_STATUS])))
+
+
+def parse_status(reply):
+    code, records, seq = 0, 0, 0
+    for num, wt, v in fields(reply):
+        if num == 1 and wt == 0:
+            code = v
+        elif num == 7 and wt == 2:
+            for snum, swt, sv in fields(v):
+                if snum == 5 and swt == 0:
+                    records = sv
+                elif snum == 11 and swt == 0:
+                    seq = sv
+    if code != 0:
+        raise RuntimeError("status: reply code %d" % code)
+    return records, seq
 
 
 # --- relay ---------------------------------------------------------------
@@ -240,6 +274,35 @@ def cmd_status(a):
     print(records, seq)
 
 
+def cmd_wait(a):
+    ctl = [Control(p) for p in [a.socket] + a.more]
+    deadline = time.monotonic() + a.timeout
+    have = 0
+    while ctl and time.monotonic() < deadline:
+        try:
+            have = ctl[0].status()[0]
+        except OSError:
+            have = 0
+        if have >= a.count:
+            ctl.pop(0)
+        else:
+            time.sleep(0.02)
+    if ctl:
+        sys.exit("%s holds %d records after %g s, expected %d"
+                 % (ctl[0].path, have, a.timeout, a.count))
+
+
+def cmd_ports(a):
+    socks = []
+    for _ in range(a.k):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    print(" ".join(str(s.getsockname()[1]) for s in socks))
+    for s in socks:
+        s.close()
+
+
 def cmd_chain(a):
     src, dst = Control(a.src), Control(a.dst)
     for rep in range(1, a.reps + 1):
@@ -264,6 +327,110 @@ def cmd_chain(a):
             sys.exit("chain: rep %d: the record did not arrive within %g s" % (rep, a.timeout))
         print("%d %.3f %.3f %.3f" % (rep, (t_src - t0) * 1e3, (t_dst - t0) * 1e3,
                                       max(0.0, t_dst - t_src) * 1e3), flush=True)
+        time.sleep(a.pause)
+
+
+# --- random graphs and network-wide propagation ------------------------------
+
+def random_graph(n, rng):
+    """Ring over a random permutation plus chords to degree 3-4."""
+    order = list(range(n))
+    rng.shuffle(order)
+    edges = set()
+    if n == 2:
+        edges.add((0, 1))
+    elif n > 2:
+        for k in range(n):
+            i, j = order[k], order[(k + 1) % n]
+            edges.add((min(i, j), max(i, j)))
+    deg = [0] * n
+    for i, j in edges:
+        deg[i] += 1
+        deg[j] += 1
+    want = [min(rng.choice((3, 4)), n - 1) for _ in range(n)]
+    for _ in range(100 * n):
+        open_ = [i for i in range(n) if deg[i] < want[i]]
+        if len(open_) < 2:
+            break
+        i, j = rng.sample(open_, 2)
+        e = (min(i, j), max(i, j))
+        if e in edges:
+            continue
+        edges.add(e)
+        deg[i] += 1
+        deg[j] += 1
+    # A node left short (its last partners were already neighbours) takes
+    # one more chord, to a node of degree below 4 if there is one.
+    for i in range(n):
+        while deg[i] < min(3, n - 1):
+            free = [j for j in range(n) if j != i and (min(i, j), max(i, j)) not in edges]
+            low = [j for j in free if deg[j] < 4]
+            j = rng.choice(low or free)
+            edges.add((min(i, j), max(i, j)))
+            deg[i] += 1
+            deg[j] += 1
+    return sorted(edges)
+
+
+def diameter(n, edges):
+    adj = [[] for _ in range(n)]
+    for i, j in edges:
+        adj[i].append(j)
+        adj[j].append(i)
+    best = 0
+    for s in range(n):
+        dist = {s: 0}
+        queue = [s]
+        for u in queue:
+            for v in adj[u]:
+                if v not in dist:
+                    dist[v] = dist[u] + 1
+                    queue.append(v)
+        if len(dist) != n:
+            raise ValueError("graph is not connected")
+        best = max(best, max(dist.values()))
+    return best
+
+
+def cmd_graph(a):
+    import random
+    edges = random_graph(a.n, random.Random(a.seed))
+    print("diameter %d" % diameter(a.n, edges))
+    for i, j in edges:
+        print(i, j)
+
+
+def cmd_spread(a):
+    import random
+    rng = random.Random(a.seed)
+    ctl = [Control(s) for s in a.sockets]
+    for rep in range(1, a.reps + 1):
+        src = rng.randrange(len(ctl))
+        base = [c.status()[1] for c in ctl]
+        title = "spread probe %d %d" % (rep, time.time_ns())
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [a.tessera, "-s", a.sockets[src], "add", "initiative", "--lang", "en",
+             "--title", title], stdout=subprocess.DEVNULL)
+        seen = {}
+        pending = list(range(len(ctl)))
+        deadline = t0 + a.timeout
+        while pending and time.perf_counter() < deadline:
+            for i in pending:
+                ctl[i].send_status()
+            for i in pending:
+                if ctl[i].recv_status()[1] > base[i]:
+                    seen[i] = time.perf_counter()
+            pending = [i for i in pending if i not in seen]
+            time.sleep(0.001)
+        if proc.wait(timeout=30) != 0:
+            sys.exit("spread: tessera add failed")
+        if pending:
+            sys.exit("spread: rep %d: %d daemons lack the record after %g s"
+                     % (rep, len(pending), a.timeout))
+        for i in range(len(ctl)):
+            print("%d %d %d %.3f" % (rep, src, i, (seen[i] - t0) * 1e3))
+        sys.stdout.flush()
         time.sleep(a.pause)
 
 
@@ -300,6 +467,13 @@ def main():
     p.add_argument("--stats", required=True)
     p = sub.add_parser("status")
     p.add_argument("socket")
+    p = sub.add_parser("wait")
+    p.add_argument("socket")
+    p.add_argument("count", type=int)
+    p.add_argument("timeout", type=float)
+    p.add_argument("more", nargs="*")
+    p = sub.add_parser("ports")
+    p.add_argument("k", type=int)
     p = sub.add_parser("chain")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)
@@ -307,12 +481,22 @@ def main():
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--pause", type=float, default=0.2)
+    p = sub.add_parser("graph")
+    p.add_argument("n", type=int)
+    p.add_argument("--seed", type=int, default=1)
+    p = sub.add_parser("spread")
+    p.add_argument("--tessera", required=True)
+    p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--pause", type=float, default=0.3)
+    p.add_argument("sockets", nargs="+")
     p = sub.add_parser("signed-bytes")
     p.add_argument("export")
     p.add_argument("base", nargs="?")
     a = ap.parse_args()
-    {"relay": cmd_relay, "status": cmd_status, "chain": cmd_chain,
-     "signed-bytes": cmd_signed_bytes}[a.cmd](a)
+    {"relay": cmd_relay, "status": cmd_status, "wait": cmd_wait, "ports": cmd_ports, "chain": cmd_chain,
+     "graph": cmd_graph, "spread": cmd_spread, "signed-bytes": cmd_signed_bytes}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -62,8 +62,8 @@ say "records: $N, queries: $QUERIES, seed: $SEED, temp dir: $B"
 
 # --- data -----------------------------------------------------------------
 t0=$(now_s)
-python3 "$BENCH_SRC/bench/gen_records.py" "$N" --seed "$SEED" -o "$B/records.jsonl"
-python3 "$BENCH_SRC/bench/gen_records.py" --queries "$QUERIES" --seed "$SEED" \
+"$PY" "$BENCH_SRC/bench/gen_records.py" "$N" --seed "$SEED" -o "$B/records.jsonl"
+"$PY" "$BENCH_SRC/bench/gen_records.py" --queries "$QUERIES" --seed "$SEED" \
 	-o "$B/queries.tsv"
 t1=$(now_s)
 INPUT_BYTES=$(stat -c %s "$B/records.jsonl")

@@ -3,8 +3,9 @@
 # `set -euo pipefail`.
 #
 # Environment: TESSERAD, TESSERA (binaries; default: $TESSERA_BUILD, then
-# build-bench/ and build/ of the source tree), SEARCH_BENCH (optional),
-# BENCH_KEEP=1 keeps the temporary directory, TMPDIR.
+# build-bench/, build-rel/ and build/ of the source tree), SEARCH_BENCH
+# (optional), PY (default /usr/bin/python3, else python3), BENCH_KEEP=1 keeps
+# the temporary directory, TMPDIR.
 #
 # Every daemon started here is recorded by PID and stopped by PID (TERM, 5 s
 # of grace, then KILL) when the script exits; the temporary directory $B is
@@ -12,11 +13,12 @@
 
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_NAME=$(basename "$0" .sh)
+TOOL=$BENCH_SRC/bench/benchtool.py
 
 # The first build directory holding both binaries, unless given.
 _default_build() {
 	local d
-	for d in "${TESSERA_BUILD:-}" "$BENCH_SRC/build-bench" "$BENCH_SRC/build"; do
+	for d in "${TESSERA_BUILD:-}" "$BENCH_SRC/build-bench" "$BENCH_SRC/build-rel" "$BENCH_SRC/build"; do
 		if [[ -n $d && -x $d/daemon/tesserad && -x $d/client/tessera ]]; then
 			echo "$d"
 			return
@@ -37,7 +39,12 @@ for _bin in "$TESSERAD" "$TESSERA"; do
 	fi
 done
 unset _bin
-for _tool in jq python3 awk; do
+# The system Python when there is one: a version manager's shim (pyenv) costs
+# a second or more per start on a busy machine, and the scripts start many.
+if [[ -z ${PY:-} ]]; then
+	if [[ -x /usr/bin/python3 ]]; then PY=/usr/bin/python3; else PY=python3; fi
+fi
+for _tool in jq "$PY" awk; do
 	command -v "$_tool" >/dev/null || { echo "$BENCH_NAME: $_tool is required" >&2; exit 1; }
 done
 unset _tool
@@ -89,7 +96,7 @@ trap 'exit 130' INT TERM
 
 # free_port: an unused TCP port on 127.0.0.1.
 free_port() {
-	python3 -c 'import socket
+	"$PY" -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
@@ -201,3 +208,15 @@ verdict() { if [[ $1 == 1 ]]; then echo "met"; else echo "NOT MET"; fi; }
 
 # le A B: 1 if A <= B (decimals), else 0.
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
+
+# records NAME: live records of node NAME (over the control socket).
+records() { "$PY" "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
+
+# wait_records NAME COUNT TIMEOUT_S: polls (every 20 ms) until NAME holds at
+# least COUNT records; returns 1 on timeout.
+wait_records() {
+	"$PY" "$TOOL" wait "$B/$1/ctl.sock" "$2" "$3" || {
+		say "$1: sync did not finish"
+		return 1
+	}
+}

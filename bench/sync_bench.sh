@@ -46,7 +46,6 @@ SYNC_TIMEOUT=$((120 + N / 100))
 
 # shellcheck source=bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-TOOL=$BENCH_SRC/bench/benchtool.py
 
 COMMAND="TESSERAD=$TESSERAD TESSERA=$TESSERA BENCH_M=$M BENCH_IDLE_S=$IDLE_S"
 COMMAND+=" BENCH_REPS=$REPS BENCH_SEED=$SEED bench/$(basename "$0")"
@@ -58,30 +57,12 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 say "machine: $(machine); load $LOAD_START"
 say "records: $N, catch-up: $M, idle: $IDLE_S s, chain reps: $REPS, temp dir: $B"
 
-# records NAME: live records of node NAME (over the control socket).
-records() { python3 "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
-
-# wait_records NAME COUNT TIMEOUT_S: polls until NAME holds at least COUNT
-# records; returns 1 on timeout.
-wait_records() {
-	local name=$1 want=$2 limit=$3 i have
-	for ((i = 0; i < limit * 20; i++)); do
-		have=$(records "$name" 2>/dev/null || echo 0)
-		if ((have >= want)); then
-			return 0
-		fi
-		sleep 0.05
-	done
-	say "$name holds $have records after $limit s, expected $want"
-	return 1
-}
-
 relay_bytes() { jq -r '.up + .down' "$B/relay.json"; }
 
 quota() { printf '[limits]\nmax_records_per_author = %d\n' $((N + M + 1000)); }
 
 # --- data -----------------------------------------------------------------
-python3 "$BENCH_SRC/bench/gen_records.py" $((N + M)) --seed "$SEED" -o "$B/all.jsonl"
+"$PY" "$BENCH_SRC/bench/gen_records.py" $((N + M)) --seed "$SEED" -o "$B/all.jsonl"
 head -n "$N" "$B/all.jsonl" >"$B/base.jsonl"
 tail -n "$M" "$B/all.jsonl" >"$B/new.jsonl"
 rm "$B/all.jsonl"
@@ -101,7 +82,7 @@ IMPORT_S=$(elapsed "$t0" "$t1")
 A_RECORDS=$(records a)
 say "a: imported $N records in $IMPORT_S s; a holds $A_RECORDS"
 
-python3 "$TOOL" relay --target "${NODE_PORT[a]}" --port-file "$B/relay.port" \
+"$PY" "$TOOL" relay --target "${NODE_PORT[a]}" --port-file "$B/relay.port" \
 	--stats "$B/relay.json" &
 HELPER_PIDS+=($!)
 for ((i = 0; i < 100; i++)); do
@@ -129,7 +110,7 @@ wait_records a $((A_RECORDS + B_OWN)) 30 || die "a did not get b's records"
 sleep 1
 SYNC_BYTES=$(relay_bytes)
 cli a --json export >"$B/export1.jsonl"
-read -r SIGNED_N SIGNED_BYTES < <(python3 "$TOOL" signed-bytes "$B/export1.jsonl")
+read -r SIGNED_N SIGNED_BYTES < <("$PY" "$TOOL" signed-bytes "$B/export1.jsonl")
 SYNC_RATIO=$(awk -v w="$SYNC_BYTES" -v s="$SIGNED_BYTES" 'BEGIN { printf "%.3f", w / s }')
 PEER_BYTES=$(cli b --json peers | jq -r '[.[] | (.bytes_in // 0) + (.bytes_out // 0)] | add // 0')
 say "initial sync: $A_RECORDS records in $SYNC_S s = $SYNC_RATE records/s"
@@ -153,7 +134,7 @@ cli a --json import "$B/new.jsonl" >/dev/null 2>"$B/import.err" ||
 	die "import of the new records on a failed: $(cat "$B/import.err")"
 A_RECORDS2=$(records a)
 cli a --json export >"$B/export2.jsonl"
-read -r NEW_N NEW_SIGNED < <(python3 "$TOOL" signed-bytes "$B/export2.jsonl" "$B/export1.jsonl")
+read -r NEW_N NEW_SIGNED < <("$PY" "$TOOL" signed-bytes "$B/export2.jsonl" "$B/export1.jsonl")
 BYTES0=$(relay_bytes)
 t0=$(now_s)
 node_start b
@@ -200,7 +181,7 @@ done
 for n in "${CHAIN[@]}"; do
 	wait_records "$n" 6 60 || die "the chain did not converge"
 done
-python3 "$TOOL" chain --src "$B/n1/ctl.sock" --dst "$B/n6/ctl.sock" --tessera "$TESSERA" \
+"$PY" "$TOOL" chain --src "$B/n1/ctl.sock" --dst "$B/n6/ctl.sock" --tessera "$TESSERA" \
 	--reps "$REPS" >"$B/chain.txt" || die "chain probe failed"
 awk '{ print $4 }' "$B/chain.txt" >"$B/chain.ms"
 read -r _ CH_P50 CH_P99 CH_MAX CH_MEAN < <(percentiles "$B/chain.ms")
