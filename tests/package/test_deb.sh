@@ -32,7 +32,7 @@ cpack --config "$TESSERA_BUILD/CPackConfig.cmake" -B "$T/cpack" >"$T/cpack.log" 
 	fail "cpack failed: $(tail -n 20 "$T/cpack.log")"
 deb=$(ls "$T"/cpack/tessera_*.deb 2>/dev/null)
 [ -f "$deb" ] || fail "cpack made no tessera_*.deb: $(ls "$T/cpack")"
-echo "cpack: $(basename "$deb"), $(stat -c %s "$deb") bytes, $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s"
+echo "cpack: $(basename "$deb"), $(stat -c %s "$deb") bytes, $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 mkdir "$R"
 dpkg -x "$deb" "$R" || fail "dpkg -x failed"
 

@@ -56,6 +56,15 @@ sync_node a
 sync_node b
 link a b
 write_linked_confs a b
+# The metrics endpoint too, once the daemon knows metrics_listen.
+mport=$(free_port)
+printf '[node]\nmetrics_listen = 127.0.0.1:%s\n' "$mport" >"$T/probe.conf"
+if "$TESSERAD" -n -c "$T/probe.conf" >/dev/null 2>&1; then
+	sed -i "/^\[node\]/a metrics_listen = 127.0.0.1:$mport" "$T/a/tesserad.conf"
+else
+	mport=
+	echo "$TEST_NAME: this tesserad has no metrics_listen; metrics not traced"
+fi
 
 # a runs under strace; NODE_PID holds the daemon itself (strace's child), so
 # that the usual cleanup stops it and strace then ends on its own. As root,
@@ -99,6 +108,11 @@ cli a export -o "$T/export.jsonl" >/dev/null
 cli a block "${NODE_ID[b]}" >/dev/null
 cli a unblock "${NODE_ID[b]}" >/dev/null
 cli a delete "$id" >/dev/null
+if [[ -n $mport ]]; then
+	python3 -c 'import sys, urllib.request
+urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read()' "$mport" ||
+		_bad "no metrics from 127.0.0.1:$mport/metrics"
+fi
 kill -HUP "$dpid"
 sleep 0.5
 cli a status >/dev/null || _bad "a does not answer after SIGHUP"
