@@ -143,7 +143,9 @@ done
 # verify resolves the unit and what it needs inside the root: the host's
 # own units (targets) are copied in; ExecStart must exist there, and the
 # Documentation= man pages must be found in the root's man pages.
-cp -an /usr/lib/systemd/system/. "$R/usr/lib/systemd/system/"
+for d in /usr/lib/systemd/system /lib/systemd/system; do
+	[ -d "$d" ] && cp -an "$d/." "$R/usr/lib/systemd/system/"
+done
 MANPATH=$MAN systemd-analyze verify --root="$R" tesserad.service >"$T/verify.out" 2>&1
 rc=$?
 assert_eq "$rc:$(cat "$T/verify.out")" "0:" "systemd-analyze verify"
