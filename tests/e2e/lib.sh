@@ -35,22 +35,28 @@ _stop_pid() {
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
+		echo "$TEST_NAME: daemon $pid ignored SIGTERM for 5 s, killed" >&2
 		kill -KILL "$pid" 2>/dev/null
 	fi
-	wait "$pid" 2>/dev/null
-	return 0
+	# A daemon that exits non-zero on SIGTERM (a sanitizer report, say)
+	# fails the test, with a line saying which one.
+	local rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	[ $rc -eq 0 ] || echo "$TEST_NAME: daemon $pid exited with status $rc" >&2
+	return $rc
 }
 
 _cleanup() {
-	local name
+	local rc=$? name bad=0
 	for name in "${!NODE_PID[@]}"; do
-		_stop_pid "${NODE_PID[$name]}"
+		_stop_pid "${NODE_PID[$name]}" || bad=1
 	done
 	if [ -n "${KEEP_T:-}" ]; then
 		echo "$TEST_NAME: kept $T" >&2
 	else
 		rm -rf "$T"
 	fi
+	[ $bad -eq 0 ] || [ $rc -ne 0 ] || exit 1
 }
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
