@@ -88,6 +88,18 @@ log_warn(const char *fmt, ...)
 	errno = saved;
 }
 
+void
+log_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(LOG_LVL_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
 #define LOG_FN(name, lvl)                      \
 	void name(const char *fmt, ...)        \
 	{                                      \
