@@ -167,7 +167,7 @@ peers_section(FILE *f, struct node *n)
 				continue;
 			fputs(pm->name, f);
 			peer_labels(f, s);
-			fprintf(f, " %.17g\n", v);
+			fprintf(f, " %.15g\n", v);
 		}
 	}
 	free(sp);
