@@ -8,12 +8,13 @@
 
 #define FLAP_FIRST_MS (60 * 1000)          /* first "still failing" after this */
 #define FLAP_MAX_MS (60 * 60 * 1000)       /* then doubling up to this */
-#define FLAP_CHANGE_MS (10 * 1000)         /* a new reason: at most one line per */
+#define FLAP_CHANGE_MS (10 * 1000)         /* a recent reason again: at most one line per */
+#define FLAP_REASONS 4                     /* reasons remembered per run */
 
 enum flap_verdict {
 	FLAP_QUIET,        /* a repeat inside the interval: say nothing */
 	FLAP_FIRST,        /* the first failure of a run */
-	FLAP_CHANGED,      /* the reason differs from the last one logged */
+	FLAP_CHANGED,      /* the reason differs from the last failure's */
 	FLAP_STILL,        /* a repeat due for a "still failing (N attempts)" line */
 };
 
@@ -24,6 +25,10 @@ struct flap {
 	uint64_t interval_ms;
 	uint64_t last_log_ms;      /* when a line was last due */
 	char reason[192];          /* the last failure's reason */
+	/* Reasons already logged in this run: one seen before only comes back
+	 * after FLAP_CHANGE_MS, so reasons alternating fast cannot flood. */
+	char logged[FLAP_REASONS][192];
+	unsigned int next_logged;
 };
 
 /* Counts one failure at now and says whether and how to log it. */

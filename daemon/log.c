@@ -48,6 +48,11 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	if (lvl == LOG_LVL_DEBUG && verbosity < 1)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One line per event: a newline or escape sent by a peer (a goodbye
+	 * reason, a name) must not forge or garble log lines. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	if (journald) {
 		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
 	} else {

@@ -145,8 +145,9 @@ metrics_start(struct node *n, const struct endpoint *ep, struct metrics **out, c
 	snprintf(m->where, sizeof(m->where), strchr(ep->host, ':') ? "[%s]:%u" : "%s:%u",
 	    ep->host, ep->port);
 	if (to_sockaddr(ep, &ss) != 0) {
+		set_cause(cause, -EINVAL, "metrics_listen %s: not an IP address", m->where);
 		free(m);
-		return set_cause(cause, -EINVAL, "metrics_listen %s: not an IP address", m->where);
+		return -EINVAL;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -166,9 +167,9 @@ metrics_start(struct node *n, const struct endpoint *ep, struct metrics **out, c
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL || uv_poll_init(n->loop, &m->poll, info->epoll_fd) != 0) {
 		MHD_stop_daemon(m->mhd);
+		set_cause(cause, -EIO, "metrics_listen %s: cannot watch its sockets", m->where);
 		free(m);
-		return set_cause(cause, -EIO, "metrics_listen %s: cannot watch its sockets",
-		    m->where);
+		return -EIO;
 	}
 	uv_timer_init(n->loop, &m->timer);
 	m->poll.data = m->timer.data = m;

@@ -21,7 +21,7 @@ python3 "$TESSERA_SRC/tests/e2e/notify_recv.py" "$SOCK" "$MSGS" "$T/a/ctl.sock" 
 # Registered with the daemons so that lib.sh's cleanup stops it by PID.
 NODE_PID[notify_recv]=$!
 receiver_up() { [[ -S $SOCK ]] && grep -q listening "$MSGS"; }
-wait_for 10 receiver_up || fail "notify_recv.py did not start"
+wait_for 30 receiver_up || fail "notify_recv.py did not start: $(cat "$MSGS" 2>&1)"
 
 # msgs KEY VALUE: how many datagrams carried KEY=VALUE.
 msgs() { jq -s --arg k "$1" --arg v "$2" '[.[] | select(.fields[$k] == $v)] | length' "$MSGS"; }

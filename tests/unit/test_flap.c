@@ -59,6 +59,10 @@ test_new_reason_is_logged(void **state)
 	assert_int_equal(flap_fail(&f, "TLS handshake failed: bad certificate", 27 * SEC),
 	    FLAP_QUIET);
 	assert_int_equal(flap_fail(&f, "connect failed: timed out", 36 * SEC), FLAP_CHANGED);
+	/* A reason not seen in this run is news at once, even 1 s later. */
+	assert_int_equal(flap_fail(&f, "peer said goodbye: shutting down", 37 * SEC),
+	    FLAP_CHANGED);
+	assert_int_equal(flap_fail(&f, "connect failed: timed out", 38 * SEC), FLAP_QUIET);
 }
 
 static void
