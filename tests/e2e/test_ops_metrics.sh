@@ -100,6 +100,34 @@ off() { ! scrape "$M2" >/dev/null; }
 check "SIGHUP without metrics_listen turns it off" wait_for 10 off
 assert_exit 0 cli a status
 
+# --- refusals ------------------------------------------------------------------
+# A name is refused (the endpoint binds an address, not whatever a resolver
+# says), and a port in use stops start-up with the address in the message.
+cp "$T/a/tesserad.conf" "$T/bad.conf"
+sed -i "s|^\[node\]$|[node]\nmetrics_listen = localhost:$M1|" "$T/bad.conf"
+rc=0
+"$TESSERAD" -n -c "$T/bad.conf" >/dev/null 2>"$T/err" || rc=$?
+ERR=$(cat "$T/err")
+assert_eq "$rc" 1 "tesserad -n refuses a host name"
+assert_contains "$ERR" "metrics_listen: invalid address 'localhost:$M1': expected an IP address" \
+	"a host name is refused"
+sync_node c
+sync_conf c
+B1=$(free_port)
+sed -i "s|^\[node\]$|[node]\nmetrics_listen = 127.0.0.1:$B1|" "$T/c/tesserad.conf"
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(60)' "$B1" &
+NODE_PID[blocker]=$!
+port_taken() { ss -ltn | grep -q "127.0.0.1:$B1 "; }
+wait_for 10 port_taken || _bad "the blocking listener did not start"
+rc=0
+timeout 60 "$TESSERAD" -c "$T/c/tesserad.conf" 2>"$T/err" || rc=$?
+ERR=$(cat "$T/err")
+assert_eq "$rc" 1 "tesserad stops when metrics_listen cannot be bound"
+assert_contains "$ERR" "metrics_listen 127.0.0.1:$B1: Address already in use" "a port in use stops start-up"
+check "no control socket is left behind" test ! -e "$T/c/ctl.sock"
+
 # --- verbosity -----------------------------------------------------------------
 assert_contains "$(cat "$(log_of a)")" "debug: peer b ($B): received offer" "-vv traces messages"
 assert_contains "$(cat "$(log_of a)")" "debug: peer b ($B): sending records" "-vv traces messages"
