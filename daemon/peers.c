@@ -537,9 +537,11 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 	}
 	for (size_t i = 0; i < nc->n_peers; i++)
 		if (slot_find(m, nc->peers[i].id) == NULL) {
-			if (slot_new(m, &nc->peers[i]) == NULL)
+			struct peer_slot *s = slot_new(m, &nc->peers[i]);
+
+			if (s == NULL)
 				log_warnx("reload: out of memory adding peer %s", nc->peers[i].name);
 			else
-				log_info("peer %s: added to the configuration", nc->peers[i].name);
+				log_info("peer %s: added to the configuration", s->label);
 		}
 }
