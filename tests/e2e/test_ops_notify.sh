@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # systemd readiness (sd_notify) against a notification socket the test owns.
 #
-# notify_recv.py plays systemd: it receives tesserad's datagrams and, the
-# moment READY=1 arrives, checks that the control socket and the peer port
-# already accept connections. We then check RELOADING=1 (with MONOTONIC_USEC)
+# notify_recv.py plays systemd. It fills its queue so that tesserad's first
+# notification blocks until read, and meanwhile checks that the control
+# socket and the peer port accept connections: READY=1 must come after both. We then check RELOADING=1 (with MONOTONIC_USEC)
 # -> READY=1 on SIGHUP, for a good and for a broken configuration, and
 # STOPPING=1 on SIGTERM. The same daemon runs with JOURNAL_STREAM set: its
 # log lines must carry <N> priority prefixes, one line per event.
@@ -22,6 +22,7 @@ python3 "$TESSERA_SRC/tests/e2e/notify_recv.py" "$SOCK" "$MSGS" "$T/a/ctl.sock" 
 NODE_PID[notify_recv]=$!
 receiver_up() { [[ -S $SOCK ]] && grep -q listening "$MSGS"; }
 wait_for 30 receiver_up || fail "notify_recv.py did not start: $(cat "$MSGS" 2>&1)"
+assert_eq "$(jq -s -r '.[0].filled' "$MSGS")" true "the receiver filled its queue"
 
 # msgs KEY VALUE: how many datagrams carried KEY=VALUE.
 msgs() { jq -s --arg k "$1" --arg v "$2" '[.[] | select(.fields[$k] == $v)] | length' "$MSGS"; }
@@ -34,6 +35,9 @@ NODE_PID[a]=$!
 check "READY=1 arrives" wait_for 20 at_least READY 1 1
 first=$(jq -s -c '[.[] | select(.fields.READY == "1")][0]' "$MSGS")
 say "first READY=1: $first"
+assert_eq "$(jq -s -c '[.[] | select(.fields)][0].fields | keys' "$MSGS")" '["READY","STATUS"]' \
+	"the first notification is READY=1"
+assert_eq "$(jq -r '.checked_while_blocked' <<<"$first")" true "checked while tesserad was blocked in READY=1"
 assert_eq "$(jq -r '.control_ok' <<<"$first")" true "the control socket answers at READY=1"
 assert_eq "$(jq -r '.listen_ok' <<<"$first")" true "the peer port accepts at READY=1"
 assert_contains "$(jq -r '.fields.STATUS' <<<"$first")" "0/0 peers up, 1 records" "STATUS= summary"
