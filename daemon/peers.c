@@ -255,9 +255,9 @@ peers_established(struct peers *m, struct peer *p)
 	s->backoff_ms = 0;
 	failed = flap_recover(&s->flap, mono_ms(), &down_ms);
 	if (failed > 0)
-		log_info("peer %s: connected (%s %s), reachable again after %u failed attempts "
+		log_info("peer %s: connected (%s %s), reachable again after %u failed attempt%s "
 		    "in %llu s", p->label, p->inbound ? "from" : "to", p->addr, failed,
-		    (unsigned long long)(down_ms / 1000));
+		    failed == 1 ? "" : "s", (unsigned long long)(down_ms / 1000));
 	else
 		log_info("peer %s: connected (%s %s)", p->label, p->inbound ? "from" : "to",
 		    p->addr);

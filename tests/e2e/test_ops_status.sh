@@ -111,6 +111,10 @@ n_gone=$(grep -c "peer gone ($g_short) at 127.0.0.1:${NODE_PORT[gone]}: connect 
 attempts=$(grep -c "" "$(log_of a)")
 say "a's log: $n_gone line(s) for gone's connect failures ($attempts lines in all)"
 assert_eq "$n_gone" 1 "gone's repeated connect failures are logged once"
+# a dialed b before b was started: when they connected, a said so once.
+assert_contains "$(cat "$(log_of a)")" "peer b ($b_short): connected (" "b's connection is logged"
+assert_contains "$(grep -F "peer b ($b_short): connected (" "$(log_of a)")" ", reachable again after " \
+	"the recovery line counts the failed attempts"
 bad_lines=$(grep -E 'peer [^ ]+:' "$(log_of a)" | grep -vE 'peer [A-Za-z0-9._-]+ \([A-Z2-7]{7}\)' || true)
 assert_eq "$bad_lines" "" "every peer line carries the peer's name and short ID"
 
