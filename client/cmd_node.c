@@ -8,6 +8,7 @@
 #include "nodeid.h"
 #include "opts.h"
 #include "out.h"
+#include "status_health.h"
 #include "util.h"
 
 static const struct option common_opts[] = { OPTS_COMMON };
@@ -50,6 +51,7 @@ status_reply(void *arg, const Tessera__Reply *r)
 			json_array_append_new(by, e);
 		}
 		json_object_set_new(o, "communities", by);
+		status_health_json(o, r);
 		return cli_print_json(o);
 	}
 	out_duration(s->started > 0 ? now_ms() - s->started : 0, up);
@@ -74,6 +76,7 @@ status_reply(void *arg, const Tessera__Reply *r)
 		out_plain(stdout, m->name != NULL ? m->name : "(no profile yet)");
 		printf("%s%s\n", m->local ? "  (this node)" : "", m->blocked ? "  (blocked)" : "");
 	}
+	status_health_print(r);
 	return CLI_OK;
 }
 
@@ -83,8 +86,11 @@ cmd_status(struct cli *c, int argc, char **argv)
 	static const char help[] =
 	    "usage: tessera status [--json]\n"
 	    "\n"
-	    "Shows this node's name, node ID, version, uptime, record count,\n"
-	    "database size, peer counts and records by community.\n";
+	    "Shows this node's health: name, node ID, version, uptime, records\n"
+	    "(in all and by community), storage used and free, each peer's state,\n"
+	    "last sync and last error, records rejected from peers, and a list of\n"
+	    "what needs attention (a peer unreachable for over an hour, rejected\n"
+	    "records, a nearly full disk) in plain words.\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct opts o;
 	int ch;

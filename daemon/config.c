@@ -20,7 +20,7 @@ enum sect { SECT_NONE, SECT_NODE, SECT_LIMITS, SECT_PEER };
 static const char *const sectnames[] = { "", "node", "limits", "peer" };
 
 enum opt_type { OPT_PATH, OPT_ENDPOINTS, OPT_SIZE, OPT_DURATION, OPT_COUNT, OPT_ADDRESS,
-	OPT_NODEID };
+	OPT_NODEID, OPT_LOCAL, OPT_NAME };
 
 struct opt {
 	enum sect sect;
@@ -42,6 +42,8 @@ static const struct opt opts[] = {
 	{ SECT_NODE, "control_socket", OPT_PATH, CF(control_socket), 0, 0,
 	  "/run/tessera/tesserad.sock" },
 	{ SECT_NODE, "listen", OPT_ENDPOINTS, CF(listen), 0, 0, NULL },
+	{ SECT_NODE, "control_group", OPT_NAME, CF(control_group), 0, 0, NULL },
+	{ SECT_NODE, "metrics_listen", OPT_LOCAL, CF(metrics_listen), 0, 0, NULL },
 	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), KiB, TESS_MAX_FRAME, "1M" },
 	{ SECT_LIMITS, "max_records_per_author", OPT_COUNT, CF(max_records_per_author), 1,
 	  10000000, "100000" },
@@ -204,6 +206,14 @@ add_endpoints(struct parse *p, const char *label, const char *value)
 	return rc;
 }
 
+static bool
+endpoint_numeric(const struct endpoint *ep)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET, ep->host, &a) == 1 || inet_pton(AF_INET6, ep->host, &a) == 1;
+}
+
 static int
 opt_set(struct parse *p, const struct opt *o, void *base, const char *label, const char *value)
 {
@@ -228,6 +238,29 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 			return parse_fail(p, rc, p->line, "%s: invalid address '%s': %s", label,
 			    value, why);
 		if ((peer->address = strdup(value)) == NULL)
+			return parse_nomem(p);
+		return 0;
+	case OPT_LOCAL:
+		/* An IP literal: the metrics endpoint binds before any resolver
+		 * could be consulted, and a name would hide which interface it is. */
+		if ((rc = config_endpoint_parse(value, field, &why)) == -ENOMEM)
+			return parse_nomem(p);
+		if (rc == 0 && !endpoint_numeric(field))
+			why = "expected an IP address, not a name";
+		if (rc != 0 || !endpoint_numeric(field)) {
+			free(((struct endpoint *)field)->host);
+			((struct endpoint *)field)->host = NULL;
+			return parse_fail(p, -EINVAL, p->line, "%s: invalid address '%s': %s", label,
+			    value, why);
+		}
+		return 0;
+	case OPT_NAME:
+		if (strlen(value) > 32 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789._-") < strlen(value))
+			return parse_fail(p, -EINVAL, p->line,
+			    "%s: invalid name '%s' (1-32 of A-Z a-z 0-9 . _ -)", label, value);
+		free(*(char **)field);
+		if ((*(char **)field = strdup(value)) == NULL)
 			return parse_nomem(p);
 		return 0;
 	case OPT_NODEID:
@@ -525,6 +558,8 @@ config_free(struct config *c)
 	free(c->peers);
 	free(c->data_dir);
 	free(c->control_socket);
+	free(c->control_group);
+	free(c->metrics_listen.host);
 	free(c->path);
 	free(c);
 }

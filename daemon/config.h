@@ -27,6 +27,8 @@ struct config {
 	char *control_socket;          /* absolute path */
 	struct endpoint *listen;       /* may be empty: dial-out only node */
 	size_t n_listen;
+	char *control_group;           /* group owning the control socket; NULL: ours */
+	struct endpoint metrics_listen; /* Prometheus endpoint, IP literal; host NULL: off */
 	/* [limits] */
 	uint32_t max_frame;            /* bytes, <= TESS_MAX_FRAME */
 	uint32_t max_records_per_author;

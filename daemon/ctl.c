@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "node.h"
 #include "tessera.h"
@@ -277,6 +279,32 @@ on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, on_read);
 }
 
+/* Mode 0660: the owner and one group (ours, or control_group) may use the
+ * CLI; everyone else may not even connect. */
+static int
+ctl_set_group(const char *path, const char *group, char **cause)
+{
+	struct group *gr;
+	int rc;
+
+	if (group != NULL) {
+		errno = 0;
+		if ((gr = getgrnam(group)) == NULL)
+			return set_cause(cause, errno ? -errno : -ENOENT,
+			    "control_group %s: %s", group, errno ? strerror(errno) : "no such group");
+		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
+			rc = -errno;
+			return set_cause(cause, rc, "control socket %s: group %s: %s", path, group,
+			    strerror(-rc));
+		}
+	}
+	if (chmod(path, 0660) != 0) {
+		rc = -errno;
+		return set_cause(cause, rc, "control socket %s: %s", path, strerror(-rc));
+	}
+	return 0;
+}
+
 int
 ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 {
@@ -307,10 +335,9 @@ ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 		*out = ctl;   /* ctl_stop closes the handle and frees */
 		return rc;
 	}
-	chmod(path, 0660);
 	ctl->listening = true;
 	*out = ctl;
-	return 0;
+	return ctl_set_group(path, n->conf->control_group, cause);
 }
 
 static void

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "health.h"
 #include "identity.h"
 #include "log.h"
 #include "node.h"
@@ -97,6 +98,7 @@ ctl_status(struct ctl_client *c)
 	Tessera__Status s = TESSERA__STATUS__INIT;
 	struct store_stats stats;
 	struct community_list cl;
+	struct health_items attention;
 	char *name = NULL;
 
 	if (store_stats(n->store, &stats) != 0) {
@@ -118,6 +120,12 @@ ctl_status(struct ctl_client *c)
 	s.peers_configured = (uint32_t)n->conf->n_peers;
 	s.peers_connected = peers_connected(n->peers);
 	r.status = &s;
+	/* Disk, peers and attention items: after every other field is set. */
+	if (health_status(n, &stats, &s, &r, &attention) != 0) {
+		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+		free(name);
+		return;
+	}
 	/* Records by community belong in the health view. */
 	if (community_list(n, &cl, &r) == 0) {
 		ctl_send(c, &r);
@@ -125,6 +133,7 @@ ctl_status(struct ctl_client *c)
 	} else {
 		ctl_send(c, &r);
 	}
+	health_status_free(&r, &attention);
 	free(name);
 }
 

@@ -48,6 +48,11 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	if (lvl == LOG_LVL_DEBUG && verbosity < 1)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One line per event: a newline or escape sent by a peer (a goodbye
+	 * reason, a name) must not forge or garble log lines. */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	if (journald) {
 		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
 	} else {
@@ -86,6 +91,18 @@ log_warn(const char *fmt, ...)
 	va_end(ap);
 	log_msg(LOG_LVL_WARN, "%s: %s", msg, strerror(saved));
 	errno = saved;
+}
+
+void
+log_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	log_vmsg(LOG_LVL_DEBUG, fmt, ap);
+	va_end(ap);
 }
 
 #define LOG_FN(name, lvl)                      \

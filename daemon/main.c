@@ -20,7 +20,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tesserad [-v] -c FILE        run the node in the foreground\n"
+	    "usage: tesserad [-v[v]] -c FILE     run the node in the foreground (-v debug, -vv trace)\n"
 	    "       tesserad -n -c FILE          check a configuration file and exit\n"
 	    "       tesserad init --data DIR --name NAME [--country CC] [--languages pt,en]\n"
 	    "                                    create a node: key, certificate, database\n"
@@ -154,13 +154,17 @@ static int
 cmd_id(int argc, char **argv)
 {
 	static const struct option opts[] = { { "data", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 } };
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct identity *id;
 	const char *dir = NULL;
 	char *cause = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
 		if (c != 'd') {
 			usage(stderr);
 			return 2;

@@ -13,6 +13,8 @@
 #include "ctl.h"
 #include "identity.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "peers.h"
 #include "store.h"
 #include "util.h"
@@ -43,6 +45,9 @@ node_stop(struct node *n, const char *why)
 		return;
 	n->stopping = 1;
 	log_info("stopping: %s", why);
+	notify_stopping(n);
+	metrics_stop(n->metrics);
+	n->metrics = NULL;
 	ctl_stop(n->ctl);
 	n->ctl = NULL;
 	peers_stop(n->peers);
@@ -79,6 +84,7 @@ node_reload(struct node *n)
 	n->conf = nc;
 	store_set_quota(n->store, nc->max_records_per_author);
 	peers_reload(n->peers, old, nc);
+	metrics_reload(n, old, nc);
 	config_free(old);
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
 }
@@ -88,9 +94,12 @@ on_signal(uv_signal_t *h, int signum)
 {
 	struct node *n = h->data;
 
-	if (signum == SIGHUP)
+	if (signum == SIGHUP) {
+		/* READY=1 follows whether the new file was taken or refused. */
+		notify_reloading();
 		node_reload(n);
-	else
+		notify_reloaded(n);
+	} else
 		node_stop(n, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
@@ -160,7 +169,9 @@ node_run(struct config *conf)
 	uv_signal_start(&n.sig_int, on_signal, SIGINT);
 	uv_signal_start(&n.sig_hup, on_signal, SIGHUP);
 	if ((rc = ctl_start(&n, conf->control_socket, &n.ctl, &cause)) != 0 ||
-	    (rc = peers_start(&n, &n.peers, &cause)) != 0) {
+	    (rc = peers_start(&n, &n.peers, &cause)) != 0 ||
+	    (conf->metrics_listen.host != NULL &&
+	    (rc = metrics_start(&n, &conf->metrics_listen, &n.metrics, &cause)) != 0)) {
 		log_msg(LOG_LVL_ERR, "%s", cause ? cause : "start-up failed");
 		node_stop(&n, "start-up failed");
 		uv_run(n.loop, UV_RUN_DEFAULT);
@@ -168,6 +179,9 @@ node_run(struct config *conf)
 	}
 	log_info("node %s started: %s, control socket %s", n.id->id, conf->data_dir,
 	    conf->control_socket);
+	/* The store is open, every listener is bound and the control socket
+	 * exists: a unit ordered after us can use the node now. */
+	notify_ready(&n);
 	uv_run(n.loop, UV_RUN_DEFAULT);
 	log_info("stopped");
 out:

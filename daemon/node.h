@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "health.h"
 #include "tessera.h"
 
 struct ctl;
+struct metrics;
 struct peers;
 
 struct node {
@@ -17,6 +19,8 @@ struct node {
 	struct store *store;
 	struct ctl *ctl;
 	struct peers *peers;          /* peer connections (NULL until started) */
+	struct metrics *metrics;      /* Prometheus endpoint; NULL when off */
+	struct health health;         /* rejected records since start-up */
 	int64_t started;              /* ms since epoch */
 	uint64_t last_seq;            /* highest seq already announced to peers */
 	/* An import holds the store's one write transaction open across its

@@ -99,7 +99,7 @@ peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
 	p->last_rx = p->last_tx = p->tokens_at = p->last_drain = mono_ms();
 	p->tokens = peers_conf(mgr)->peer_rate_limit;
 	p->deadline = p->last_rx + peers_conf(mgr)->handshake_timeout_ms;
-	snprintf(p->label, sizeof(p->label), "%s", slot ? slot->name : "(incoming)");
+	snprintf(p->label, sizeof(p->label), "%s", slot ? slot->label : "(incoming)");
 	p->next = mgr->conns;
 	mgr->conns = p;
 	return p;
@@ -222,6 +222,17 @@ peer_send_room(const struct peer *p)
 	return p->state == PEER_ESTABLISHED && p->queued < soft ? soft - p->queued : 0;
 }
 
+const char *
+peer_msg_name(const Tessera__Envelope *env)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	if (env->msg_case == TESSERA__ENVELOPE__MSG__NOT_SET)
+		return "unknown message";
+	f = protobuf_c_message_descriptor_get_field(env->base.descriptor, env->msg_case);
+	return f != NULL ? f->name : "unknown message";
+}
+
 int
 peer_send(struct peer *p, const Tessera__Envelope *env)
 {
@@ -237,6 +248,8 @@ peer_send(struct peer *p, const Tessera__Envelope *env)
 		    protobuf_c_message_get_packed_size(&env->base));
 		return rc;
 	}
+	if (log_verbose() >= 2)
+		log_trace("peer %s: sending %s (%zu bytes)", p->label, peer_msg_name(env), len);
 	rc = tls_write(p->tls, frame, len);
 	free(frame);
 	if (rc != 0) {

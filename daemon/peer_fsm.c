@@ -86,6 +86,8 @@ on_hello(struct peer *p, const Tessera__Hello *h)
 static int
 peer_fsm(struct peer *p, const Tessera__Envelope *env)
 {
+	if (log_verbose() >= 2)
+		log_trace("peer %s: received %s", p->label, peer_msg_name(env));
 	if (env->msg_case == TESSERA__ENVELOPE__MSG_GOODBYE) {
 		peer_close(p, "peer said goodbye: %s",
 		    env->goodbye->reason ? env->goodbye->reason : "no reason");

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "peer.pb-c.h"
+
 struct peer;
 enum peer_state;
 
@@ -18,6 +20,8 @@ void peer_change_state(struct peer *p, enum peer_state to, const char *why);
 int peer_on_frame(void *arg, const uint8_t *payload, size_t len);
 /* After each TLS feed: once the handshake is done, attach and say hello. */
 void peer_after_tls(struct peer *p);
+/* The message's field name ("offer", "records"), for -vv traces. */
+const char *peer_msg_name(const Tessera__Envelope *env);
 /* Frees the messages held back. */
 void peer_free_held(struct peer *p);
 

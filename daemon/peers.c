@@ -55,6 +55,7 @@ slot_set(struct peer_slot *s, const struct peer_conf *pc)
 {
 	char *name = strdup(pc->name), *addr = pc->address ? strdup(pc->address) : NULL;
 	char *host = pc->ep.host ? strdup(pc->ep.host) : NULL;
+	char shortid[NODEID_SHORT + 1];
 
 	if (name == NULL || (pc->address && addr == NULL) || (pc->ep.host && host == NULL)) {
 		free(name);
@@ -70,6 +71,8 @@ slot_set(struct peer_slot *s, const struct peer_conf *pc)
 	s->ep.host = host;
 	s->ep.port = pc->ep.port;
 	memcpy(s->id, pc->id, TESS_KEY_LEN);
+	nodeid_short(s->id, shortid);
+	snprintf(s->label, sizeof(s->label), "%s (%s)", s->name, shortid);
 	return 0;
 }
 
@@ -94,6 +97,7 @@ slot_new(struct peers *m, const struct peer_conf *pc)
 		return NULL;
 	}
 	s->next_dial = mono_ms();
+	s->down_since = now_ms();
 	s->next = m->slots;
 	m->slots = s;
 	return s;
@@ -152,6 +156,41 @@ log_refused(struct peers *m, struct peer *p, const char *reason)
 	m->refused_quiet = 0;
 }
 
+/* Logs a failure of s unless it is a repeat inside flap suppression. */
+static void
+slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
+{
+	const char *at = addr != NULL && *addr ? addr : s->address ? s->address : "?";
+
+	snprintf(s->last_error, sizeof(s->last_error), "%s", reason);
+	s->last_error_at = now_ms();
+	if (was_up) {
+		/* Losing a working session starts a new run of failures. */
+		memset(&s->flap, 0, sizeof(s->flap));
+		flap_fail(&s->flap, reason, mono_ms());
+		log_warnx("peer %s at %s: connection lost: %s", s->label, at, reason);
+		return;
+	}
+	switch (flap_fail(&s->flap, reason, mono_ms())) {
+	case FLAP_FIRST:
+		log_warnx("peer %s at %s: %s", s->label, at, reason);
+		break;
+	case FLAP_CHANGED:
+		log_warnx("peer %s at %s: %s (%u failed attempts)", s->label, at, reason,
+		    s->flap.failures);
+		break;
+	case FLAP_STILL:
+		log_warnx("peer %s at %s: still failing (%u attempts in %llu min): %s", s->label,
+		    at, s->flap.failures,
+		    (unsigned long long)((mono_ms() - s->flap.first_ms) / 60000), reason);
+		break;
+	case FLAP_QUIET:
+		log_debug("peer %s at %s: %s (%u failed attempts)", s->label, at, reason,
+		    s->flap.failures);
+		break;
+	}
+}
+
 void
 peers_detach(struct peers *m, struct peer *p, const char *reason)
 {
@@ -171,22 +210,18 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 	} else if (s->active != NULL) {
 		/* Another session with this peer lives on: nothing failed. */
 		log_debug("peer %s: extra connection closed: %s", p->label, reason ? reason : "");
+		s->bytes_in += p->bytes_in;
+		s->bytes_out += p->bytes_out;
 		return;
 	}
+	s->bytes_in += p->bytes_in;
+	s->bytes_out += p->bytes_out;
+	if (was_up)
+		s->down_since = now_ms();
 	if (m->stopping)
 		return;
-	if (reason != NULL) {
-		bool repeat = strcmp(s->last_error, reason) == 0;
-
-		/* A new reason is always logged; the same one again only every
-		 * 10th time, so a flapping peer cannot flood the log. */
-		if (was_up || !repeat || s->failures % 10 == 0)
-			log_warnx("peer %s (%s): %s%s", s->name, p->addr[0] ? p->addr : "?", reason,
-			    repeat && s->failures >= 10 ? " (repeated)" : "");
-		snprintf(s->last_error, sizeof(s->last_error), "%s", reason);
-		/* Losing a working session starts a new run of failures. */
-		s->failures = was_up ? 0 : s->failures + 1;
-	}
+	if (reason != NULL)
+		slot_failed(s, p->addr, reason, was_up);
 	if (was_up)
 		s->backoff_ms = 0;
 	schedule_redial(m, s);
@@ -237,11 +272,20 @@ void
 peers_established(struct peers *m, struct peer *p)
 {
 	struct peer_slot *s = p->slot;
+	uint64_t down_ms;
+	uint32_t failed;
 
 	s->connected_since = p->since = now_ms();
+	s->down_since = 0;
 	s->backoff_ms = 0;
-	s->failures = 0;
-	log_info("peer %s: connected (%s %s)", p->label, p->inbound ? "from" : "to", p->addr);
+	failed = flap_recover(&s->flap, mono_ms(), &down_ms);
+	if (failed > 0)
+		log_info("peer %s: connected (%s %s), reachable again after %u failed attempt%s "
+		    "in %llu s", p->label, p->inbound ? "from" : "to", p->addr, failed,
+		    failed == 1 ? "" : "s", (unsigned long long)(down_ms / 1000));
+	else
+		log_info("peer %s: connected (%s %s)", p->label, p->inbound ? "from" : "to",
+		    p->addr);
 }
 
 void
@@ -284,10 +328,11 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		s->resolving = false;
 	if (m->stopping || s == NULL || s->active != NULL || status < 0) {
 		if (s != NULL && status < 0 && !m->stopping) {
-			snprintf(s->last_error, sizeof(s->last_error), "cannot resolve %s: %s",
-			    s->address, uv_strerror(status));
-			if (s->failures++ % 10 == 0)
-				log_warnx("peer %s: %s", s->name, s->last_error);
+			char why[192];
+
+			snprintf(why, sizeof(why), "cannot resolve %s: %s", s->address,
+			    uv_strerror(status));
+			slot_failed(s, s->address, why, false);
 			schedule_redial(m, s);
 		}
 		uv_freeaddrinfo(res);
@@ -502,11 +547,11 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 			/* Unchanged peers keep their session; a new address applies
 			 * at the next dial. */
 			if (slot_set(s, pc) != 0)
-				log_warnx("reload: out of memory updating peer %s", s->name);
+				log_warnx("reload: out of memory updating peer %s", s->label);
 			pp = &s->next;
 			continue;
 		}
-		log_info("peer %s: removed from the configuration", s->name);
+		log_info("peer %s: removed from the configuration", s->label);
 		*pp = s->next;
 		for (struct peer *p = m->conns; p; p = p->next)
 			if (p->slot == s) {
@@ -517,9 +562,11 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 	}
 	for (size_t i = 0; i < nc->n_peers; i++)
 		if (slot_find(m, nc->peers[i].id) == NULL) {
-			if (slot_new(m, &nc->peers[i]) == NULL)
+			struct peer_slot *s = slot_new(m, &nc->peers[i]);
+
+			if (s == NULL)
 				log_warnx("reload: out of memory adding peer %s", nc->peers[i].name);
 			else
-				log_info("peer %s: added to the configuration", nc->peers[i].name);
+				log_info("peer %s: added to the configuration", s->label);
 		}
 }

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "control.pb-c.h"
+
 struct node;
 struct config;
 struct ctl_client;
@@ -18,6 +20,11 @@ void peers_stop(struct peers *p);
 void peers_reload(struct peers *p, const struct config *old, const struct config *nc);
 /* Number of peers with an established session (0 for NULL). */
 uint32_t peers_connected(const struct peers *p);
+/* Attaches one view per configured peer to r (state, last sync and error,
+ * down since, counters, bytes of every session since start-up); free with
+ * peers_views_free. */
+int peers_views(struct peers *p, Tessera__Reply *r);
+void peers_views_free(Tessera__Reply *r);
 /* Answers a PEERS control request. */
 void peers_report(struct peers *p, struct ctl_client *c);
 /* Closes every session so that each resyncs from its stored checkpoint. */

@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "flap.h"
 #include "peers.h"
 #include "tessera.h"
 
@@ -23,8 +24,12 @@ struct peer_slot {
 	uint32_t backoff_ms;
 	uint64_t next_dial;            /* mono ms */
 	int64_t connected_since, last_sync;   /* wall ms */
+	char label[96];                /* "name (SHORTID)" for logs */
 	char last_error[192];
-	uint32_t failures;             /* consecutive, for log suppression */
+	int64_t last_error_at;         /* wall ms */
+	int64_t down_since;            /* wall ms the peer was last seen up (or we started); 0: up */
+	struct flap flap;              /* consecutive failures, for log suppression */
+	uint64_t bytes_in, bytes_out;  /* of closed sessions; live ones add theirs */
 	struct peer_slot *next;
 };
 

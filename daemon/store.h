@@ -104,6 +104,13 @@ int store_changes(struct store *st, uint64_t since, size_t limit, store_change_c
 uint64_t store_next_version(struct store *st, const uint8_t author[TESS_KEY_LEN]);
 
 int store_stats(struct store *st, struct store_stats *s);
+/* Live records by Kind value (0 holds unknown kinds) and tombstones. */
+#define STORE_KINDS 4
+struct store_kinds {
+	uint64_t live[STORE_KINDS];
+	uint64_t tombstones;
+};
+int store_count_kinds(struct store *st, struct store_kinds *k);
 /* Authors with at least one record or a profile. Free with store_authors_free. */
 int store_authors(struct store *st, struct store_author **out, size_t *n);
 void store_authors_free(struct store_author *a, size_t n);

@@ -8,9 +8,9 @@ TYPE=${BUILD_TYPE:-RelWithDebInfo}
 
 PKGS=(build-essential cmake pkg-config libuv1-dev libssl-dev libprotobuf-c-dev
       protobuf-c-compiler libsqlite3-dev libinih-dev libjansson-dev libcmocka-dev
-      python3 jq valgrind iproute2 procps
-      scdoc groff-base file systemd strace
-      syncthing gnuplot-nox)
+      python3 jq curl valgrind iproute2 procps strace file
+      libsystemd-dev libmicrohttpd-dev systemd scdoc groff-base
+      prometheus syncthing gnuplot-nox)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "installing: ${missing[*]}"
 	SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE="$TYPE" ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

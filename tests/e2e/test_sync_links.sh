@@ -52,5 +52,5 @@ if wait_for 10 test "$(cli a --json peers | jq length)" -eq 1; then pass; else _
 if wait_for 10 test "$(peer_field c a state)" != up; then pass; else _bad "c still connected to a"; fi
 assert_eq "$(peer_field a b connected_since)" "$since_b" "the session with b was not disturbed"
 assert_eq "$(peer_field a b state)" up "b still up"
-assert_contains "$(cat "$(log_of a)")" "peer c: removed from the configuration" "a logs the removal"
+assert_contains "$(cat "$(log_of a)")" "peer c ($(node_id c | cut -c1-7)): removed from the configuration" "a logs the removal"
 finish

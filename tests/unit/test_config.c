@@ -399,6 +399,14 @@ test_errors(void **state)
 		  "address needs brackets, as in [::1]:7070" },
 		{ "[node]\ndata = a\ndata = b\n",
 		  "3: duplicate key 'data' in [node] (first at line 2)" },
+		{ "[node]\nmetrics_listen = localhost:9470\n", "2: metrics_listen: invalid "
+		  "address 'localhost:9470': expected an IP address, not a name" },
+		{ "[node]\nmetrics_listen = 127.0.0.1\n", "2: metrics_listen: invalid address "
+		  "'127.0.0.1': missing port (HOST:PORT)" },
+		{ "[node]\nmetrics_listen = 127.0.0.1:1\nmetrics_listen = 127.0.0.1:2\n",
+		  "3: duplicate key 'metrics_listen' in [node] (first at line 2)" },
+		{ "[node]\ncontrol_group = wheel staff\n",
+		  "2: control_group: invalid name 'wheel staff' (1-32 of A-Z a-z 0-9 . _ -)" },
 		{ "[peer \"wales\"]\nid = " ID_TYPO "\n",
 		  "2: peer \"wales\": invalid id: check character mismatch (typo?)" },
 		{ "[peer \"wales\"]\nid = ABC\n",
@@ -536,6 +544,22 @@ test_free_null(void **state)
 	config_free(NULL);
 }
 
+/* metrics_listen: an IP literal or nothing; control_group: a name or NULL. */
+static void
+test_ops_keys(void **state)
+{
+	struct config *c = load_ok("[node]\n");
+
+	assert_null(c->metrics_listen.host);
+	assert_null(c->control_group);
+	config_free(c);
+	c = load_ok("[node]\nmetrics_listen = [::1]:9470\ncontrol_group = tessera-admin\n");
+	assert_string_equal(c->metrics_listen.host, "::1");
+	assert_int_equal(c->metrics_listen.port, 9470);
+	assert_string_equal(c->control_group, "tessera-admin");
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -554,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_ops_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
