@@ -530,6 +530,19 @@ peers_resync(struct peers *m, const char *why)
 		}
 }
 
+/* Any added, removed or changed listen address, not only a new count. */
+static bool
+listen_changed(const struct config *a, const struct config *b)
+{
+	if (a->n_listen != b->n_listen)
+		return true;
+	for (size_t i = 0; i < a->n_listen; i++)
+		if (a->listen[i].port != b->listen[i].port ||
+		    strcmp(a->listen[i].host, b->listen[i].host) != 0)
+			return true;
+	return false;
+}
+
 void
 peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 {
@@ -537,7 +550,7 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 
 	if (m == NULL)
 		return;
-	if (old->n_listen != nc->n_listen)
+	if (listen_changed(old, nc))
 		log_warnx("reload: listen changes take effect after a restart");
 	while (*pp != NULL) {
 		struct peer_slot *s = *pp;

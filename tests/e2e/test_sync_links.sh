@@ -53,4 +53,16 @@ if wait_for 10 test "$(peer_field c a state)" != up; then pass; else _bad "c sti
 assert_eq "$(peer_field a b connected_since)" "$since_b" "the session with b was not disturbed"
 assert_eq "$(peer_field a b state)" up "b still up"
 assert_contains "$(cat "$(log_of a)")" "peer c ($(node_id c | cut -c1-7)): removed from the configuration" "a logs the removal"
+
+# Moving the listener to another port (same number of addresses) cannot be
+# applied live: the reload says so instead of pretending it took effect.
+NODE_PORT[a]=$(free_port)
+sync_conf a b
+kill -HUP "${NODE_PID[a]}"
+if wait_for 10 grep -q "reload: listen changes take effect after a restart" "$(log_of a)"; then
+	pass
+else
+	_bad "a did not warn that its new listen address needs a restart"
+fi
+assert_eq "$(peer_field a b state)" up "b still up after the second reload"
 finish
