@@ -63,7 +63,7 @@ ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
 corp=$(sed -n 's/.*corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p' <<<"$last")
 echo "fuzz $name: ${secs}s, execs $(stat number_of_executed_units)" \
 	"($(stat average_exec_per_sec)/s), cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}," \
-	"peak rss $(stat peak_rss_mb) MB"
+	"peak rss $(stat peak_rss_mb) MB" | tee "$work/summary"
 if [ $rc -ne 0 ]; then
 	grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$work/log" | head -20 || true
 	tail -n 60 "$work/log"

@@ -9,7 +9,10 @@ set -euo pipefail
 dir=$1
 here=$(cd "$(dirname "$0")" && pwd)
 patches=("$here"/protobuf-c/*.patch)
-mirror=${TESSERA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The mirror the system already uses for bookworm main, else deb.debian.org.
+mirror=${TESSERA_DEBIAN_MIRROR:-$(apt-get indextargets --format '$(REPO_URI) $(CODENAME)' \
+	'Created-By: Packages' 2>/dev/null | awk '$2 == "bookworm" { print $1; exit }')}
+mirror=${mirror:-http://deb.debian.org/debian}
 
 fresh=1
 for p in "${patches[@]}"; do
