@@ -1,8 +1,8 @@
 /* Writes the seed corpora: real messages made by the real code from the
  * demo data (deploy/demo/data/\*.jsonl), signed by the fixed fuzz key.
  *   fuzz_seedgen DIR      writes DIR/<target>/<seed> for every target
- * Deterministic except for record nonces and timestamps, which stay fixed
- * too (derived from the line), so that re-running gives the same files. */
+ * Deterministic: nonces and timestamps derive from the line number and
+ * Ed25519 signatures are deterministic, so re-running gives the same files. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
