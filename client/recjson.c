@@ -13,7 +13,9 @@
 void
 recjson_time(int64_t ms, char buf[32])
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	/* Seconds rounded down, without overflow: any signed record may carry
+	 * INT64_MIN, and ms - 999 would overflow there. */
+	time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0 ? 1 : 0));
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)

@@ -10,6 +10,7 @@
 #include "msgscan.h"
 #include "node.h"
 #include "peer.h"
+#include "peer_check.h"
 #include "peer_int.h"
 #include "peers_int.h"
 #include "store.h"
@@ -59,23 +60,17 @@ send_hello(struct peer *p)
 static int
 on_hello(struct peer *p, const Tessera__Hello *h)
 {
-	if (!h->has_protocol || h->protocol != TESS_PROTOCOL_VERSION) {
-		char why[128];
+	char why[128];
+	int rc;
 
-		snprintf(why, sizeof(why), "incompatible protocol version %u (this node speaks %d)",
-		    h->has_protocol ? h->protocol : 0, TESS_PROTOCOL_VERSION);
-		send_goodbye(p, why);
+	if ((rc = peer_check_hello(h, &p->remote_max_frame, &p->remote_max_batch, why,
+	    sizeof(why))) != 0) {
+		if (rc == -EPROTONOSUPPORT)
+			send_goodbye(p, why);
 		peer_close(p, "%s", why);
 		return -EPROTO;
 	}
-	if (!h->has_epoch || h->epoch.len != TESS_EPOCH_LEN) {
-		peer_close(p, "malformed hello");
-		return -EPROTO;
-	}
 	snprintf(p->remote_name, sizeof(p->remote_name), "%s", h->name ? h->name : "");
-	p->remote_max_frame = h->has_max_frame && h->max_frame >= 1024 &&
-		h->max_frame <= TESS_MAX_FRAME ? h->max_frame : TESS_MAX_FRAME;
-	p->remote_max_batch = h->has_max_batch && h->max_batch > 0 ? h->max_batch : 1;
 	peer_change_state(p, PEER_ESTABLISHED, "hello received");
 	p->deadline = 0;
 	peers_established(p->mgr, p);

@@ -9,6 +9,7 @@
 #include "node.h"
 #include "nodeid.h"
 #include "peer.h"
+#include "peer_check.h"
 #include "peers_int.h"
 #include "record.h"
 #include "store.h"
@@ -81,15 +82,8 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 		const uint8_t *author;
 		uint64_t have;
 
-		/* Compact form: the author by index into the offer's table. */
-		if (it->has_author_index && it->author_index < m->n_authors &&
-		    m->authors[it->author_index].len == TESS_KEY_LEN)
-			author = m->authors[it->author_index].data;
-		else if (it->author.len == TESS_KEY_LEN)
-			author = it->author.data;
-		else
-			continue;
-		if (it->id.len != TESS_ID_LEN || !it->has_version)
+		/* Long or compact form (the author by index into the offer's table). */
+		if ((author = peer_check_offer_item(m, it)) == NULL)
 			continue;
 		/* Dedupe by (id, version) before anything costly. */
 		if (store_have(p->node->store, it->id.data, &have) != 0) {
@@ -360,8 +354,7 @@ sync_on_records(struct peer *p, const Tessera__Records *m)
 		const Tessera__SignedRecord *sr = m->records[i];
 		struct verify_item *it = &j->items[i];
 
-		if (!sr->has_body || !sr->has_sig || sr->sig.len != TESS_SIG_LEN ||
-		    sr->body.len > TESS_MAX_RECORD) {
+		if (!peer_check_signed_record(sr)) {
 			it->why = "malformed or oversized record";
 			continue;
 		}

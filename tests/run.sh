@@ -14,6 +14,12 @@ BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --output-on-failure -j2 --timeout 600 -LE bench)
 
+# Fuzzing (docs/fuzzing.md): clang-14 build, corpus replay and 60 s per
+# target, two targets at a time.
+fuzz/build.sh build-fuzz
+(cd build-fuzz && ctest --output-on-failure -j2 -L fuzz)
+cat build-fuzz/fuzz-work/*/summary
+
 vg_fail=0
 for t in build/tests/test_*; do
 	[ -x "$t" ] || continue

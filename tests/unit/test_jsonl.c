@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,29 @@ test_view_json(void **state)
 	free(s.body.data);
 }
 
+/* Times round down to the second, also before 1970 and at INT64_MIN, which
+ * any author may sign (it once overflowed: fuzz/regressions/record). */
+static void
+test_time(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	recjson_time(0, buf);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	recjson_time(-1, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59Z");
+	recjson_time(-1000, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:59Z");
+	recjson_time(-1001, buf);
+	assert_string_equal(buf, "1969-12-31T23:59:58Z");
+	/* Far outside any calendar: a year or the bare number, never UB. */
+	recjson_time(INT64_MIN, buf);
+	assert_true(buf[0] == '-' && strlen(buf) > 1);
+	recjson_time(INT64_MAX, buf);
+	assert_true(strlen(buf) > 0);
+}
+
 int
 main(void)
 {
@@ -436,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_view_json),
+		cmocka_unit_test(test_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

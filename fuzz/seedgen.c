@@ -1,0 +1,498 @@
+/* Writes the seed corpora: real messages made by the real code from the
+ * demo data (deploy/demo/data/\*.jsonl), signed by the fixed fuzz key.
+ *   fuzz_seedgen DIR      writes DIR/<target>/<seed> for every target
+ * Deterministic: nonces and timestamps derive from the line number and
+ * Ed25519 signatures are deterministic, so re-running gives the same files. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "control.pb-c.h"
+#include "fuzz.h"
+#include "identity.h"
+#include "jsonl.h"
+#include "nodeid.h"
+#include "peer.pb-c.h"
+#include "recjson.h"
+#include "record.h"
+#include "util.h"
+#include "wire.h"
+
+#define MAX_RECS 32
+
+struct signed_rec {
+	uint8_t *body;
+	size_t len;
+	uint8_t sig[TESS_SIG_LEN];
+	uint8_t id[TESS_ID_LEN];
+};
+
+static const char *outdir;
+static struct signed_rec recs[MAX_RECS];
+static size_t nrecs;
+static Tessera__ImportItem *items[MAX_RECS];
+static char *lines[MAX_RECS];
+static size_t nitems_;
+
+static void __attribute__((noreturn))
+die(const char *what)
+{
+	fprintf(stderr, "seedgen: %s\n", what);
+	exit(1);
+}
+
+static void
+put(const char *target, const char *name, const void *data, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", outdir, target);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		die("mkdir");
+	snprintf(path, sizeof(path), "%s/%s/%s", outdir, target, name);
+	if ((f = fopen(path, "wb")) == NULL || (len > 0 && fwrite(data, 1, len, f) != len) ||
+	    fclose(f) != 0)
+		die(path);
+}
+
+/* Reads every line of the demo data as an import item. */
+static void
+load_demo(void)
+{
+	static const char *files[] = { "wales", "romania", "nagykovacsi", "catalonia", "evora",
+		"italy" };
+	char path[512], *line = NULL, *cause = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		FILE *fp;
+		uint32_t lineno = 0;
+
+		snprintf(path, sizeof(path), "%s/%s.jsonl", TESSERA_DATA_DIR, files[f]);
+		if ((fp = fopen(path, "r")) == NULL)
+			die(path);
+		while ((n = getline(&line, &cap, fp)) > 0 && nitems_ < MAX_RECS) {
+			Tessera__ImportItem *it;
+
+			if (jsonl_parse(line, (size_t)n, ++lineno, &it, &cause) != 0)
+				die(cause);
+			if (it == NULL)
+				continue;
+			lines[nitems_] = strdup(line);
+			items[nitems_++] = it;
+		}
+		fclose(fp);
+	}
+	free(line);
+}
+
+/* Signs each demo item's content as a record of the fuzz key. */
+static void
+sign_demo(void)
+{
+	const struct identity *me = fuzz_identity();
+
+	for (size_t i = 0; i < nitems_; i++) {
+		Tessera__Record r = *items[i]->content;
+		uint8_t nonce[TESS_NONCE_LEN];
+		struct signed_rec *s = &recs[nrecs];
+
+		for (size_t k = 0; k < sizeof(nonce); k++)
+			nonce[k] = (uint8_t)(i * 31 + k);
+		record_make_id(me->pub, nonce, s->id);
+		r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = 1;
+		r.id = (ProtobufCBinaryData){ TESS_ID_LEN, s->id };
+		r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
+		r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+		r.version = i + 1;
+		r.timestamp = 1735689600000LL + (int64_t)i * 60000;
+		if (record_seal(me, &r, &s->body, &s->len, s->sig) != 0)
+			die("record_seal of a demo line");
+		nrecs++;
+	}
+	/* A tombstone of the first record. */
+	Tessera__Record t = TESSERA__RECORD__INIT;
+	uint8_t nonce[TESS_NONCE_LEN] = { 0 };
+	struct signed_rec *s = &recs[nrecs];
+
+	record_make_id(me->pub, nonce, s->id);
+	t.has_id = t.has_nonce = t.has_author = t.has_version = t.has_timestamp = 1;
+	t.has_kind = t.has_deleted = 1;
+	t.id = (ProtobufCBinaryData){ TESS_ID_LEN, s->id };
+	t.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
+	t.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+	t.version = 99;
+	t.timestamp = 1735689600000LL;
+	t.kind = TESSERA__KIND__KIND_RESOURCE;
+	t.deleted = 1;
+	if (record_seal(me, &t, &s->body, &s->len, s->sig) != 0)
+		die("record_seal of a tombstone");
+	nrecs++;
+}
+
+static void
+seeds_record(void)
+{
+	char name[64];
+
+	for (size_t i = 0; i < nrecs; i++) {
+		uint8_t *buf = malloc(1 + recs[i].len + TESS_SIG_LEN);
+
+		/* Mode 1: the body, re-signed by the target. */
+		buf[0] = 1;
+		memcpy(buf + 1, recs[i].body, recs[i].len);
+		snprintf(name, sizeof(name), "signed-%02zu", i);
+		put("record", name, buf, 1 + recs[i].len);
+		/* Mode 0: body and the signature as received; every fourth only. */
+		if (i % 4 == 0) {
+			buf[0] = 0;
+			memcpy(buf + 1 + recs[i].len, recs[i].sig, TESS_SIG_LEN);
+			snprintf(name, sizeof(name), "received-%02zu", i);
+			put("record", name, buf, 1 + recs[i].len + TESS_SIG_LEN);
+		}
+		free(buf);
+	}
+}
+
+static void
+seeds_jsonl(void)
+{
+	char name[64];
+
+	for (size_t i = 0; i < nitems_; i++) {
+		snprintf(name, sizeof(name), "demo-%02zu", i);
+		put("jsonl", name, lines[i], strlen(lines[i]));
+	}
+	/* Export lines (signed bytes included), as `tessera export` writes. */
+	for (size_t i = 0; i < nrecs; i += 3) {
+		Tessera__RecordView v = TESSERA__RECORD_VIEW__INIT;
+		Tessera__SignedRecord sr = TESSERA__SIGNED_RECORD__INIT;
+		json_t *o;
+		char *line;
+
+		sr.has_body = sr.has_sig = 1;
+		sr.body = (ProtobufCBinaryData){ recs[i].len, recs[i].body };
+		sr.sig = (ProtobufCBinaryData){ TESS_SIG_LEN, recs[i].sig };
+		v.signed_ = &sr;
+		v.author_name = "Fuzz community";
+		if ((o = recjson_from_view(&v, RECJSON_EXPORT)) == NULL ||
+		    (line = json_dumps(o, JSON_COMPACT)) == NULL)
+			die("recjson");
+		json_decref(o);
+		snprintf(name, sizeof(name), "export-%02zu", i);
+		put("jsonl", name, line, strlen(line));
+		free(line);
+	}
+}
+
+/* Appends msg as one frame to buf. */
+static void
+frame(uint8_t **buf, size_t *len, const ProtobufCMessage *msg)
+{
+	uint8_t *f;
+	size_t n;
+
+	if (wire_pack(msg, TESS_MAX_FRAME, &f, &n) != 0 || (*buf = realloc(*buf, *len + n)) == NULL)
+		die("wire_pack");
+	memcpy(*buf + *len, f, n);
+	*len += n;
+	free(f);
+}
+
+static void
+put_stream(const char *target, const char *name, uint8_t ctl, const uint8_t *s, size_t n)
+{
+	uint8_t *buf = malloc(n + 1);
+
+	buf[0] = ctl;
+	memcpy(buf + 1, s, n);
+	put(target, name, buf, n + 1);
+	free(buf);
+}
+
+static void
+seeds_frame(void)
+{
+	const struct identity *me = fuzz_identity();
+	uint8_t epoch[TESS_EPOCH_LEN], *all = NULL, *one;
+	size_t nall = 0, none;
+	Tessera__Envelope env[8];
+	Tessera__Hello h = TESSERA__HELLO__INIT;
+	Tessera__SyncRequest sy = TESSERA__SYNC_REQUEST__INIT;
+	Tessera__Offer of = TESSERA__OFFER__INIT;
+	Tessera__OfferItem oi[4], *oip[4];
+	ProtobufCBinaryData authors[1] = { { TESS_KEY_LEN, (uint8_t *)me->pub } };
+	Tessera__Want w = TESSERA__WANT__INIT;
+	uint32_t idx[3] = { 0, 2, 3 };
+	Tessera__Records rs = TESSERA__RECORDS__INIT;
+	Tessera__SignedRecord sr[3], *srp[3];
+	Tessera__Goodbye bye = TESSERA__GOODBYE__INIT;
+	Tessera__Ping ping = TESSERA__PING__INIT;
+	static const char *names[] = { "hello", "sync", "offer", "want", "records", "ping",
+		"goodbye" };
+
+	memset(epoch, 0x42, sizeof(epoch));
+	h.has_protocol = h.has_max_frame = h.has_max_batch = h.has_epoch = h.has_seq = 1;
+	h.protocol = TESS_PROTOCOL_VERSION;
+	h.name = "fuzz";
+	h.max_frame = TESS_MAX_FRAME;
+	h.max_batch = 512;
+	h.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, epoch };
+	h.seq = 17;
+	sy.has_epoch = sy.has_since = 1;
+	sy.epoch = h.epoch;
+	sy.since = 3;
+	for (size_t i = 0; i < 4; i++) {
+		tessera__offer_item__init(&oi[i]);
+		oi[i].has_id = oi[i].has_version = 1;
+		oi[i].id = (ProtobufCBinaryData){ TESS_ID_LEN, recs[i].id };
+		oi[i].version = i + 1;
+		if (i == 3) {   /* the long form */
+			oi[i].has_author = 1;
+			oi[i].author = authors[0];
+		} else {
+			oi[i].has_author_index = 1;
+			oi[i].author_index = 0;
+		}
+		oip[i] = &oi[i];
+	}
+	of.items = oip;
+	of.n_items = 4;
+	of.authors = authors;
+	of.n_authors = 1;
+	of.has_upto = of.has_caught_up = 1;
+	of.upto = 4;
+	of.caught_up = 1;
+	w.indexes = idx;
+	w.n_indexes = 3;
+	for (size_t i = 0; i < 3; i++) {
+		tessera__signed_record__init(&sr[i]);
+		sr[i].has_body = sr[i].has_sig = 1;
+		sr[i].body = (ProtobufCBinaryData){ recs[i].len, recs[i].body };
+		sr[i].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, recs[i].sig };
+		srp[i] = &sr[i];
+	}
+	rs.records = srp;
+	rs.n_records = 3;
+	rs.has_upto = 1;
+	rs.upto = 4;
+	bye.reason = "shutting down";
+	for (int i = 0; i < 7; i++)
+		tessera__envelope__init(&env[i]);
+	env[0].msg_case = TESSERA__ENVELOPE__MSG_HELLO, env[0].hello = &h;
+	env[1].msg_case = TESSERA__ENVELOPE__MSG_SYNC, env[1].sync = &sy;
+	env[2].msg_case = TESSERA__ENVELOPE__MSG_OFFER, env[2].offer = &of;
+	env[3].msg_case = TESSERA__ENVELOPE__MSG_WANT, env[3].want = &w;
+	env[4].msg_case = TESSERA__ENVELOPE__MSG_RECORDS, env[4].records = &rs;
+	env[5].msg_case = TESSERA__ENVELOPE__MSG_PING, env[5].ping = &ping;
+	env[6].msg_case = TESSERA__ENVELOPE__MSG_GOODBYE, env[6].goodbye = &bye;
+	for (int i = 0; i < 7; i++) {
+		one = NULL;
+		none = 0;
+		frame(&one, &none, &env[i].base);
+		put_stream("frame", names[i], (uint8_t)(i * 9), one, none);
+		free(one);
+		frame(&all, &nall, &env[i].base);
+	}
+	/* A whole session, cut into reads of different sizes. */
+	put_stream("frame", "session", 0x05, all, nall);
+	put_stream("frame", "session-small-limit", 0x85, all, nall);
+	/* A header announcing more than the limit, and a zero-length frame. */
+	put_stream("frame", "oversized", 0x80, (const uint8_t *)"\x00\x01\x00\x00\x08\x01", 6);
+	put_stream("frame", "empty-frame", 0x01, (const uint8_t *)"\x00\x00\x00\x00", 4);
+	free(all);
+}
+
+static void
+put_request(const char *name, Tessera__Request *rq)
+{
+	uint8_t *f;
+	size_t n;
+
+	if (wire_pack(&rq->base, TESS_MAX_FRAME, &f, &n) != 0)
+		die("wire_pack request");
+	put("ctl", name, f, n);
+	free(f);
+}
+
+static void
+seeds_ctl(void)
+{
+	Tessera__Request rq;
+	Tessera__Filter fl = TESSERA__FILTER__INIT;
+	Tessera__AddRequest add = TESSERA__ADD_REQUEST__INIT;
+	Tessera__EditRequest ed = TESSERA__EDIT_REQUEST__INIT;
+	Tessera__ImportRequest im = TESSERA__IMPORT_REQUEST__INIT;
+	Tessera__ImportItem signed_item = TESSERA__IMPORT_ITEM__INIT, *its[MAX_RECS + 1];
+	Tessera__SignedRecord sr = TESSERA__SIGNED_RECORD__INIT;
+	char id[NODEID_STRLEN + 1], hex[2 * TESS_ID_LEN + 1];
+	static const struct { const char *name; Tessera__Request__Op op; } simple[] = {
+		{ "status", TESSERA__REQUEST__OP__STATUS },
+		{ "communities", TESSERA__REQUEST__OP__COMMUNITIES },
+		{ "peers", TESSERA__REQUEST__OP__PEERS },
+	};
+
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		tessera__request__init(&rq);
+		rq.has_op = 1;
+		rq.op = simple[i].op;
+		put_request(simple[i].name, &rq);
+	}
+	nodeid_encode(fuzz_identity()->pub, id);
+	hex_encode(recs[0].id, TESS_ID_LEN, hex);
+	hex[10] = '\0';
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__SHOW;
+	rq.id = hex;
+	put_request("show", &rq);
+	rq.op = TESSERA__REQUEST__OP__DELETE;
+	put_request("delete", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__LIST;
+	fl.has_kind = fl.has_limit = 1;
+	fl.kind = TESSERA__KIND__KIND_RESOURCE;
+	fl.limit = 20;
+	fl.community = "wales";
+	fl.lang = "en";
+	fl.tag = "mission";
+	rq.filter = &fl;
+	put_request("list", &rq);
+	rq.op = TESSERA__REQUEST__OP__SEARCH;
+	rq.query = "learning NEAR community";
+	fl.community = id;
+	put_request("search", &rq);
+	rq.op = TESSERA__REQUEST__OP__EXPORT;
+	rq.query = NULL;
+	put_request("export", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__BLOCK;
+	rq.community = id;
+	put_request("block", &rq);
+	rq.op = TESSERA__REQUEST__OP__UNBLOCK;
+	rq.community = "Wales learning centres";
+	put_request("unblock", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__ADD;
+	add.has_kind = 1;
+	add.kind = items[1]->content->kind;
+	add.text = items[1]->content->texts[0];
+	add.tags = items[1]->content->tags;
+	add.n_tags = items[1]->content->n_tags;
+	add.links = items[1]->content->links;
+	add.n_links = items[1]->content->n_links;
+	rq.add = &add;
+	put_request("add", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__EDIT;
+	ed.id = hex;
+	ed.text = items[2]->content->texts[0];
+	ed.has_set_tags = 1;
+	ed.set_tags = 1;
+	rq.edit = &ed;
+	put_request("edit", &rq);
+	/* An import chunk: the demo lines and one exported (signed) record. */
+	for (size_t i = 0; i < nitems_; i++)
+		its[i] = items[i];
+	sr.has_body = sr.has_sig = 1;
+	sr.body = (ProtobufCBinaryData){ recs[0].len, recs[0].body };
+	sr.sig = (ProtobufCBinaryData){ TESS_SIG_LEN, recs[0].sig };
+	signed_item.has_line = 1;
+	signed_item.line = 18;
+	signed_item.signed_ = &sr;
+	its[nitems_] = &signed_item;
+	im.items = its;
+	im.n_items = nitems_ + 1;
+	im.has_final = 1;
+	im.final = 1;
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__IMPORT;
+	rq.import = &im;
+	put_request("import", &rq);
+}
+
+static void
+seeds_nodeid(void)
+{
+	char id[NODEID_STRLEN + 1], alt[NODEID_STRLEN + 1];
+	uint8_t key[TESS_KEY_LEN];
+
+	nodeid_encode(fuzz_identity()->pub, id);
+	put("nodeid", "full", id, strlen(id));
+	put("nodeid", "prefix", id, 10);
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	nodeid_encode(key, alt);
+	for (char *p = alt; *p; p++)   /* lower case, 0/1/8 spellings, spaces */
+		*p = *p == 'O' ? '0' : *p == 'I' ? '1' : *p == 'B' ? '8' : *p == '-' ? ' ' :
+		    (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	put("nodeid", "other-spelling", alt, strlen(alt));
+	alt[20] = alt[20] == 'a' ? 'b' : 'a';
+	put("nodeid", "typo", alt, strlen(alt));
+}
+
+static void
+seeds_config(void)
+{
+	char id[NODEID_STRLEN + 1], conf[8192];
+	uint8_t key[TESS_KEY_LEN];
+
+	nodeid_encode(fuzz_identity()->pub, id);
+	snprintf(conf, sizeof(conf),
+	    "# two peers\n[node]\ndata = data\ncontrol_socket = /run/t.sock\n"
+	    "listen = 127.0.0.1:7070, [::1]:7070\n\n[limits]\nmax_frame = 256K\n"
+	    "max_batch = 64\nsend_soft_limit = 1M\nsend_hard_limit = 4M\nkeepalive = 5s\n"
+	    "idle_timeout = 2m\nbackoff_min = 100ms\nbackoff_max = 1h\npeer_rate_limit = 500\n\n"
+	    "[peer \"wales\"]\naddress = localhost:7071\nid = %s\n\n", id);
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	nodeid_encode(key, id);
+	snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
+	    "[peer \"evora.pt\"]\n; dial-in only\nid = %s\n", id);
+	put("config", "two-peers", conf, strlen(conf));
+	put("config", "empty", "", 0);
+	/* The documented example, every setting. */
+	FILE *f = fopen(TESSERA_CONF_EXAMPLE, "r");
+	size_t n;
+
+	if (f == NULL || (n = fread(conf, 1, sizeof(conf), f)) == 0)
+		die(TESSERA_CONF_EXAMPLE);
+	fclose(f);
+	if (n == sizeof(conf))
+		die("conf example larger than expected");
+	put("config", "example", conf, n);
+	put("config", "minimal", "[node]\ndata = /var/lib/tessera\n", 30);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2)
+		die("usage: fuzz_seedgen DIR");
+	outdir = argv[1];
+	load_demo();
+	sign_demo();
+	seeds_record();
+	seeds_jsonl();
+	seeds_frame();
+	seeds_ctl();
+	seeds_nodeid();
+	seeds_config();
+	for (size_t i = 0; i < nitems_; i++) {
+		jsonl_item_free(items[i]);
+		free(lines[i]);
+	}
+	for (size_t i = 0; i < nrecs; i++)
+		free(recs[i].body);
+	return 0;
+}
