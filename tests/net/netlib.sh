@@ -39,6 +39,8 @@ net_require() {
 		why="needs root to create network namespaces (running as uid $(id -u))"
 	elif ! command -v ip >/dev/null; then
 		why="needs iproute2 (ip) for network namespaces"
+	elif ! command -v ethtool >/dev/null; then
+		why="needs ethtool to turn off segmentation offloads (Debian package ethtool)"
 	elif ! command -v nft >/dev/null; then
 		why="needs nftables (nft) to cut links and drop packets (Debian package nftables)"
 	elif ! ip netns add "$probe" 2>"$T/netns.err"; then
@@ -106,6 +108,12 @@ net_setup() {
 		in_ns "$NET_HUB" ip link set "p$i" up
 		in_ns "$ns" ip addr add "$addr/24" dev eth0
 		in_ns "$ns" ip link set eth0 up
+		# No segmentation offloads: every packet nft sees (and may drop) is
+		# one wire-sized TCP segment, not a 64 KB super-packet.
+		in_ns "$ns" ethtool -K eth0 tso off gso off gro off >/dev/null ||
+			fail "ethtool -K in $ns failed"
+		in_ns "$NET_HUB" ethtool -K "p$i" tso off gso off gro off >/dev/null ||
+			fail "ethtool -K p$i failed"
 		in_ns "$ns" nft -f - <<-EOF || fail "nft table in $ns failed"
 			table inet tessnet {
 				set cut { type ipv4_addr; }
@@ -199,17 +207,24 @@ set_loss() {
 	for n in "$@"; do
 		in_ns "${NODE_NS[$n]}" nft flush chain inet tessnet in
 		in_ns "${NODE_NS[$n]}" nft add rule inet tessnet in ip saddr @cut drop
+		in_ns "${NODE_NS[$n]}" nft add rule inet tessnet in iifname eth0 counter comment '"seen"'
 		if ((pct > 0)); then
 			in_ns "${NODE_NS[$n]}" nft add rule inet tessnet in \
-				iifname eth0 numgen random mod 100 "<" "$pct" drop
+				iifname eth0 numgen random mod 100 "<" "$pct" counter drop
 		fi
 	done
 }
 
-# dropped NAME: packets the loss rule has dropped on NAME so far.
+# dropped NAME / seen NAME: packets the loss rule has dropped on NAME so
+# far, and packets that arrived from the bridge before that rule.
 dropped() {
-	in_ns "${NODE_NS[$1]}" nft -a list chain inet tessnet in |
+	in_ns "${NODE_NS[$1]}" nft list chain inet tessnet in |
 		sed -n 's/.*numgen random.*packets \([0-9]*\).*/\1/p' | head -n 1
+}
+
+seen() {
+	in_ns "${NODE_NS[$1]}" nft list chain inet tessnet in |
+		sed -n 's/.*packets \([0-9]*\).*comment "seen".*/\1/p' | head -n 1
 }
 
 # net_proxy DELAY_MS NAME...: starts the delaying proxy in the hub: port
@@ -261,4 +276,28 @@ for i in range(1, n + 1):
         'texts': [{'lang': 'en', 'title': '%s %d' % (tag, i),
                    'summary': 'partition test record %d of %s, padded to a few hundred bytes '
                               'so that a batch spans several TCP segments.' % (i, tag)}]}))" "$1" "$2"
+}
+
+# --- checking ----------------------------------------------------------------
+
+# lost_records NAME...: how many acknowledged records are missing, summed over
+# every node and author: WANT[AUTHOR] (set by the caller) against the count
+# of AUTHOR's records each node lists in `communities` (one call per node).
+declare -A WANT=()
+lost_records() {
+	local n a want="" lost=0 m
+	for a in "$@"; do
+		want+="$(norm_id "${NODE_ID[$a]}") ${WANT[$a]} $a"$'\n'
+	done
+	for n in "$@"; do
+		m=$(cli "$n" --json communities | jq -r --arg want "$want" '
+			(map({key: (.id | gsub("[- ]"; "") | ascii_upcase), value: .records}) | from_entries) as $have
+			| [$want | split("\n")[] | select(length > 0) | split(" ")
+			   | (.[1] | tonumber) - ($have[.[0]] // 0) | select(. > 0)] | add // 0') || m=999999
+		if ((m > 0)); then
+			echo "$TEST_NAME: $n misses $m acknowledged records" >&2
+		fi
+		lost=$((lost + m))
+	done
+	echo "$lost"
 }
