@@ -301,3 +301,61 @@ lost_records() {
 	done
 	echo "$lost"
 }
+
+# stop_all_checked NAME...: stops every daemon (TERM, 10 s of grace) and
+# checks that each exits with status 0 and logged no sanitizer report, so
+# that a crash or leak on the way out fails the test.
+stop_all_checked() {
+	local n pid rc i
+	for n in "$@"; do
+		pid=${NODE_PID[$n]:-}
+		[[ -n $pid ]] || continue
+		kill -TERM "$pid" 2>/dev/null || true
+		for i in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			_bad "$n did not stop within 10 s of SIGTERM"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		rc=0
+		wait "$pid" || rc=$?
+		unset "NODE_PID[$n]"
+		check "$n exited with status 0 (got $rc)" test "$rc" -eq 0
+		if grep -qE 'Sanitizer|runtime error:' "$T/$n/log"; then
+			_bad "$n logged a sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$T/$n/log")"
+		fi
+	done
+}
+
+# counts_reach WANT NAME...: every node's status reports WANT records (one
+# cheap status call per node, so the poll does not blur the time measured).
+counts_reach() {
+	local want=$1 n
+	shift
+	for n in "$@"; do
+		[[ $(status_records "$n") == "$want" ]] || return 1
+	done
+}
+
+# net_converge DESC WANT SECONDS NAME...: waits until every node counts WANT
+# records and sets CONVERGE_MS to the time that took (-1 if it did not
+# within SECONDS); then checks that the nodes hold one identical set.
+CONVERGE_MS=-1
+net_converge() {
+	local desc=$1 want=$2 secs=$3 t0
+	shift 3
+	t0=$(now_ms)
+	CONVERGE_MS=-1
+	if wait_for "$secs" counts_reach "$want" "$@"; then
+		CONVERGE_MS=$(($(now_ms) - t0))
+		pass
+		say "$desc: $want records on every node after $CONVERGE_MS ms"
+	else
+		_bad "$desc: nodes $* did not all reach $want records within ${secs}s"
+		diagnose "$@"
+		return 1
+	fi
+	check "$desc: every node holds the same $want records" same_set "$want" "$@"
+}

@@ -122,7 +122,7 @@ missing_on() {
 }
 
 test_partitions() {
-	local c n total t0 ms lost m
+	local c n total ms lost m
 	say "seed $SEED (rerun: SEED=$SEED $0 $CYCLES), $CYCLES cycles"
 	for ((c = 1; c <= CYCLES; c++)); do
 		cycle "$c"
@@ -137,10 +137,8 @@ test_partitions() {
 	for n in "${NODES[@]}"; do
 		ACKED_SUM=$((ACKED_SUM + ACKED[$n]))
 	done
-	t0=$(now_ms)
-	SYNC_TIMEOUT=$((BACKOFF_MAX_S + 30))
-	converge "after the last heal" "$total" "${NODES[@]}" || true
-	ms=$(($(now_ms) - t0))
+	net_converge "after the last heal" "$total" $((BACKOFF_MAX_S + 30)) "${NODES[@]}" || true
+	ms=$CONVERGE_MS
 	for n in "${NODES[@]}"; do
 		m=$(missing_on "$n")
 		check "$n holds every acknowledged add ($m missing)" test "$m" -eq 0
@@ -156,10 +154,11 @@ test_partitions() {
 	check "every write was acknowledged ($WRITE_FAILS failed)" test "$WRITE_FAILS" -eq 0
 	say "figures: seed $SEED, cycles $CYCLES, cuts $CUTS, heals $HEALS," \
 		"records acknowledged $ACKED_SUM, records lost $lost," \
-		"convergence ${ms} ms after the last heal (limit $((SYNC_TIMEOUT * 1000)) ms)"
+		"convergence ${ms} ms after the last heal (limit $(((BACKOFF_MAX_S + 30) * 1000)) ms)"
 	check "no record lost" test "$lost" -eq 0
 }
 
 setup
 test_partitions
+stop_all_checked "${NODES[@]}"
 finish
