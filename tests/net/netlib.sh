@@ -139,12 +139,14 @@ net_setup() {
 # address and pins every other node, dialled at NODE_DIAL. EXTRA_LIMITS is a
 # newline-separated list of [limits] lines.
 net_confs() {
-	local limits=$1 n p lines
+	local limits=$1 n p l lines
 	shift
 	for n in "$@"; do
 		lines=("listen = ${NODE_ADDR[$n]}:$NET_PORT" "" "[limits]")
 		while IFS= read -r l; do
-			[[ -n $l ]] && lines+=("$l")
+			if [[ -n $l ]]; then
+				lines+=("$l")
+			fi
 		done <<<"$limits"
 		for p in "$@"; do
 			[[ $p == "$n" ]] && continue

@@ -15,6 +15,7 @@ VALUE=${2:?usage: test_impair.sh loss|delay VALUE [N]}
 N=${3:-1000}
 # Generous: a bound on the test, not a performance assertion.
 CONVERGE_S=${CONVERGE_S:-$((60 + N * 3 / 20))}
+# shellcheck disable=SC2034 # read by synclib.sh
 TEST_BUDGET=$((CONVERGE_S + 90))
 . "$(dirname "$0")/netlib.sh"
 TEST_NAME="impair-$KIND-$VALUE-$N"

@@ -9,7 +9,8 @@
 #   SEED=N tests/net/test_partition.sh [CYCLES]    reproduces a run
 set -euo pipefail
 CYCLES=${1:-5}
-TEST_BUDGET=$((120 + CYCLES * 8))
+# shellcheck disable=SC2034 # read by synclib.sh
+TEST_BUDGET=$((180 + CYCLES * 40))
 . "$(dirname "$0")/netlib.sh"
 TEST_NAME="partition-$CYCLES"
 
