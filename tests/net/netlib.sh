@@ -240,7 +240,9 @@ net_proxy() {
 		maps+=("10.77.0.1:$((7100 + i))=${NODE_ADDR[$n]}:$NET_PORT")
 		NODE_DIAL[$n]="10.77.0.1:$((7100 + i))"
 	done
-	in_ns "$NET_HUB" python3 "$(dirname "${BASH_SOURCE[0]}")/delayproxy.py" \
+	# Not through in_ns: a function in the background is a subshell, and
+	# its PID is not the proxy's. `ip netns exec` execs python itself.
+	ip netns exec "$NET_HUB" python3 "$(dirname "${BASH_SOURCE[0]}")/delayproxy.py" \
 		--delay-ms "$delay" "${maps[@]}" 2>"$T/proxy.log" &
 	NET_PROXY_PID=$!
 	for i in $(seq 50); do
