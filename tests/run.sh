@@ -12,8 +12,9 @@ deploy/build.sh build
 (cd build && ctest --output-on-failure -j2 --timeout 300 -LE 'net-long')
 
 BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
-# Under the sanitizers the partition test runs (it drives the reconnect and
-# close paths hardest); the loss and latency tests (net-impair) do not: they
+# Under the sanitizers the partition and shutdown net tests run (they drive
+# the reconnect and close paths hardest); the loss and latency tests
+# (net-impair) do not: they
 # run the same code paths as the plain build's, only slower, and five
 # sanitized daemons moving 1,000 records each would cost minutes of the CI
 # budget for no new coverage.
