@@ -14,10 +14,9 @@ deploy/build.sh build
 BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 # Under the sanitizers the partition and shutdown net tests run (they drive
 # the reconnect and close paths hardest); the loss and latency tests
-# (net-impair) do not: they
-# run the same code paths as the plain build's, only slower, and five
-# sanitized daemons moving 1,000 records each would cost minutes of the CI
-# budget for no new coverage.
+# (net-impair) do not: they run the same code paths as the plain build's,
+# only slower, and five sanitized daemons moving 1,000 records each would
+# cost minutes of the CI budget for no new coverage.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --output-on-failure -j2 --timeout 600 -LE '^(bench|net-impair|net-long)$')
