@@ -106,7 +106,9 @@ slot_new(struct peers *m, const struct peer_conf *pc)
 static void
 maybe_free(struct peers *m)
 {
-	if (!m->stopping || m->conns != NULL || m->n_listening > 0 ||
+	/* A pending getaddrinfo still holds m: its callback runs even when
+	 * stopping, so the manager lives until the last one has returned. */
+	if (!m->stopping || m->conns != NULL || m->n_listening > 0 || m->n_resolving > 0 ||
 	    !uv_is_closing((uv_handle_t *)&m->tick))
 		return;
 	for (struct peer_slot *s = m->slots, *next; s; s = next) {
@@ -324,6 +326,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	struct peer *p;
 	int rc;
 
+	m->n_resolving--;
 	if (s != NULL)
 		s->resolving = false;
 	if (m->stopping || s == NULL || s->active != NULL || status < 0) {
@@ -379,7 +382,9 @@ dial(struct peers *m, struct peer_slot *s)
 		s->resolving = false;
 		free(d);
 		schedule_redial(m, s);
+		return;
 	}
+	m->n_resolving++;
 }
 
 static void

@@ -40,6 +40,7 @@ struct peers {
 	size_t n_listeners, n_listening;
 	struct peer_slot *slots;
 	struct peer *conns;            /* every connection, any state */
+	size_t n_resolving;            /* getaddrinfo requests in flight */
 	uv_timer_t tick;
 	bool stopping;
 	/* Refused inbound connections: a few logged per minute, the rest
