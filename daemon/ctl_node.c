@@ -97,6 +97,7 @@ ctl_status(struct ctl_client *c)
 	Tessera__Status s = TESSERA__STATUS__INIT;
 	struct store_stats stats;
 	struct community_list cl;
+	const char *why;
 	char *name = NULL;
 
 	if (store_stats(n->store, &stats) != 0) {
@@ -117,6 +118,9 @@ ctl_status(struct ctl_client *c)
 	s.seq = stats.seq;
 	s.peers_configured = (uint32_t)n->conf->n_peers;
 	s.peers_connected = peers_connected(n->peers);
+	s.has_storage_full = 1;
+	s.storage_full = store_full(n->store, &why);
+	s.storage_error = (char *)why;
 	r.status = &s;
 	/* Records by community belong in the health view. */
 	if (community_list(n, &cl, &r) == 0) {

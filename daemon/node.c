@@ -36,6 +36,34 @@ node_import_done(struct node *n)
 	node_changed(n, NULL);
 }
 
+#define STORAGE_PROBE_MS 2000
+
+static void
+on_storage_probe(uv_timer_t *t)
+{
+	struct node *n = t->data;
+
+	/* Success leaves the full state: on_storage_full resumes the peers. */
+	store_probe(n->store);
+}
+
+static void
+on_storage_full(void *arg, bool full)
+{
+	struct node *n = arg;
+
+	if (n->stopping)
+		return;
+	if (full) {
+		if (!uv_is_active((uv_handle_t *)&n->storage_timer))
+			uv_timer_start(&n->storage_timer, on_storage_probe, STORAGE_PROBE_MS,
+			    STORAGE_PROBE_MS);
+		return;
+	}
+	uv_timer_stop(&n->storage_timer);
+	peers_resume(n->peers);
+}
+
 static void
 node_stop(struct node *n, const char *why)
 {
@@ -50,6 +78,7 @@ node_stop(struct node *n, const char *why)
 	uv_close((uv_handle_t *)&n->sig_term, NULL);
 	uv_close((uv_handle_t *)&n->sig_int, NULL);
 	uv_close((uv_handle_t *)&n->sig_hup, NULL);
+	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 }
 
 static void
@@ -159,6 +188,9 @@ node_run(struct config *conf)
 	uv_signal_start(&n.sig_term, on_signal, SIGTERM);
 	uv_signal_start(&n.sig_int, on_signal, SIGINT);
 	uv_signal_start(&n.sig_hup, on_signal, SIGHUP);
+	uv_timer_init(n.loop, &n.storage_timer);
+	n.storage_timer.data = &n;
+	store_on_full(n.store, on_storage_full, &n);
 	if ((rc = ctl_start(&n, conf->control_socket, &n.ctl, &cause)) != 0 ||
 	    (rc = peers_start(&n, &n.peers, &cause)) != 0) {
 		log_msg(LOG_LVL_ERR, "%s", cause ? cause : "start-up failed");

@@ -8,7 +8,7 @@ TYPE=${BUILD_TYPE:-RelWithDebInfo}
 
 PKGS=(build-essential cmake pkg-config libuv1-dev libssl-dev libprotobuf-c-dev
       protobuf-c-compiler libsqlite3-dev libinih-dev libjansson-dev libcmocka-dev
-      python3 jq valgrind iproute2 procps)
+      python3 jq valgrind iproute2 procps sqlite3)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
