@@ -38,13 +38,34 @@ node_import_done(struct node *n)
 
 #define STORAGE_PROBE_MS 2000
 
+/* Storage full. Every STORAGE_PROBE_MS a probe write tests for space; when
+ * it goes through, the records peers hold for us are stored first (they
+ * are what needs the space). Storage counts as writable again once real
+ * data is committed, or when the probe succeeded and nothing that waited
+ * failed: so a probe that fits where real data does not cannot make the
+ * state flap. */
 static void
 on_storage_probe(uv_timer_t *t)
 {
 	struct node *n = t->data;
+	uint64_t refused;
 
-	/* Success leaves the full state: on_storage_full resumes the peers. */
-	store_probe(n->store);
+	if (store_probe(n->store) != 0)
+		return;   /* still full: next tick */
+	refused = store_refusals(n->store);
+	n->storage_retry = 1;
+	peers_resume(n->peers);
+	n->storage_retry = 0;
+	if (store_full(n->store, NULL) && store_refusals(n->store) == refused)
+		store_clear_full(n->store);
+}
+
+static void
+on_storage_resume(uv_timer_t *t)
+{
+	struct node *n = t->data;
+
+	peers_resume(n->peers);
 }
 
 static void
@@ -54,14 +75,11 @@ on_storage_full(void *arg, bool full)
 
 	if (n->stopping)
 		return;
-	if (full) {
-		if (!uv_is_active((uv_handle_t *)&n->storage_timer))
-			uv_timer_start(&n->storage_timer, on_storage_probe, STORAGE_PROBE_MS,
-			    STORAGE_PROBE_MS);
-		return;
-	}
-	uv_timer_stop(&n->storage_timer);
-	peers_resume(n->peers);
+	if (full)
+		uv_timer_start(&n->storage_timer, on_storage_probe, STORAGE_PROBE_MS,
+		    STORAGE_PROBE_MS);
+	else   /* from inside a commit: let peers store what they hold, later */
+		uv_timer_start(&n->storage_timer, on_storage_resume, 0, 0);
 }
 
 static void

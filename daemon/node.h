@@ -28,6 +28,7 @@ struct node {
 	/* While storage is full: probes for free space every few seconds;
 	 * once writes go through again, peers store what they hold. */
 	uv_timer_t storage_timer;
+	int storage_retry;            /* peers may try to store while full */
 	int stopping;
 };
 

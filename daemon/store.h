@@ -132,8 +132,13 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 typedef void (*store_full_cb)(void *arg, bool full);
 bool store_full(const struct store *st, const char **why);
 void store_on_full(struct store *st, store_full_cb cb, void *arg);
-/* Tries a small write transaction: 0 if storage takes writes again. */
+/* Tries a write transaction of 64 KiB: 0 if it went through. It does not
+ * leave the full state by itself (see store_clear_full). */
 int store_probe(struct store *st);
+/* Writes refused for lack of space since the store was opened. */
+uint64_t store_refusals(const struct store *st);
+/* Leaves the full state (logged) without a commit of real data. */
+void store_clear_full(struct store *st);
 
 /* A short description of the last SQLite error. */
 const char *store_errmsg(struct store *st);

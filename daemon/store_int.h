@@ -27,6 +27,7 @@ struct store {
 	/* Storage full: set by a write that failed for lack of space, cleared
 	 * by the next commit; on_full hears of both transitions. */
 	bool full;
+	uint64_t refusals;        /* writes refused for lack of space, ever */
 	char full_why[192];
 	store_full_cb on_full;
 	void *on_full_arg;

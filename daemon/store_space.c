@@ -1,43 +1,85 @@
 /* Store: error mapping and the storage-full state.
  *
  * A write that fails for lack of space (SQLITE_FULL, or an I/O error whose
- * system errno is ENOSPC, EDQUOT or EFBIG: a file over RLIMIT_FSIZE) puts
- * the store in the full state. SQLite rolls the failed statement or
+ * system errno is ENOSPC, EDQUOT or EFBIG: a file over RLIMIT_FSIZE, or that
+ * happens at one of those limits) puts the store in the full state. SQLite rolls the failed statement or
  * transaction back, so nothing half-written stays; the state is left at
  * the next commit that goes through. Each transition is logged once, not
  * once per refused write. */
 #include "store_int.h"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 
+#define SPACE_SLACK 65536   /* less than this left counts as no space */
+
+/* A file of the store (the database or its write-ahead log) is within
+ * SPACE_SLACK of RLIMIT_FSIZE, or the file system within SPACE_SLACK of
+ * full. SQLite reports a write refused by either as a plain I/O error when
+ * the errno is lost on the way. */
+static const char *
+at_a_limit(struct store *st)
+{
+	const char *suffix[] = { "", "-wal" };
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat sb;
+	char path[PATH_MAX];
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", st->path, suffix[i]);
+			if (stat(path, &sb) == 0 &&
+			    (uint64_t)sb.st_size + SPACE_SLACK >= (uint64_t)rl.rlim_cur)
+				return "file size limit (RLIMIT_FSIZE) reached";
+		}
+	if (statvfs(st->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < SPACE_SLACK)
+		return "no space left on the file system";
+	return NULL;
+}
+
+/* Whether rc means no space; *limit may name the limit that was hit. */
 static bool
-out_of_space(struct store *st, int base)
+out_of_space(struct store *st, int rc, const char **limit)
 {
 	int e;
 
-	if (base == SQLITE_FULL)
+	*limit = NULL;
+	if ((rc & 0xff) == SQLITE_FULL)
 		return true;
-	if (base != SQLITE_IOERR)
+	if ((rc & 0xff) != SQLITE_IOERR)
 		return false;
 	e = sqlite3_system_errno(st->db);
-	return e == ENOSPC || e == EDQUOT || e == EFBIG;
+	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+		return true;
+	if (rc != SQLITE_IOERR_WRITE && rc != SQLITE_IOERR_FSYNC &&
+	    rc != SQLITE_IOERR_TRUNCATE && rc != SQLITE_IOERR)
+		return false;
+	return (*limit = at_a_limit(st)) != NULL;
 }
 
 static void
-enter_full(struct store *st, const char *what)
+enter_full(struct store *st, const char *what, const char *limit)
 {
 	int e = sqlite3_system_errno(st->db);
 
+	st->refusals++;
 	if (st->full) {
 		log_debug("store: %s: %s (storage still full)", what, sqlite3_errmsg(st->db));
 		return;
 	}
-	if (e != 0)
+	if (limit != NULL)
+		snprintf(st->full_why, sizeof(st->full_why), "%s: %s (%s)", what,
+		    sqlite3_errmsg(st->db), limit);
+	else if (e != 0)
 		snprintf(st->full_why, sizeof(st->full_why), "%s: %s (%s)", what,
 		    sqlite3_errmsg(st->db), strerror(e));
 	else
@@ -54,9 +96,10 @@ int
 store_err(struct store *st, int rc, const char *what)
 {
 	int base = rc & 0xff;
+	const char *limit;
 
-	if (out_of_space(st, base)) {
-		enter_full(st, what);
+	if (out_of_space(st, rc, &limit)) {
+		enter_full(st, what, limit);
 		return -ENOSPC;
 	}
 	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
@@ -94,22 +137,36 @@ store_on_full(struct store *st, store_full_cb cb, void *arg)
 	st->on_full_arg = arg;
 }
 
+uint64_t
+store_refusals(const struct store *st)
+{
+	return st->refusals;
+}
+
+void
+store_clear_full(struct store *st)
+{
+	store_writable(st);
+}
+
+/* A probe writes as much as a modest batch of records (64 KiB), so that the
+ * last slack in SQLite's files does not pass for free space. */
 int
 store_probe(struct store *st)
 {
-	char stamp[32];
-	struct timespec ts;
 	int rc;
 
 	if (!sqlite3_get_autocommit(st->db))
 		return -EBUSY;   /* an import holds the write transaction */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(stamp, sizeof(stamp), "%lld", (long long)ts.tv_sec);
-	if ((rc = store_begin(st)) != 0)
-		return rc;
-	if ((rc = store_meta_set(st, "space_probe", stamp)) != 0) {
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE;"
+	    "INSERT OR REPLACE INTO meta (key, value) VALUES ('space_probe', zeroblob(65536));"
+	    "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, "space probe");
 		store_rollback(st);
 		return rc;
 	}
-	return store_commit(st);
+	/* Best effort: a probe row left behind is harmless. */
+	sqlite3_exec(st->db, "DELETE FROM meta WHERE key = 'space_probe'", NULL, NULL, NULL);
+	return 0;
 }

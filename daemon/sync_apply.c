@@ -309,8 +309,10 @@ sync_drain(struct peer *p)
 		/* Verified records are worth keeping even if the link went down
 		 * meanwhile; only a stopping node (no manager) drops them. While
 		 * storage is full they wait (reading pauses once SYNC_JOBS_MAX
-		 * are held) until the node's probe finds space again. */
-		if (p->mgr != NULL && (store_full(st, NULL) || job_apply(p, head) == -ENOSPC))
+		 * are held) until the node's probe finds space again (see
+		 * node.c), which then lets them try. */
+		if (p->mgr != NULL && ((store_full(st, NULL) && !p->node->storage_retry) ||
+			job_apply(p, head) == -ENOSPC))
 			break;
 		s->jobs = head->next;
 		if (s->jobs == NULL)
