@@ -58,8 +58,10 @@ out_of_space(struct store *st, int rc, const char **limit)
 	if ((rc & 0xff) != SQLITE_IOERR)
 		return false;
 	e = sqlite3_system_errno(st->db);
-	if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+	if (e == ENOSPC || e == EDQUOT || e == EFBIG) {
+		*limit = strerror(e);
 		return true;
+	}
 	if (rc != SQLITE_IOERR_WRITE && rc != SQLITE_IOERR_FSYNC &&
 	    rc != SQLITE_IOERR_TRUNCATE && rc != SQLITE_IOERR)
 		return false;
@@ -69,8 +71,6 @@ out_of_space(struct store *st, int rc, const char **limit)
 static void
 enter_full(struct store *st, const char *what, const char *limit)
 {
-	int e = sqlite3_system_errno(st->db);
-
 	st->refusals++;
 	if (st->full) {
 		log_debug("store: %s: %s (storage still full)", what, sqlite3_errmsg(st->db));
@@ -79,9 +79,6 @@ enter_full(struct store *st, const char *what, const char *limit)
 	if (limit != NULL)
 		snprintf(st->full_why, sizeof(st->full_why), "%s: %s (%s)", what,
 		    sqlite3_errmsg(st->db), limit);
-	else if (e != 0)
-		snprintf(st->full_why, sizeof(st->full_why), "%s: %s (%s)", what,
-		    sqlite3_errmsg(st->db), strerror(e));
 	else
 		snprintf(st->full_why, sizeof(st->full_why), "%s: %s", what,
 		    sqlite3_errmsg(st->db));
