@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 
 deploy/build.sh build
-(cd build && ctest --output-on-failure -j2 --timeout 300)
+(cd build && ctest --output-on-failure -j2 --timeout 300 -LE durability-long)
 
 BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --output-on-failure -j2 --timeout 600 -LE bench)
+	ctest --output-on-failure -j2 --timeout 600 -LE 'bench|durability-long')
 
 vg_fail=0
 for t in build/tests/test_*; do
