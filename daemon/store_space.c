@@ -19,14 +19,13 @@
 
 #include "log.h"
 
-#define SPACE_SLACK 65536   /* less than this left counts as no space */
+#define SPACE_SLACK 65536           /* less than this left counts as no space */
+#define PROBE_HEADROOM (1 << 20)    /* space a probe wants before it writes */
 
 /* A file of the store (the database or its write-ahead log) is within
- * SPACE_SLACK of RLIMIT_FSIZE, or the file system within SPACE_SLACK of
- * full. SQLite reports a write refused by either as a plain I/O error when
- * the errno is lost on the way. */
+ * slack of RLIMIT_FSIZE, or the file system within slack of full. */
 static const char *
-at_a_limit(struct store *st)
+within(struct store *st, uint64_t slack)
 {
 	const char *suffix[] = { "", "-wal" };
 	struct statvfs vfs;
@@ -38,12 +37,20 @@ at_a_limit(struct store *st)
 		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 			snprintf(path, sizeof(path), "%s%s", st->path, suffix[i]);
 			if (stat(path, &sb) == 0 &&
-			    (uint64_t)sb.st_size + SPACE_SLACK >= (uint64_t)rl.rlim_cur)
+			    (uint64_t)sb.st_size + slack >= (uint64_t)rl.rlim_cur)
 				return "file size limit (RLIMIT_FSIZE) reached";
 		}
-	if (statvfs(st->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < SPACE_SLACK)
+	if (statvfs(st->path, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < slack)
 		return "no space left on the file system";
 	return NULL;
+}
+
+/* SQLite reports a write refused at one of those limits as a plain I/O
+ * error when the errno is lost on the way. */
+static const char *
+at_a_limit(struct store *st)
+{
+	return within(st, SPACE_SLACK);
 }
 
 /* Whether rc means no space; *limit may name the limit that was hit. */
@@ -146,8 +153,10 @@ store_clear_full(struct store *st)
 	store_writable(st);
 }
 
-/* A probe writes as much as a modest batch of records (64 KiB), so that the
- * last slack in SQLite's files does not pass for free space. */
+/* A probe wants PROBE_HEADROOM free below both limits, then writes as
+ * much as a modest batch of records (64 KiB): the frames a refused write
+ * left in the write-ahead log are rewritten in place, so a write that fits
+ * there does not prove free space. */
 int
 store_probe(struct store *st)
 {
@@ -155,6 +164,8 @@ store_probe(struct store *st)
 
 	if (!sqlite3_get_autocommit(st->db))
 		return -EBUSY;   /* an import holds the write transaction */
+	if (within(st, PROBE_HEADROOM) != NULL)
+		return -ENOSPC;
 	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE;"
 	    "INSERT OR REPLACE INTO meta (key, value) VALUES ('space_probe', zeroblob(65536));"
 	    "COMMIT", NULL, NULL, NULL);

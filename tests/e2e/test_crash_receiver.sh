@@ -42,18 +42,22 @@ b_had_all() {
 
 a_has_b_own() { [[ $(authored_by a b) == "$(own_count b)" ]]; }
 
-# new_round: B has everything. Once A holds every record B published, B
-# starts over empty (its records come back from A).
+# new_round: B has everything. With B's writer paused, once A holds every
+# record B published, B starts over empty (its records come back from A).
 new_round() {
+	writer_stop
 	node_start b
-	wait_for "$SYNC_TIMEOUT" a_has_b_own || fail "a did not get b's own records"
+	if ! wait_for "$SYNC_TIMEOUT" a_has_b_own; then
+		diagnose a b
+		fail "a did not get b's own records: a holds $(authored_by a b), b $(own_count b)"
+	fi
 	node_stop b
 	offline_check b --verify
 	cat "$T/acked.b" >>"$T/acked.prev"
-	: >"$T/acked.b"
 	rm -rf "$T/b/data"
 	cp -a "$T/b/pristine" "$T/b/data"
 	ROUNDS=$((ROUNDS + 1))
+	writer_start b
 }
 
 one_cycle() {
