@@ -87,6 +87,7 @@ offline_check() {
 			_bad "tesserad check on $name failed: $out"
 		fi
 	fi
+	# shellcheck disable=SC2034 # read by the tests that source this file
 	HELD=$(sql "$name" 'SELECT count(*) FROM records' 2>/dev/null) || HELD=0
 }
 VERIFIED=0
