@@ -39,6 +39,8 @@ status_reply(void *arg, const Tessera__Reply *r)
 		json_object_set_new(o, "peers_connected", json_integer(s->peers_connected));
 		json_object_set_new(o, "peers_configured", json_integer(s->peers_configured));
 		json_object_set_new(o, "data_dir", cli_json_str(s->data_dir));
+		json_object_set_new(o, "storage_full", json_boolean(s->storage_full));
+		json_object_set_new(o, "storage_error", cli_json_str(s->storage_error));
 		json_t *by = json_array();
 
 		for (size_t i = 0; i < r->n_communities; i++) {
@@ -67,6 +69,11 @@ status_reply(void *arg, const Tessera__Reply *r)
 	    s->peers_configured);
 	if (s->data_dir != NULL)
 		printf("data      %s\n", s->data_dir);
+	if (s->storage_full) {
+		printf("storage   FULL, writes refused: ");
+		out_plain(stdout, s->storage_error != NULL ? s->storage_error : "-");
+		printf("\n");
+	}
 	if (r->n_communities > 0)
 		printf("records by community:\n");
 	for (size_t i = 0; i < r->n_communities; i++) {

@@ -172,7 +172,10 @@ ctl_code(int rc)
 void
 ctl_fail(struct ctl_client *c, int rc, char *cause)
 {
-	ctl_error(c, ctl_code(rc), "%s", cause ? cause : strerror(-rc));
+	if (rc == -ENOSPC)
+		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "%s", CTL_STORAGE_FULL);
+	else
+		ctl_error(c, ctl_code(rc), "%s", cause ? cause : strerror(-rc));
 	free(cause);
 }
 

@@ -51,6 +51,9 @@ int ctl_error(struct ctl_client *c, Tessera__Reply__Code code, const char *fmt, 
  * is freed; NULL: strerror). */
 Tessera__Reply__Code ctl_code(int rc);
 void ctl_fail(struct ctl_client *c, int rc, char *cause);
+/* The reply to a write refused for lack of space (code STORAGE). */
+#define CTL_STORAGE_FULL \
+	"storage full: no space left for the node's data; nothing was stored (reads still work)"
 /* Starts a streamed reply: fn is called now and again as writes drain. */
 void ctl_stream(struct ctl_client *c, ctl_stream_fn fn);
 void ctl_client_close(struct ctl_client *c, const char *why);

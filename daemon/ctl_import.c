@@ -216,7 +216,7 @@ put_item(struct ctl_client *c, const Tessera__ImportItem *item, struct sealing *
 	    (rc = store_put(n->store, b, len, sg, r, &pr)) == 0)
 		rc = tally(c, r, had, pr, cause);
 	else
-		set_cause(cause, rc, rc == -ENOSPC ? "storage full" : "storage error");
+		set_cause(cause, rc, rc == -ENOSPC ? CTL_STORAGE_FULL : "storage error");
 	record_free(r);
 	return rc;
 }
@@ -301,7 +301,7 @@ ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
 	log_debug("import: %zu items in %llu ms", req->n_items,
 	    (unsigned long long)(mono_ms() - t0));
 	if (rc == 0 && final && (rc = import_end(c, true)) != 0)
-		set_cause(&cause, rc, rc == -ENOSPC ? "storage full" : "storage error");
+		set_cause(&cause, rc, rc == -ENOSPC ? CTL_STORAGE_FULL : "storage error");
 	if (rc != 0) {
 		r.has_code = r.has_error_line = 1;
 		r.code = rc == -ENOSPC || rc == -EIO ? TESSERA__REPLY__CODE__STORAGE :

@@ -99,6 +99,7 @@ ctl_status(struct ctl_client *c)
 	struct store_stats stats;
 	struct community_list cl;
 	struct health_items attention;
+	const char *why;
 	char *name = NULL;
 
 	if (store_stats(n->store, &stats) != 0) {
@@ -119,6 +120,9 @@ ctl_status(struct ctl_client *c)
 	s.seq = stats.seq;
 	s.peers_configured = (uint32_t)n->conf->n_peers;
 	s.peers_connected = peers_connected(n->peers);
+	s.has_storage_full = 1;
+	s.storage_full = store_full(n->store, &why);
+	s.storage_error = (char *)why;
 	r.status = &s;
 	/* Disk, peers and attention items: after every other field is set. */
 	if (health_status(n, &stats, &s, &r, &attention) != 0) {

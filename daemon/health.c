@@ -130,17 +130,18 @@ health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size
 		    (unsigned long long)s->records_rejected, s->records_rejected == 1 ? "" : "s",
 		    s->records_rejected == 1 ? "was" : "were",
 		    s->last_reject ? s->last_reject : "?");
-	/* Crash-safety work adds Status.storage_full (field 12); when it is
-	 * merged, report it here with:
-	 * if (rc == 0 && s->has_storage_full && s->storage_full) rc = add(out, "storage is full: %s; new records are refused", s->storage_error ? s->storage_error : "no space left"); */
+	if (rc == 0 && s->has_storage_full && s->storage_full)
+		rc = add(out, "storage is full (%s): new records are refused, reads still work; "
+		    "sync resumes by itself once space is freed",
+		    s->storage_error ? s->storage_error : "no space left");
+	else if (rc == 0 && s->has_disk_free && s->disk_total > 0 && s->disk_free == 0)
+		rc = add(out, "the disk holding %s is full: new records cannot be stored",
+		    s->data_dir ? s->data_dir : "the data directory");
 	if (rc == 0 && s->has_disk_free && s->disk_total > 0) {
 		bytes(s->disk_free, a, sizeof(a));
 		bytes(s->disk_total, b, sizeof(b));
-		if (s->disk_free == 0)
-			rc = add(out, "the disk holding %s is full: new records cannot be stored",
-			    s->data_dir ? s->data_dir : "the data directory");
-		else if (s->disk_free < HEALTH_DISK_MIN_BYTES ||
-		    s->disk_free * 100 < s->disk_total * HEALTH_DISK_MIN_PERCENT)
+		if (s->disk_free > 0 && (s->disk_free < HEALTH_DISK_MIN_BYTES ||
+		    s->disk_free * 100 < s->disk_total * HEALTH_DISK_MIN_PERCENT))
 			rc = add(out, "the disk holding %s is nearly full: %s free of %s",
 			    s->data_dir ? s->data_dir : "the data directory", a, b);
 	}

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "identity.h"
 #include "log.h"
@@ -25,6 +26,8 @@ usage(FILE *f)
 	    "       tesserad init --data DIR --name NAME [--country CC] [--languages pt,en]\n"
 	    "                                    create a node: key, certificate, database\n"
 	    "       tesserad id --data DIR       print the node ID\n"
+	    "       tesserad check --data DIR    check a stopped node's database: SQLite\n"
+	    "                                    integrity and every stored record's signature\n"
 	    "       tesserad --version\n");
 }
 
@@ -185,6 +188,28 @@ cmd_id(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = { { "data", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 } };
+	const char *dir = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd') {
+			usage(stderr);
+			return 2;
+		}
+		dir = optarg;
+	}
+	if (dir == NULL || optind != argc) {
+		fprintf(stderr, "tesserad: check needs --data DIR\n");
+		return 2;
+	}
+	return check_store(dir, stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,6 +225,8 @@ main(int argc, char **argv)
 		return cmd_init(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "id") == 0)
 		return cmd_id(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

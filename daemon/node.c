@@ -38,6 +38,52 @@ node_import_done(struct node *n)
 	node_changed(n, NULL);
 }
 
+#define STORAGE_PROBE_MS 2000
+
+/* Storage full. Every STORAGE_PROBE_MS a probe write tests for space; when
+ * it goes through, the records peers hold for us are stored first (they
+ * are what needs the space). Storage counts as writable again once real
+ * data is committed, or when the probe succeeded and nothing that waited
+ * failed: so a probe that fits where real data does not cannot make the
+ * state flap. */
+static void
+on_storage_probe(uv_timer_t *t)
+{
+	struct node *n = t->data;
+	uint64_t refused;
+
+	if (store_probe(n->store) != 0)
+		return;   /* still full: next tick */
+	refused = store_refusals(n->store);
+	n->storage_retry = 1;
+	peers_resume(n->peers);
+	n->storage_retry = 0;
+	if (store_full(n->store, NULL) && store_refusals(n->store) == refused)
+		store_clear_full(n->store);
+}
+
+static void
+on_storage_resume(uv_timer_t *t)
+{
+	struct node *n = t->data;
+
+	peers_resume(n->peers);
+}
+
+static void
+on_storage_full(void *arg, bool full)
+{
+	struct node *n = arg;
+
+	if (n->stopping)
+		return;
+	if (full)
+		uv_timer_start(&n->storage_timer, on_storage_probe, STORAGE_PROBE_MS,
+		    STORAGE_PROBE_MS);
+	else   /* from inside a commit: let peers store what they hold, later */
+		uv_timer_start(&n->storage_timer, on_storage_resume, 0, 0);
+}
+
 static void
 node_stop(struct node *n, const char *why)
 {
@@ -55,6 +101,7 @@ node_stop(struct node *n, const char *why)
 	uv_close((uv_handle_t *)&n->sig_term, NULL);
 	uv_close((uv_handle_t *)&n->sig_int, NULL);
 	uv_close((uv_handle_t *)&n->sig_hup, NULL);
+	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 }
 
 static void
@@ -168,6 +215,9 @@ node_run(struct config *conf)
 	uv_signal_start(&n.sig_term, on_signal, SIGTERM);
 	uv_signal_start(&n.sig_int, on_signal, SIGINT);
 	uv_signal_start(&n.sig_hup, on_signal, SIGHUP);
+	uv_timer_init(n.loop, &n.storage_timer);
+	n.storage_timer.data = &n;
+	store_on_full(n.store, on_storage_full, &n);
 	if ((rc = ctl_start(&n, conf->control_socket, &n.ctl, &cause)) != 0 ||
 	    (rc = peers_start(&n, &n.peers, &cause)) != 0 ||
 	    (conf->metrics_listen.host != NULL &&

@@ -29,6 +29,10 @@ struct node {
 	const void *import_owner;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_signal_t sig_pipe, sig_xfsz;
+	/* While storage is full: probes for free space every few seconds;
+	 * once writes go through again, peers store what they hold. */
+	uv_timer_t storage_timer;
+	int storage_retry;            /* peers may try to store while full */
 	int stopping;
 };
 

@@ -105,21 +105,6 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 };
 
-int
-store_err(struct store *st, int rc, const char *what)
-{
-	int base = rc & 0xff;
-
-	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
-	if (base == SQLITE_FULL)
-		return -ENOSPC;
-	if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
-		return -EBUSY;
-	if (base == SQLITE_NOMEM)
-		return -ENOMEM;
-	return -EIO;
-}
-
 const char *
 store_errmsg(struct store *st)
 {
@@ -371,6 +356,7 @@ store_commit(struct store *st)
 		store_rollback(st);
 		return rc;
 	}
+	store_writable(st);
 	return 0;
 }
 

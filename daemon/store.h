@@ -136,6 +136,20 @@ int store_peer_count(struct store *st, const uint8_t id[TESS_KEY_LEN], uint64_t 
 int store_meta_get(struct store *st, const char *key, char **value);
 int store_meta_set(struct store *st, const char *key, const char *value);
 
+/* Storage full: a write failed for lack of space (or over RLIMIT_FSIZE)
+ * and no commit has gone through since. *why (may be NULL) says what
+ * failed. cb is called once on entering (full true) and once on leaving. */
+typedef void (*store_full_cb)(void *arg, bool full);
+bool store_full(const struct store *st, const char **why);
+void store_on_full(struct store *st, store_full_cb cb, void *arg);
+/* Tries a write transaction of 64 KiB: 0 if it went through. It does not
+ * leave the full state by itself (see store_clear_full). */
+int store_probe(struct store *st);
+/* Writes refused for lack of space since the store was opened. */
+uint64_t store_refusals(const struct store *st);
+/* Leaves the full state (logged) without a commit of real data. */
+void store_clear_full(struct store *st);
+
 /* A short description of the last SQLite error. */
 const char *store_errmsg(struct store *st);
 

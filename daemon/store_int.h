@@ -24,12 +24,23 @@ struct store {
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
+	/* Storage full: set by a write that failed for lack of space, cleared
+	 * by the next commit; on_full hears of both transitions. */
+	bool full;
+	uint64_t refusals;        /* writes refused for lack of space, ever */
+	char full_why[192];
+	store_full_cb on_full;
+	void *on_full_arg;
 };
 
 /* Prepared statement, reset and cleared, or NULL (logged) on failure. */
 sqlite3_stmt *store_stmt(struct store *st, enum store_stmt which);
-/* Maps an SQLite result code to a negative errno (-ENOSPC for SQLITE_FULL). */
+/* Maps an SQLite result code to a negative errno and logs it: -ENOSPC for
+ * SQLITE_FULL and for a write refused with ENOSPC, EDQUOT or EFBIG (which
+ * also enter the storage-full state, logged once). */
 int store_err(struct store *st, int rc, const char *what);
+/* A commit went through: leaves the storage-full state. */
+void store_writable(struct store *st);
 
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);

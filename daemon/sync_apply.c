@@ -147,6 +147,7 @@ struct verify_item {
 	const char *why;             /* why not */
 	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
 	bool has_id;
+	bool taken;                  /* removed from the wanted list when applied */
 };
 
 struct verify_job {
@@ -208,12 +209,12 @@ apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged
 	int rc;
 
 	if (it->r == NULL) {
-		if (it->has_id)
-			wanted_take(&p->sync, it->id);   /* may be wanted again, validly */
+		if (it->has_id)   /* may be wanted again, validly */
+			it->taken = wanted_take(&p->sync, it->id);
 		reject(p, it->why ? it->why : "malformed or oversized record", logged);
 		return 0;
 	}
-	if (!wanted_take(&p->sync, it->r->id.data)) {
+	if (!(it->taken = wanted_take(&p->sync, it->r->id.data))) {
 		reject(p, "not asked for", logged);
 		return 0;
 	}
@@ -235,8 +236,30 @@ apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged
 	return rc;
 }
 
+/* A failed transaction leaves the session as it was before the job: the
+ * ids it took are wanted again and its rejections are not counted, so the
+ * same job can be applied later. */
+static void
+job_undo(struct peer *p, struct verify_job *j, uint64_t rejected0)
+{
+	struct sync *s = &p->sync;
+
+	for (size_t i = 0; i < j->n; i++) {
+		struct verify_item *it = &j->items[i];
+
+		if (!it->taken)
+			continue;
+		/* Only what this job took is put back: within the capacity. */
+		memcpy(s->wanted[s->n_wanted++], it->r != NULL ? it->r->id.data : it->id,
+		    TESS_ID_LEN);
+		it->taken = false;
+	}
+	s->rejected = rejected0;
+}
+
 /* Stores a verified job and, when it completes an offer, the checkpoint, all
- * in one transaction. */
+ * in one transaction. Returns -ENOSPC with nothing changed when storage is
+ * full: the caller keeps the job and applies it once space is back. */
 static int
 job_apply(struct peer *p, struct verify_job *j)
 {
@@ -251,18 +274,10 @@ job_apply(struct peer *p, struct verify_job *j)
 		goto fail;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
 		rc = apply_one(p, &j->items[i], &stored, &logged);
-	if (rc == 0 && j->has_upto) {
-		/* The offer is fully answered: its upto becomes our checkpoint, in
-		 * the same transaction as the records, so a crash loses neither. */
-		s->applied = j->upto;
-		caught_up = s->pending[0].caught_up;
-		memmove(s->pending, s->pending + 1, (s->n_pending - 1) * sizeof(s->pending[0]));
-		s->n_pending--;
-		s->uptos_queued--;
-		if (s->n_pending == 0)
-			s->n_wanted = 0;   /* what the peer no longer had will be offered anew */
-		rc = store_peer_checkpoint(st, p->key, s->epoch, s->applied);
-	}
+	/* The offer is fully answered: its upto becomes our checkpoint, in the
+	 * same transaction as the records, so a crash loses neither. */
+	if (rc == 0 && j->has_upto)
+		rc = store_peer_checkpoint(st, p->key, s->epoch, j->upto);
 	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
 		rc = store_peer_count(st, p->key, stored, 0, s->rejected - rejected0);
 	if (rc != 0) {
@@ -271,6 +286,15 @@ job_apply(struct peer *p, struct verify_job *j)
 	}
 	if ((rc = store_commit(st)) != 0)
 		goto fail;
+	if (j->has_upto) {
+		s->applied = j->upto;
+		caught_up = s->pending[0].caught_up;
+		memmove(s->pending, s->pending + 1, (s->n_pending - 1) * sizeof(s->pending[0]));
+		s->n_pending--;
+		s->uptos_queued--;
+		if (s->n_pending == 0)
+			s->n_wanted = 0;   /* what the peer no longer had will be offered anew */
+	}
 	s->received += stored;
 	if (p->slot != NULL && j->has_upto) {
 		p->slot->last_sync = now_ms();
@@ -281,9 +305,12 @@ job_apply(struct peer *p, struct verify_job *j)
 		node_changed(p->node, p);
 	return 0;
 fail:
-	/* Nothing of this message was kept: the checkpoint did not move, so the
-	 * same records are offered again after reconnecting. */
-	peer_close(p, rc == -ENOSPC ? "storage full: cannot store records" : "storage error");
+	/* Nothing of this message was kept: the checkpoint did not move. */
+	job_undo(p, j, rejected0);
+	if (rc == -ENOSPC)
+		return rc;
+	/* The same records are offered again after reconnecting. */
+	peer_close(p, "storage error");
 	return rc;
 }
 
@@ -291,6 +318,7 @@ void
 sync_drain(struct peer *p)
 {
 	struct sync *s = &p->sync;
+	struct store *st = p->node->store;
 
 	/* An import owns the write transaction; records wait in order. */
 	if (p->node->import_owner != NULL && p->mgr != NULL)
@@ -300,14 +328,18 @@ sync_drain(struct peer *p)
 	while (s->jobs != NULL && s->jobs->done) {
 		struct verify_job *head = s->jobs;
 
+		/* Verified records are worth keeping even if the link went down
+		 * meanwhile; only a stopping node (no manager) drops them. While
+		 * storage is full they wait (reading pauses once SYNC_JOBS_MAX
+		 * are held) until the node's probe finds space again (see
+		 * node.c), which then lets them try. */
+		if (p->mgr != NULL && ((store_full(st, NULL) && !p->node->storage_retry) ||
+			job_apply(p, head) == -ENOSPC))
+			break;
 		s->jobs = head->next;
 		if (s->jobs == NULL)
 			s->jobs_tail = NULL;
 		s->n_jobs--;
-		/* Verified records are worth keeping even if the link went down
-		 * meanwhile; only a stopping node (no manager) drops them. */
-		if (p->mgr != NULL)
-			job_apply(p, head);
 		job_free(head);
 		peer_unref(p);
 	}

@@ -9,7 +9,8 @@ start=$(date +%s)
 deploy/build.sh build
 # net-long (50 partition cycles, 10,000 records under loss and latency) takes
 # far longer than CI allows: run it with `ctest --test-dir build -L net-long`.
-(cd build && ctest --output-on-failure -j2 --timeout 300 -LE 'net-long')
+# durability-long (100 kill -9 cycles per crash test): `ctest -L durability-long`.
+(cd build && ctest --output-on-failure -j2 --timeout 300 -LE '^(net-long|durability-long)$')
 
 BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 # Under the sanitizers the partition and shutdown net tests run (they drive
@@ -19,7 +20,7 @@ BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 # cost minutes of the CI budget for no new coverage.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --output-on-failure -j2 --timeout 600 -LE '^(bench|net-impair|net-long)$')
+	ctest --output-on-failure -j2 --timeout 600 -LE '^(bench|net-impair|net-long|durability-long)$')
 
 # Fuzzing (docs/fuzzing.md): clang-14 build, corpus replay and 60 s per
 # target, two targets at a time.
