@@ -122,6 +122,8 @@ enum outcome conn_dial(struct conn *);
 int send_hello(struct conn *, uint32_t);
 /* Dials, TLS, Hello both ways and the daemon's SyncRequest. */
 enum outcome session_open(struct conn *);
+/* session_open, or prints the outcome line and closes c. */
+int open_or_say(struct conn *);
 /* Says goodbye if the link is still up, then frees everything. */
 void conn_close(struct conn *);
 

@@ -456,3 +456,15 @@ conn_close(struct conn *c)
 	wire_reader_free(&c->rd);
 	memset(c, 0, sizeof(*c));
 }
+
+int
+open_or_say(struct conn *c)
+{
+	enum outcome o;
+
+	if ((o = session_open(c)) != OUT_OK) {
+		result(o, "%s", c->why);
+		conn_close(c);
+	}
+	return o;
+}

@@ -10,18 +10,6 @@
 
 #include "evil.h"
 
-static int
-open_or_say(struct conn *c)
-{
-	enum outcome o;
-
-	if ((o = session_open(c)) != OUT_OK) {
-		result(o, "%s", c->why);
-		conn_close(c);
-	}
-	return o;
-}
-
 /* Fetches the signed record id from the daemon: a SyncRequest, then the
  * long-form Want {ids} in answer to its first offer. */
 static int

@@ -15,19 +15,6 @@
 
 #define DRIP_MS 250     /* one byte every DRIP_MS */
 
-/* Opens a session or prints why not. */
-static int
-open_or_say(struct conn *c)
-{
-	enum outcome o;
-
-	if ((o = session_open(c)) != OUT_OK) {
-		result(o, "%s", c->why);
-		conn_close(c);
-	}
-	return o;
-}
-
 /* Appends a protobuf varint; returns the bytes written. */
 static size_t
 put_varint(uint8_t *p, uint64_t v)
