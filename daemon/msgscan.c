@@ -97,6 +97,8 @@ int
 msgscan_envelope(const uint8_t *buf, size_t len, size_t *fields)
 {
 	*fields = 0;
+	if (len == 0)
+		return 0;   /* buf may be NULL (an empty protobuf bytes field) */
 	return scan(buf, buf + len, &envelope, fields);
 }
 
@@ -104,5 +106,7 @@ int
 msgscan_record(const uint8_t *buf, size_t len, size_t *fields)
 {
 	*fields = 0;
+	if (len == 0)
+		return 0;   /* buf may be NULL (an empty protobuf bytes field) */
 	return scan(buf, buf + len, &record, fields);
 }

@@ -151,6 +151,21 @@ full_record_within_limit(void **state)
 	free(buf);
 }
 
+/* An empty bytes field arrives as NULL with length 0 (protobuf-c): no
+ * pointer arithmetic on it (found by fuzz_ctl, fuzz/regressions/ctl). */
+static void
+empty_body_is_empty(void **state)
+{
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(msgscan_record(NULL, 0, &n), 0);
+	assert_int_equal(n, 0);
+	n = 99;
+	assert_int_equal(msgscan_envelope(NULL, 0, &n), 0);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -160,6 +175,7 @@ main(void)
 		cmocka_unit_test(bomb_is_counted),
 		cmocka_unit_test(malformed_is_refused),
 		cmocka_unit_test(full_record_within_limit),
+		cmocka_unit_test(empty_body_is_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
