@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test
 # through CTest, then again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then the unit tests under valgrind.
+# then the libFuzzer targets (corpus replay + 60 s each), then the unit tests
+# under valgrind. Long variants (net-long, durability-long) are left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
