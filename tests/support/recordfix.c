@@ -55,16 +55,7 @@ void
 recordfix_draft_init(struct recordfix_draft *d, const struct identity *me)
 {
 	memset(d, 0, sizeof(*d));
-	tessera__record__init(&d->r);
-	assert_int_equal(record_new_id(me->pub, d->nonce, d->id), 0);
-	d->r.has_id = d->r.has_nonce = d->r.has_author = 1;
-	d->r.id = (ProtobufCBinaryData){ TESS_ID_LEN, d->id };
-	d->r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, d->nonce };
-	d->r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
-	d->r.has_version = d->r.has_timestamp = d->r.has_kind = 1;
-	d->r.version = 1700000000000000ULL;
-	d->r.timestamp = 1700000000000LL;
-	d->r.kind = TESSERA__KIND__KIND_RESOURCE;
+	testid_record_init(&d->r, d->id, d->nonce, me, 1700000000000000ULL, 1700000000000LL);
 	for (int i = 0; i < 3; i++) {
 		tessera__text__init(&d->text[i]);
 		d->texts[i] = &d->text[i];
