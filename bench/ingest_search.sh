@@ -24,17 +24,8 @@
 # does not compare against the targets. Exit status 0 on success.
 set -euo pipefail
 
-SMOKE=0
-N=${BENCH_N:-100000}
-while (($# > 0)); do
-	case $1 in
-	--smoke) SMOKE=1; N=${BENCH_N:-1000} ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	[0-9]*) N=$1 ;;
-	*) echo "usage: $0 [--smoke] [N]" >&2; exit 2 ;;
-	esac
-	shift
-done
+# shellcheck source=bench/args.sh
+. "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 QUERIES=${BENCH_QUERIES:-240}
 PASSES=${BENCH_PASSES:-5}
 SEED=${BENCH_SEED:-1}

@@ -24,17 +24,8 @@
 # BENCH_IDLE_S, BENCH_REPS, BENCH_SEED, BENCH_KEEP=1.
 set -euo pipefail
 
-SMOKE=0
-N=${BENCH_N:-100000}
-while (($# > 0)); do
-	case $1 in
-	--smoke) SMOKE=1; N=${BENCH_N:-1000} ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	[0-9]*) N=$1 ;;
-	*) echo "usage: $0 [--smoke] [N]" >&2; exit 2 ;;
-	esac
-	shift
-done
+# shellcheck source=bench/args.sh
+. "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 if ((SMOKE)); then
 	M=${BENCH_M:-100} IDLE_S=${BENCH_IDLE_S:-3} REPS=${BENCH_REPS:-5}
 else
