@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
-#include "search.h"
-#include "store.h"
+#include "core/record.h"
+#include "store/search.h"
+#include "store/store.h"
 
 #define MAX_QUERIES 100000
 #define MAX_PASSES 1000

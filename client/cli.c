@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
-#include "nodeid.h"
+#include "core/nodeid.h"
 #include "recjson.h"
 
 static const struct {

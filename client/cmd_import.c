@@ -13,7 +13,7 @@
 #include "conn.h"
 #include "jsonl.h"
 #include "opts.h"
-#include "tessera.h"
+#include "core/tessera.h"
 
 #define CHUNK_BYTES (256 * 1024)    /* packed items per request, roughly */
 #define ITEM_OVERHEAD 8             /* tag and length of a repeated item */

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "nodeid.h"
+#include "core/nodeid.h"
 #include "opts.h"
 #include "out.h"
 #include "status_health.h"
-#include "util.h"
+#include "core/util.h"
 
 static const struct option common_opts[] = { OPTS_COMMON };
 

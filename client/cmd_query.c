@@ -7,8 +7,8 @@
 #include "opts.h"
 #include "out.h"
 #include "recjson.h"
-#include "record.h"
-#include "util.h"
+#include "core/record.h"
+#include "core/util.h"
 
 /* Table columns; the title takes what is left of CLI_WIDTH. */
 #define W_KIND 10

@@ -7,8 +7,8 @@
 #include "cli.h"
 #include "opts.h"
 #include "recjson.h"
-#include "tessera.h"
-#include "util.h"
+#include "core/tessera.h"
+#include "core/util.h"
 
 enum {
 	OPT_TITLE = 0x200, OPT_LANG, OPT_SUMMARY, OPT_BODY, OPT_BODY_FILE, OPT_TAG,

@@ -3,12 +3,12 @@
 #include <string.h>
 
 #include "cli.h"
-#include "nodeid.h"
+#include "core/nodeid.h"
 #include "opts.h"
 #include "out.h"
 #include "recjson.h"
-#include "record.h"
-#include "util.h"
+#include "core/record.h"
+#include "core/util.h"
 
 static const struct option show_opts[] = { OPTS_COMMON };
 

@@ -9,9 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "tessera.h"
-#include "util.h"
-#include "wire.h"
+#include "core/tessera.h"
+#include "core/util.h"
+#include "core/wire.h"
 
 struct conn {
 	int fd;

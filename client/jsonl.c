@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "b64.h"
-#include "record.h"
-#include "util.h"
+#include "core/record.h"
+#include "core/util.h"
 
 static const char *const line_keys[] = {
 	"kind", "id", "community", "community_name", "version", "updated", "deleted",

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "record.h"
-#include "util.h"
+#include "core/record.h"
+#include "core/util.h"
 
 void
 opts_init(struct opts *o, struct cli *c, const char *cmd, const char *help)

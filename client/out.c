@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tessera.h"
+#include "core/tessera.h"
 
 /* Length of the UTF-8 sequence starting with byte c; 1 for stray bytes, which
  * are then shown as '?' rather than breaking the terminal. */

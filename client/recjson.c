@@ -6,9 +6,9 @@
 #include <time.h>
 
 #include "b64.h"
-#include "nodeid.h"
-#include "record.h"
-#include "util.h"
+#include "core/nodeid.h"
+#include "core/record.h"
+#include "core/util.h"
 
 void
 recjson_time(int64_t ms, char buf[32])

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "nodeid.h"
+#include "core/nodeid.h"
 #include "out.h"
-#include "util.h"
+#include "core/util.h"
 
 static void
 print_storage(const Tessera__Status *s)

@@ -7,15 +7,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "config.h"
-#include "identity.h"
-#include "log.h"
+#include "store/check.h"
+#include "core/config.h"
+#include "core/identity.h"
+#include "core/log.h"
 #include "node.h"
-#include "publish.h"
-#include "record.h"
-#include "store.h"
-#include "util.h"
+#include "store/publish.h"
+#include "core/record.h"
+#include "store/store.h"
+#include "core/util.h"
 
 static void
 usage(FILE *f)

@@ -9,15 +9,15 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "ctl.h"
-#include "identity.h"
-#include "log.h"
-#include "metrics.h"
-#include "notify.h"
-#include "peers.h"
-#include "store.h"
-#include "util.h"
+#include "core/config.h"
+#include "ctl/ctl.h"
+#include "core/identity.h"
+#include "core/log.h"
+#include "ops/metrics.h"
+#include "ops/notify.h"
+#include "net/peers.h"
+#include "store/store.h"
+#include "core/util.h"
 
 void
 node_changed(struct node *n, const void *from)

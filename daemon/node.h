@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "health.h"
-#include "tessera.h"
+#include "ops/health.h"
+#include "core/tessera.h"
 
 struct ctl;
 struct metrics;

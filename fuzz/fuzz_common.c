@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identity.h"
-#include "record.h"
+#include "core/identity.h"
+#include "core/record.h"
 
 #define SIG_CONTEXT "tessera-record-v1"
 

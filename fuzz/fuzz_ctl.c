@@ -15,11 +15,11 @@
 
 #include "control.pb-c.h"
 #include "fuzz.h"
-#include "nodeid.h"
-#include "record.h"
-#include "tessera.h"
-#include "util.h"
-#include "wire.h"
+#include "core/nodeid.h"
+#include "core/record.h"
+#include "core/tessera.h"
+#include "core/util.h"
+#include "core/wire.h"
 
 static void
 check_record_id(const char *prefix)

@@ -20,10 +20,10 @@
 
 #include "fuzz.h"
 #include "peer.pb-c.h"
-#include "peer_check.h"
-#include "record.h"
-#include "tessera.h"
-#include "wire.h"
+#include "sync/peer_check.h"
+#include "core/record.h"
+#include "core/tessera.h"
+#include "core/wire.h"
 
 #define MAX_SEEN 1024
 

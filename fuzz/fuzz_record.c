@@ -23,8 +23,8 @@
 #include "fuzz.h"
 #include "jsonl.h"
 #include "recjson.h"
-#include "record.h"
-#include "tessera.h"
+#include "core/record.h"
+#include "core/tessera.h"
 
 /* The export line of an accepted record must read back as what was signed. */
 static void

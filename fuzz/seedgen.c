@@ -12,14 +12,14 @@
 
 #include "control.pb-c.h"
 #include "fuzz.h"
-#include "identity.h"
+#include "core/identity.h"
 #include "jsonl.h"
-#include "nodeid.h"
+#include "core/nodeid.h"
 #include "peer.pb-c.h"
 #include "recjson.h"
-#include "record.h"
-#include "util.h"
-#include "wire.h"
+#include "core/record.h"
+#include "core/util.h"
+#include "core/wire.h"
 
 #define MAX_RECS 32
 

@@ -201,8 +201,8 @@ for c in $codes; do
 	documented "$exits" " $c " "tessera(1) exit status"
 done
 # Every configuration key the daemon accepts has its entry in tesserad.conf(5).
-keys=$(sed -n 's/.*{ SECT_[A-Z]*, "\([a-z_]*\)",.*/\1/p' "$TESSERA_SRC/daemon/config.c")
-[ -n "$keys" ] || _bad "no keys found in daemon/config.c"
+keys=$(sed -n 's/.*{ SECT_[A-Z]*, "\([a-z_]*\)",.*/\1/p' "$TESSERA_SRC/daemon/core/config.c")
+[ -n "$keys" ] || _bad "no keys found in daemon/core/config.c"
 for k in $keys metrics_listen; do documented "$m5" "$k = " "tesserad.conf(5) key"; done
 # The example in tesserad.conf(5) is a valid configuration.
 sed -n '/^# EXAMPLE/,/^# /p' "$TESSERA_SRC/docs/man/tesserad.conf.5.scd" |

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identity.h"
-#include "record.h"
+#include "core/identity.h"
+#include "core/record.h"
 #include "recordfix.h"
 #include "testdir.h"
 #include "testid.h"

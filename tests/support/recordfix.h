@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "identity.h"
-#include "record.h"
+#include "core/identity.h"
+#include "core/record.h"
 
 /* What an author signs ahead of the packed record. */
 #define RECORDFIX_SIG_CONTEXT "tessera-record-v1"

@@ -15,13 +15,13 @@
 
 #include <sqlite3.h>
 
-#include "identity.h"
-#include "publish.h"
-#include "record.h"
-#include "search.h"
+#include "core/identity.h"
+#include "store/publish.h"
+#include "core/record.h"
+#include "store/search.h"
 #include "searchfix.h"
 #include "searchjson.h"
-#include "store.h"
+#include "store/store.h"
 #include "testdir.h"
 
 static const char *files[NFILES] = {

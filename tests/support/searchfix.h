@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "identity.h"
-#include "record.h"
-#include "search.h"
-#include "store.h"
+#include "core/identity.h"
+#include "core/record.h"
+#include "store/search.h"
+#include "store/store.h"
 
 /* The demo files, one community (identity) each. */
 enum { CATALONIA, EVORA, ITALY, NAGYKOVACSI, ROMANIA, WALES, NFILES };

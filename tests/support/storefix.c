@@ -11,10 +11,10 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "identity.h"
-#include "publish.h"
-#include "record.h"
-#include "store.h"
+#include "core/identity.h"
+#include "store/publish.h"
+#include "core/record.h"
+#include "store/store.h"
 #include "storefix.h"
 #include "testdir.h"
 #include "testid.h"

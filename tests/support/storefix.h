@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "identity.h"
-#include "record.h"
-#include "store.h"
+#include "core/identity.h"
+#include "core/record.h"
+#include "store/store.h"
 
 struct storefix {
 	char dir_a[64], dir_b[64];

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "identity.h"
-#include "record.h"
+#include "core/identity.h"
+#include "core/record.h"
 #include "testdir.h"
 
 int

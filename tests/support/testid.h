@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "record.pb-c.h"
-#include "tessera.h"
+#include "core/tessera.h"
 
 struct identity;
 

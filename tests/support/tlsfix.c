@@ -13,8 +13,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "identity.h"
-#include "tls.h"
+#include "core/identity.h"
+#include "net/tls.h"
 #include "tlsfix.h"
 
 struct tlsfix_node tlsfix_server_node, tlsfix_client_node;

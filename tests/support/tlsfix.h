@@ -9,8 +9,8 @@
 
 #include <openssl/ssl.h>
 
-#include "identity.h"
-#include "tls.h"
+#include "core/identity.h"
+#include "net/tls.h"
 
 /* One side of a connection: a tls engine, or a raw OpenSSL SSL. */
 struct tlsfix_end {

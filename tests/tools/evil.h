@@ -17,13 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "identity.h"
-#include "nodeid.h"
+#include "core/identity.h"
+#include "core/nodeid.h"
 #include "peer.pb-c.h"
-#include "record.h"
-#include "tls.h"
-#include "util.h"
-#include "wire.h"
+#include "core/record.h"
+#include "net/tls.h"
+#include "core/util.h"
+#include "core/wire.h"
 
 #define MAX_HONEST 100000
 

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "nodeid.h"
-#include "util.h"
+#include "core/config.h"
+#include "core/nodeid.h"
+#include "core/util.h"
 
 #define EXAMPLE TESSERA_TESTS_DIR "/../conf/tesserad.conf.example"
 #define ID_A "EKAHYHE-IWDCOSY-53JOMOA-NCJH3C5-FBJJ6JE-66MGMCJ-ZODBK3R-QGG5JQ7"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "flap.h"
+#include "core/flap.h"
 
 #define SEC 1000ULL
 #define MIN (60 * SEC)

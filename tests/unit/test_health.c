@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "health.h"
+#include "ops/health.h"
 
 #define MIN (60 * 1000LL)
 #define HOUR (60 * MIN)

@@ -15,7 +15,7 @@
 #include "b64.h"
 #include "jsonl.h"
 #include "recjson.h"
-#include "tessera.h"
+#include "core/tessera.h"
 
 /* Parses s expecting failure; returns the cause for further checks. */
 static char *

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "msgscan.h"
+#include "core/msgscan.h"
 #include "peer.pb-c.h"
 #include "record.pb-c.h"
-#include "tessera.h"
+#include "core/tessera.h"
 
 /* An offer of n items packed by protobuf-c counts 1 (envelope field) + 1
  * (upto) + n items of 3 fields plus the item itself. */

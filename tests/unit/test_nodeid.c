@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nodeid.h"
+#include "core/nodeid.h"
 
 #define KEYS 64
 

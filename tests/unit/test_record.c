@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "identity.h"
-#include "nodeid.h"
-#include "record.h"
-#include "util.h"
+#include "core/identity.h"
+#include "core/nodeid.h"
+#include "core/record.h"
+#include "core/util.h"
 
 static void
 test_identity_files(void **state)

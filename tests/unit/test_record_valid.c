@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "identity.h"
-#include "nodeid.h"
-#include "record.h"
-#include "util.h"
+#include "core/identity.h"
+#include "core/nodeid.h"
+#include "core/record.h"
+#include "core/util.h"
 
 static void
 test_id_not_bound(void **state)

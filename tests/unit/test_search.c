@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "identity.h"
-#include "publish.h"
-#include "record.h"
-#include "search.h"
-#include "store.h"
-#include "util.h"
+#include "core/identity.h"
+#include "store/publish.h"
+#include "core/record.h"
+#include "store/search.h"
+#include "store/store.h"
+#include "core/util.h"
 
 static void
 test_import(void **state)

@@ -19,12 +19,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "identity.h"
-#include "nodeid.h"
-#include "publish.h"
-#include "record.h"
-#include "store.h"
-#include "util.h"
+#include "core/identity.h"
+#include "core/nodeid.h"
+#include "store/publish.h"
+#include "core/record.h"
+#include "store/store.h"
+#include "core/util.h"
 
 static void
 test_peer_checkpoint(void **state)

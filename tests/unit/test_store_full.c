@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "store.h"
+#include "store/store.h"
 
 struct transitions {
 	int entered, left;

@@ -14,8 +14,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "identity.h"
-#include "tls.h"
+#include "core/identity.h"
+#include "net/tls.h"
 #include "tlsfix.h"
 
 static void

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "record.pb-c.h"
-#include "tessera.h"
-#include "wire.h"
+#include "core/tessera.h"
+#include "core/wire.h"
 
 #define MAX_FRAMES 64
 

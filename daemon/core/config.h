@@ -1,0 +1,61 @@
+/* Configuration: INI file -> immutable struct, swapped in only when valid. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tessera.h"
+
+struct endpoint {
+	char *host;        /* "127.0.0.1", "::1", "node.example.org"; no brackets */
+	uint16_t port;
+};
+
+struct peer_conf {
+	char *name;                    /* from [peer "name"] */
+	char *address;                 /* "HOST:PORT" as written, NULL if none (dial-in only) */
+	struct endpoint ep;            /* parsed address (host NULL if none) */
+	uint8_t id[TESS_KEY_LEN];      /* pinned public key */
+	int line;                      /* line of the section header, for messages */
+};
+
+struct config {
+	char *path;                    /* the file it came from */
+	/* [node] */
+	char *data_dir;                /* absolute; relative values resolve against the file's dir */
+	char *control_socket;          /* absolute path */
+	struct endpoint *listen;       /* may be empty: dial-out only node */
+	size_t n_listen;
+	char *control_group;           /* group owning the control socket; NULL: ours */
+	struct endpoint metrics_listen; /* Prometheus endpoint, IP literal; host NULL: off */
+	/* [limits] */
+	uint32_t max_frame;            /* bytes, <= TESS_MAX_FRAME */
+	uint32_t max_records_per_author;
+	uint32_t max_batch;            /* items per offer/want/records message */
+	uint32_t max_inflight_wants;
+	uint32_t send_soft_limit;      /* bytes queued to a peer before we stop producing */
+	uint32_t send_hard_limit;      /* bytes queued before the peer is dropped */
+	uint32_t handshake_timeout_ms;
+	uint32_t idle_timeout_ms;
+	uint32_t keepalive_ms;
+	uint32_t backoff_min_ms;
+	uint32_t backoff_max_ms;
+	uint32_t peer_rate_limit;      /* messages per second a peer may send, sustained */
+	/* [peer "name"] */
+	struct peer_conf *peers;
+	size_t n_peers;
+};
+
+/* Parses path into a new config. On failure returns negative and sets *cause
+ * to "path:line: message" (malloc'd). */
+int config_load(const char *path, struct config **out, char **cause);
+void config_free(struct config *c);
+/* Finds a pinned peer by key; NULL if not configured. */
+const struct peer_conf *config_find_peer(const struct config *c, const uint8_t id[TESS_KEY_LEN]);
+/* Parses "HOST:PORT" or "[V6]:PORT" into ep (host malloc'd). */
+int config_parse_endpoint(const char *text, struct endpoint *ep);
+/* The same, with the reason for a refusal in *why (static string). */
+int config_endpoint_parse(const char *text, struct endpoint *ep, const char **why);
+
+#endif

@@ -1,0 +1,37 @@
+/* Node identity: Ed25519 key, self-signed certificate, signatures. */
+#ifndef IDENTITY_H
+#define IDENTITY_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/nodeid.h"
+#include "core/tessera.h"
+
+#define IDENTITY_KEY_FILE "key.pem"
+#define IDENTITY_CERT_FILE "cert.pem"
+
+struct identity {
+	EVP_PKEY *key;                  /* private key */
+	X509 *cert;                     /* self-signed with key; CN = node ID */
+	uint8_t pub[TESS_KEY_LEN];
+	char id[NODEID_STRLEN + 1];
+};
+
+/* Creates DIR/key.pem (mode 0600, never overwritten) and DIR/cert.pem. */
+int identity_create(const char *dir, struct identity **out, char **cause);
+/* Loads both files; the certificate must carry the key's public half. */
+int identity_load(const char *dir, struct identity **out, char **cause);
+void identity_free(struct identity *id);
+
+int identity_sign(const struct identity *id, const void *msg, size_t len,
+    uint8_t sig[TESS_SIG_LEN]);
+/* 0 if sig is pub's signature of msg, -EBADMSG otherwise. */
+int identity_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
+    const uint8_t sig[TESS_SIG_LEN]);
+/* Extracts the Ed25519 public key of a certificate; -EINVAL if it has another key type. */
+int identity_cert_pubkey(X509 *cert, uint8_t pub[TESS_KEY_LEN]);
+
+#endif

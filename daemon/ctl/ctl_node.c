@@ -1,0 +1,202 @@
+/* Control requests about the node: status, communities, block, unblock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "ctl/ctl.h"
+#include "ops/health.h"
+#include "core/identity.h"
+#include "core/log.h"
+#include "node.h"
+#include "core/nodeid.h"
+#include "net/peers.h"
+#include "store/store.h"
+#include "core/util.h"
+
+/* "pt,en" -> {"pt", "en"}: one allocation for the strings, one for the array. */
+static char **
+split_list(const char *list, size_t *n)
+{
+	char *copy, **out;
+	size_t cnt = 1;
+
+	*n = 0;
+	if (list == NULL || *list == '\0' || (copy = strdup(list)) == NULL)
+		return NULL;
+	for (const char *p = list; *p; p++)
+		cnt += *p == ',';
+	if ((out = calloc(cnt, sizeof(*out))) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	for (char *tok = copy, *sep; tok; tok = sep) {
+		sep = strchr(tok, ',');
+		if (sep != NULL)
+			*sep++ = '\0';
+		out[(*n)++] = tok;
+	}
+	return out;
+}
+
+struct community_list {
+	struct store_author *a;
+	size_t n;
+	Tessera__Community *cs, **ptrs;
+};
+
+static void
+community_list_free(struct community_list *l)
+{
+	for (size_t i = 0; l->cs && i < l->n; i++) {
+		if (l->cs[i].languages != NULL)
+			free(l->cs[i].languages[0]);
+		free(l->cs[i].languages);
+	}
+	free(l->cs);
+	free(l->ptrs);
+	store_authors_free(l->a, l->n);
+}
+
+/* Every known community with its record count; attached to reply. */
+static int
+community_list(struct node *n, struct community_list *l, Tessera__Reply *reply)
+{
+	memset(l, 0, sizeof(*l));
+	if (store_authors(n->store, &l->a, &l->n) != 0)
+		return -EIO;
+	l->cs = calloc(l->n + 1, sizeof(*l->cs));
+	l->ptrs = calloc(l->n + 1, sizeof(*l->ptrs));
+	if (l->cs == NULL || l->ptrs == NULL) {
+		community_list_free(l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		Tessera__Community *x = &l->cs[i];
+
+		tessera__community__init(x);
+		x->has_author = x->has_records = x->has_blocked = x->has_local = 1;
+		x->author = (ProtobufCBinaryData){ TESS_KEY_LEN, l->a[i].author };
+		x->name = l->a[i].name;
+		x->country = l->a[i].country;
+		x->records = l->a[i].records;
+		x->languages = split_list(l->a[i].languages, &x->n_languages);
+		x->blocked = l->a[i].blocked;
+		x->local = memcmp(l->a[i].author, n->id->pub, TESS_KEY_LEN) == 0;
+		l->ptrs[i] = x;
+	}
+	reply->communities = l->ptrs;
+	reply->n_communities = l->n;
+	return 0;
+}
+
+void
+ctl_status(struct ctl_client *c)
+{
+	struct node *n = ctl_node(c);
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	Tessera__Status s = TESSERA__STATUS__INIT;
+	struct store_stats stats;
+	struct community_list cl;
+	struct health_items attention;
+	const char *why;
+	char *name = NULL;
+
+	if (store_stats(n->store, &stats) != 0) {
+		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
+		return;
+	}
+	store_meta_get(n->store, "name", &name);
+	s.has_node_id = s.has_started = s.has_records = s.has_db_bytes = s.has_epoch = 1;
+	s.has_seq = s.has_peers_configured = s.has_peers_connected = 1;
+	s.node_id = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
+	s.name = name;
+	s.version = TESSERA_VERSION;
+	s.started = n->started;
+	s.records = stats.records;
+	s.db_bytes = stats.db_bytes;
+	s.data_dir = n->conf->data_dir;
+	s.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(n->store) };
+	s.seq = stats.seq;
+	s.peers_configured = (uint32_t)n->conf->n_peers;
+	s.peers_connected = peers_connected(n->peers);
+	s.has_storage_full = 1;
+	s.storage_full = store_full(n->store, &why);
+	s.storage_error = (char *)why;
+	r.status = &s;
+	/* Disk, peers and attention items: after every other field is set. */
+	if (health_status(n, &stats, &s, &r, &attention) != 0) {
+		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+		free(name);
+		return;
+	}
+	/* Records by community belong in the health view. */
+	if (community_list(n, &cl, &r) == 0) {
+		ctl_send(c, &r);
+		community_list_free(&cl);
+	} else {
+		ctl_send(c, &r);
+	}
+	health_status_free(&r, &attention);
+	free(name);
+}
+
+void
+ctl_communities(struct ctl_client *c)
+{
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	struct community_list l;
+	int rc;
+
+	if ((rc = community_list(ctl_node(c), &l, &r)) != 0) {
+		ctl_fail(c, rc, NULL);
+		return;
+	}
+	ctl_send(c, &r);
+	community_list_free(&l);
+}
+
+void
+ctl_block(struct ctl_client *c, const char *who, bool blocked)
+{
+	struct node *n = ctl_node(c);
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	Tessera__ImportResult res = TESSERA__IMPORT_RESULT__INIT;
+	uint8_t author[TESS_KEY_LEN];
+	const char *why;
+	char *cands = NULL;
+	uint64_t removed;
+	int rc;
+
+	/* A full node ID may name a community we have never heard of. */
+	if (who != NULL && nodeid_decode(who, author, &why) == 0)
+		rc = 0;
+	else
+		rc = store_resolve_author(n->store, who ? who : "", author, &cands);
+	if (rc == 0 && memcmp(author, n->id->pub, TESS_KEY_LEN) == 0) {
+		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "cannot block this node's own community");
+		return;
+	}
+	if (rc != 0) {
+		ctl_error(c, ctl_code(rc), rc == -EEXIST ? "ambiguous community: %s" :
+		    "no community '%s'", rc == -EEXIST ? cands : (who ? who : ""));
+		free(cands);
+		return;
+	}
+	if ((rc = store_block(n->store, author, blocked, &removed)) != 0) {
+		ctl_fail(c, rc, NULL);
+		return;
+	}
+	char shortid[NODEID_SHORT + 1];
+
+	nodeid_short(author, shortid);
+	log_info("community %s %s by operator (%llu records removed)", shortid,
+	    blocked ? "blocked" : "unblocked", (unsigned long long)removed);
+	if (!blocked)
+		peers_resync(n->peers, "resync after unblocking a community");
+	res.has_updated = 1;
+	res.updated = (uint32_t)removed;
+	r.import = &res;
+	ctl_send(c, &r);
+}
+

@@ -1,0 +1,438 @@
+/* One peer connection: TCP and TLS plumbing, backpressure, timers.
+ * The message state machine is in peer_fsm.c. */
+#include "net/peer.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "node.h"
+#include "net/peer_int.h"
+#include "net/peers_int.h"
+#include "store/store.h"
+#include "net/tls.h"
+#include "core/util.h"
+
+struct peer_write {
+	uv_write_t req;
+	struct peer *p;
+	uint8_t *buf;
+	size_t len;
+};
+
+static const char *state_names[] = { "tls", "hello", "established", "closing" };
+
+const char *
+peer_state_name(enum peer_state s)
+{
+	return state_names[s];
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+/* Reads only while no limit holds them: send queue, rate, pending work. */
+void
+peer_update_reading(struct peer *p)
+{
+	bool want = p->state != PEER_CLOSING && !p->read_paused_queue && !p->read_paused_rate &&
+	    !p->read_paused_work && !p->holding;
+
+	if (want == p->reading)
+		return;
+	p->reading = want;
+	if (want) {
+		p->last_rx = mono_ms();   /* idle time is counted while we read */
+		uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read);
+	}
+	else
+		uv_read_stop((uv_stream_t *)&p->tcp);
+}
+
+void
+peer_pause_work(struct peer *p, bool paused)
+{
+	p->read_paused_work = paused;
+	peer_update_reading(p);
+}
+
+void
+peer_change_state(struct peer *p, enum peer_state to, const char *why)
+{
+	log_debug("peer %s: %s -> %s: %s", p->label, state_names[p->state], state_names[to], why);
+	p->state = to;
+}
+
+static int
+pin_slot(void *arg, const uint8_t key[TESS_KEY_LEN])
+{
+	struct peer *p = arg;
+
+	/* Outbound: only the key pinned for the peer we meant to dial. */
+	return p->slot != NULL && memcmp(p->slot->id, key, TESS_KEY_LEN) == 0 ? 0 : -1;
+}
+
+struct peer *
+peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->mgr = mgr;
+	p->node = mgr->node;
+	p->inbound = inbound;
+	p->slot = slot;
+	p->tls = tls_engine_new(mgr->tls, inbound, inbound ? peers_pin_any : pin_slot,
+	    inbound ? (void *)mgr : (void *)p);
+	if (p->tls == NULL) {
+		free(p);
+		return NULL;
+	}
+	wire_reader_init(&p->rd, peers_conf(mgr)->max_frame);
+	uv_tcp_init(mgr->node->loop, &p->tcp);
+	p->tcp.data = p;
+	p->last_rx = p->last_tx = p->tokens_at = p->last_drain = mono_ms();
+	p->tokens = peers_conf(mgr)->peer_rate_limit;
+	p->deadline = p->last_rx + peers_conf(mgr)->handshake_timeout_ms;
+	snprintf(p->label, sizeof(p->label), "%s", slot ? slot->label : "(incoming)");
+	p->next = mgr->conns;
+	mgr->conns = p;
+	return p;
+}
+
+void
+peer_ref(struct peer *p)
+{
+	p->refs++;
+}
+
+void
+peer_unref(struct peer *p)
+{
+	if (--p->refs > 0 || !p->handle_closed)
+		return;
+	peer_free_held(p);
+	tls_engine_free(p->tls);
+	wire_reader_free(&p->rd);
+	sync_free(&p->sync);
+	free(p);
+}
+
+static void
+peer_free(uv_handle_t *h)
+{
+	struct peer *p = h->data;
+
+	/* The manager forgets the peer now; its memory goes with the last ref. */
+	p->slot = NULL;
+	peers_unlink(p->mgr, p);
+	p->mgr = NULL;
+	p->handle_closed = true;
+	p->refs++;
+	sync_drain(p);   /* drops verified records that no longer have a session */
+	peer_unref(p);
+}
+
+static void
+on_shutdown(uv_shutdown_t *req, int status)
+{
+	struct peer *p = req->data;
+
+	if (!uv_is_closing((uv_handle_t *)&p->tcp))
+		uv_close((uv_handle_t *)&p->tcp, peer_free);
+}
+
+static void
+on_write(uv_write_t *req, int status)
+{
+	struct peer_write *w = (struct peer_write *)req;
+	struct peer *p = w->p;
+
+	p->queued -= w->len;
+	p->last_drain = mono_ms();
+	free(w->buf);
+	free(w);
+	if (status < 0) {
+		if (status != UV_ECANCELED)
+			peer_close(p, "write failed: %s", uv_strerror(status));
+		return;
+	}
+	if (p->state == PEER_ESTABLISHED) {
+		uint32_t soft = peers_conf(p->mgr)->send_soft_limit;
+
+		/* Resume reading once half the queue drained (hysteresis). */
+		if (p->read_paused_queue && p->queued < soft / 2) {
+			p->read_paused_queue = false;
+			peer_update_reading(p);
+		}
+		sync_pump(p);
+	}
+}
+
+/* Hands all ciphertext the engine produced to the socket. */
+int
+peer_flush(struct peer *p)
+{
+	struct peer_write *w;
+	uv_buf_t b;
+	int rc;
+
+	if (uv_is_closing((uv_handle_t *)&p->tcp))
+		return -EPIPE;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	if ((rc = tls_take_output(p->tls, &w->buf, &w->len)) != 0 || w->len == 0) {
+		free(w->buf);
+		free(w);
+		return rc;
+	}
+	w->p = p;
+	b = uv_buf_init((char *)w->buf, (unsigned int)w->len);
+	if ((rc = uv_write(&w->req, (uv_stream_t *)&p->tcp, &b, 1, on_write)) != 0) {
+		free(w->buf);
+		free(w);
+		return rc;
+	}
+	p->queued += w->len;
+	p->bytes_out += w->len;
+	p->last_tx = mono_ms();
+	if (p->queued > peers_conf(p->mgr)->send_hard_limit) {
+		peer_close(p, "peer is not reading (send queue over %u bytes)",
+		    peers_conf(p->mgr)->send_hard_limit);
+		return -ENOBUFS;
+	}
+	if (p->queued > peers_conf(p->mgr)->send_soft_limit && !p->read_paused_queue) {
+		/* Stop taking requests from a peer that does not take our answers. */
+		p->read_paused_queue = true;
+		peer_update_reading(p);
+	}
+	return 0;
+}
+
+size_t
+peer_send_room(const struct peer *p)
+{
+	uint32_t soft = peers_conf(p->mgr)->send_soft_limit;
+
+	return p->state == PEER_ESTABLISHED && p->queued < soft ? soft - p->queued : 0;
+}
+
+const char *
+peer_msg_name(const Tessera__Envelope *env)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	if (env->msg_case == TESSERA__ENVELOPE__MSG__NOT_SET)
+		return "unknown message";
+	f = protobuf_c_message_descriptor_get_field(env->base.descriptor, env->msg_case);
+	return f != NULL ? f->name : "unknown message";
+}
+
+int
+peer_send(struct peer *p, const Tessera__Envelope *env)
+{
+	uint8_t *frame;
+	size_t len;
+	uint32_t max = p->remote_max_frame ? p->remote_max_frame : TESS_MAX_FRAME;
+	int rc;
+
+	if (p->state == PEER_CLOSING)
+		return -EPIPE;
+	if ((rc = wire_pack(&env->base, max, &frame, &len)) != 0) {
+		log_warnx("peer %s: message of %zu bytes over the peer's frame limit", p->label,
+		    protobuf_c_message_get_packed_size(&env->base));
+		return rc;
+	}
+	if (log_verbose() >= 2)
+		log_trace("peer %s: sending %s (%zu bytes)", p->label, peer_msg_name(env), len);
+	rc = tls_write(p->tls, frame, len);
+	free(frame);
+	if (rc != 0) {
+		peer_close(p, "TLS write failed: %s", tls_error(p->tls));
+		return rc;
+	}
+	return peer_flush(p);
+}
+
+void
+peer_close(struct peer *p, const char *fmt, ...)
+{
+	char why[192] = "";
+
+	if (p->state == PEER_CLOSING)
+		return;
+	if (fmt != NULL) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+	}
+	peers_detach(p->mgr, p, fmt ? why : NULL);
+	peer_change_state(p, PEER_CLOSING, fmt ? why : "closed");
+	p->reading = false;
+	uv_read_stop((uv_stream_t *)&p->tcp);
+	if (tls_shutdown(p->tls) == 0)
+		peer_flush(p);
+	/* Let queued bytes (a Goodbye, an alert) go out, within a deadline. */
+	p->deadline = mono_ms() + 2000;
+	p->shutdown_req.data = p;
+	if (uv_is_closing((uv_handle_t *)&p->tcp) ||
+	    uv_shutdown(&p->shutdown_req, (uv_stream_t *)&p->tcp, on_shutdown) != 0) {
+		if (!uv_is_closing((uv_handle_t *)&p->tcp))
+			uv_close((uv_handle_t *)&p->tcp, peer_free);
+	}
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char slab[64 * 1024];
+
+	/* One loop thread, and every read is consumed before the next. */
+	buf->base = slab;
+	buf->len = sizeof(slab);
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct peer *p = s->data;
+	uint8_t plain[16 * 1024];
+	size_t n;
+	int rc;
+
+	if (nread == 0)
+		return;
+	if (nread < 0) {
+		peer_close(p, nread == UV_EOF ? "connection closed by peer" : "read failed: %s",
+		    uv_strerror((int)nread));
+		return;
+	}
+	p->bytes_in += (uint64_t)nread;
+	if ((rc = tls_feed(p->tls, (const uint8_t *)buf->base, (size_t)nread)) != 0) {
+		peer_flush(p);   /* the alert tells the peer why */
+		peer_close(p, "TLS handshake failed: %s", tls_error(p->tls));
+		return;
+	}
+	peer_after_tls(p);
+	/* Plaintext can follow the handshake in the same read; alerts arrive here too. */
+	while (p->state != PEER_CLOSING) {
+		if ((rc = tls_read(p->tls, plain, sizeof(plain), &n)) != 0) {
+			peer_close(p, "TLS error: %s", tls_error(p->tls));
+			return;
+		}
+		if (n == 0)
+			break;
+		if (p->state == PEER_TLS) {
+			peer_close(p, "data before the TLS handshake completed");
+			return;
+		}
+		rc = wire_reader_feed(&p->rd, plain, n, peer_on_frame, p);
+		if (rc == -EMSGSIZE) {
+			peer_close(p, "frame over %u bytes", peers_conf(p->mgr)->max_frame);
+			return;
+		}
+		if (rc < 0)
+			return;
+	}
+	if (p->state != PEER_CLOSING && tls_closed(p->tls)) {
+		peer_close(p, "peer closed the TLS session");
+		return;
+	}
+	if (p->state != PEER_CLOSING)
+		peer_flush(p);
+	/* Rate limit: a peer over its message budget waits for the next tick. */
+	if (p->tokens < 0 && !p->read_paused_rate && p->state != PEER_CLOSING) {
+		p->read_paused_rate = true;
+		peer_update_reading(p);
+	}
+}
+
+int
+peer_start(struct peer *p)
+{
+	int rc;
+
+	if (p->inbound) {
+		struct sockaddr_storage ss;
+		int len = sizeof(ss);
+		char host[INET6_ADDRSTRLEN] = "?";
+		int port = 0;
+
+		if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&ss, &len) == 0) {
+			if (ss.ss_family == AF_INET6) {
+				uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
+				port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			} else {
+				uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
+				port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+			}
+		}
+		snprintf(p->addr, sizeof(p->addr), "%s:%d", host, port);
+		snprintf(p->label, sizeof(p->label), "%s", p->addr);
+	}
+	uv_tcp_nodelay(&p->tcp, 1);
+	p->reading = true;
+	if ((rc = uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read)) != 0) {
+		peer_close(p, "read start failed: %s", uv_strerror(rc));
+		return rc;
+	}
+	if ((rc = tls_start(p->tls)) != 0) {
+		peer_close(p, "TLS start failed: %s", tls_error(p->tls));
+		return rc;
+	}
+	return peer_flush(p);
+}
+
+void
+peer_tick(struct peer *p, uint64_t now)
+{
+	const struct config *c = peers_conf(p->mgr);
+
+	if (p->state == PEER_CLOSING) {
+		if (p->deadline && now >= p->deadline && !uv_is_closing((uv_handle_t *)&p->tcp))
+			uv_close((uv_handle_t *)&p->tcp, peer_free);
+		return;
+	}
+	if (p->deadline && now >= p->deadline) {
+		peer_close(p, "handshake timeout (%s)", state_names[p->state]);
+		return;
+	}
+	/* Memory is bounded by the send limits; a peer that takes nothing for
+	 * a whole idle period is not coming back (checked first: the more useful
+	 * diagnosis when it also sends nothing). */
+	if (p->queued > 0 && now - p->last_drain >= c->idle_timeout_ms) {
+		peer_close(p, "peer stopped reading (%zu bytes unsent for %u s)", p->queued,
+		    c->idle_timeout_ms / 1000);
+		return;
+	}
+	/* last_rx moves with whole messages only: bytes dripped slowly (a
+	 * frame that never completes) do not keep a link alive. */
+	if (now - p->last_rx >= c->idle_timeout_ms && p->reading) {
+		peer_close(p, "idle timeout");
+		return;
+	}
+	if (p->state == PEER_ESTABLISHED && now - p->last_tx >= c->keepalive_ms) {
+		Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+		Tessera__Ping ping = TESSERA__PING__INIT;
+
+		env.msg_case = TESSERA__ENVELOPE__MSG_PING;
+		env.ping = &ping;
+		peer_send(p, &env);
+	}
+	/* Refill the message bucket; burst up to one second's worth. */
+	p->tokens += (double)(now - p->tokens_at) * c->peer_rate_limit / 1000.0;
+	if (p->tokens > c->peer_rate_limit)
+		p->tokens = c->peer_rate_limit;
+	p->tokens_at = now;
+	if (p->read_paused_rate && p->tokens > 0) {
+		p->read_paused_rate = false;
+		peer_update_reading(p);
+	}
+}

@@ -1,0 +1,65 @@
+/* Shared by peers.c, peer.c and sync.c: the configured peers and the manager. */
+#ifndef PEERS_INT_H
+#define PEERS_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "core/flap.h"
+#include "net/peers.h"
+#include "core/tessera.h"
+
+struct peer;
+
+struct peer_slot {
+	char *name;
+	char *address;                 /* NULL: this peer only dials in */
+	struct endpoint ep;
+	uint8_t id[TESS_KEY_LEN];
+	struct peer *active;           /* the one session kept (hello or established) */
+	struct peer *dialing;          /* outbound attempt in progress */
+	bool resolving;                /* getaddrinfo in flight */
+	uint32_t backoff_ms;
+	uint64_t next_dial;            /* mono ms */
+	int64_t connected_since, last_sync;   /* wall ms */
+	char label[96];                /* "name (SHORTID)" for logs */
+	char last_error[192];
+	int64_t last_error_at;         /* wall ms */
+	int64_t down_since;            /* wall ms the peer was last seen up (or we started); 0: up */
+	struct flap flap;              /* consecutive failures, for log suppression */
+	uint64_t bytes_in, bytes_out;  /* of closed sessions; live ones add theirs */
+	struct peer_slot *next;
+};
+
+struct peers {
+	struct node *node;
+	struct tls_ctx *tls;
+	uv_tcp_t *listeners;
+	size_t n_listeners, n_listening;
+	struct peer_slot *slots;
+	struct peer *conns;            /* every connection, any state */
+	size_t n_resolving;            /* getaddrinfo requests in flight */
+	uv_timer_t tick;
+	bool stopping;
+	/* Refused inbound connections: a few logged per minute, the rest
+	 * counted, so that strangers cannot fill the log. */
+	uint64_t refused_window;       /* mono ms the current minute began */
+	uint32_t refused_logged, refused_quiet;
+};
+
+const struct config *peers_conf(const struct peers *m);
+/* TLS pin callback for inbound connections: any configured peer. */
+int peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN]);
+/* After the TLS handshake: binds p to its slot, keeping one session per
+ * peer. Returns 0 to go on, negative if p must close (duplicate). */
+int peers_attach(struct peers *m, struct peer *p);
+/* The session reached ESTABLISHED. */
+void peers_established(struct peers *m, struct peer *p);
+/* p is closing: forget it in its slot and schedule a redial. */
+void peers_detach(struct peers *m, struct peer *p, const char *reason);
+/* p's handle is closed: drop it from the list (it is freed by the caller). */
+void peers_unlink(struct peers *m, struct peer *p);
+
+#endif

@@ -1,0 +1,202 @@
+/* Health: rejected records by reason, disk space, attention items. */
+#include "ops/health.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "core/config.h"
+#include "node.h"
+#include "core/nodeid.h"
+#include "net/peers.h"
+#include "store/store.h"
+#include "core/util.h"
+
+static const char *const reject_names[HR_COUNT] = {
+	[HR_INVALID] = "invalid",
+	[HR_SIGNATURE] = "bad_signature",
+	[HR_UNSOLICITED] = "unsolicited",
+	[HR_CONFLICT] = "conflict",
+	[HR_QUOTA] = "quota",
+	[HR_NOT_AUTHOR] = "not_author",
+};
+
+const char *
+health_reject_name(enum health_reject r)
+{
+	return r < HR_COUNT ? reject_names[r] : "invalid";
+}
+
+/* The reasons are the fixed strings of record.c and sync_apply.c. */
+enum health_reject
+health_reject_class(const char *why)
+{
+	if (strstr(why, "signature") != NULL)
+		return HR_SIGNATURE;
+	if (strcmp(why, "not asked for") == 0)
+		return HR_UNSOLICITED;
+	if (strstr(why, "same author and version") != NULL)
+		return HR_CONFLICT;
+	if (strstr(why, "quota") != NULL)
+		return HR_QUOTA;
+	if (strstr(why, "belongs to another author") != NULL)
+		return HR_NOT_AUTHOR;
+	return HR_INVALID;
+}
+
+void
+health_rejected(struct health *h, const char *peer, const char *why)
+{
+	h->rejected[health_reject_class(why)]++;
+	snprintf(h->last_reject, sizeof(h->last_reject), "%s: %s", peer, why);
+	h->last_reject_at = now_ms();
+}
+
+static int __attribute__((format(printf, 2, 3)))
+add(struct health_items *it, const char *fmt, ...)
+{
+	char **v, *s, line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if ((s = strdup(line)) == NULL)
+		return -ENOMEM;
+	if ((v = realloc(it->v, (it->n + 1) * sizeof(*v))) == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	it->v = v;
+	it->v[it->n++] = s;
+	return 0;
+}
+
+/* "3 h 12 min", "2 days 4 h" */
+static void
+span(int64_t ms, char *out, size_t len)
+{
+	int64_t min = ms / 60000;
+
+	if (min >= 2 * 24 * 60)
+		snprintf(out, len, "%lld days %lld h", (long long)(min / 1440),
+		    (long long)(min % 1440 / 60));
+	else if (min >= 60)
+		snprintf(out, len, "%lld h %lld min", (long long)(min / 60), (long long)(min % 60));
+	else
+		snprintf(out, len, "%lld min", (long long)min);
+}
+
+/* "97.3 MB" */
+static void
+bytes(uint64_t b, char *out, size_t len)
+{
+	if (b >= 1024ULL * 1024 * 1024)
+		snprintf(out, len, "%.1f GB", (double)b / (1024.0 * 1024 * 1024));
+	else
+		snprintf(out, len, "%.1f MB", (double)b / (1024.0 * 1024));
+}
+
+int
+health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size_t n_peers,
+    int64_t now, struct health_items *out)
+{
+	char a[32], b[32];
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n_peers && rc == 0; i++) {
+		const Tessera__PeerView *p = peers[i];
+		char id[NODEID_SHORT + 1] = "?";
+
+		if (p->down_since <= 0 || now - p->down_since <= HEALTH_PEER_DOWN_MS)
+			continue;
+		if (p->id.len == TESS_KEY_LEN)
+			nodeid_short(p->id.data, id);
+		span(now - p->down_since, a, sizeof(a));
+		if (p->address != NULL)
+			rc = add(out, "peer %s (%s) has been unreachable for %s%s%s", p->name, id, a,
+			    p->last_error ? "; last error: " : "", p->last_error ? p->last_error : "");
+		else
+			rc = add(out, "peer %s (%s) has not connected to this node for %s (it dials "
+			    "in: check that it is running and can reach our listen address)", p->name,
+			    id, a);
+	}
+	if (rc == 0 && s->records_rejected > 0)
+		rc = add(out, "%llu record%s from peers %s rejected since start-up; last: %s",
+		    (unsigned long long)s->records_rejected, s->records_rejected == 1 ? "" : "s",
+		    s->records_rejected == 1 ? "was" : "were",
+		    s->last_reject ? s->last_reject : "?");
+	if (rc == 0 && s->has_storage_full && s->storage_full)
+		rc = add(out, "storage is full (%s): new records are refused, reads still work; "
+		    "sync resumes by itself once space is freed",
+		    s->storage_error ? s->storage_error : "no space left");
+	else if (rc == 0 && s->has_disk_free && s->disk_total > 0 && s->disk_free == 0)
+		rc = add(out, "the disk holding %s is full: new records cannot be stored",
+		    s->data_dir ? s->data_dir : "the data directory");
+	if (rc == 0 && s->has_disk_free && s->disk_total > 0) {
+		bytes(s->disk_free, a, sizeof(a));
+		bytes(s->disk_total, b, sizeof(b));
+		if (s->disk_free > 0 && (s->disk_free < HEALTH_DISK_MIN_BYTES ||
+		    s->disk_free * 100 < s->disk_total * HEALTH_DISK_MIN_PERCENT))
+			rc = add(out, "the disk holding %s is nearly full: %s free of %s",
+			    s->data_dir ? s->data_dir : "the data directory", a, b);
+	}
+	if (rc != 0)
+		health_items_free(out);
+	return rc;
+}
+
+void
+health_items_free(struct health_items *it)
+{
+	for (size_t i = 0; i < it->n; i++)
+		free(it->v[i]);
+	free(it->v);
+	it->v = NULL;
+	it->n = 0;
+}
+
+int
+health_status(struct node *n, const struct store_stats *st, Tessera__Status *s,
+    Tessera__Reply *r, struct health_items *keep)
+{
+	struct statvfs vfs;
+	int rc;
+
+	memset(keep, 0, sizeof(*keep));
+	s->has_tombstones = 1;
+	s->tombstones = st->tombstones;
+	if (statvfs(n->conf->data_dir, &vfs) == 0) {
+		s->has_disk_free = s->has_disk_total = 1;
+		s->disk_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		s->disk_total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	}
+	s->has_records_rejected = 1;
+	for (int i = 0; i < HR_COUNT; i++)
+		s->records_rejected += n->health.rejected[i];
+	if (n->health.last_reject_at != 0) {
+		s->last_reject = n->health.last_reject;
+		s->has_last_reject_at = 1;
+		s->last_reject_at = n->health.last_reject_at;
+	}
+	if ((rc = peers_views(n->peers, r)) != 0)
+		return rc;
+	if ((rc = health_attention(s, r->peers, r->n_peers, now_ms(), keep)) != 0) {
+		peers_views_free(r);
+		return rc;
+	}
+	s->attention = keep->v;
+	s->n_attention = keep->n;
+	return 0;
+}
+
+void
+health_status_free(Tessera__Reply *r, struct health_items *keep)
+{
+	peers_views_free(r);
+	health_items_free(keep);
+}

@@ -1,0 +1,543 @@
+/* Store: opening, schema migrations, transactions, metadata, authors, peers. */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/nodeid.h"
+#include "core/util.h"
+
+/* Numbered migrations: migration i brings user_version from i to i + 1.
+ * Append only; never edit one that has shipped. */
+static const char *migrations[] = {
+	/* 1: records, texts + FTS5, tags, authors, peers, metadata */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE records ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id BLOB NOT NULL UNIQUE,"
+	"  author BLOB NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  deleted INTEGER NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  body BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  origin BLOB);"      /* peer it came from; NULL = created here */
+	"CREATE INDEX records_author ON records (author, deleted, kind);"
+	"CREATE INDEX records_ts ON records (deleted, ts);"
+	"CREATE TABLE texts ("
+	"  rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  seq INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  title TEXT, summary TEXT, body TEXT, tags TEXT);"
+	"CREATE INDEX texts_seq ON texts (seq);"
+	/* Search reads candidates and filters from these narrow rows: dozens
+	 * per page instead of a few wide texts rows. */
+	"CREATE TABLE text_meta ("
+	"  rowid INTEGER PRIMARY KEY,"   /* = texts.rowid */
+	"  seq INTEGER NOT NULL, lang TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  author BLOB NOT NULL);"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
+	"  content='texts', content_rowid='rowid',"
+	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
+	"  VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags); END;"
+	"CREATE TABLE tags (tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq))"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX tags_seq ON tags (seq);"
+	"CREATE TABLE authors ("
+	"  author BLOB PRIMARY KEY,"
+	"  name TEXT, country TEXT, languages TEXT,"
+	"  profile_version INTEGER NOT NULL DEFAULT 0,"
+	"  max_version INTEGER NOT NULL DEFAULT 0,"
+	"  records INTEGER NOT NULL DEFAULT 0,"   /* live records */
+	"  stored INTEGER NOT NULL DEFAULT 0,"    /* ids held, tombstones too: the quota */
+	"  blocked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE peers ("
+	"  id BLOB PRIMARY KEY,"
+	"  epoch BLOB, seq INTEGER NOT NULL DEFAULT 0,"
+	"  last_sync INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0);",
+};
+
+static void fts_reload(struct store *st);
+static int seq_jump(struct store *st, char **cause);
+
+static const char *stmt_sql[S_COUNT] = {
+	[S_HAVE] = "SELECT version FROM records WHERE id = ?1",
+	[S_GET_BY_ID] = "SELECT seq, author, version, deleted, body, sig FROM records WHERE id = ?1",
+	[S_GET_BY_SEQ] = "SELECT body, sig FROM records WHERE seq = ?1",
+	[S_DELETE_RECORD] = "DELETE FROM records WHERE seq = ?1",
+	[S_INSERT_RECORD] = "INSERT INTO records (id, author, version, kind, deleted, ts, body, sig,"
+			    " origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_DELETE_TEXTS] = "DELETE FROM texts WHERE seq = ?1",
+	[S_INSERT_TEXT] = "INSERT INTO texts (seq, lang, title, summary, body, tags)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_INSERT_META] = "INSERT INTO text_meta (rowid, seq, lang, kind, author)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_DELETE_META] = "DELETE FROM text_meta WHERE seq = ?1",
+	[S_DELETE_TAGS] = "DELETE FROM tags WHERE seq = ?1",
+	[S_INSERT_TAG] = "INSERT OR IGNORE INTO tags (tag, seq) VALUES (?1, ?2)",
+	[S_AUTHOR_GET] = "SELECT blocked, stored, max_version FROM authors WHERE author = ?1",
+	[S_AUTHOR_UPSERT] = "INSERT INTO authors (author) VALUES (?1) ON CONFLICT DO NOTHING",
+	[S_AUTHOR_COUNT] = "UPDATE authors SET records = records + ?2, stored = stored + ?4,"
+			   " max_version = MAX(max_version, ?3) WHERE author = ?1",
+	[S_AUTHOR_PROFILE] = "UPDATE authors SET name = ?2, country = ?3, languages = ?4,"
+			     " profile_version = ?5 WHERE author = ?1 AND profile_version < ?5",
+	[S_CHANGES] = "SELECT seq, id, author, version, origin FROM records WHERE seq > ?1"
+		      " ORDER BY seq LIMIT ?2",
+	[S_PEER_GET] = "SELECT epoch, seq, last_sync, received, sent, rejected FROM peers"
+		       " WHERE id = ?1",
+	[S_PEER_CHECKPOINT] = "INSERT INTO peers (id, epoch, seq, last_sync) VALUES (?1, ?2, ?3, ?4)"
+			      " ON CONFLICT (id) DO UPDATE SET epoch = ?2, seq = ?3, last_sync = ?4",
+	[S_PEER_COUNT] = "INSERT INTO peers (id, received, sent, rejected) VALUES (?1, ?2, ?3, ?4)"
+			 " ON CONFLICT (id) DO UPDATE SET received = received + ?2,"
+			 " sent = sent + ?3, rejected = rejected + ?4",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+};
+
+const char *
+store_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, enum store_stmt which)
+{
+	sqlite3_stmt *s = st->stmt[which];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+			&st->stmt[which], NULL) != SQLITE_OK) {
+			log_warnx("store: prepare: %s", sqlite3_errmsg(st->db));
+			return NULL;
+		}
+		return st->stmt[which];
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+static int
+exec(struct store *st, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		set_cause(cause, -EIO, "%s: %s", st->path, err ? err : "error");
+		sqlite3_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int
+migrate(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+	const int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > latest)
+		return set_cause(cause, -EPROTO, "%s: schema version %d is newer than this tesserad (%d)",
+		    st->path, version, latest);
+	for (; version < latest; version++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", version + 1);
+		if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
+			return -EIO;
+		if (exec(st, migrations[version], cause) != 0 || exec(st, pragma, cause) != 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -EIO;
+		}
+		if (exec(st, "COMMIT", cause) != 0)
+			return -EIO;
+		log_debug("store: migrated schema to version %d", version + 1);
+	}
+	return 0;
+}
+
+static int
+load_epoch(struct store *st, bool create, char **cause)
+{
+	char *hex = NULL;
+	int rc = store_meta_get(st, "epoch", &hex);
+
+	if (rc == 0) {
+		rc = hex_decode(hex, st->epoch, TESS_EPOCH_LEN);
+		free(hex);
+		return rc == 0 ? 0 : set_cause(cause, -EINVAL, "%s: corrupt epoch", st->path);
+	}
+	if (rc != -ENOENT || !create)
+		return set_cause(cause, -EINVAL, "%s: no epoch (not a tessera database?)", st->path);
+	char buf[2 * TESS_EPOCH_LEN + 1];
+
+	if (RAND_bytes(st->epoch, TESS_EPOCH_LEN) != 1)
+		return set_cause(cause, -EIO, "random number generator failed");
+	hex_encode(st->epoch, TESS_EPOCH_LEN, buf);
+	if (store_meta_set(st, "epoch", buf) != 0)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	return 0;
+}
+
+int
+store_open(const char *dir, bool create, struct store **out, char **cause)
+{
+	struct store *st;
+	struct stat sb;
+	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	st->quota = 100000;
+	if ((st->path = strfmt("%s/%s", dir, STORE_DB_FILE)) == NULL) {
+		free(st);
+		return set_cause(cause, -ENOMEM, "out of memory");
+	}
+	if (stat(st->path, &sb) == 0) {
+		if (create) {
+			rc = set_cause(cause, -EEXIST, "%s: already exists", st->path);
+			goto fail;
+		}
+	} else if (!create) {
+		rc = set_cause(cause, -errno, "%s: %s", st->path, strerror(errno));
+		goto fail;
+	} else {
+		flags |= SQLITE_OPEN_CREATE;
+	}
+	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) {
+		rc = set_cause(cause, -EIO, "%s: %s", st->path,
+		    st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	/* WAL + synchronous=FULL: a commit is on disk when it returns, so what
+	 * we acknowledge survives a crash or power loss. Exclusive locking: the
+	 * daemon is the only user (it holds the data directory's lock), and
+	 * shared locking cost two fcntl() calls per statement (a third of the
+	 * CPU of serving a sync, measured). */
+	if ((rc = exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
+			   "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+			   "PRAGMA cache_size = -8000;", cause)) != 0 ||
+	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, cause)) != 0)
+		goto fail;
+	if ((rc = seq_jump(st, cause)) != 0)
+		goto fail;
+	fts_reload(st);
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
+	free(st->path);
+	free(st);
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
+}
+
+const uint8_t *
+store_epoch(const struct store *st)
+{
+	return st->epoch;
+}
+
+void
+store_set_quota(struct store *st, uint32_t max_records_per_author)
+{
+	st->quota = max_records_per_author;
+}
+
+/* Texts are indexed in bulk right before a commit, not by a per-row trigger:
+ * FTS5 flushes its pending terms at every statement savepoint, so per-row
+ * inserts made one tiny segment per text (measured 3.3x slower). */
+int
+store_fts_flush(struct store *st)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 top;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0) FROM texts", -1, &s,
+		 NULL)) != SQLITE_OK)
+		return store_err(st, rc, "index");
+	top = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (top <= st->fts_upto)
+		return 0;
+	if ((rc = sqlite3_prepare_v2(st->db,
+		 "INSERT INTO texts_fts (rowid, title, summary, body, tags)"
+		 " SELECT rowid, title, summary, body, tags FROM texts WHERE rowid > ?1",
+		 -1, &s, NULL)) != SQLITE_OK)
+		return store_err(st, rc, "index");
+	sqlite3_bind_int64(s, 1, st->fts_upto);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_err(st, rc, "index");
+	st->fts_upto = top;
+	return 0;
+}
+
+static void
+fts_reload(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	/* After open or a rollback: everything committed is indexed. */
+	st->fts_upto = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0) FROM texts", -1, &s,
+		NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		st->fts_upto = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+}
+
+void
+store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN])
+{
+	memcpy(st->local, author, TESS_KEY_LEN);
+	st->has_local = true;
+}
+
+int
+store_begin(struct store *st)
+{
+	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_err(st, rc, "begin");
+}
+
+int
+store_commit(struct store *st)
+{
+	int rc = store_fts_flush(st);
+
+	if (rc != 0) {
+		store_rollback(st);
+		return rc;
+	}
+	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_err(st, rc, "commit");
+		store_rollback(st);
+		return rc;
+	}
+	store_writable(st);
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	fts_reload(st);
+}
+
+int
+store_meta_get(struct store *st, const char *key, char **value)
+{
+	sqlite3_stmt *s = store_stmt(st, S_META_GET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return -ENOENT;
+	if (rc != SQLITE_ROW)
+		return store_err(st, rc, "meta");
+	*value = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	return *value ? 0 : -ENOMEM;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s = store_stmt(st, S_META_SET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "meta");
+}
+
+int
+store_stats(struct store *st, struct store_stats *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_prepare_v2(st->db,
+	    "SELECT (SELECT count(*) FROM records WHERE deleted = 0),"
+	    " (SELECT count(*) FROM records WHERE deleted = 1),"
+	    " (SELECT IFNULL(max(seq), 0) FROM records),"
+	    " (SELECT page_count * page_size FROM pragma_page_count, pragma_page_size)",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(st, rc, "stats");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		out->records = (uint64_t)sqlite3_column_int64(s, 0);
+		out->tombstones = (uint64_t)sqlite3_column_int64(s, 1);
+		out->seq = (uint64_t)sqlite3_column_int64(s, 2);
+		out->db_bytes = (uint64_t)sqlite3_column_int64(s, 3);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_err(st, rc, "stats");
+}
+
+int
+store_peer_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_peer *p)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PEER_GET);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, id, TESS_KEY_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 0) == TESS_EPOCH_LEN) {
+			memcpy(p->epoch, sqlite3_column_blob(s, 0), TESS_EPOCH_LEN);
+			p->has_epoch = true;
+		}
+		p->seq = (uint64_t)sqlite3_column_int64(s, 1);
+		p->last_sync = sqlite3_column_int64(s, 2);
+		p->received = (uint64_t)sqlite3_column_int64(s, 3);
+		p->sent = (uint64_t)sqlite3_column_int64(s, 4);
+		p->rejected = (uint64_t)sqlite3_column_int64(s, 5);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc, "peer");
+}
+
+int
+store_peer_checkpoint(struct store *st, const uint8_t id[TESS_KEY_LEN],
+    const uint8_t epoch[TESS_EPOCH_LEN], uint64_t seq)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PEER_CHECKPOINT);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, id, TESS_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, epoch, TESS_EPOCH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)seq);
+	sqlite3_bind_int64(s, 4, now_ms());
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "checkpoint");
+}
+
+int
+store_peer_count(struct store *st, const uint8_t id[TESS_KEY_LEN], uint64_t received,
+    uint64_t sent, uint64_t rejected)
+{
+	sqlite3_stmt *s = store_stmt(st, S_PEER_COUNT);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, id, TESS_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)received);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)sent);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)rejected);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "peer counters");
+}
+
+static uint64_t
+query_u64(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	uint64_t v = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+uint64_t
+store_max_seq(struct store *st)
+{
+	return query_u64(st, "SELECT IFNULL(max(seq), 0) FROM records");
+}
+
+uint64_t
+store_seq_mark(struct store *st)
+{
+	return query_u64(st, "SELECT seq FROM sqlite_sequence WHERE name = 'records'");
+}
+
+/* Every start moves the next sequence number to at least the current time
+ * in microseconds. A node restored from an old backup therefore never hands
+ * out a number its peers' checkpoints already cover, and they keep asking
+ * from where they were instead of missing its new records. */
+static int
+seq_jump(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	struct timespec ts;
+	int rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
+		     " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'records')",
+		cause) != 0)
+		return -EIO;
+	rc = sqlite3_prepare_v2(st->db,
+	    "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'records'", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(s);
+	}
+	return rc == SQLITE_OK ? 0 : set_cause(cause, -EIO, "%s: %s", st->path,
+	    sqlite3_errmsg(st->db));
+}

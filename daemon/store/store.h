@@ -1,0 +1,162 @@
+/* Store: SQLite (WAL) holding signed records, authors, peer checkpoints.
+ *
+ * Every stored record version gets a local sequence number (seq), strictly
+ * increasing, never reused; a store has a random epoch created with it. A peer
+ * that remembers (epoch, seq) asks only for what came after. */
+#ifndef STORE_H
+#define STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.pb-c.h"
+#include "core/tessera.h"
+
+#define STORE_DB_FILE "tessera.db"
+
+enum store_put_result {
+	STORE_STORED,        /* new record or newer version */
+	STORE_DUPLICATE,     /* this exact version is already here */
+	STORE_STALE,         /* an older version than the one stored */
+	STORE_EQUIVOCATION,  /* same author and version, different bytes: flagged; the
+	                      * stored one has the smaller signature and stays */
+	STORE_EQUIVOCATION_REPLACED,  /* the same conflict, but the new one has the
+	                      * smaller signature: it replaced the stored one */
+	STORE_BLOCKED,       /* author blocked by the operator */
+	STORE_QUOTA,         /* author over its record quota */
+	STORE_NOT_AUTHOR,    /* id belongs to another author */
+};
+
+struct store_stats {
+	uint64_t records;     /* live records */
+	uint64_t tombstones;
+	uint64_t seq;         /* highest sequence number */
+	uint64_t db_bytes;
+};
+
+struct store_author {
+	uint8_t author[TESS_KEY_LEN];
+	char *name, *country, *languages;   /* languages comma-separated */
+	uint64_t records;
+	bool blocked;
+};
+
+struct store_peer {
+	uint8_t epoch[TESS_EPOCH_LEN];
+	bool has_epoch;
+	uint64_t seq;            /* highest peer sequence fully applied */
+	int64_t last_sync;       /* ms */
+	uint64_t received, sent, rejected;
+};
+
+/* Opens (creating when create is true) DIR/tessera.db and migrates it.
+ * Refuses to create over an existing database. */
+int store_open(const char *dir, bool create, struct store **out, char **cause);
+void store_close(struct store *st);
+sqlite3 *store_db(struct store *st);
+const uint8_t *store_epoch(const struct store *st);
+/* The quota bounds what other communities can make us store; our own
+ * community (set with store_set_local) is not subject to it. */
+void store_set_quota(struct store *st, uint32_t max_records_per_author);
+void store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+
+/* Group writes for speed and atomicity. Nested calls are not allowed. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Stores a verified record (body/sig are the exact signed bytes, r their
+ * decoding). Atomic on its own; inside store_begin/commit it joins that
+ * transaction, and a failure means the caller must roll it back. Returns 0
+ * with *res set, or negative on storage failure (-ENOSPC: disk full). */
+int store_put(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig,
+    const Tessera__Record *r, enum store_put_result *res);
+/* Same, remembering the peer the record came from (never offered back to it). */
+int store_put_from(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig,
+    const Tessera__Record *r, const uint8_t *origin, enum store_put_result *res);
+/* Cheap dedupe before the signature check: the stored version of id (0 if
+ * none). */
+int store_have(struct store *st, const uint8_t id[TESS_ID_LEN], uint64_t *version);
+/* The signed bytes of a record: *body malloc'd. -ENOENT if absent. */
+int store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_t *len,
+    uint8_t sig[TESS_SIG_LEN], uint64_t *seq);
+int store_get_seq(struct store *st, uint64_t seq, uint8_t **body, size_t *len,
+    uint8_t sig[TESS_SIG_LEN]);
+/* Record ids starting with a hex prefix (up to max; *n = total found, capped at max+1). */
+int store_find_prefix(struct store *st, const char *hex, uint8_t (*ids)[TESS_ID_LEN],
+    size_t max, size_t *n);
+
+/* Changes after since, in seq order: calls cb for at most limit records.
+ * cb returns 0 to go on, 1 to stop after this record, STORE_CHANGES_BEFORE
+ * to stop before it, negative to fail. *last is the highest seq consumed
+ * (since if none). */
+#define STORE_CHANGES_BEFORE 2
+typedef int (*store_change_cb)(void *arg, uint64_t seq, const uint8_t *id,
+    const uint8_t *author, uint64_t version, const uint8_t *origin);
+int store_changes(struct store *st, uint64_t since, size_t limit, store_change_cb cb,
+    void *arg, uint64_t *last);
+
+/* Next version number for our own records: above every version of ours we
+ * have ever seen, and at least the current time in microseconds, so that a
+ * node restored from an old backup cannot reuse a number it used before. */
+uint64_t store_next_version(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+
+int store_stats(struct store *st, struct store_stats *s);
+/* Live records by Kind value (0 holds unknown kinds) and tombstones. */
+#define STORE_KINDS 4
+struct store_kinds {
+	uint64_t live[STORE_KINDS];
+	uint64_t tombstones;
+};
+int store_count_kinds(struct store *st, struct store_kinds *k);
+/* Authors with at least one record or a profile. Free with store_authors_free. */
+int store_authors(struct store *st, struct store_author **out, size_t *n);
+void store_authors_free(struct store_author *a, size_t n);
+/* Resolves a community given as node ID (prefix) or name: -ENOENT, -EEXIST
+ * (ambiguous; *cands gets a malloc'd comma list) or 0. */
+int store_resolve_author(struct store *st, const char *text, uint8_t author[TESS_KEY_LEN],
+    char **cands);
+/* Marks an author blocked and removes its records, or unblocks it. */
+int store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
+    uint64_t *removed);
+bool store_is_blocked(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+/* Name from the author's profile; malloc'd, NULL if unknown. */
+char *store_author_name(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+
+/* Peer checkpoints and counters. */
+int store_peer_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_peer *p);
+int store_peer_checkpoint(struct store *st, const uint8_t id[TESS_KEY_LEN],
+    const uint8_t epoch[TESS_EPOCH_LEN], uint64_t seq);
+int store_peer_count(struct store *st, const uint8_t id[TESS_KEY_LEN], uint64_t received,
+    uint64_t sent, uint64_t rejected);
+
+/* Key/value metadata. */
+int store_meta_get(struct store *st, const char *key, char **value);
+int store_meta_set(struct store *st, const char *key, const char *value);
+
+/* Storage full: a write failed for lack of space (or over RLIMIT_FSIZE)
+ * and no commit has gone through since. *why (may be NULL) says what
+ * failed. cb is called once on entering (full true) and once on leaving. */
+typedef void (*store_full_cb)(void *arg, bool full);
+bool store_full(const struct store *st, const char **why);
+void store_on_full(struct store *st, store_full_cb cb, void *arg);
+/* Tries a write transaction of 64 KiB: 0 if it went through. It does not
+ * leave the full state by itself (see store_clear_full). */
+int store_probe(struct store *st);
+/* Writes refused for lack of space since the store was opened. */
+uint64_t store_refusals(const struct store *st);
+/* Leaves the full state (logged) without a commit of real data. */
+void store_clear_full(struct store *st);
+
+/* A short description of the last SQLite error. */
+const char *store_errmsg(struct store *st);
+
+/* Highest sequence number of a stored record (0 for an empty store). */
+uint64_t store_max_seq(struct store *st);
+/* The sequence high-water mark: every number handed out so far is below or
+ * at it (it jumps forward at each open, see store.c). */
+uint64_t store_seq_mark(struct store *st);
+
+#endif

@@ -1,0 +1,296 @@
+/* Sync: offers, wants and records on one peer link (see sync.h). */
+#include "sync/sync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "node.h"
+#include "net/peer.h"
+#include "net/peers_int.h"
+#include "core/record.h"
+#include "store/store.h"
+#include "core/util.h"
+
+/* Scanning our changes skips what came from this peer; bound the skipping
+ * done in one go so that a large echo-free backlog cannot stall the loop. */
+#define SCAN_FACTOR 8
+
+void
+sync_free(struct sync *s)
+{
+	free(s->serve_ids);
+	free(s->wanted);
+	for (int i = 0; i < SYNC_OFFERS_INFLIGHT; i++)
+		free(s->offer_ids[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+sync_start(struct peer *p, const Tessera__Hello *hello)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__SyncRequest req = TESSERA__SYNC_REQUEST__INIT;
+	struct store_peer cp;
+
+	memcpy(p->sync.epoch, hello->epoch.data, TESS_EPOCH_LEN);
+	p->sync.session_seq = store_max_seq(p->node->store);
+	if (store_peer_get(p->node->store, p->key, &cp) != 0)
+		return -EIO;
+	/* Same store as last time: continue; another store (re-created from
+	 * the saved key): everything again. A checkpoint ahead of the peer's
+	 * newest change is not trusted either. */
+	if (cp.has_epoch && memcmp(cp.epoch, hello->epoch.data, TESS_EPOCH_LEN) == 0 &&
+	    (!hello->has_seq || cp.seq <= hello->seq))
+		p->sync.applied = cp.seq;
+	else
+		p->sync.applied = 0;
+	req.has_epoch = req.has_since = 1;
+	req.epoch = hello->epoch;
+	req.since = p->sync.applied;
+	env.msg_case = TESSERA__ENVELOPE__MSG_SYNC;
+	env.sync = &req;
+	log_debug("peer %s: asking for changes after %llu", p->label,
+	    (unsigned long long)req.since);
+	return peer_send(p, &env);
+}
+
+int
+sync_on_request(struct peer *p, const Tessera__SyncRequest *m)
+{
+	const uint8_t *ours = store_epoch(p->node->store);
+
+	if (p->sync.serving) {
+		peer_close(p, "protocol violation: second sync request");
+		return -EPROTO;
+	}
+	p->sync.serving = true;
+	p->sync.offer_pos = m->has_epoch && m->epoch.len == TESS_EPOCH_LEN &&
+		memcmp(m->epoch.data, ours, TESS_EPOCH_LEN) == 0 && m->has_since ? m->since : 0;
+	sync_pump(p);
+	return 0;
+}
+
+#define OFFER_AUTHORS_MAX 64        /* distinct authors named per offer */
+
+struct offer_build {
+	struct peer *p;
+	size_t visited;             /* rows seen, offered or skipped */
+	ProtobufCBinaryData authors[OFFER_AUTHORS_MAX];
+	uint8_t author_keys[OFFER_AUTHORS_MAX][TESS_KEY_LEN];
+	size_t n_authors;
+	bool full;                  /* author table full: offer ends early */
+	Tessera__OfferItem *items;
+	Tessera__OfferItem **ptrs;
+	uint8_t (*ids)[TESS_ID_LEN];
+	size_t n, max;
+};
+
+static int
+offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uint64_t version,
+    const uint8_t *origin)
+{
+	struct offer_build *b = arg;
+	Tessera__OfferItem *it;
+
+	b->visited++;
+	/* Never offer a record back over the link it came in on during this
+	 * session. Records it sent in earlier sessions are offered: a peer
+	 * restored from an old backup lost them and learns them back so. */
+	if (origin != NULL && seq > b->p->sync.session_seq &&
+	    memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
+		return 0;
+	size_t a;
+
+	/* Each author is named once per offer; items point at it (32 bytes
+	 * become one). An offer ends early when its author table is full. */
+	for (a = 0; a < b->n_authors; a++)
+		if (memcmp(b->author_keys[a], author, TESS_KEY_LEN) == 0)
+			break;
+	if (a == b->n_authors) {
+		if (a == OFFER_AUTHORS_MAX) {
+			b->full = true;
+			return STORE_CHANGES_BEFORE;   /* the next offer starts here */
+		}
+		memcpy(b->author_keys[a], author, TESS_KEY_LEN);
+		b->authors[a] = (ProtobufCBinaryData){ TESS_KEY_LEN, b->author_keys[a] };
+		b->n_authors++;
+	}
+	it = &b->items[b->n];
+	tessera__offer_item__init(it);
+	memcpy(b->ids[b->n], id, TESS_ID_LEN);
+	it->has_id = it->has_version = it->has_author_index = 1;
+	it->id = (ProtobufCBinaryData){ TESS_ID_LEN, b->ids[b->n] };
+	it->version = version;
+	it->author_index = (uint32_t)a;
+	b->ptrs[b->n] = it;
+	return ++b->n >= b->max ? 1 : 0;
+}
+
+/* Sends the next offer of our changes after offer_pos, if there is one. */
+static int
+send_offer(struct peer *p)
+{
+	struct sync *s = &p->sync;
+	struct offer_build b = { .p = p };
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Offer offer = TESSERA__OFFER__INIT;
+	uint64_t last = s->offer_pos, top = store_max_seq(p->node->store);
+	size_t max = peers_conf(p->mgr)->max_batch;
+	bool end = false;
+	int rc = 0;
+
+	if (max > p->remote_max_batch)
+		max = p->remote_max_batch;
+	if (s->offer_pos >= top && s->caught_up_sent)
+		return 0;   /* nothing new since the last offer */
+	if (p->node->import_owner != NULL)
+		return 0;   /* never offer what an import may still roll back */
+	b.max = max;
+	b.items = calloc(max, sizeof(*b.items));
+	b.ptrs = calloc(max, sizeof(*b.ptrs));
+	b.ids = calloc(max, sizeof(*b.ids));
+	if (b.items == NULL || b.ptrs == NULL || b.ids == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int round = 0; round < SCAN_FACTOR && b.n < max && !end && !b.full; round++) {
+		size_t want = max - b.n;
+
+		b.visited = 0;
+		if ((rc = store_changes(p->node->store, last, want, offer_add, &b, &last)) < 0)
+			goto out;
+		end = !b.full && (b.visited < want || last >= top);
+	}
+	offer.items = b.ptrs;
+	offer.n_items = b.n;
+	offer.has_upto = offer.has_caught_up = 1;
+	offer.upto = last;
+	offer.caught_up = end;
+	offer.authors = b.authors;
+	offer.n_authors = b.n_authors;
+	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
+	env.offer = &offer;
+	if ((rc = peer_send(p, &env)) == 0) {
+		/* Remember the ids: the Want will name them by index. */
+		s->offer_ids[s->offers_inflight] = b.ids;
+		s->offer_n[s->offers_inflight] = b.n;
+		b.ids = NULL;
+		s->offer_upto[s->offers_inflight++] = last;
+		s->offer_pos = last;
+		s->caught_up_sent = offer.caught_up;
+		rc = 1;
+	}
+out:
+	free(b.items);
+	free(b.ptrs);
+	free(b.ids);
+	return rc;
+}
+
+/* Sends records of the Want being answered, one Records message at a time. */
+static int
+serve_records(struct peer *p)
+{
+	struct sync *s = &p->sync;
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Records msg = TESSERA__RECORDS__INIT;
+	Tessera__SignedRecord recs[256], *ptrs[256];
+	uint8_t *bodies[256], sigs[256][TESS_SIG_LEN];
+	size_t n = 0, bytes = 0, limit = p->remote_max_frame / 2;
+	int rc;
+
+	while (s->serve_pos < s->serve_n && n < 256 && bytes + TESS_MAX_RECORD + 128 < limit) {
+		size_t len;
+
+		if (store_get(p->node->store, s->serve_ids[s->serve_pos++], &bodies[n], &len,
+			sigs[n], NULL) != 0)
+			continue;   /* gone since offered (blocked): nothing to send */
+		tessera__signed_record__init(&recs[n]);
+		recs[n].has_body = recs[n].has_sig = 1;
+		recs[n].body = (ProtobufCBinaryData){ len, bodies[n] };
+		recs[n].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, sigs[n] };
+		ptrs[n] = &recs[n];
+		bytes += len + 80;
+		n++;
+	}
+	msg.records = ptrs;
+	msg.n_records = n;
+	if (s->serve_pos >= s->serve_n) {
+		msg.has_upto = 1;
+		msg.upto = s->serve_upto;
+		s->serving_want = false;
+	}
+	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
+	env.records = &msg;
+	rc = peer_send(p, &env);
+	for (size_t i = 0; i < n; i++)
+		free(bodies[i]);
+	s->sent += n;
+	if (n > 0 && p->slot != NULL)
+		store_peer_count(p->node->store, p->key, 0, n, 0);
+	return rc;
+}
+
+void
+sync_pump(struct peer *p)
+{
+	struct sync *s = &p->sync;
+
+	/* Bounded work per call: write callbacks call again as the queue drains. */
+	for (int i = 0; i < 64 && p->state == PEER_ESTABLISHED && peer_send_room(p) > 0; i++) {
+		if (s->serving_want) {
+			if (serve_records(p) != 0)
+				return;
+			continue;
+		}
+		if (!s->serving || s->offers_inflight >= SYNC_OFFERS_INFLIGHT)
+			return;
+		if (send_offer(p) <= 0)
+			return;
+	}
+}
+
+int
+sync_on_want(struct peer *p, const Tessera__Want *m)
+{
+	struct sync *s = &p->sync;
+	size_t max = peers_conf(p->mgr)->max_batch, n = m->n_ids + m->n_indexes;
+
+	if (s->offers_inflight == 0 || s->serving_want || n > max) {
+		peer_close(p, "protocol violation: unexpected want");
+		return -EPROTO;
+	}
+	free(s->serve_ids);
+	s->serve_ids = calloc(n + 1, TESS_ID_LEN);
+	if (s->serve_ids == NULL)
+		return -ENOMEM;
+	s->serve_n = s->serve_pos = 0;
+	for (size_t i = 0; i < m->n_ids; i++)
+		if (m->ids[i].len == TESS_ID_LEN)
+			memcpy(s->serve_ids[s->serve_n++], m->ids[i].data, TESS_ID_LEN);
+	/* Answers come in offer order: this Want answers the oldest offer. */
+	for (size_t i = 0; i < m->n_indexes; i++) {
+		if (m->indexes[i] >= s->offer_n[0]) {
+			peer_close(p, "protocol violation: want index %u out of range",
+			    m->indexes[i]);
+			return -EPROTO;
+		}
+		memcpy(s->serve_ids[s->serve_n++], s->offer_ids[0][m->indexes[i]], TESS_ID_LEN);
+	}
+	s->serve_upto = s->offer_upto[0];
+	free(s->offer_ids[0]);
+	for (int i = 0; i + 1 < SYNC_OFFERS_INFLIGHT; i++) {
+		s->offer_upto[i] = s->offer_upto[i + 1];
+		s->offer_ids[i] = s->offer_ids[i + 1];
+		s->offer_n[i] = s->offer_n[i + 1];
+	}
+	s->offer_ids[SYNC_OFFERS_INFLIGHT - 1] = NULL;
+	s->offer_n[SYNC_OFFERS_INFLIGHT - 1] = 0;
+	s->offers_inflight--;
+	s->serving_want = true;
+	sync_pump(p);
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* Sync: what to offer, want, send and apply on one peer link.
+ *
+ * Each side serves the other a stream of offers (id, author, version) for
+ * its changes after the peer's checkpoint, in order of its local sequence.
+ * The receiver answers every offer with a Want (possibly empty); the server
+ * answers with Records, the last of which carries the offer's upto. The
+ * receiver verifies, stores in one transaction with its new checkpoint, and
+ * only then counts upto as applied. After the backlog the same stream carries
+ * live offers for new arrivals, so gossip is the same mechanism.
+ * Sync never touches a socket: it sends through peer_send(). */
+#ifndef SYNC_H
+#define SYNC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "peer.pb-c.h"
+#include "core/tessera.h"
+
+#define SYNC_OFFERS_INFLIGHT 4      /* offers sent and not yet answered */
+#define SYNC_DEFER 1                /* handler return: hold the message, retry later */
+#define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
+
+struct verify_job;
+
+struct peer;
+
+struct sync {
+	/* Serving: we offer our changes to the peer. */
+	bool serving;
+	uint64_t session_seq;           /* our seq when this session began */
+	uint64_t offer_pos;             /* our seq up to which offers were sent */
+	uint64_t offer_upto[SYNC_OFFERS_INFLIGHT];
+	/* Ids of each outstanding offer: a Want names items by index. */
+	uint8_t (*offer_ids[SYNC_OFFERS_INFLIGHT])[TESS_ID_LEN];
+	size_t offer_n[SYNC_OFFERS_INFLIGHT];
+	size_t offers_inflight;
+	bool caught_up_sent;
+	uint8_t (*serve_ids)[TESS_ID_LEN];  /* a Want being answered */
+	size_t serve_n, serve_pos;
+	uint64_t serve_upto;
+	bool serving_want;
+	/* Receiving: the peer offers, we want. */
+	uint8_t epoch[TESS_EPOCH_LEN];  /* the peer's store epoch */
+	uint64_t applied;               /* checkpoint: peer seq fully applied */
+	struct {
+		uint64_t upto;
+		bool caught_up;
+	} pending[SYNC_OFFERS_INFLIGHT + 2];
+	size_t n_pending;
+	size_t uptos_queued;            /* Records with upto received, not yet applied */
+	/* Received Records, verified on the threadpool, applied in order. */
+	struct verify_job *jobs, *jobs_tail;
+	size_t n_jobs;
+	uint8_t (*wanted)[TESS_ID_LEN]; /* solicited and not yet received */
+	size_t n_wanted, cap_wanted;
+	/* Counters for this session. */
+	uint64_t sent, received, rejected;
+};
+
+/* Starts both directions once Hello is exchanged: asks for the peer's changes
+ * after our checkpoint (or from zero if its epoch changed). */
+int sync_start(struct peer *p, const Tessera__Hello *hello);
+void sync_free(struct sync *s);
+int sync_on_request(struct peer *p, const Tessera__SyncRequest *m);
+int sync_on_offer(struct peer *p, const Tessera__Offer *m);
+int sync_on_want(struct peer *p, const Tessera__Want *m);
+int sync_on_records(struct peer *p, const Tessera__Records *m);
+/* Stores verified records that are ready, in order, unless an import holds
+ * the store. */
+void sync_drain(struct peer *p);
+/* Sends what may be sent now (wanted records, then offers) within the
+ * peer's send budget. Called on new local records and as writes drain. */
+void sync_pump(struct peer *p);
+
+#endif

@@ -1,0 +1,417 @@
+/* Sync, receiving side: answer offers with wants, verify and store records. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/msgscan.h"
+#include "node.h"
+#include "core/nodeid.h"
+#include "net/peer.h"
+#include "sync/peer_check.h"
+#include "net/peers_int.h"
+#include "core/record.h"
+#include "store/store.h"
+#include "sync/sync.h"
+#include "core/util.h"
+#include <uv.h>
+
+#define REJECT_LOG_MAX 3   /* per session; the rest are only counted */
+
+static bool
+wanted_take(struct sync *s, const uint8_t *id)
+{
+	for (size_t i = 0; i < s->n_wanted; i++)
+		if (memcmp(s->wanted[i], id, TESS_ID_LEN) == 0) {
+			memcpy(s->wanted[i], s->wanted[--s->n_wanted], TESS_ID_LEN);
+			return true;
+		}
+	return false;
+}
+
+static bool
+wanted_has(const struct sync *s, const uint8_t *id)
+{
+	for (size_t i = 0; i < s->n_wanted; i++)
+		if (memcmp(s->wanted[i], id, TESS_ID_LEN) == 0)
+			return true;
+	return false;
+}
+
+int
+sync_on_offer(struct peer *p, const Tessera__Offer *m)
+{
+	struct sync *s = &p->sync;
+	const struct config *c = peers_conf(p->mgr);
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Want want = TESSERA__WANT__INIT;
+	uint32_t *idx;
+	size_t n = 0;
+	int rc;
+
+	/* Messages are handled in order: an offer waits until the records
+	 * received before it are verified and stored, so that what it wants
+	 * reflects them (a rejected record can be wanted again). */
+	if (s->n_jobs > 0)
+		return SYNC_DEFER;
+	if (s->n_pending > SYNC_OFFERS_INFLIGHT || m->n_items > c->max_batch) {
+		peer_close(p, "protocol violation: offers beyond flow control");
+		return -EPROTO;
+	}
+	if (s->n_wanted + m->n_items > c->max_inflight_wants) {
+		peer_close(p, "protocol violation: over %u wanted records in flight",
+		    c->max_inflight_wants);
+		return -EPROTO;
+	}
+	if (s->cap_wanted < s->n_wanted + m->n_items) {
+		void *nw = realloc(s->wanted, (s->n_wanted + m->n_items) * TESS_ID_LEN);
+
+		if (nw == NULL)
+			return -ENOMEM;
+		s->wanted = nw;
+		s->cap_wanted = s->n_wanted + m->n_items;
+	}
+	if ((idx = calloc(m->n_items + 1, sizeof(*idx))) == NULL)
+		return -ENOMEM;
+	const uint8_t *last_author = NULL;
+	bool last_blocked = false;
+
+	for (size_t i = 0; i < m->n_items; i++) {
+		const Tessera__OfferItem *it = m->items[i];
+		const uint8_t *author;
+		uint64_t have;
+
+		/* Long or compact form (the author by index into the offer's table). */
+		if ((author = peer_check_offer_item(m, it)) == NULL)
+			continue;
+		/* Dedupe by (id, version) before anything costly. */
+		if (store_have(p->node->store, it->id.data, &have) != 0) {
+			free(idx);
+			return -EIO;
+		}
+		if (have >= it->version || wanted_has(s, it->id.data))
+			continue;
+		/* Offers come in runs by one author: look each run up once. */
+		if (last_author == NULL || memcmp(last_author, author, TESS_KEY_LEN) != 0) {
+			last_author = author;
+			last_blocked = store_is_blocked(p->node->store, last_author);
+		}
+		if (last_blocked)
+			continue;
+		memcpy(s->wanted[s->n_wanted++], it->id.data, TESS_ID_LEN);
+		idx[n++] = (uint32_t)i;
+	}
+	want.indexes = idx;
+	want.n_indexes = n;
+	env.msg_case = TESSERA__ENVELOPE__MSG_WANT;
+	env.want = &want;
+	s->pending[s->n_pending].upto = m->has_upto ? m->upto : 0;
+	s->pending[s->n_pending].caught_up = m->has_caught_up && m->caught_up;
+	s->n_pending++;
+	rc = peer_send(p, &env);
+	free(idx);
+	return rc;
+}
+
+static void
+reject(struct peer *p, const char *why, size_t *logged)
+{
+	p->sync.rejected++;
+	health_rejected(&p->node->health, p->label, why);
+	if ((*logged)++ < REJECT_LOG_MAX)
+		log_warnx("peer %s: record rejected: %s", p->label, why);
+}
+
+/* The author signed two different records with one id and version. Every
+ * node keeps the one with the smaller signature (store_put); the conflict
+ * is logged each time, as it is the author's doing, not the peer's. */
+static void
+conflict(struct peer *p, const Tessera__Record *r, bool replaced)
+{
+	char id[2 * TESS_ID_LEN + 1], author[NODEID_STRLEN + 1];
+
+	hex_encode(r->id.data, TESS_ID_LEN, id);
+	nodeid_encode(r->author.data, author);
+	log_warnx("peer %s: conflict: record %s version %llu of author %s exists in two different "
+	    "signed forms; keeping the one with the smaller signature (%s)", p->label, id,
+	    (unsigned long long)r->version, author, replaced ? "the one just received" :
+	    "the one stored");
+}
+
+struct verify_item {
+	uint8_t *body;
+	size_t len;
+	uint8_t sig[TESS_SIG_LEN];
+	Tessera__Record *r;          /* decoded and verified, or NULL */
+	const char *why;             /* why not */
+	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
+	bool has_id;
+	bool taken;                  /* removed from the wanted list when applied */
+};
+
+struct verify_job {
+	uv_work_t work;
+	struct peer *p;
+	struct verify_item *items;
+	size_t n;
+	bool has_upto, done;
+	uint64_t upto;
+	struct verify_job *next;
+};
+
+static void
+job_free(struct verify_job *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		free(j->items[i].body);
+		record_free(j->items[i].r);
+	}
+	free(j->items);
+	free(j);
+}
+
+/* Threadpool: the costly part (decode, validate, SHA-256, Ed25519) off the
+ * loop, so that the second core verifies while the first stores. */
+static void
+job_verify(uv_work_t *w)
+{
+	struct verify_job *j = w->data;
+
+	for (size_t i = 0; i < j->n; i++) {
+		struct verify_item *it = &j->items[i];
+
+		if (it->body != NULL && record_open(it->body, it->len, it->sig, TESS_SIG_LEN, &it->r,
+			&it->why) != 0) {
+			Tessera__Record *raw = NULL;
+			size_t fields;
+
+			/* The id, to want the record again from an honest peer; not
+			 * from a body too costly to decode. */
+			if (msgscan_record(it->body, it->len, &fields) == 0 &&
+			    fields <= TESS_MAX_RECORD_FIELDS)
+				raw = tessera__record__unpack(NULL, it->len, it->body);
+			it->r = NULL;
+			if (raw != NULL && raw->has_id && raw->id.len == TESS_ID_LEN) {
+				memcpy(it->id, raw->id.data, TESS_ID_LEN);
+				it->has_id = true;
+			}
+			record_free(raw);
+		}
+	}
+}
+
+/* Stores one verified record inside the caller's transaction. */
+static int
+apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged)
+{
+	enum store_put_result res;
+	int rc;
+
+	if (it->r == NULL) {
+		if (it->has_id)   /* may be wanted again, validly */
+			it->taken = wanted_take(&p->sync, it->id);
+		reject(p, it->why ? it->why : "malformed or oversized record", logged);
+		return 0;
+	}
+	if (!(it->taken = wanted_take(&p->sync, it->r->id.data))) {
+		reject(p, "not asked for", logged);
+		return 0;
+	}
+	rc = store_put_from(p->node->store, it->body, it->len, it->sig, it->r, p->key, &res);
+	if (rc == 0) {
+		switch (res) {
+		case STORE_STORED: (*stored)++; break;
+		case STORE_DUPLICATE: case STORE_STALE: case STORE_BLOCKED: break;
+		case STORE_EQUIVOCATION:
+		case STORE_EQUIVOCATION_REPLACED:
+			conflict(p, it->r, res == STORE_EQUIVOCATION_REPLACED);
+			if (res == STORE_EQUIVOCATION_REPLACED)
+				(*stored)++;
+			break;
+		case STORE_QUOTA: reject(p, "author over its record quota", logged); break;
+		case STORE_NOT_AUTHOR: reject(p, "record id belongs to another author", logged); break;
+		}
+	}
+	return rc;
+}
+
+/* A failed transaction leaves the session as it was before the job: the
+ * ids it took are wanted again and its rejections are not counted, so the
+ * same job can be applied later. */
+static void
+job_undo(struct peer *p, struct verify_job *j, uint64_t rejected0)
+{
+	struct sync *s = &p->sync;
+
+	for (size_t i = 0; i < j->n; i++) {
+		struct verify_item *it = &j->items[i];
+
+		if (!it->taken)
+			continue;
+		/* Only what this job took is put back: within the capacity. */
+		memcpy(s->wanted[s->n_wanted++], it->r != NULL ? it->r->id.data : it->id,
+		    TESS_ID_LEN);
+		it->taken = false;
+	}
+	s->rejected = rejected0;
+}
+
+/* Stores a verified job and, when it completes an offer, the checkpoint, all
+ * in one transaction. Returns -ENOSPC with nothing changed when storage is
+ * full: the caller keeps the job and applies it once space is back. */
+static int
+job_apply(struct peer *p, struct verify_job *j)
+{
+	struct sync *s = &p->sync;
+	struct store *st = p->node->store;
+	size_t stored = 0, logged = 0;
+	uint64_t rejected0 = s->rejected;
+	bool caught_up = false;
+	int rc;
+
+	if ((rc = store_begin(st)) != 0)
+		goto fail;
+	for (size_t i = 0; i < j->n && rc == 0; i++)
+		rc = apply_one(p, &j->items[i], &stored, &logged);
+	/* The offer is fully answered: its upto becomes our checkpoint, in the
+	 * same transaction as the records, so a crash loses neither. */
+	if (rc == 0 && j->has_upto)
+		rc = store_peer_checkpoint(st, p->key, s->epoch, j->upto);
+	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
+		rc = store_peer_count(st, p->key, stored, 0, s->rejected - rejected0);
+	if (rc != 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	if ((rc = store_commit(st)) != 0)
+		goto fail;
+	if (j->has_upto) {
+		s->applied = j->upto;
+		caught_up = s->pending[0].caught_up;
+		memmove(s->pending, s->pending + 1, (s->n_pending - 1) * sizeof(s->pending[0]));
+		s->n_pending--;
+		s->uptos_queued--;
+		if (s->n_pending == 0)
+			s->n_wanted = 0;   /* what the peer no longer had will be offered anew */
+	}
+	s->received += stored;
+	if (p->slot != NULL && j->has_upto) {
+		p->slot->last_sync = now_ms();
+		if (caught_up)
+			log_debug("peer %s: caught up at %llu", p->label, (unsigned long long)s->applied);
+	}
+	if (stored > 0)
+		node_changed(p->node, p);
+	return 0;
+fail:
+	/* Nothing of this message was kept: the checkpoint did not move. */
+	job_undo(p, j, rejected0);
+	if (rc == -ENOSPC)
+		return rc;
+	/* The same records are offered again after reconnecting. */
+	peer_close(p, "storage error");
+	return rc;
+}
+
+void
+sync_drain(struct peer *p)
+{
+	struct sync *s = &p->sync;
+	struct store *st = p->node->store;
+
+	/* An import owns the write transaction; records wait in order. */
+	if (p->node->import_owner != NULL && p->mgr != NULL)
+		return;
+	peer_ref(p);
+	/* Apply in arrival order: a finished job waits for those before it. */
+	while (s->jobs != NULL && s->jobs->done) {
+		struct verify_job *head = s->jobs;
+
+		/* Verified records are worth keeping even if the link went down
+		 * meanwhile; only a stopping node (no manager) drops them. While
+		 * storage is full they wait (reading pauses once SYNC_JOBS_MAX
+		 * are held) until the node's probe finds space again (see
+		 * node.c), which then lets them try. */
+		if (p->mgr != NULL && ((store_full(st, NULL) && !p->node->storage_retry) ||
+			job_apply(p, head) == -ENOSPC))
+			break;
+		s->jobs = head->next;
+		if (s->jobs == NULL)
+			s->jobs_tail = NULL;
+		s->n_jobs--;
+		job_free(head);
+		peer_unref(p);
+	}
+	if (p->state == PEER_ESTABLISHED) {
+		if (p->read_paused_work && s->n_jobs < SYNC_JOBS_MAX)
+			peer_pause_work(p, false);
+		if (s->n_jobs == 0)
+			peer_release(p);
+	}
+	peer_unref(p);
+}
+
+static void
+job_done(uv_work_t *w, int status)
+{
+	struct verify_job *j = w->data;
+
+	j->done = true;
+	sync_drain(j->p);
+}
+
+int
+sync_on_records(struct peer *p, const Tessera__Records *m)
+{
+	struct sync *s = &p->sync;
+	struct verify_job *j;
+
+	if (s->n_pending <= s->uptos_queued) {
+		peer_close(p, "protocol violation: records without an offer");
+		return -EPROTO;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->items = calloc(m->n_records + 1, sizeof(*j->items))) == NULL) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->p = p;
+	j->has_upto = m->has_upto;
+	j->upto = m->upto;
+	j->n = m->n_records;
+	j->work.data = j;
+	/* Copy: the message is freed when this handler returns. */
+	for (size_t i = 0; i < m->n_records; i++) {
+		const Tessera__SignedRecord *sr = m->records[i];
+		struct verify_item *it = &j->items[i];
+
+		if (!peer_check_signed_record(sr)) {
+			it->why = "malformed or oversized record";
+			continue;
+		}
+		if ((it->body = malloc(sr->body.len + 1)) == NULL) {
+			job_free(j);
+			return -ENOMEM;
+		}
+		memcpy(it->body, sr->body.data, sr->body.len);
+		it->len = sr->body.len;
+		memcpy(it->sig, sr->sig.data, TESS_SIG_LEN);
+	}
+	if (j->has_upto)
+		s->uptos_queued++;
+	if (uv_queue_work(p->node->loop, &j->work, job_verify, job_done) != 0) {
+		job_free(j);
+		peer_close(p, "cannot queue verification");
+		return -EIO;
+	}
+	peer_ref(p);
+	if (s->jobs_tail != NULL)
+		s->jobs_tail->next = j;
+	else
+		s->jobs = j;
+	s->jobs_tail = j;
+	if (++s->n_jobs >= SYNC_JOBS_MAX)
+		peer_pause_work(p, true);   /* bounded memory: let TCP push back */
+	return 0;
+}

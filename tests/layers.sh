@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The layering rule of daemon/ (docs/architecture.md), read from the
+# #include lines: each folder may include its own headers and those of the
+# folders below it, never above; some system headers are kept out of layers
+# that must not do I/O. Exits 1 listing every violation as file:line.
+set -uo pipefail
+src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$src/daemon" || exit 2
+
+# Folders from the bottom up; a folder may include itself and those before it.
+order=(core store sync net ops ctl)
+# System headers a folder must not include (sans-IO layers).
+declare -A forbid=(
+	[core]="uv.h sqlite3.h microhttpd.h systemd/sd-daemon.h"
+	[store]="uv.h microhttpd.h systemd/sd-daemon.h"
+	[sync]="uv.h sqlite3.h microhttpd.h systemd/sd-daemon.h"
+	[net]="sqlite3.h microhttpd.h systemd/sd-daemon.h"
+	[ops]="sqlite3.h"
+	[ctl]="sqlite3.h microhttpd.h systemd/sd-daemon.h"
+)
+
+rank() {
+	local i
+	for i in "${!order[@]}"; do [ "${order[$i]}" = "$1" ] && { echo "$i"; return; }; done
+	echo -1
+}
+
+bad=0
+n=0
+for dir in "${order[@]}"; do
+	me=$(rank "$dir")
+	for f in "$dir"/*.[ch]; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		while IFS=: read -r line inc; do
+			hdr=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/' <<<"$inc")
+			case $inc in
+			*'"'*)
+				if [[ $hdr != */* ]]; then
+					# Generated protobuf headers live in the build tree.
+					[[ $hdr == *.pb-c.h ]] && continue
+					if [ -e "$dir/$hdr" ]; then
+						echo "$f:$line: includes \"$hdr\" without its folder (write \"$dir/$hdr\")"
+					else
+						echo "$f:$line: includes \"$hdr\", which belongs to the composition root or no layer"
+					fi
+					bad=1
+					continue
+				fi
+				to=${hdr%%/*}
+				r=$(rank "$to")
+				if [ "$r" -lt 0 ]; then
+					echo "$f:$line: includes \"$hdr\" from no known layer"; bad=1
+				elif [ "$r" -gt "$me" ]; then
+					echo "$f:$line: $dir/ includes \"$hdr\" from $to/, a layer above it"; bad=1
+				fi
+				;;
+			*)
+				for x in ${forbid[$dir]}; do
+					if [ "$hdr" = "$x" ]; then
+						echo "$f:$line: $dir/ must not include <$hdr>"; bad=1
+					fi
+				done
+				;;
+			esac
+		done < <(grep -nE '^[[:space:]]*#[[:space:]]*include' "$f")
+	done
+done
+if [ $bad -ne 0 ]; then
+	echo "layers: violations found in daemon/ (rules: docs/architecture.md)"
+	exit 1
+fi
+echo "layers: $n files in ${#order[@]} layers, no violations"
