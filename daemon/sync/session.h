@@ -1,0 +1,180 @@
+/* The session engine: one peer link's protocol, sans-IO.
+ *
+ * A session starts once TLS has authenticated the peer's key. It eats whole
+ * frames (session_on_frame) and the current time, and acts on the world only
+ * through two small interfaces given by its owner:
+ *   - struct session_io, the link below (net/peer.c over libuv and TLS; the
+ *     simulator's in-memory links): send a frame, room left in the send
+ *     queue, pause reading, run a verification job, close;
+ *   - struct session_env, what all sessions of one node share: the store,
+ *     the limits, and typed hooks through which news travels upward to the
+ *     composition root (node.c, or the simulator): established, stored,
+ *     synced, rejected.
+ * It never reads a clock, draws a random number or touches a socket, so the
+ * same code runs in tesserad and in tests/sim under a simulated clock.
+ *
+ * Messages are handled strictly in order. An Offer that arrives while earlier
+ * Records are still being verified waits (it and everything after it is held,
+ * and reading pauses), so that what it wants reflects them. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tessera.h"
+#include "sync/sync.h"
+
+enum session_state {
+	SESSION_HELLO,         /* our Hello sent, waiting for the peer's */
+	SESSION_ESTABLISHED,   /* syncing */
+	SESSION_CLOSED,        /* ended: the link is closing */
+};
+
+/* Why a session ended: the peer manager's logs and flap counting. */
+enum session_end {
+	SESSION_END_LOCAL,         /* the owner closed it */
+	SESSION_END_GOODBYE,       /* the peer said goodbye */
+	SESSION_END_PROTOCOL,      /* a message not valid in this state or beyond limits */
+	SESSION_END_UNDECODABLE,   /* a message that does not decode, or too many fields */
+	SESSION_END_INCOMPATIBLE,  /* the peer's Hello: version or limits we cannot work with */
+	SESSION_END_STORAGE,       /* the store failed (full storage waits instead) */
+	SESSION_END_NOMEM,
+	SESSION_END_COUNT
+};
+
+/* Why a record received from a peer was refused: a small fixed set, so that
+ * they can be counted and be metric labels. */
+enum sync_reject {
+	SYNC_REJECT_INVALID,       /* malformed, oversized or failing validation */
+	SYNC_REJECT_SIGNATURE,     /* bad or missing signature */
+	SYNC_REJECT_UNSOLICITED,   /* sent without being asked for */
+	SYNC_REJECT_CONFLICT,      /* same author and version, different record */
+	SYNC_REJECT_QUOTA,         /* author over its record quota */
+	SYNC_REJECT_NOT_AUTHOR,    /* record id belongs to another author */
+	SYNC_REJECT_COUNT
+};
+
+/* The protocol floor for max_frame: a frame must hold the largest valid
+ * record with its envelope, or a Records message could never carry it. */
+#define SESSION_MIN_FRAME (TESS_MAX_RECORD + 1024)
+
+struct session_limits {
+	uint32_t max_frame;            /* largest frame we accept (announced in Hello) */
+	uint32_t max_batch;            /* items per Offer, Want, Records */
+	uint32_t max_inflight_wants;   /* records wanted from one peer and not yet received */
+	uint32_t rate_limit;           /* messages per second from one peer (burst: one second) */
+	uint32_t keepalive_ms;         /* a Ping after this long without sending */
+};
+
+struct session;
+struct sync_job;
+
+/* The link below a session. Every function gets the link pointer given to
+ * session_start. */
+struct session_io {
+	/* Queues one frame (4-byte length prefix and payload; copied). Returns
+	 * 0, or negative when the link can take nothing more (it is closing). */
+	int (*send)(void *link, const uint8_t *frame, size_t len);
+	/* Bytes that may be queued before the link's soft limit; 0: stop
+	 * producing until session_pump is called again. */
+	size_t (*room)(void *link);
+	/* Stop (true) or resume (false) reading frames from the peer. */
+	void (*pause)(void *link, bool paused);
+	/* Runs session_job_verify(j) (on any thread), then calls
+	 * session_job_done(s, j) on the session's thread. Returns 0, or
+	 * negative when the job could not be queued (it is not run then). */
+	int (*verify)(void *link, struct sync_job *j);
+	/* The session ended; called once. The link closes after sending what
+	 * is queued (a Goodbye among it). */
+	void (*close)(void *link, enum session_end why, const char *detail);
+};
+
+/* Shared by the sessions of one node; owned by the composition root. */
+struct session_env {
+	struct store *store;
+	struct session_limits lim;
+	/* An import holds the store's write transaction open across its
+	 * chunks: nothing is offered (it could still be rolled back) and
+	 * received records wait, in order, until session_drain. */
+	bool store_held;
+	/* Storage is full but a probe found space: received records may try
+	 * to commit (set around session_drain by the owner's probe). */
+	bool storage_retry;
+	/* Upward news. Each may be NULL. */
+	void (*on_established)(void *arg, struct session *s);
+	/* A commit stored n new records received on s: offer them onward. */
+	void (*on_stored)(void *arg, struct session *s, size_t n);
+	/* An offer of the peer's was fully applied: the checkpoint moved. */
+	void (*on_synced)(void *arg, struct session *s, bool caught_up);
+	void (*on_rejected)(void *arg, struct session *s, enum sync_reject why, const char *detail);
+	void *hook_arg;
+};
+
+struct held_frame;
+
+struct session {
+	struct session_env *env;
+	const struct session_io *io;
+	void *link;
+	enum session_state state;
+	uint8_t key[TESS_KEY_LEN];     /* the peer's key, verified by TLS */
+	char label[96];                /* "name (SHORTID)" or the address, for logs */
+	char remote_name[65];
+	uint32_t remote_max_frame, remote_max_batch;
+	uint64_t last_rx;              /* time of the last whole message */
+	uint64_t last_tx;              /* time of the last frame sent */
+	uint64_t now;                  /* the latest time given to the session */
+	double tokens;                 /* rate limit bucket (messages) */
+	uint64_t tokens_at;
+	bool paused_work, paused_rate, paused;   /* why reading is paused; as told to the link */
+	bool dropped;                  /* the link is gone: verified jobs are discarded */
+	/* Messages held back, in order, behind one that waits for earlier
+	 * Records to be stored. */
+	struct held_frame *held, *held_tail;
+	bool holding;
+	struct sync sync;
+	uint64_t frames_in, frames_out;
+};
+
+/* Starts a session on an authenticated link at time now and sends Hello
+ * (name: our community's name, may be NULL). Returns 0 or negative (then
+ * nothing needs freeing). */
+int session_start(struct session *s, struct session_env *env, const struct session_io *io,
+    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
+    uint64_t now);
+/* Frees what the session holds. Jobs still being verified belong to the
+ * link until session_job_done; call session_drop first. */
+void session_free(struct session *s);
+
+/* One whole frame's payload from the peer. Returns 0, or negative when the
+ * session closed (io->close has been called). */
+int session_on_frame(struct session *s, const uint8_t *payload, size_t len, uint64_t now);
+/* A verification job finished (io->verify): stores what is ready, in
+ * order, then handles the messages held behind it. */
+void session_job_done(struct session *s, struct sync_job *j);
+/* Runs on any thread: decode, validate and verify the job's records. */
+void session_job_verify(struct sync_job *j);
+/* Sends what may be sent now (wanted records, then offers of our changes)
+ * within the link's room. Called when the link drained, when new local
+ * records were committed, and after an import. */
+void session_pump(struct session *s);
+/* Stores verified records that wait (after an import or once storage is
+ * writable again), then pumps. */
+void session_drain(struct session *s);
+/* Time passes: keepalive Ping, rate limit refill. */
+void session_tick(struct session *s, uint64_t now);
+/* Ends the session: a Goodbye with detail when said is true, then
+ * io->close. Safe to call repeatedly. */
+void session_close(struct session *s, enum session_end why, const char *detail, bool say);
+/* The link is gone: jobs that finish later are freed unapplied. */
+void session_drop(struct session *s);
+/* Jobs queued with io->verify and not yet done. */
+size_t session_jobs(const struct session *s);
+
+const char *session_state_name(enum session_state st);
+const char *session_end_name(enum session_end e);
+const char *sync_reject_name(enum sync_reject r);
+
+#endif
