@@ -38,6 +38,60 @@ node_import_done(struct node *n)
 	node_changed(n, NULL);
 }
 
+/* Wiring of ctl/ and ops/: what they are given and the hooks through
+ * which their news travels up. */
+
+static void
+on_ctl_committed(void *arg)
+{
+	node_changed(arg, NULL);
+}
+
+static void
+on_ctl_import(void *arg, bool holding)
+{
+	struct node *n = arg;
+
+	/* Sync only asks whether an import is open, not whose it is. */
+	if (holding)
+		n->import_owner = n->ctl;
+	else
+		node_import_done(n);
+}
+
+static void
+on_ctl_blocked(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked)
+{
+	struct node *n = arg;
+
+	/* What peers skipped while it was blocked is offered again from the
+	 * reset checkpoints. */
+	if (!blocked)
+		peers_resync(n->peers, "resync after unblocking a community");
+}
+
+/* Fills n->ops and n->ctl_env once the loop, store and identity exist. */
+static void
+node_wire(struct node *n)
+{
+	n->ops = (struct ops_env){
+		.loop = n->loop,
+		.store = n->store,
+		.health = &n->health,
+		.peers = n->peers,
+		.conf = n->conf,
+		.started = n->started,
+	};
+	n->ctl_env = (struct ctl_env){
+		.ops = &n->ops,
+		.id = n->id,
+		.on_committed = on_ctl_committed,
+		.on_import = on_ctl_import,
+		.on_blocked = on_ctl_blocked,
+		.hook_arg = n,
+	};
+}
+
 #define STORAGE_PROBE_MS 2000
 
 /* Storage full. Every STORAGE_PROBE_MS a probe write tests for space; when
@@ -91,13 +145,14 @@ node_stop(struct node *n, const char *why)
 		return;
 	n->stopping = 1;
 	log_info("stopping: %s", why);
-	notify_stopping(n);
+	notify_stopping(n->notify);
+	n->notify = NULL;
 	metrics_stop(n->metrics);
 	n->metrics = NULL;
 	ctl_stop(n->ctl);
 	n->ctl = NULL;
 	peers_stop(n->peers);
-	n->peers = NULL;
+	n->peers = n->ops.peers = NULL;
 	uv_close((uv_handle_t *)&n->sig_term, NULL);
 	uv_close((uv_handle_t *)&n->sig_int, NULL);
 	uv_close((uv_handle_t *)&n->sig_hup, NULL);
@@ -129,9 +184,10 @@ node_reload(struct node *n)
 		return;
 	}
 	n->conf = nc;
+	n->ops.conf = nc;
 	store_set_quota(n->store, nc->max_records_per_author);
 	peers_reload(n->peers, old, nc);
-	metrics_reload(n, old, nc);
+	metrics_reload(&n->metrics, &n->ops, &nc->metrics_listen);
 	config_free(old);
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
 }
@@ -145,7 +201,7 @@ on_signal(uv_signal_t *h, int signum)
 		/* READY=1 follows whether the new file was taken or refused. */
 		notify_reloading();
 		node_reload(n);
-		notify_reloaded(n);
+		notify_reloaded(n->notify);
 	} else
 		node_stop(n, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
@@ -218,10 +274,13 @@ node_run(struct config *conf)
 	uv_timer_init(n.loop, &n.storage_timer);
 	n.storage_timer.data = &n;
 	store_on_full(n.store, on_storage_full, &n);
-	if ((rc = ctl_start(&n, conf->control_socket, &n.ctl, &cause)) != 0 ||
-	    (rc = peers_start(&n, &n.peers, &cause)) != 0 ||
-	    (conf->metrics_listen.host != NULL &&
-	    (rc = metrics_start(&n, &conf->metrics_listen, &n.metrics, &cause)) != 0)) {
+	node_wire(&n);
+	rc = ctl_start(&n.ctl_env, conf->control_socket, &n.ctl, &cause);
+	if (rc == 0 && (rc = peers_start(&n, &n.peers, &cause)) == 0)
+		n.ops.peers = n.peers;
+	if (rc == 0 && conf->metrics_listen.host != NULL)
+		rc = metrics_start(&n.ops, &conf->metrics_listen, &n.metrics, &cause);
+	if (rc != 0) {
 		log_msg(LOG_LVL_ERR, "%s", cause ? cause : "start-up failed");
 		node_stop(&n, "start-up failed");
 		uv_run(n.loop, UV_RUN_DEFAULT);
@@ -231,7 +290,7 @@ node_run(struct config *conf)
 	    conf->control_socket);
 	/* The store is open, every listener is bound and the control socket
 	 * exists: a unit ordered after us can use the node now. */
-	notify_ready(&n);
+	notify_ready(&n.ops, &n.notify);
 	uv_run(n.loop, UV_RUN_DEFAULT);
 	log_info("stopped");
 out:

@@ -5,11 +5,14 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "ops/health.h"
 #include "core/tessera.h"
+#include "ctl/ctl.h"
+#include "ops/health.h"
+#include "ops/ops.h"
 
 struct ctl;
 struct metrics;
+struct notify;
 struct peers;
 
 struct node {
@@ -20,7 +23,12 @@ struct node {
 	struct ctl *ctl;
 	struct peers *peers;          /* peer connections (NULL until started) */
 	struct metrics *metrics;      /* Prometheus endpoint; NULL when off */
+	struct notify *notify;        /* systemd STATUS= refresh; NULL when off */
 	struct health health;         /* rejected records since start-up */
+	/* What ops/ and ctl/ are given (node_wire): kept current as conf and
+	 * peers change. */
+	struct ops_env ops;
+	struct ctl_env ctl_env;
 	int64_t started;              /* ms since epoch */
 	uint64_t last_seq;            /* highest seq already announced to peers */
 	/* An import holds the store's one write transaction open across its

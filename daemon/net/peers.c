@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ctl.h"
 #include "core/identity.h"
 #include "core/log.h"
 #include "net/net.h"

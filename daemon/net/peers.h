@@ -8,8 +8,8 @@
 
 struct node;
 struct config;
-struct ctl_client;
 struct peers;
+struct store;
 
 /* Binds the configured listeners and starts dialing configured peers. */
 int peers_start(struct node *n, struct peers **out, char **cause);
@@ -21,12 +21,12 @@ void peers_reload(struct peers *p, const struct config *old, const struct config
 /* Number of peers with an established session (0 for NULL). */
 uint32_t peers_connected(const struct peers *p);
 /* Attaches one view per configured peer to r (state, last sync and error,
- * down since, counters, bytes of every session since start-up); free with
- * peers_views_free. */
-int peers_views(struct peers *p, Tessera__Reply *r);
+ * down since, counters stored in st, bytes of every session since
+ * start-up); none for p NULL. Returns 0 or -ENOMEM; free with
+ * peers_views_free. The views borrow the peers' strings: use them before
+ * returning to the loop. */
+int peers_views(const struct peers *p, struct store *st, Tessera__Reply *r);
 void peers_views_free(Tessera__Reply *r);
-/* Answers a PEERS control request. */
-void peers_report(struct peers *p, struct ctl_client *c);
 /* Closes every session so that each resyncs from its stored checkpoint. */
 void peers_resync(struct peers *p, const char *why);
 /* Applies records that waited for the store and restarts offers. */

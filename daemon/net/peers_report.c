@@ -1,10 +1,9 @@
-/* Peer manager: the PEERS report and the connected count. */
+/* Peer manager: what it reports of its peers (views, connected count), as
+ * data; the control socket and the health view format it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ctl.h"
-#include "node.h"
 #include "net/peer.h"
 #include "net/peers_int.h"
 #include "store/store.h"
@@ -14,7 +13,7 @@ peers_connected(const struct peers *m)
 {
 	uint32_t n = 0;
 
-	for (const struct peer_slot *s = m ? m->slots : NULL; s; s = s->next)
+	for (struct peer_slot *s = m ? m->slots : NULL; s; s = s->next)
 		if (s->active != NULL && s->active->state == PEER_ESTABLISHED)
 			n++;
 	return n;
@@ -31,7 +30,7 @@ slot_state(const struct peer_slot *s)
 }
 
 int
-peers_views(struct peers *m, Tessera__Reply *r)
+peers_views(const struct peers *m, struct store *st, Tessera__Reply *r)
 {
 	Tessera__PeerView *views, **ptrs;
 	size_t n = 0, i = 0;
@@ -50,7 +49,7 @@ peers_views(struct peers *m, Tessera__Reply *r)
 		struct store_peer sp;
 
 		tessera__peer_view__init(v);
-		if (store_peer_get(m->node->store, s->id, &sp) != 0)
+		if (store_peer_get(st, s->id, &sp) != 0)
 			memset(&sp, 0, sizeof(sp));
 		v->name = s->name;
 		v->address = s->address;
@@ -95,17 +94,4 @@ peers_views_free(Tessera__Reply *r)
 	free(r->peers);
 	r->peers = NULL;
 	r->n_peers = 0;
-}
-
-void
-peers_report(struct peers *m, struct ctl_client *c)
-{
-	Tessera__Reply r = TESSERA__REPLY__INIT;
-
-	if (peers_views(m, &r) != 0) {
-		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
-		return;
-	}
-	ctl_send(c, &r);
-	peers_views_free(&r);
 }

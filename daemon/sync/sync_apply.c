@@ -118,7 +118,7 @@ static void
 reject(struct peer *p, const char *why, size_t *logged)
 {
 	p->sync.rejected++;
-	health_rejected(&p->node->health, p->label, why);
+	health_rejected_text(&p->node->health, p->label, why);
 	if ((*logged)++ < REJECT_LOG_MAX)
 		log_warnx("peer %s: record rejected: %s", p->label, why);
 }

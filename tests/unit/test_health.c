@@ -1,5 +1,5 @@
 /* The "needs attention" items of tessera status, on a fake clock, and the
- * classes of rejected records used as metric labels. */
+ * rejected-record counts by reason, whose names are metric labels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,32 +113,66 @@ test_storage_thresholds(void **state)
 }
 
 static void
-test_reject_classes(void **state)
+test_reject_counts(void **state)
 {
-	static const struct {
-		const char *why, *label;
-	} cases[] = {
-		{ "bad signature", "bad_signature" },
-		{ "missing or malformed signature", "bad_signature" },
-		{ "not asked for", "unsolicited" },
-		{ "two different records with the same author and version", "conflict" },
-		{ "author over its record quota", "quota" },
-		{ "record id belongs to another author", "not_author" },
-		{ "record too large", "invalid" },
-		{ "tombstone with content", "invalid" },
+	/* The metric labels are a public interface (test_ops_metrics.sh). */
+	static const char *const labels[SYNC_REJECT_COUNT] = {
+		[SYNC_REJECT_INVALID] = "invalid",
+		[SYNC_REJECT_SIGNATURE] = "bad_signature",
+		[SYNC_REJECT_UNSOLICITED] = "unsolicited",
+		[SYNC_REJECT_CONFLICT] = "conflict",
+		[SYNC_REJECT_QUOTA] = "quota",
+		[SYNC_REJECT_NOT_AUTHOR] = "not_author",
 	};
 	struct health h;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_string_equal(health_reject_name(health_reject_class(cases[i].why)),
-		    cases[i].label);
+	for (int i = 0; i < SYNC_REJECT_COUNT; i++)
+		assert_string_equal(health_reject_name(i), labels[i]);
+	assert_string_equal(health_reject_name(SYNC_REJECT_COUNT), "invalid");
 	memset(&h, 0, sizeof(h));
-	health_rejected(&h, "evil (ABCDEFG)", "bad signature");
-	health_rejected(&h, "evil (ABCDEFG)", "not asked for");
-	assert_int_equal(h.rejected[HR_SIGNATURE], 1);
-	assert_int_equal(h.rejected[HR_UNSOLICITED], 1);
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_SIGNATURE, "bad signature");
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_SIGNATURE, "bad signature");
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_UNSOLICITED, "not asked for");
+	assert_int_equal(h.rejected[SYNC_REJECT_SIGNATURE], 2);
+	assert_int_equal(h.rejected[SYNC_REJECT_UNSOLICITED], 1);
+	assert_int_equal(h.rejected[SYNC_REJECT_INVALID], 0);
 	assert_string_equal(h.last_reject, "evil (ABCDEFG): not asked for");
 	assert_true(h.last_reject_at > 0);
+	/* Without words, status names the reason by its label. */
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_QUOTA, NULL);
+	assert_int_equal(h.rejected[SYNC_REJECT_QUOTA], 1);
+	assert_string_equal(h.last_reject, "evil (ABCDEFG): quota");
+	/* A reason out of range is still counted, as invalid. */
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_COUNT, "?");
+	assert_int_equal(h.rejected[SYNC_REJECT_INVALID], 1);
+}
+
+/* TEMPORARY, with ops/health_compat.c: the texts of the old sync_apply.c. */
+static void
+test_reject_texts(void **state)
+{
+	static const struct {
+		const char *why;
+		enum sync_reject want;
+	} cases[] = {
+		{ "bad signature", SYNC_REJECT_SIGNATURE },
+		{ "missing or malformed signature", SYNC_REJECT_SIGNATURE },
+		{ "not asked for", SYNC_REJECT_UNSOLICITED },
+		{ "two different records with the same author and version", SYNC_REJECT_CONFLICT },
+		{ "author over its record quota", SYNC_REJECT_QUOTA },
+		{ "record id belongs to another author", SYNC_REJECT_NOT_AUTHOR },
+		{ "record too large", SYNC_REJECT_INVALID },
+		{ "tombstone with content", SYNC_REJECT_INVALID },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct health h;
+
+		memset(&h, 0, sizeof(h));
+		health_rejected_text(&h, "evil (ABCDEFG)", cases[i].why);
+		assert_int_equal(h.rejected[cases[i].want], 1);
+		assert_string_equal(strchr(h.last_reject, ':') + 2, cases[i].why);
+	}
 }
 
 int
@@ -149,7 +183,8 @@ main(void)
 		cmocka_unit_test(test_peer_down_over_an_hour),
 		cmocka_unit_test(test_rejected_records),
 		cmocka_unit_test(test_storage_thresholds),
-		cmocka_unit_test(test_reject_classes),
+		cmocka_unit_test(test_reject_counts),
+		cmocka_unit_test(test_reject_texts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
