@@ -8,8 +8,7 @@
 #include "core/config.h"
 #include "core/nodeid.h"
 #include "core/util.h"
-#include "net/peer.h"
-#include "net/peers_int.h"
+#include "net/peers.h"
 #include "ops/health.h"
 #include "ops/metrics.h"
 #include "ops/ops.h"
@@ -36,83 +35,73 @@ head(FILE *f, const char *name, const char *type, const char *help)
 }
 
 static void
-peer_labels(FILE *f, const struct peer_slot *s)
+peer_labels(FILE *f, const struct peer_report *pr)
 {
 	char id[NODEID_SHORT + 1];
 
-	nodeid_short(s->id, id);
+	nodeid_short(pr->id, id);
 	fputs("{peer=\"", f);
-	label(f, s->name);
+	label(f, pr->name);
 	fprintf(f, "\",peer_id=\"%s\"}", id);
 }
 
 /* One metric per configured peer; val picks the value (negative: skip). */
-typedef double (*peer_val)(const struct peer_slot *s,
-    const struct store_peer *sp, int64_t now);
+typedef double (*peer_val)(const struct peer_report *pr, int64_t now);
 
 static double
-v_up(const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_up(const struct peer_report *pr, int64_t now)
 {
-	return s->active != NULL && s->active->state == PEER_ESTABLISHED;
+	return pr->up;
 }
 
 static double
-v_recv(const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_recv(const struct peer_report *pr, int64_t now)
 {
-	return (double)sp->received;
+	return (double)pr->received;
 }
 
 static double
-v_sent(const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_sent(const struct peer_report *pr, int64_t now)
 {
-	return (double)sp->sent;
+	return (double)pr->sent;
 }
 
 static double
-v_rej(const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_rej(const struct peer_report *pr, int64_t now)
 {
-	return (double)sp->rejected;
-}
-
-static int64_t
-last_sync(const struct peer_slot *s, const struct store_peer *sp)
-{
-	return s->last_sync ? s->last_sync : sp->last_sync;
+	return (double)pr->rejected;
 }
 
 static double
-v_last_sync(const struct peer_slot *s, const struct store_peer *sp,
-    int64_t now)
+v_last_sync(const struct peer_report *pr, int64_t now)
 {
-	return last_sync(s, sp) > 0 ? (double)last_sync(s, sp) / 1000.0 : -1;
+	return pr->last_sync > 0 ? (double)pr->last_sync / 1000.0 : -1;
 }
 
 static double
-v_lag(const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_lag(const struct peer_report *pr, int64_t now)
 {
-	int64_t t = last_sync(s, sp);
+	int64_t t = pr->last_sync;
 
 	return t > 0 ? (double)(now > t ? now - t : 0) / 1000.0 : -1;
 }
 
 static double
-v_wanted(const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_wanted(const struct peer_report *pr, int64_t now)
 {
-	return s->active != NULL ? (double)s->active->sync.n_wanted : 0;
+	return (double)pr->outstanding;
 }
 
 static double
-v_bytes_in(const struct peer_slot *s, const struct store_peer *sp,
-    int64_t now)
+v_bytes_in(const struct peer_report *pr, int64_t now)
 {
-	return (double)(s->bytes_in + (s->active ? s->active->bytes_in : 0));
+	return (double)pr->bytes_in;
 }
 
 static double
-v_bytes_out(const struct peer_slot *s, const struct store_peer *sp,
-    int64_t now)
+v_bytes_out(const struct peer_report *pr, int64_t now)
 {
-	return (double)(s->bytes_out + (s->active ? s->active->bytes_out : 0));
+	return (double)pr->bytes_out;
 }
 
 static const struct peer_metric {
@@ -141,36 +130,28 @@ static const struct peer_metric {
 static int
 peers_section(FILE *f, const struct ops_env *env)
 {
-	const struct peer_slot *first = env->peers != NULL ? env->peers->slots : NULL;
+	struct peer_report *pr;
 	int64_t now = now_ms();
-	size_t count = 0;
+	size_t n;
+	int rc;
 
-	for (const struct peer_slot *s = first; s; s = s->next)
-		count++;
-	struct store_peer *sp = calloc(count + 1, sizeof(*sp));
-	size_t i = 0;
-
-	if (sp == NULL)
-		return -ENOMEM;
-	for (const struct peer_slot *s = first; s; s = s->next, i++)
-		if (store_peer_get(env->store, s->id, &sp[i]) != 0)
-			memset(&sp[i], 0, sizeof(sp[i]));
+	if ((rc = peers_reports(env->peers, env->store, &pr, &n)) != 0)
+		return rc;
 	for (size_t k = 0; k < sizeof(peer_metrics) / sizeof(peer_metrics[0]); k++) {
 		const struct peer_metric *pm = &peer_metrics[k];
 
 		head(f, pm->name, pm->type, pm->help);
-		i = 0;
-		for (const struct peer_slot *s = first; s; s = s->next, i++) {
-			double v = pm->val(s, &sp[i], now);
+		for (size_t i = 0; i < n; i++) {
+			double v = pm->val(&pr[i], now);
 
 			if (v < 0)
 				continue;
 			fputs(pm->name, f);
-			peer_labels(f, s);
+			peer_labels(f, &pr[i]);
 			fprintf(f, " %.15g\n", v);
 		}
 	}
-	free(sp);
+	free(pr);
 	return 0;
 }
 
