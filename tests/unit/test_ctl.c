@@ -365,6 +365,32 @@ test_block_tells_author(void **state)
 	client_close(&c);
 }
 
+/* LIST streams (CTL_STREAMS): reading pauses until its last frame, then
+ * the next request is read and answered. */
+static void
+test_list_streams_then_reads_again(void **state)
+{
+	struct tctl *t = *state;
+	const Tessera__Reply *r;
+	Tessera__Request req;
+	struct client c;
+
+	client_open(t, &c);
+	add(t, &c, "one");
+	add(t, &c, "two");
+	op_request(&req, TESSERA__REQUEST__OP__LIST);
+	r = call(t, &c, &req);
+	assert_false(r->has_code);
+	assert_int_equal(r->n_records, 2);
+	assert_true(r->has_more);
+	assert_false(r->more);
+	op_request(&req, TESSERA__REQUEST__OP__STATUS);
+	r = call(t, &c, &req);
+	assert_non_null(r->status);
+	assert_int_equal(r->status->records, 2);
+	client_close(&c);
+}
+
 static void
 test_unknown_request(void **state)
 {
@@ -416,6 +442,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import_released_when_client_leaves, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_block_tells_author, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_streams_then_reads_again, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_after_failed_start, setup, teardown),
 	};
