@@ -130,6 +130,7 @@ node_reload(struct node *n)
 	}
 	n->conf = nc;
 	store_set_quota(n->store, nc->max_records_per_author);
+	store_set_max_skew(n->store, nc->max_clock_skew_ms);
 	peers_reload(n->peers, old, nc);
 	metrics_reload(n, old, nc);
 	config_free(old);
@@ -201,6 +202,7 @@ node_run(struct config *conf)
 		goto out;
 	}
 	store_set_quota(n.store, conf->max_records_per_author);
+	store_set_max_skew(n.store, conf->max_clock_skew_ms);
 	store_set_local(n.store, n.id->pub);
 	n.last_seq = store_max_seq(n.store);
 	/* A write to a closed socket is an error code, not a death; a file over

@@ -10,6 +10,7 @@
 
 #include "core/identity.h"
 #include "core/msgscan.h"
+#include "core/textsafe.h"
 #include "core/util.h"
 
 #define SIG_CONTEXT "tessera-record-v1"
@@ -64,7 +65,10 @@ record_kind_parse(const char *name)
 	return -EINVAL;
 }
 
-/* A string field: optional, valid UTF-8, at most max bytes. */
+/* A string field: optional, at most max bytes, valid UTF-8 without control
+ * characters (long texts, the fields over TESS_MAX_SHORT, keep tab and
+ * newline). strlen is the field's real length: record_open refuses a NUL
+ * on the wire (msgscan_record). */
 static int
 check_str(const char *s, size_t max, int required)
 {
@@ -73,7 +77,7 @@ check_str(const char *s, size_t max, int required)
 	if (s == NULL)
 		return required ? -1 : 0;
 	n = strlen(s);
-	if (n > max || (required && n == 0) || !utf8_valid(s, n))
+	if (n > max || (required && n == 0) || textsafe_check(s, n, max > TESS_MAX_SHORT) != 0)
 		return -1;
 	return 0;
 }
@@ -97,7 +101,7 @@ check_texts(const Tessera__Record *r, const char **why)
 		if (check_str(t->title, TESS_MAX_SHORT, 0) != 0 ||
 		    check_str(t->summary, TESS_MAX_FIELD, 0) != 0 ||
 		    check_str(t->body, TESS_MAX_FIELD, 0) != 0) {
-			*why = "text field too long or not UTF-8";
+			*why = "text field too long, not UTF-8 or with control characters";
 			return -EINVAL;
 		}
 		for (size_t k = 0; k < i; k++)
@@ -257,6 +261,7 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 	Tessera__Record *r;
 	const char *dummy;
 	size_t fields;
+	int rc;
 
 	if (why == NULL)
 		why = &dummy;
@@ -265,9 +270,10 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 		return -EMSGSIZE;
 	}
 	/* 64 KiB of empty texts would decode into 32k objects: count first. */
-	if (msgscan_record(body, len, &fields) != 0) {
-		*why = "undecodable record";
-		return -EBADMSG;
+	if ((rc = msgscan_record(body, len, &fields)) != 0) {
+		*why = rc == -EILSEQ ? "string field with a NUL, a control character or bytes "
+		    "that are not UTF-8" : "undecodable record";
+		return rc == -EILSEQ ? -EINVAL : -EBADMSG;
 	}
 	if (fields > TESS_MAX_RECORD_FIELDS) {
 		*why = "record with too many fields";

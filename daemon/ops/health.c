@@ -22,6 +22,7 @@ static const char *const reject_names[HR_COUNT] = {
 	[HR_CONFLICT] = "conflict",
 	[HR_QUOTA] = "quota",
 	[HR_NOT_AUTHOR] = "not_author",
+	[HR_FUTURE] = "future",
 };
 
 const char *
@@ -44,6 +45,8 @@ health_reject_class(const char *why)
 		return HR_QUOTA;
 	if (strstr(why, "belongs to another author") != NULL)
 		return HR_NOT_AUTHOR;
+	if (strstr(why, "in the future") != NULL)
+		return HR_FUTURE;
 	return HR_INVALID;
 }
 

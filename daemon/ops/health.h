@@ -24,6 +24,7 @@ enum health_reject {
 	HR_CONFLICT,        /* same author and version, different record */
 	HR_QUOTA,           /* author over its record quota */
 	HR_NOT_AUTHOR,      /* record id belongs to another author */
+	HR_FUTURE,          /* timestamp beyond max_clock_skew ahead (STORE_FUTURE) */
 	HR_COUNT
 };
 

@@ -207,6 +207,7 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return set_cause(cause, -ENOMEM, "out of memory");
 	st->quota = 100000;
+	st->max_skew_ms = STORE_MAX_SKEW_MS;
 	if ((st->path = strfmt("%s/%s", dir, STORE_DB_FILE)) == NULL) {
 		free(st);
 		return set_cause(cause, -ENOMEM, "out of memory");
@@ -278,6 +279,12 @@ void
 store_set_quota(struct store *st, uint32_t max_records_per_author)
 {
 	st->quota = max_records_per_author;
+}
+
+void
+store_set_max_skew(struct store *st, int64_t ms)
+{
+	st->max_skew_ms = ms;
 }
 
 /* Texts are indexed in bulk right before a commit, not by a per-row trigger:

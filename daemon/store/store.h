@@ -27,6 +27,8 @@ enum store_put_result {
 	STORE_BLOCKED,       /* author blocked by the operator */
 	STORE_QUOTA,         /* author over its record quota */
 	STORE_NOT_AUTHOR,    /* id belongs to another author */
+	STORE_FUTURE,        /* timestamp further in the future than the allowed
+	                      * clock skew (store_set_max_skew): nothing stored */
 };
 
 struct store_stats {
@@ -61,6 +63,11 @@ const uint8_t *store_epoch(const struct store *st);
  * community (set with store_set_local) is not subject to it. */
 void store_set_quota(struct store *st, uint32_t max_records_per_author);
 void store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+/* A record whose timestamp is more than ms after this node's clock is
+ * refused (STORE_FUTURE): otherwise an author could date its records in
+ * year 9999 and keep them first in every list by date, for ever. */
+#define STORE_MAX_SKEW_MS (24LL * 60 * 60 * 1000)
+void store_set_max_skew(struct store *st, int64_t ms);
 
 /* Group writes for speed and atomicity. Nested calls are not allowed. */
 int store_begin(struct store *st);

@@ -19,6 +19,7 @@ struct store {
 	sqlite3_stmt *stmt[S_COUNT];
 	uint8_t epoch[TESS_EPOCH_LEN];
 	uint32_t quota;
+	int64_t max_skew_ms;     /* how far in the future a record's timestamp may be */
 	uint8_t local[TESS_KEY_LEN];   /* our own author: not subject to the quota */
 	bool has_local;
 	uint64_t last_version;   /* last own version handed out */

@@ -198,6 +198,10 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	int rc, delta = r->deleted ? 0 : 1;
 
 	*res = STORE_STORED;
+	if (r->timestamp > now_ms() + st->max_skew_ms) {
+		*res = STORE_FUTURE;
+		return 0;
+	}
 	if ((s = store_stmt(st, S_GET_BY_ID)) == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, r->id.data, TESS_ID_LEN, SQLITE_STATIC);

@@ -231,6 +231,7 @@ apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged
 			break;
 		case STORE_QUOTA: reject(p, "author over its record quota", logged); break;
 		case STORE_NOT_AUTHOR: reject(p, "record id belongs to another author", logged); break;
+		case STORE_FUTURE: reject(p, "timestamp too far in the future", logged); break;
 		}
 	}
 	return rc;
