@@ -61,7 +61,12 @@ void ctl_client_close(struct ctl_client *c, const char *why);
 /* Request handlers (ctl_records.c, ctl_node.c, ctl_import.c). */
 void ctl_status(struct ctl_client *c);
 void ctl_communities(struct ctl_client *c);
-void ctl_block(struct ctl_client *c, const char *who, bool blocked);
+/* BLOCK given a name (not an ID) needs req->confirmed: it removes records. */
+void ctl_block(struct ctl_client *c, const Tessera__Request *req, bool blocked);
+/* Resolves a community the user named (store_resolve_author); on failure
+ * sends the error reply, with the candidates when ambiguous, and frees m. */
+struct store_match;
+int ctl_resolve_community(struct ctl_client *c, const char *text, struct store_match *m);
 void ctl_dispatch(struct ctl_client *c, const Tessera__Request *req);
 int ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req);
 void ctl_import_abort(struct ctl_client *c);

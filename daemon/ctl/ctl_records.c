@@ -66,7 +66,6 @@ static int
 to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter *f,
     uint32_t max_limit)
 {
-	char *cands = NULL;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
@@ -79,16 +78,12 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 	f->lang = in->lang;
 	f->tag = in->tag;
 	if (in->community != NULL) {
-		rc = store_resolve_author(ctl_node(c)->store, in->community, f->author, &cands);
-		if (rc == -EEXIST) {
-			ctl_error(c, TESSERA__REPLY__CODE__AMBIGUOUS, "ambiguous community: %s", cands);
-			free(cands);
+		struct store_match m;
+
+		if ((rc = ctl_resolve_community(c, in->community, &m)) != 0)
 			return rc;
-		}
-		if (rc != 0) {
-			ctl_error(c, ctl_code(rc), "no community '%s'", in->community);
-			return rc;
-		}
+		memcpy(f->author, m.author, TESS_KEY_LEN);
+		store_match_free(&m);
 		f->has_author = true;
 	}
 	return 0;
@@ -391,8 +386,8 @@ ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
 			ctl_import(c, req->import);
 		break;
 	case TESSERA__REQUEST__OP__PEERS: peers_report(ctl_node(c)->peers, c); break;
-	case TESSERA__REQUEST__OP__BLOCK: ctl_block(c, req->community, true); break;
-	case TESSERA__REQUEST__OP__UNBLOCK: ctl_block(c, req->community, false); break;
+	case TESSERA__REQUEST__OP__BLOCK: ctl_block(c, req, true); break;
+	case TESSERA__REQUEST__OP__UNBLOCK: ctl_block(c, req, false); break;
 	default:
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "unknown request");
 		break;

@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/nodeid.h"
+#include "core/names.h"
 #include "store/store_int.h"
-#include "core/util.h"
 
 static char *
 col_strdup(sqlite3_stmt *s, int col)
@@ -14,6 +13,26 @@ col_strdup(sqlite3_stmt *s, int col)
 	const unsigned char *t = sqlite3_column_text(s, col);
 
 	return t ? strdup((const char *)t) : NULL;
+}
+
+/* Fills each author's look-alike from the keys of their names. */
+static int
+find_alike(struct store_author *a, size_t n)
+{
+	char **keys = calloc(n + 1, sizeof(*keys));
+	size_t *alike = calloc(n + 1, sizeof(*alike));
+	int rc = -ENOMEM;
+
+	if (keys != NULL && alike != NULL) {
+		for (size_t i = 0; i < n; i++)
+			keys[i] = a[i].key;
+		if ((rc = names_alike(keys, n, alike)) == 0)
+			for (size_t i = 0; i < n; i++)
+				a[i].alike = alike[i];
+	}
+	free(keys);
+	free(alike);
+	return rc;
 }
 
 int
@@ -54,12 +73,16 @@ store_authors(struct store *st, struct store_author **out, size_t *n)
 		x->languages = col_strdup(s, 3);
 		x->records = (uint64_t)sqlite3_column_int64(s, 4);
 		x->blocked = sqlite3_column_int(s, 5) != 0;
+		/* A name ICU cannot read has no key: it matches no other. */
+		x->key = x->name != NULL ? names_key(x->name) : NULL;
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE && (rc = find_alike(a, *n)) == 0)
+		rc = SQLITE_DONE;
 	if (rc != SQLITE_DONE) {
 		store_authors_free(a, *n);
 		*n = 0;
-		return rc == SQLITE_NOMEM ? -ENOMEM : store_err(st, rc, "authors");
+		return rc == SQLITE_NOMEM || rc == -ENOMEM ? -ENOMEM : store_err(st, rc, "authors");
 	}
 	*out = a;
 	return 0;
@@ -72,57 +95,9 @@ store_authors_free(struct store_author *a, size_t n)
 		free(a[i].name);
 		free(a[i].country);
 		free(a[i].languages);
+		free(a[i].key);
 	}
 	free(a);
-}
-
-int
-store_resolve_author(struct store *st, const char *text, uint8_t author[TESS_KEY_LEN],
-    char **cands)
-{
-	struct store_author *a;
-	char want[NODEID_COMPACT + 1];
-	size_t n, found = 0;
-	int wlen, rc;
-	char *list = NULL;
-
-	if (cands != NULL)
-		*cands = NULL;
-	if ((rc = store_authors(st, &a, &n)) != 0)
-		return rc;
-	/* An exact name wins over everything else. */
-	for (size_t i = 0; i < n; i++)
-		if (a[i].name != NULL && strcmp(a[i].name, text) == 0) {
-			memcpy(author, a[i].author, TESS_KEY_LEN);
-			store_authors_free(a, n);
-			return 0;
-		}
-	wlen = nodeid_normalize(text, want, sizeof(want));
-	for (size_t i = 0; wlen > 0 && i < n; i++) {
-		char full[NODEID_STRLEN + 1], compact[NODEID_COMPACT + 1];
-
-		nodeid_encode(a[i].author, full);
-		nodeid_normalize(full, compact, sizeof(compact));
-		if (strncmp(compact, want, (size_t)wlen) != 0)
-			continue;
-		if (found++ == 0)
-			memcpy(author, a[i].author, TESS_KEY_LEN);
-		char *nl = strfmt("%s%s%s (%s)", list ? list : "", list ? ", " : "", full,
-		    a[i].name ? a[i].name : "?");
-
-		free(list);
-		list = nl;
-	}
-	store_authors_free(a, n);
-	if (found == 1) {
-		free(list);
-		return 0;
-	}
-	if (found > 1 && cands != NULL)
-		*cands = list;
-	else
-		free(list);
-	return found == 0 ? -ENOENT : -EEXIST;
 }
 
 int

@@ -39,7 +39,7 @@ test_healthy_node_has_nothing(void **state)
 	s.has_disk_free = s.has_disk_total = 1;
 	s.disk_free = 50 * 1024 * MB;
 	s.disk_total = 100 * 1024 * MB;
-	assert_int_equal(health_attention(&s, peers, 1, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, peers, 1, NULL, 0, NOW, &it), 0);
 	assert_int_equal(it.n, 0);
 	health_items_free(&it);
 }
@@ -54,7 +54,7 @@ test_peer_down_over_an_hour(void **state)
 	peer(&a, "recent", "127.0.0.1:7070", NOW - 59 * MIN);
 	peer(&b, "wales", "127.0.0.1:7071", NOW - 3 * HOUR - 12 * MIN);
 	peer(&c, "dialer", NULL, NOW - 2 * HOUR);
-	assert_int_equal(health_attention(&s, peers, 3, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, peers, 3, NULL, 0, NOW, &it), 0);
 	assert_int_equal(it.n, 2);
 	assert_non_null(strstr(it.v[0], "peer wales ("));
 	assert_non_null(strstr(it.v[0], "unreachable for 3 h 12 min"));
@@ -73,7 +73,7 @@ test_rejected_records(void **state)
 	s.has_records_rejected = 1;
 	s.records_rejected = 3;
 	s.last_reject = "evil (ABCDEFG): bad signature";
-	assert_int_equal(health_attention(&s, NULL, 0, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, NULL, 0, NULL, 0, NOW, &it), 0);
 	assert_int_equal(it.n, 1);
 	assert_string_equal(it.v[0], "3 records from peers were rejected since start-up; last: "
 	    "evil (ABCDEFG): bad signature");
@@ -90,7 +90,7 @@ disk(uint64_t free_b, uint64_t total, const char *want)
 	s.has_disk_free = s.has_disk_total = 1;
 	s.disk_free = free_b;
 	s.disk_total = total;
-	assert_int_equal(health_attention(&s, NULL, 0, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, NULL, 0, NULL, 0, NOW, &it), 0);
 	if (want == NULL) {
 		assert_int_equal(it.n, 0);
 	} else {
