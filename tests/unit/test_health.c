@@ -7,7 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/names.h"
 #include "ops/health.h"
+#include "store/store.h"
 
 #define MIN (60 * 1000LL)
 #define HOUR (60 * MIN)
@@ -112,6 +114,29 @@ test_storage_thresholds(void **state)
 	disk(0, 1024 * MB, "is full: new records cannot be stored");
 }
 
+/* Two communities whose names look the same: one item, naming both by ID. */
+static void
+test_lookalike_communities(void **state)
+{
+	Tessera__Status s = TESSERA__STATUS__INIT;
+	struct store_author a[3];
+	struct health_items it;
+
+	memset(a, 0, sizeof(a));
+	a[0].name = "\xc3\x89vora";
+	a[0].alike = 1;
+	a[1].name = "\xc3\x89vor\xd0\xb0";
+	a[1].alike = 0;
+	a[1].author[0] = 0xff;
+	a[2].name = "Wales";
+	a[2].alike = NAMES_NONE;
+	assert_int_equal(health_attention(&s, NULL, 0, a, 3, NOW, &it), 0);
+	assert_int_equal(it.n, 1);
+	assert_non_null(strstr(it.v[0], "community \"\xc3\x89vor\xd0\xb0\" (7"));
+	assert_non_null(strstr(it.v[0], "looks like \"\xc3\x89vora\" (AAAAAAA-"));
+	health_items_free(&it);
+}
+
 static void
 test_reject_classes(void **state)
 {
@@ -124,6 +149,7 @@ test_reject_classes(void **state)
 		{ "two different records with the same author and version", "conflict" },
 		{ "author over its record quota", "quota" },
 		{ "record id belongs to another author", "not_author" },
+		{ "timestamp too far in the future", "future" },
 		{ "record too large", "invalid" },
 		{ "tombstone with content", "invalid" },
 	};
@@ -148,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_healthy_node_has_nothing),
 		cmocka_unit_test(test_peer_down_over_an_hour),
 		cmocka_unit_test(test_rejected_records),
+		cmocka_unit_test(test_lookalike_communities),
 		cmocka_unit_test(test_storage_thresholds),
 		cmocka_unit_test(test_reject_classes),
 	};
