@@ -66,6 +66,11 @@ static const char *migrations[] = {
 	"  received INTEGER NOT NULL DEFAULT 0,"
 	"  sent INTEGER NOT NULL DEFAULT 0,"
 	"  rejected INTEGER NOT NULL DEFAULT 0);",
+	/* 2: the key of each profile name (core/names.h), computed once when
+	 * the profile is stored, so that finding look-alikes among many
+	 * authors is a sort, not an ICU pass over every name (37 us each);
+	 * store_author_keys fills it for the names stored before. */
+	"ALTER TABLE authors ADD COLUMN name_key TEXT;",
 };
 
 static void fts_reload(struct store *st);
@@ -91,7 +96,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_AUTHOR_COUNT] = "UPDATE authors SET records = records + ?2, stored = stored + ?4,"
 			   " max_version = MAX(max_version, ?3) WHERE author = ?1",
 	[S_AUTHOR_PROFILE] = "UPDATE authors SET name = ?2, country = ?3, languages = ?4,"
-			     " profile_version = ?5 WHERE author = ?1 AND profile_version < ?5",
+			     " profile_version = ?5, name_key = ?6"
+			     " WHERE author = ?1 AND profile_version < ?5",
 	[S_CHANGES] = "SELECT seq, id, author, version, origin FROM records WHERE seq > ?1"
 		      " ORDER BY seq LIMIT ?2",
 	[S_PEER_GET] = "SELECT epoch, seq, last_sync, received, sent, rejected FROM peers"
@@ -240,7 +246,7 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 			   "PRAGMA cache_size = -8000;", cause)) != 0 ||
 	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, cause)) != 0)
 		goto fail;
-	if ((rc = seq_jump(st, cause)) != 0)
+	if ((rc = seq_jump(st, cause)) != 0 || (rc = store_author_keys(st, cause)) != 0)
 		goto fail;
 	fts_reload(st);
 	*out = st;

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "store/store_int.h"
+#include "core/util.h"
 
 static char *
 col_strdup(sqlite3_stmt *s, int col)
@@ -46,7 +47,7 @@ store_authors(struct store *st, struct store_author **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT author, name, country, languages, records, blocked FROM authors"
+	    "SELECT author, name, country, languages, records, blocked, name_key FROM authors"
 	    " WHERE records > 0 OR name IS NOT NULL OR blocked ORDER BY name",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -73,8 +74,7 @@ store_authors(struct store *st, struct store_author **out, size_t *n)
 		x->languages = col_strdup(s, 3);
 		x->records = (uint64_t)sqlite3_column_int64(s, 4);
 		x->blocked = sqlite3_column_int(s, 5) != 0;
-		/* A name ICU cannot read has no key: it matches no other. */
-		x->key = x->name != NULL ? names_key(x->name) : NULL;
+		x->key = col_strdup(s, 6);
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE && (rc = find_alike(a, *n)) == 0)
@@ -132,7 +132,7 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		"DELETE FROM tags WHERE seq IN (SELECT seq FROM records WHERE author = ?1)",
 		"DELETE FROM records WHERE author = ?1",
 		"UPDATE authors SET records = 0, name = NULL, country = NULL, languages = NULL,"
-		" profile_version = 0 WHERE author = ?1",
+		" name_key = NULL, profile_version = 0 WHERE author = ?1",
 	};
 	for (size_t i = 0; blocked && rc == SQLITE_OK && i < sizeof(purge) / sizeof(purge[0]); i++) {
 		if ((rc = sqlite3_prepare_v2(st->db, purge[i], -1, &s, NULL)) != SQLITE_OK)
@@ -150,6 +150,38 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		return rc;
 	}
 	return store_commit(st);
+}
+
+int
+store_author_keys(struct store *st, char **cause)
+{
+	sqlite3_stmt *s, *u;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT author, name FROM authors"
+	    " WHERE name IS NOT NULL AND name_key IS NULL", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	rc = sqlite3_prepare_v2(st->db, "UPDATE authors SET name_key = ?2 WHERE author = ?1", -1,
+	    &u, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *key = names_key((const char *)sqlite3_column_text(s, 1));
+
+		if (key == NULL) {
+			rc = SQLITE_OK;   /* unreadable: looks like no other name */
+			continue;
+		}
+		sqlite3_bind_value(u, 1, sqlite3_column_value(s, 0));
+		sqlite3_bind_text(u, 2, key, -1, free);
+		rc = sqlite3_step(u);
+		sqlite3_reset(u);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: name keys: %s", st->path, sqlite3_errmsg(st->db));
+	return 0;
 }
 
 bool

@@ -43,6 +43,10 @@ int store_err(struct store *st, int rc, const char *what);
 /* A commit went through: leaves the storage-full state. */
 void store_writable(struct store *st);
 
+/* Fills the name key of every profile name that has none (stored before
+ * schema version 2). */
+int store_author_keys(struct store *st, char **cause);
+
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);
 

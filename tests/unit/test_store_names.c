@@ -60,6 +60,7 @@ test_lookalike_names(void **state)
 	struct storefix *fx = *state;
 	struct store_author *a;
 	struct store_match m;
+	char *cause = NULL;
 	size_t n;
 
 	put_profile(fx->st, fx->a, "\xc3\x89vora");
@@ -91,6 +92,19 @@ test_lookalike_names(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(a[0].alike, 1);
 	assert_int_equal(a[1].alike, 0);
+	store_authors_free(a, n);
+
+	/* Names stored before schema version 2 have no key: the next open
+	 * computes them. */
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "UPDATE authors SET name_key = NULL",
+	    NULL, NULL, NULL), SQLITE_OK);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(fx->dir, false, &fx->st, &cause), 0);
+	assert_int_equal(store_authors(fx->st, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_non_null(a[0].key);
+	assert_int_equal(a[0].alike, 1);
 	store_authors_free(a, n);
 }
 
