@@ -32,13 +32,14 @@ textsafe_decode(const unsigned char *s, size_t len, uint32_t *cp)
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
+		n = 2;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
+		n = 3;
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
+		n = 4;
 	else
 		return 0;
+	c = s[0] & (0x7f >> n);   /* the lead byte's payload bits */
 	if (len < n)
 		return 0;
 	for (size_t i = 1; i < n; i++) {
