@@ -103,6 +103,13 @@ textsafe_check(const char *str, size_t len, bool long_text)
 	uint32_t cp;
 
 	for (size_t i = 0; i < len; i += n) {
+		/* Printable ASCII first: most of any text, checked a byte at a
+		 * time without decoding (record bodies are checked on every
+		 * receipt, on the verification thread). */
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			n = 1;
+			continue;
+		}
 		if ((n = textsafe_decode(s + i, len - i, &cp)) == 0)
 			return -1;
 		switch (textsafe_class(cp)) {
