@@ -136,10 +136,14 @@ main(int argc, char **argv)
 	if (parse(argc - 1, argv + 1, &sp) != 0)
 		return usage("bad option");
 	mkdir(argv[1], 0700);
-	if (identity_load(argv[1], &me, &cause) != 0 &&
-	    identity_create(argv[1], &me, &cause) != 0) {
-		fprintf(stderr, "signrec: %s\n", cause ? cause : "no key");
-		return 1;
+	if (identity_load(argv[1], &me, &cause) != 0) {
+		free(cause);
+		cause = NULL;
+		if (identity_create(argv[1], &me, &cause) != 0) {
+			fprintf(stderr, "signrec: %s\n", cause ? cause : "no key");
+			free(cause);
+			return 1;
+		}
 	}
 	if (record_new_id(me->pub, nonce, id) != 0)
 		return 1;
