@@ -44,6 +44,8 @@ static const struct opt opts[] = {
 	{ SECT_NODE, "listen", OPT_ENDPOINTS, CF(listen), 0, 0, NULL },
 	{ SECT_NODE, "control_group", OPT_NAME, CF(control_group), 0, 0, NULL },
 	{ SECT_NODE, "metrics_listen", OPT_LOCAL, CF(metrics_listen), 0, 0, NULL },
+	{ SECT_NODE, "max_clock_skew", OPT_DURATION, CF(max_clock_skew_ms), 60000,
+	  30ULL * 24 * 3600000, "24h" },
 	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), TESS_MIN_FRAME, TESS_MAX_FRAME, "1M" },
 	{ SECT_LIMITS, "max_records_per_author", OPT_COUNT, CF(max_records_per_author), 1,
 	  10000000, "100000" },

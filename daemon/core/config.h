@@ -29,6 +29,7 @@ struct config {
 	size_t n_listen;
 	char *control_group;           /* group owning the control socket; NULL: ours */
 	struct endpoint metrics_listen; /* Prometheus endpoint, IP literal; host NULL: off */
+	uint32_t max_clock_skew_ms;    /* records dated further ahead are refused */
 	/* [limits] */
 	uint32_t max_frame;            /* bytes, <= TESS_MAX_FRAME */
 	uint32_t max_records_per_author;

@@ -70,7 +70,6 @@ static int
 to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter *f,
     uint32_t max_limit)
 {
-	char *cands = NULL;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
@@ -83,16 +82,12 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 	f->lang = in->lang;
 	f->tag = in->tag;
 	if (in->community != NULL) {
-		rc = store_resolve_author(store_of(c), in->community, f->author, &cands);
-		if (rc == -EEXIST) {
-			ctl_error(c, TESSERA__REPLY__CODE__AMBIGUOUS, "ambiguous community: %s", cands);
-			free(cands);
+		struct store_match m;
+
+		if ((rc = ctl_resolve_community(c, in->community, &m)) != 0)
 			return rc;
-		}
-		if (rc != 0) {
-			ctl_error(c, ctl_code(rc), "no community '%s'", in->community);
-			return rc;
-		}
+		memcpy(f->author, m.author, TESS_KEY_LEN);
+		store_match_free(&m);
 		f->has_author = true;
 	}
 	return 0;
