@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/rand.h>
 
 #include "ctl/ctl.h"
 #include "core/identity.h"
@@ -124,13 +125,17 @@ static void
 schedule_redial(struct peers *m, struct peer_slot *s)
 {
 	const struct config *c = peers_conf(m);
-	double jitter = 0.5 + (double)random() / RAND_MAX;
+	double jitter = 0.5 + rng_double(&m->rng);
+	uint64_t delay;
 
-	/* Exponential backoff with jitter, so restarted networks do not dial in lockstep. */
+	/* Exponential backoff with jitter, so restarted networks do not dial in
+	 * lockstep: each daemon's generator has a seed of its own. */
 	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : c->backoff_min_ms;
 	if (s->backoff_ms > c->backoff_max_ms)
 		s->backoff_ms = c->backoff_max_ms;
-	s->next_dial = mono_ms() + (uint64_t)(s->backoff_ms * jitter);
+	delay = (uint64_t)(s->backoff_ms * jitter);
+	s->next_dial = mono_ms() + delay;
+	log_debug("peer %s: next dial in %llu ms", s->label, (unsigned long long)delay);
 }
 
 /* An inbound connection that never became a peer: the first REFUSED_LOG_MAX
@@ -449,12 +454,19 @@ peers_start(struct node *n, struct peers **out, char **cause)
 {
 	const struct config *c = n->conf;
 	struct peers *m = calloc(1, sizeof(*m));
+	uint64_t seed;
 	int rc;
 
 	if (m == NULL || (c->n_listen && !(m->listeners = calloc(c->n_listen, sizeof(uv_tcp_t))))) {
 		free(m);
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
+	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1) {
+		free(m->listeners);
+		free(m);
+		return set_cause(cause, -EIO, "no random seed for the reconnect jitter");
+	}
+	rng_seed(&m->rng, seed);
 	m->node = n;
 	*out = m;
 	uv_timer_init(n->loop, &m->tick);

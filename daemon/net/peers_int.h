@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/flap.h"
+#include "core/rng.h"
 #include "net/peers.h"
 #include "core/tessera.h"
 
@@ -42,6 +43,7 @@ struct peers {
 	struct peer *conns;            /* every connection, any state */
 	size_t n_resolving;            /* getaddrinfo requests in flight */
 	uv_timer_t tick;
+	struct rng rng;                /* reconnect jitter; seeded from RAND_bytes at start */
 	bool stopping;
 	/* Refused inbound connections: a few logged per minute, the rest
 	 * counted, so that strangers cannot fill the log. */
