@@ -101,9 +101,11 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 	struct node *n = ctl_node(c);
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	struct view_batch *b = view_batch_new(n->store, with_signed);
+	Tessera__RecordView *v;
 	uint8_t *body, sig[TESS_SIG_LEN];
 	uint64_t seq;
 	size_t len;
+	int rc;
 
 	if (b == NULL || store_get(n->store, id, &body, &len, sig, &seq) != 0) {
 		view_batch_free(b);
@@ -111,9 +113,10 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 		return;
 	}
 	free(body);
-	if (view_batch_add(b, seq) == NULL) {
+	if ((rc = view_batch_add(b, seq, &v)) != 0) {
 		view_batch_free(b);
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "stored record fails verification");
+		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "%s", rc == -EBADMSG ?
+		    "stored record fails verification" : "storage error reading the record");
 		return;
 	}
 	view_batch_attach(b, &r);
@@ -208,18 +211,52 @@ do_delete(struct ctl_client *c, const char *prefix)
 	reply_record(c, id, false);
 }
 
-/* Streams c->cursor's records, a frame at a time. */
+/* Ends a stream that cannot go on with an error reply after the frames
+ * already sent, so that the CLI reports the output as incomplete. */
 static int
-stream_cursor(struct ctl_client *c, bool with_signed)
+stream_fail(struct ctl_client *c, const char *what, int rc, uint64_t seq)
 {
+	const char *why = rc == -EBADMSG ? "fails verification (run tesserad check)" :
+	    rc == -ENOMEM ? "cannot be read: out of memory" : "cannot be read: storage error";
+	int sent;
+
+	if (rc == -EIO)
+		sent = ctl_error(c, TESSERA__REPLY__CODE__STORAGE,
+		    "%s ended early: record %zu of %zu (seq %llu) %s: %s", what, c->cursor_pos,
+		    c->cursor_n, (unsigned long long)seq, why, store_errmsg(ctl_node(c)->store));
+	else
+		sent = ctl_error(c, rc == -EBADMSG ? TESSERA__REPLY__CODE__STORAGE : ctl_code(rc),
+		    "%s ended early: record %zu of %zu (seq %llu) %s", what, c->cursor_pos,
+		    c->cursor_n, (unsigned long long)seq, why);
+	return sent != 0 ? sent : 1;
+}
+
+/* Streams c->cursor's records, a frame at a time. A record gone since the
+ * cursor was made (deleted by a block) is skipped. One that fails
+ * verification is skipped by list, which shows what is readable (logged),
+ * but ends an export, which must be the whole or fail, as does any other
+ * failure. */
+static int
+stream_cursor(struct ctl_client *c, bool export)
+{
+	const char *what = export ? "export" : "list";
 	Tessera__Reply r = TESSERA__REPLY__INIT;
-	struct view_batch *b = view_batch_new(ctl_node(c)->store, with_signed);
+	struct view_batch *b = view_batch_new(ctl_node(c)->store, export);
+	Tessera__RecordView *v;
 	int rc;
 
 	if (b == NULL)
-		return -ENOMEM;
-	while (c->cursor_pos < c->cursor_n && !view_batch_full(b))
-		view_batch_add(b, c->cursor[c->cursor_pos++]);
+		return stream_fail(c, what, -ENOMEM, c->cursor_pos < c->cursor_n ?
+		    c->cursor[c->cursor_pos] : 0);
+	while (c->cursor_pos < c->cursor_n && !view_batch_full(b)) {
+		uint64_t seq = c->cursor[c->cursor_pos++];
+
+		rc = view_batch_add(b, seq, &v);
+		if (rc != 0 && rc != -ENOENT && (export || rc != -EBADMSG)) {
+			view_batch_free(b);
+			return stream_fail(c, what, rc, seq);
+		}
+	}
 	view_batch_attach(b, &r);
 	r.has_more = 1;
 	r.more = c->cursor_pos < c->cursor_n;
@@ -282,9 +319,10 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 		return;
 	}
 	for (size_t i = 0; i < nh; i++) {
-		Tessera__RecordView *v = view_batch_add(b, hits[i].seq);
+		Tessera__RecordView *v;
 
-		if (v != NULL) {
+		/* A hit gone or damaged since the query is left out (logged). */
+		if (view_batch_add(b, hits[i].seq, &v) == 0) {
 			v->snippet = hits[i].snippet;
 			v->snippet_lang = hits[i].lang;
 			hits[i].snippet = hits[i].lang = NULL;
@@ -308,37 +346,20 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 static void
 do_export(struct ctl_client *c, const Tessera__Filter *in)
 {
-	struct store *st = ctl_node(c)->store;
 	struct search_filter f;
-	sqlite3_stmt *s;
-	size_t cap = 1024;
+	char *cause = NULL;
+	int rc;
 
 	if (to_filter(c, in, &f, LIST_MAX_LIMIT) != 0)
 		return;
-	/* Every record of the community, tombstones included, oldest first. */
-	if (sqlite3_prepare_v2(store_db(st),
-		f.has_author ? "SELECT seq FROM records WHERE author = ?1 ORDER BY seq" :
-			       "SELECT seq FROM records ORDER BY seq", -1, &s, NULL) != SQLITE_OK ||
-	    (c->cursor = malloc(cap * sizeof(uint64_t))) == NULL) {
-		sqlite3_finalize(s);
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
+	rc = search_export(ctl_node(c)->store, &f, &c->cursor, &c->cursor_n, &cause);
+	if (rc != 0) {
+		ctl_error(c, rc == -ENOMEM ? TESSERA__REPLY__CODE__ERROR :
+		    TESSERA__REPLY__CODE__STORAGE, "export failed: %s", cause);
+		free(cause);
 		return;
 	}
-	if (f.has_author)
-		sqlite3_bind_blob(s, 1, f.author, TESS_KEY_LEN, SQLITE_STATIC);
-	c->cursor_n = c->cursor_pos = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (c->cursor_n == cap) {
-			uint64_t *nc = realloc(c->cursor, 2 * cap * sizeof(uint64_t));
-
-			if (nc == NULL)
-				break;
-			c->cursor = nc;
-			cap *= 2;
-		}
-		c->cursor[c->cursor_n++] = (uint64_t)sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
+	c->cursor_pos = 0;
 	ctl_stream(c, stream_export);
 }
 
