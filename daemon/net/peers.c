@@ -11,6 +11,7 @@
 #include "ctl/ctl.h"
 #include "core/identity.h"
 #include "core/log.h"
+#include "net/dial.h"
 #include "net/net.h"
 #include "node.h"
 #include "net/peer.h"
@@ -19,14 +20,6 @@
 #include "core/util.h"
 
 #define TICK_MS 200
-
-struct dial {
-	uv_getaddrinfo_t req;
-	uv_connect_t conn;
-	struct peers *m;
-	uint8_t id[TESS_KEY_LEN];
-	struct peer *p;
-};
 
 const struct config *
 peers_conf(const struct peers *m)
@@ -42,8 +35,8 @@ peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN])
 	return config_find_peer(peers_conf(m), key) != NULL ? 0 : -1;
 }
 
-static struct peer_slot *
-slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
+struct peer_slot *
+peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
 {
 	for (struct peer_slot *s = m->slots; s; s = s->next)
 		if (memcmp(s->id, id, TESS_KEY_LEN) == 0)
@@ -104,8 +97,8 @@ slot_new(struct peers *m, const struct peer_conf *pc)
 	return s;
 }
 
-static void
-maybe_free(struct peers *m)
+void
+peers_maybe_free(struct peers *m)
 {
 	/* A pending getaddrinfo still holds m: its callback runs even when
 	 * stopping, so the manager lives until the last one has returned. */
@@ -121,8 +114,8 @@ maybe_free(struct peers *m)
 	free(m);
 }
 
-static void
-schedule_redial(struct peers *m, struct peer_slot *s)
+void
+peers_redial_later(struct peers *m, struct peer_slot *s)
 {
 	const struct config *c = peers_conf(m);
 	double jitter = 0.5 + rng_double(&m->rng);
@@ -164,8 +157,8 @@ log_refused(struct peers *m, struct peer *p, const char *reason)
 }
 
 /* Logs a failure of s unless it is a repeat inside flap suppression. */
-static void
-slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
+void
+peers_slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
 {
 	const char *at = addr != NULL && *addr ? addr : s->address ? s->address : "?";
 
@@ -228,16 +221,16 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 	if (m->stopping)
 		return;
 	if (reason != NULL)
-		slot_failed(s, p->addr, reason, was_up);
+		peers_slot_failed(s, p->addr, reason, was_up);
 	if (was_up)
 		s->backoff_ms = 0;
-	schedule_redial(m, s);
+	peers_redial_later(m, s);
 }
 
 int
 peers_attach(struct peers *m, struct peer *p)
 {
-	struct peer_slot *s = p->inbound ? slot_find(m, p->key) : p->slot;
+	struct peer_slot *s = p->inbound ? peers_slot_find(m, p->key) : p->slot;
 	char shortid[NODEID_SHORT + 1];
 
 	if (s == NULL) {
@@ -303,99 +296,13 @@ peers_unlink(struct peers *m, struct peer *p)
 			*pp = p->next;
 			break;
 		}
-	maybe_free(m);
-}
-
-static void
-on_connect(uv_connect_t *req, int status)
-{
-	struct dial *d = req->data;
-	struct peer *p = d->p;
-
-	free(d);
-	if (p->state == PEER_CLOSING)
-		return;
-	if (status < 0) {
-		peer_close(p, "connect failed: %s", uv_strerror(status));
-		return;
-	}
-	peer_start(p);
-}
-
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct dial *d = req->data;
-	struct peers *m = d->m;
-	struct peer_slot *s = slot_find(m, d->id);
-	struct peer *p;
-	int rc;
-
-	m->n_resolving--;
-	if (s != NULL)
-		s->resolving = false;
-	if (m->stopping || s == NULL || s->active != NULL || status < 0) {
-		if (s != NULL && status < 0 && !m->stopping) {
-			char why[192];
-
-			snprintf(why, sizeof(why), "cannot resolve %s: %s", s->address,
-			    uv_strerror(status));
-			slot_failed(s, s->address, why, false);
-			schedule_redial(m, s);
-		}
-		uv_freeaddrinfo(res);
-		free(d);
-		maybe_free(m);
-		return;
-	}
-	if ((p = peer_new(m, false, s)) == NULL) {
-		uv_freeaddrinfo(res);
-		free(d);
-		schedule_redial(m, s);
-		return;
-	}
-	net_addr_str(res->ai_addr, p->addr, sizeof(p->addr));
-	s->dialing = p;
-	d->p = p;
-	d->conn.data = d;
-	rc = uv_tcp_connect(&d->conn, &p->tcp, res->ai_addr, on_connect);
-	uv_freeaddrinfo(res);
-	if (rc != 0) {
-		free(d);
-		peer_close(p, "connect failed: %s", uv_strerror(rc));
-	}
-}
-
-static void
-dial(struct peers *m, struct peer_slot *s)
-{
-	struct dial *d = calloc(1, sizeof(*d));
-	struct addrinfo hints;
-	char port[8];
-
-	if (d == NULL)
-		return;
-	d->m = m;
-	memcpy(d->id, s->id, TESS_KEY_LEN);
-	d->req.data = d;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%u", s->ep.port);
-	s->resolving = true;
-	if (uv_getaddrinfo(m->node->loop, &d->req, on_resolved, s->ep.host, port, &hints) != 0) {
-		s->resolving = false;
-		free(d);
-		schedule_redial(m, s);
-		return;
-	}
-	m->n_resolving++;
+	peers_maybe_free(m);
 }
 
 static void
 tick_closed(uv_handle_t *h)
 {
-	maybe_free(h->data);
+	peers_maybe_free(h->data);
 }
 
 static void
@@ -408,6 +315,7 @@ on_tick(uv_timer_t *t)
 		next = p->next;
 		peer_tick(p, now);
 	}
+	dial_tick(m, now);
 	if (m->stopping) {
 		if (m->conns == NULL) {
 			uv_timer_stop(&m->tick);
@@ -418,7 +326,7 @@ on_tick(uv_timer_t *t)
 	for (struct peer_slot *s = m->slots; s; s = s->next)
 		if (s->address && s->ep.host && !s->active && !s->dialing && !s->resolving &&
 		    now >= s->next_dial)
-			dial(m, s);
+			dial_start(m, s);
 }
 
 static void
@@ -446,7 +354,7 @@ listener_closed(uv_handle_t *h)
 	struct peers *m = h->data;
 
 	m->n_listening--;
-	maybe_free(m);
+	peers_maybe_free(m);
 }
 
 int
@@ -591,7 +499,7 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 		slot_free(s);
 	}
 	for (size_t i = 0; i < nc->n_peers; i++)
-		if (slot_find(m, nc->peers[i].id) == NULL) {
+		if (peers_slot_find(m, nc->peers[i].id) == NULL) {
 			struct peer_slot *s = slot_new(m, &nc->peers[i]);
 
 			if (s == NULL)

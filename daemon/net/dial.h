@@ -1,0 +1,19 @@
+/* Dialing one configured peer: resolve its name, try each resolved address
+ * in turn, and hand the first TCP connection that succeeds to a new peer. */
+#ifndef DIAL_H
+#define DIAL_H
+
+#include <stdint.h>
+
+struct peers;
+struct peer_slot;
+
+/* Starts resolving s's host; s->resolving stays true until a peer holds
+ * the connection (s->dialing) or the dial failed (logged once, redial
+ * scheduled). The manager lives while a dial does (m->n_resolving). */
+void dial_start(struct peers *m, struct peer_slot *s);
+/* Gives up the attempts past their share of the time, and every attempt
+ * once the manager stops: called by the manager's tick. */
+void dial_tick(struct peers *m, uint64_t now);
+
+#endif
