@@ -28,7 +28,7 @@
 
 struct dial {
 	struct peers *m;
-	uint8_t id[TESS_KEY_LEN];      /* the slot, found again by id (reload may drop it) */
+	struct peer_slot *slot;        /* NULL once the slot is freed (dial_forget) */
 	uv_getaddrinfo_t req;
 	struct addrinfo *res, *ai;     /* every resolved address; the one tried now */
 	size_t n, tried;
@@ -49,15 +49,14 @@ static void
 dial_free(struct dial *d)
 {
 	struct peers *m = d->m;
-	struct peer_slot *s = peers_slot_find(m, d->id);
 
 	for (struct dial **pp = &m->dials; *pp; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
 			break;
 		}
-	if (s != NULL && !d->handed)
-		s->resolving = false;
+	if (d->slot != NULL && d->slot->dial == d)
+		d->slot->dial = NULL;
 	if (d->res != NULL)
 		uv_freeaddrinfo(d->res);
 	free(d);
@@ -69,7 +68,7 @@ dial_free(struct dial *d)
 static struct peer_slot *
 dial_slot(struct dial *d)
 {
-	return d->m->stopping ? NULL : peers_slot_find(d->m, d->id);
+	return d->m->stopping ? NULL : d->slot;
 }
 
 /* Every address failed: one failure for the slot (flap-suppressed). */
@@ -83,7 +82,7 @@ dial_failed(struct dial *d, struct peer_slot *s)
 		    d->n, d->addr, d->why);
 	else
 		snprintf(why, sizeof(why), "connect failed: %s", d->why);
-	s->resolving = false;
+	s->dial = NULL;
 	peers_slot_failed(s, d->n > 1 ? s->address : d->addr, why, false);
 	peers_redial_later(d->m, s);
 }
@@ -135,7 +134,7 @@ hand_over(struct dial *d, struct peer_slot *s)
 		return UV_ENOMEM;
 	}
 	d->handed = true;
-	s->resolving = false;
+	s->dial = NULL;
 	s->dialing = p;
 	/* The handshake deadline counts from the start of the dial, as it did
 	 * when there was one address. */
@@ -204,7 +203,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 
 			snprintf(why, sizeof(why), "cannot resolve %s: %s", s->address,
 			    uv_strerror(status));
-			s->resolving = false;
+			s->dial = NULL;
 			peers_slot_failed(s, s->address, why, false);
 			peers_redial_later(d->m, s);
 		}
@@ -230,7 +229,7 @@ dial_start(struct peers *m, struct peer_slot *s)
 		return;
 	}
 	d->m = m;
-	memcpy(d->id, s->id, TESS_KEY_LEN);
+	d->slot = s;
 	d->req.data = d;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -241,10 +240,17 @@ dial_start(struct peers *m, struct peer_slot *s)
 		peers_redial_later(m, s);
 		return;
 	}
-	s->resolving = true;
+	s->dial = d;
 	d->next = m->dials;
 	m->dials = d;
 	m->n_resolving++;
+}
+
+void
+dial_forget(struct dial *d)
+{
+	if (d != NULL)
+		d->slot = NULL;
 }
 
 void

@@ -35,8 +35,8 @@ peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN])
 	return config_find_peer(peers_conf(m), key) != NULL ? 0 : -1;
 }
 
-struct peer_slot *
-peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
+static struct peer_slot *
+slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
 {
 	for (struct peer_slot *s = m->slots; s; s = s->next)
 		if (memcmp(s->id, id, TESS_KEY_LEN) == 0)
@@ -75,6 +75,7 @@ slot_free(struct peer_slot *s)
 {
 	if (s == NULL)
 		return;
+	dial_forget(s->dial);
 	free(s->name);
 	free(s->address);
 	free(s->ep.host);
@@ -100,8 +101,8 @@ slot_new(struct peers *m, const struct peer_conf *pc)
 void
 peers_maybe_free(struct peers *m)
 {
-	/* A pending getaddrinfo still holds m: its callback runs even when
-	 * stopping, so the manager lives until the last one has returned. */
+	/* A dial still holds m: its getaddrinfo and close callbacks run even
+	 * when stopping, so the manager lives until the last dial has ended. */
 	if (!m->stopping || m->conns != NULL || m->n_listening > 0 || m->n_resolving > 0 ||
 	    !uv_is_closing((uv_handle_t *)&m->tick))
 		return;
@@ -230,7 +231,7 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 int
 peers_attach(struct peers *m, struct peer *p)
 {
-	struct peer_slot *s = p->inbound ? peers_slot_find(m, p->key) : p->slot;
+	struct peer_slot *s = p->inbound ? slot_find(m, p->key) : p->slot;
 	char shortid[NODEID_SHORT + 1];
 
 	if (s == NULL) {
@@ -324,7 +325,7 @@ on_tick(uv_timer_t *t)
 		return;
 	}
 	for (struct peer_slot *s = m->slots; s; s = s->next)
-		if (s->address && s->ep.host && !s->active && !s->dialing && !s->resolving &&
+		if (s->address && s->ep.host && !s->active && !s->dialing && !s->dial &&
 		    now >= s->next_dial)
 			dial_start(m, s);
 }
@@ -499,7 +500,7 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 		slot_free(s);
 	}
 	for (size_t i = 0; i < nc->n_peers; i++)
-		if (peers_slot_find(m, nc->peers[i].id) == NULL) {
+		if (slot_find(m, nc->peers[i].id) == NULL) {
 			struct peer_slot *s = slot_new(m, &nc->peers[i]);
 
 			if (s == NULL)

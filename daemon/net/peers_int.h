@@ -22,7 +22,8 @@ struct peer_slot {
 	uint8_t id[TESS_KEY_LEN];
 	struct peer *active;           /* the one session kept (hello or established) */
 	struct peer *dialing;          /* outbound attempt in progress */
-	bool resolving;                /* a dial resolving or connecting (net/dial.c) */
+	struct dial *dial;             /* resolving or connecting (net/dial.c); NULL once a
+	                                * peer holds the connection (dialing) */
 	uint32_t backoff_ms;
 	uint64_t next_dial;            /* mono ms */
 	int64_t connected_since, last_sync;   /* wall ms */
@@ -54,8 +55,6 @@ struct peers {
 };
 
 const struct config *peers_conf(const struct peers *m);
-/* The configured peer with that key, or NULL. */
-struct peer_slot *peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN]);
 /* Logs a failure of s at addr unless it repeats inside flap suppression. */
 void peers_slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up);
 /* Sets s's next dial after its backoff, with jitter. */
