@@ -29,16 +29,7 @@ for a in socket.getaddrinfo(sys.argv[1], 7070, 0, socket.SOCK_STREAM):
 }
 
 start_b() {
-	local i
-	# Not through a function: $! must be the daemon's PID (cleanup stops it).
-	"${IN_HOSTS[@]}" "$T/hosts" "$TESSERAD" -v -c "$T/b/tesserad.conf" 2>>"$T/b/log" &
-	NODE_PID[b]=$!
-	for i in $(seq 100); do
-		cli b status >/dev/null 2>&1 && return 0
-		kill -0 "${NODE_PID[b]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "node b did not start; log tail: $(tail -n 20 "$T/b/log")"
+	node_start_with b "${IN_HOSTS[@]}" "$T/hosts" "$TESSERAD" -v -c "$T/b/tesserad.conf"
 }
 
 [[ $(id -u) -eq 0 ]] || fail "this test needs root for unshare -m and mount --bind (uid $(id -u))"

@@ -15,15 +15,7 @@ DRAWS=4
 
 # start_verbose NAME: node_start with -v (debug lines, the delays among them).
 start_verbose() {
-	local name=$1 i
-	"$TESSERAD" -v -c "$T/$name/tesserad.conf" 2>>"$T/$name/log" &
-	NODE_PID[$name]=$!
-	for i in $(seq 100); do
-		cli "$name" status >/dev/null 2>&1 && return 0
-		kill -0 "${NODE_PID[$name]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "node $name did not start; log tail: $(tail -n 20 "$T/$name/log")"
+	node_start_with "$1" "$TESSERAD" -v -c "$T/$1/tesserad.conf"
 }
 
 # delays NAME: the first DRAWS delays NAME logged, one per line.

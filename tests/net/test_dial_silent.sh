@@ -46,11 +46,8 @@ node_conf b "" "[limits]" "handshake_timeout = ${HANDSHAKE_MS}ms" "backoff_min =
 	"backoff_max = 1s" "" "[peer \"a\"]" "address = $NAME:$NET_PORT" "id = ${NODE_ID[a]}"
 net_start a
 t0=$(now_ms)
-# Not through a function: $! must be the daemon's PID (ip netns exec, unshare
-# and sh all exec), so that the cleanup stops it.
-ip netns exec "$ns" "${IN_HOSTS[@]}" "$T/hosts" "$TESSERAD" -v -c "$T/b/tesserad.conf" \
-	2>>"$T/b/log" &
-NODE_PID[b]=$!
+node_start_with b ip netns exec "$ns" "${IN_HOSTS[@]}" "$T/hosts" "$TESSERAD" -v -c \
+	"$T/b/tesserad.conf"
 # log_gap FROM TO: milliseconds between the first lines of b's log matching
 # the two patterns (the log's own timestamps: the test's polling and a slow
 # sanitized start-up do not count).
