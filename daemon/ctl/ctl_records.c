@@ -231,8 +231,39 @@ stream_fail(struct ctl_client *c, const char *what, int rc, uint64_t seq)
 	return sent != 0 ? sent : 1;
 }
 
+/* Lists for an export the records stored since its list was made: the new
+ * versions of records that were gone when their turn came, and anything
+ * else stored meanwhile. */
+static int
+export_more(struct ctl_client *c)
+{
+	struct search_filter f = { .has_author = c->export_has_author };
+	uint64_t *seqs;
+	size_t n;
+	char *cause = NULL;
+	int rc;
+
+	memcpy(f.author, c->export_author, TESS_KEY_LEN);
+	rc = search_export(ctl_node(c)->store, &f, c->export_upto, &seqs, &n, &cause);
+	if (rc != 0) {
+		rc = ctl_error(c, ctl_code(rc), "export ended early: listing the records changed "
+		    "during the export: %s", cause);
+		free(cause);
+		return rc != 0 ? rc : 1;
+	}
+	free(c->cursor);
+	c->cursor = seqs;
+	c->cursor_n = n;
+	c->cursor_pos = 0;
+	c->export_gone = false;
+	if (n > 0)
+		c->export_upto = seqs[n - 1];
+	return 0;
+}
+
 /* Streams c->cursor's records, a frame at a time. A record gone since the
- * cursor was made (deleted by a block) is skipped. One that fails
+ * cursor was made is skipped: deleted by a block, or replaced, whose new
+ * version an export lists and sends after the others. One that fails
  * verification is skipped by list, which shows what is readable (logged),
  * but ends an export, which must be the whole or fail, as does any other
  * failure. */
@@ -252,10 +283,17 @@ stream_cursor(struct ctl_client *c, bool export)
 		uint64_t seq = c->cursor[c->cursor_pos++];
 
 		rc = view_batch_add(b, seq, &v);
-		if (rc != 0 && rc != -ENOENT && (export || rc != -EBADMSG)) {
+		if (rc == -ENOENT)
+			c->export_gone = true;
+		else if (rc != 0 && (export || rc != -EBADMSG)) {
 			view_batch_free(b);
 			return stream_fail(c, what, rc, seq);
 		}
+	}
+	if (export && c->cursor_pos == c->cursor_n && c->export_gone &&
+	    (rc = export_more(c)) != 0) {
+		view_batch_free(b);
+		return rc;
 	}
 	view_batch_attach(b, &r);
 	r.has_more = 1;
@@ -352,14 +390,17 @@ do_export(struct ctl_client *c, const Tessera__Filter *in)
 
 	if (to_filter(c, in, &f, LIST_MAX_LIMIT) != 0)
 		return;
-	rc = search_export(ctl_node(c)->store, &f, &c->cursor, &c->cursor_n, &cause);
+	rc = search_export(ctl_node(c)->store, &f, 0, &c->cursor, &c->cursor_n, &cause);
 	if (rc != 0) {
-		ctl_error(c, rc == -ENOMEM ? TESSERA__REPLY__CODE__ERROR :
-		    TESSERA__REPLY__CODE__STORAGE, "export failed: %s", cause);
+		ctl_error(c, ctl_code(rc), "export failed: %s", cause);
 		free(cause);
 		return;
 	}
 	c->cursor_pos = 0;
+	c->export_has_author = f.has_author;
+	memcpy(c->export_author, f.author, TESS_KEY_LEN);
+	c->export_gone = false;
+	c->export_upto = c->cursor_n > 0 ? c->cursor[c->cursor_n - 1] : 0;
 	ctl_stream(c, stream_export);
 }
 

@@ -295,8 +295,8 @@ search_list(struct store *st, const struct search_filter *f, uint64_t **seqs, si
 }
 
 int
-search_export(struct store *st, const struct search_filter *f, uint64_t **seqs, size_t *n,
-    char **cause)
+search_export(struct store *st, const struct search_filter *f, uint64_t after,
+    uint64_t **seqs, size_t *n, char **cause)
 {
 	size_t cap = 1024, cnt = 0;
 	uint64_t *out;
@@ -307,10 +307,11 @@ search_export(struct store *st, const struct search_filter *f, uint64_t **seqs, 
 	*n = 0;
 	/* Every record of the community, tombstones included, oldest first. */
 	if ((rc = sqlite3_prepare_v2(st->db, f->has_author ?
-		 "SELECT seq FROM records WHERE author = ?4 ORDER BY seq" :
-		 "SELECT seq FROM records ORDER BY seq", -1, &s, NULL)) != SQLITE_OK)
+		 "SELECT seq FROM records WHERE seq > ?1 AND author = ?4 ORDER BY seq" :
+		 "SELECT seq FROM records WHERE seq > ?1 ORDER BY seq", -1, &s, NULL)) != SQLITE_OK)
 		return set_cause(cause, store_err(st, rc, "export"), "reading the records: %s",
 		    sqlite3_errmsg(st->db));
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)after);
 	if (f->has_author)
 		sqlite3_bind_blob(s, 4, f->author, TESS_KEY_LEN, SQLITE_STATIC);
 	if ((out = malloc(cap * sizeof(*out))) == NULL) {

@@ -7,7 +7,9 @@
 # Real failures, no mocks: (1) one page in the middle of the records table is
 # damaged on disk while the daemon is stopped, so reading the table fails
 # with SQLITE_CORRUPT after the restart; (2) one stored record's signature is
-# damaged, so reading it back fails verification.
+# damaged, so reading it back fails verification. And (3) a record edited
+# while a long export is paused (its reader stalls) was left out of it: its
+# old version was gone when its turn came, its new one past the list.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,13 +26,14 @@ DB=$T/a/data/tessera.db
 command -v sqlite3 >/dev/null || fail "needs the sqlite3 shell (Debian package sqlite3)"
 command -v jq >/dev/null || fail "needs jq"
 
-# gen_records N: N initiatives with a body of about 1 KB each, as JSON Lines,
-# so that the records table spans dozens of pages.
+# gen_records N [PREFIX]: N initiatives titled "PREFIX i" with a body of about
+# 1 KB each, as JSON Lines, so that the records table spans dozens of pages.
 gen_records() {
 	python3 -c 'import json, sys
 for i in range(int(sys.argv[1])):
     print(json.dumps({"kind": "initiative", "texts": [{"lang": "en",
-        "title": "Export check %d" % i, "body": ("paragraph %d " % i) * 80}]}))' "$1"
+        "title": "%s %d" % (sys.argv[2], i), "body": ("paragraph %d " % i) * 80}]}))' \
+		"$1" "${2:-Export check}"
 }
 
 # export_fails DESC NEEDLE ARGS...: export ARGS exits 1 and says NEEDLE.
@@ -99,4 +102,31 @@ cp "$T/healthy.db" "$DB"
 node_start a
 assert_exit 0 cli a export -o "$T/out.jsonl"
 assert_eq "$(wc -l <"$T/out.jsonl")" "$total" "healthy export is complete"
+
+# --- (3) a record edited while the export is paused --------------------------
+# 6,000 more records (about 15 MB of reply frames): the daemon stops producing
+# at 4 MB queued, with the CLI blocked on a FIFO nobody reads yet. A record
+# far down the list is edited meanwhile, then the FIFO is drained.
+gen_records 6000 "Paused export" >"$T/more.jsonl"
+assert_exit 0 cli a import "$T/more.jsonl"
+total=$((total + 6000))
+late=$(cli a --json list --limit 100000 |
+	jq -r '.[] | select(.texts[0].title == "Paused export 5000") | .id')
+[[ -n $late ]] || fail "record 'Paused export 5000' not found"
+mkfifo "$T/fifo"
+exec 3<>"$T/fifo"  # a reader that never reads: the CLI blocks on a full pipe
+cli a export >"$T/fifo" 2>"$T/export.err" &
+export_pid=$!
+sleep 1.5
+assert_exit 0 cli a edit "$late" --title "Edited during the export"
+exec 4<"$T/fifo"
+exec 3<&-
+cat <&4 >"$T/paused.jsonl"
+exec 4<&-
+rc=0
+wait "$export_pid" || rc=$?
+assert_eq "$rc" 0 "paused export: exit status ($(cat "$T/export.err"))"
+assert_eq "$(wc -l <"$T/paused.jsonl")" "$total" "paused export: every record"
+assert_eq "$(jq -r --arg id "$late" 'select(.id == $id) | .texts[0].title' "$T/paused.jsonl")" \
+	"Edited during the export" "paused export: the record edited meanwhile, new version"
 finish
