@@ -59,6 +59,12 @@ struct ctl_client {
 	ctl_stream_fn stream;
 	uint64_t *cursor;
 	size_t cursor_n, cursor_pos;
+	/* An export's filter and the newest seq it listed. A listed record
+	 * gone when its turn came was replaced meanwhile (seqs only grow): the
+	 * records stored past export_upto are then listed and streamed too. */
+	bool export_has_author, export_gone;
+	uint8_t export_author[TESS_KEY_LEN];
+	uint64_t export_upto;
 	struct import_session *import;
 	struct ctl_client *next;
 };

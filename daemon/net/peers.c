@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/rand.h>
 
 #include "core/identity.h"
 #include "core/log.h"
+#include "net/dial.h"
 #include "core/util.h"
 #include "net/net.h"
 #include "net/peer.h"
@@ -16,14 +18,6 @@
 #include "sync/session.h"
 
 #define TICK_MS 200
-
-struct dial {
-	uv_getaddrinfo_t req;
-	uv_connect_t conn;
-	struct peers *m;
-	uint8_t id[TESS_KEY_LEN];
-	struct peer *p;
-};
 
 const struct config *
 peers_conf(const struct peers *m)
@@ -79,6 +73,7 @@ slot_free(struct peer_slot *s)
 {
 	if (s == NULL)
 		return;
+	dial_forget(s->dial);
 	free(s->name);
 	free(s->address);
 	free(s->ep.host);
@@ -101,11 +96,11 @@ slot_new(struct peers *m, const struct peer_conf *pc)
 	return s;
 }
 
-static void
-maybe_free(struct peers *m)
+void
+peers_maybe_free(struct peers *m)
 {
-	/* A pending getaddrinfo still holds m: its callback runs even when
-	 * stopping, so the manager lives until the last one has returned. */
+	/* A dial still holds m: its getaddrinfo and close callbacks run even
+	 * when stopping, so the manager lives until the last dial has ended. */
 	if (!m->stopping || m->conns != NULL || m->n_listening > 0 || m->n_resolving > 0 ||
 	    !uv_is_closing((uv_handle_t *)&m->tick))
 		return;
@@ -118,17 +113,21 @@ maybe_free(struct peers *m)
 	free(m);
 }
 
-static void
-schedule_redial(struct peers *m, struct peer_slot *s)
+void
+peers_redial_later(struct peers *m, struct peer_slot *s)
 {
 	const struct config *c = peers_conf(m);
-	double jitter = 0.5 + (double)random() / RAND_MAX;
+	double jitter = 0.5 + rng_double(&m->rng);
+	uint64_t delay;
 
-	/* Exponential backoff with jitter, so restarted networks do not dial in lockstep. */
+	/* Exponential backoff with jitter, so restarted networks do not dial in
+	 * lockstep: each daemon's generator has a seed of its own. */
 	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : c->backoff_min_ms;
 	if (s->backoff_ms > c->backoff_max_ms)
 		s->backoff_ms = c->backoff_max_ms;
-	s->next_dial = mono_ms() + (uint64_t)(s->backoff_ms * jitter);
+	delay = (uint64_t)(s->backoff_ms * jitter);
+	s->next_dial = mono_ms() + delay;
+	log_debug("peer %s: next dial in %llu ms", s->label, (unsigned long long)delay);
 }
 
 /* An inbound connection that never became a peer: the first REFUSED_LOG_MAX
@@ -157,8 +156,8 @@ log_refused(struct peers *m, struct peer *p, const char *reason)
 }
 
 /* Logs a failure of s unless it is a repeat inside flap suppression. */
-static void
-slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
+void
+peers_slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
 {
 	const char *at = addr != NULL && *addr ? addr : s->address ? s->address : "?";
 
@@ -221,10 +220,10 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 	if (m->stopping)
 		return;
 	if (reason != NULL)
-		slot_failed(s, p->addr, reason, was_up);
+		peers_slot_failed(s, p->addr, reason, was_up);
 	if (was_up)
 		s->backoff_ms = 0;
-	schedule_redial(m, s);
+	peers_redial_later(m, s);
 }
 
 int
@@ -276,99 +275,13 @@ peers_unlink(struct peers *m, struct peer *p)
 			*pp = p->next;
 			break;
 		}
-	maybe_free(m);
-}
-
-static void
-on_connect(uv_connect_t *req, int status)
-{
-	struct dial *d = req->data;
-	struct peer *p = d->p;
-
-	free(d);
-	if (p->state == PEER_CLOSING)
-		return;
-	if (status < 0) {
-		peer_close(p, "connect failed: %s", uv_strerror(status));
-		return;
-	}
-	peer_start(p);
-}
-
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct dial *d = req->data;
-	struct peers *m = d->m;
-	struct peer_slot *s = slot_find(m, d->id);
-	struct peer *p;
-	int rc;
-
-	m->n_resolving--;
-	if (s != NULL)
-		s->resolving = false;
-	if (m->stopping || s == NULL || s->active != NULL || status < 0) {
-		if (s != NULL && status < 0 && !m->stopping) {
-			char why[192];
-
-			snprintf(why, sizeof(why), "cannot resolve %s: %s", s->address,
-			    uv_strerror(status));
-			slot_failed(s, s->address, why, false);
-			schedule_redial(m, s);
-		}
-		uv_freeaddrinfo(res);
-		free(d);
-		maybe_free(m);
-		return;
-	}
-	if ((p = peer_new(m, false, s)) == NULL) {
-		uv_freeaddrinfo(res);
-		free(d);
-		schedule_redial(m, s);
-		return;
-	}
-	net_addr_str(res->ai_addr, p->addr, sizeof(p->addr));
-	s->dialing = p;
-	d->p = p;
-	d->conn.data = d;
-	rc = uv_tcp_connect(&d->conn, &p->tcp, res->ai_addr, on_connect);
-	uv_freeaddrinfo(res);
-	if (rc != 0) {
-		free(d);
-		peer_close(p, "connect failed: %s", uv_strerror(rc));
-	}
-}
-
-static void
-dial(struct peers *m, struct peer_slot *s)
-{
-	struct dial *d = calloc(1, sizeof(*d));
-	struct addrinfo hints;
-	char port[8];
-
-	if (d == NULL)
-		return;
-	d->m = m;
-	memcpy(d->id, s->id, TESS_KEY_LEN);
-	d->req.data = d;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%u", s->ep.port);
-	s->resolving = true;
-	if (uv_getaddrinfo(m->loop, &d->req, on_resolved, s->ep.host, port, &hints) != 0) {
-		s->resolving = false;
-		free(d);
-		schedule_redial(m, s);
-		return;
-	}
-	m->n_resolving++;
+	peers_maybe_free(m);
 }
 
 static void
 tick_closed(uv_handle_t *h)
 {
-	maybe_free(h->data);
+	peers_maybe_free(h->data);
 }
 
 static void
@@ -381,6 +294,7 @@ on_tick(uv_timer_t *t)
 		next = p->next;
 		peer_tick(p, now);
 	}
+	dial_tick(m, now);
 	if (m->stopping) {
 		if (m->conns == NULL) {
 			uv_timer_stop(&m->tick);
@@ -389,9 +303,9 @@ on_tick(uv_timer_t *t)
 		return;
 	}
 	for (struct peer_slot *s = m->slots; s; s = s->next)
-		if (s->address && s->ep.host && !s->active && !s->dialing && !s->resolving &&
+		if (s->address && s->ep.host && !s->active && !s->dialing && !s->dial &&
 		    now >= s->next_dial)
-			dial(m, s);
+			dial_start(m, s);
 }
 
 static void
@@ -419,7 +333,7 @@ listener_closed(uv_handle_t *h)
 	struct peers *m = h->data;
 
 	m->n_listening--;
-	maybe_free(m);
+	peers_maybe_free(m);
 }
 
 int
@@ -427,12 +341,19 @@ peers_start(const struct peers_env *env, struct peers **out, char **cause)
 {
 	const struct config *c = env->conf;
 	struct peers *m = calloc(1, sizeof(*m));
+	uint64_t seed;
 	int rc;
 
 	if (m == NULL || (c->n_listen && !(m->listeners = calloc(c->n_listen, sizeof(uv_tcp_t))))) {
 		free(m);
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
+	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1) {
+		free(m->listeners);
+		free(m);
+		return set_cause(cause, -EIO, "no random seed for the reconnect jitter");
+	}
+	rng_seed(&m->rng, seed);
 	m->loop = env->loop;
 	m->conf = env->conf;
 	m->sessions = env->sessions;

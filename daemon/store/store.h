@@ -6,7 +6,6 @@
 #ifndef STORE_H
 #define STORE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,7 +68,10 @@ struct store_peer {
  * Refuses to create over an existing database. */
 int store_open(const char *dir, bool create, struct store **out, char **cause);
 void store_close(struct store *st);
-sqlite3 *store_db(struct store *st);
+/* The database handle, for the store's own files and the tests (only
+ * store/ includes sqlite3.h). */
+struct sqlite3;
+struct sqlite3 *store_db(struct store *st);
 const uint8_t *store_epoch(const struct store *st);
 /* The quota bounds what other communities can make us store; our own
  * community (set with store_set_local) is not subject to it. */
