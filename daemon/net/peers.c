@@ -116,6 +116,7 @@ maybe_free(struct peers *m)
 		slot_free(s);
 	}
 	tls_ctx_free(m->tls);
+	admit_free(&m->admit);
 	free(m->listeners);
 	free(m);
 }
@@ -235,6 +236,8 @@ peers_attach(struct peers *m, struct peer *p)
 	struct peer_slot *s = p->inbound ? slot_find(m, p->key) : p->slot;
 	char shortid[NODEID_SHORT + 1];
 
+	/* The pin check passed: no longer a stranger. */
+	admit_remove(&m->admit, p);
 	if (s == NULL) {
 		peer_close(p, "peer is no longer configured");
 		return -ENOENT;
@@ -293,6 +296,8 @@ peers_established(struct peers *m, struct peer *p)
 void
 peers_unlink(struct peers *m, struct peer *p)
 {
+	/* Its descriptor is closed now, not when it began to close. */
+	admit_remove(&m->admit, p);
 	for (struct peer **pp = &m->conns; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
@@ -399,6 +404,7 @@ on_tick(uv_timer_t *t)
 	struct peers *m = t->data;
 	uint64_t now = mono_ms();
 
+	peers_close_silent(m, now);
 	for (struct peer *p = m->conns, *next; p; p = next) {
 		next = p->next;
 		peer_tick(p, now);
@@ -414,25 +420,6 @@ on_tick(uv_timer_t *t)
 		if (s->address && s->ep.host && !s->active && !s->dialing && !s->resolving &&
 		    now >= s->next_dial)
 			dial(m, s);
-}
-
-static void
-on_incoming(uv_stream_t *server, int status)
-{
-	struct peers *m = server->data;
-	struct peer *p;
-
-	if (status < 0) {
-		log_warnx("accept: %s", uv_strerror(status));
-		return;
-	}
-	if ((p = peer_new(m, true, NULL)) == NULL)
-		return;
-	if (uv_accept(server, (uv_stream_t *)&p->tcp) != 0) {
-		peer_close(p, NULL);
-		return;
-	}
-	peer_start(p);
 }
 
 static void
@@ -468,7 +455,7 @@ peers_start(struct node *n, struct peers **out, char **cause)
 	for (size_t i = 0; i < c->n_listen; i++) {
 		uv_tcp_t *h = &m->listeners[i];
 
-		rc = net_listen(n->loop, &c->listen[i], h, on_incoming, cause);
+		rc = net_listen(n->loop, &c->listen[i], h, peers_on_incoming, cause);
 		h->data = m;
 		m->n_listeners++;
 		m->n_listening++;

@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/flap.h"
+#include "net/admit.h"
 #include "net/peers.h"
 #include "core/tessera.h"
 
@@ -43,6 +44,8 @@ struct peers {
 	size_t n_resolving;            /* getaddrinfo requests in flight */
 	uv_timer_t tick;
 	bool stopping;
+	/* Inbound connections from accept until the pin check passes. */
+	struct admit admit;
 	/* Refused inbound connections: a few logged per minute, the rest
 	 * counted, so that strangers cannot fill the log. */
 	uint64_t refused_window;       /* mono ms the current minute began */
@@ -61,5 +64,9 @@ void peers_established(struct peers *m, struct peer *p);
 void peers_detach(struct peers *m, struct peer *p, const char *reason);
 /* p's handle is closed: drop it from the list (it is freed by the caller). */
 void peers_unlink(struct peers *m, struct peer *p);
+/* The listeners' callback: accepts, then admits or refuses (peers_admit.c). */
+void peers_on_incoming(uv_stream_t *server, int status);
+/* Closes strangers silent for first_byte_timeout; called by the tick. */
+void peers_close_silent(struct peers *m, uint64_t now);
 
 #endif

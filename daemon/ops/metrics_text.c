@@ -1,8 +1,10 @@
 /* The Prometheus text exposition of a node's state. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 
 #include "core/config.h"
@@ -209,6 +211,42 @@ records_section(FILE *f, struct node *n)
 	return 0;
 }
 
+/* Descriptors in use and allowed (the names client libraries use), and the
+ * connections held before authentication: what a flood of strangers would
+ * exhaust first. */
+static void
+fds_section(FILE *f, struct node *n)
+{
+	struct peers_strangers st;
+	struct rlimit rl;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d != NULL) {
+		uint64_t open = 0;
+
+		/* Counts ".", ".." and d's own descriptor: three out. */
+		while (readdir(d) != NULL)
+			open++;
+		closedir(d);
+		head(f, "process_open_fds", "gauge", "Open file descriptors.");
+		fprintf(f, "process_open_fds %llu\n", (unsigned long long)(open - 3));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		head(f, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+		fprintf(f, "process_max_fds %llu\n", (unsigned long long)rl.rlim_cur);
+	}
+	peers_strangers(n->peers, &st);
+	head(f, "tessera_unauthenticated_connections", "gauge",
+	    "Inbound connections not yet past the TLS pin check.");
+	fprintf(f, "tessera_unauthenticated_connections %llu\n", (unsigned long long)st.held);
+	head(f, "tessera_connections_refused_total", "counter",
+	    "Inbound connections closed at once since start-up, by the cap they met.");
+	fprintf(f, "tessera_connections_refused_total{cap=\"max_unauthenticated\"} %llu\n",
+	    (unsigned long long)st.refused_full);
+	fprintf(f, "tessera_connections_refused_total{cap=\"max_unauthenticated_per_address\"} "
+	    "%llu\n", (unsigned long long)st.refused_address);
+}
+
 static int
 node_section(FILE *f, struct node *n)
 {
@@ -231,6 +269,7 @@ node_section(FILE *f, struct node *n)
 	fprintf(f, "tessera_store_size_bytes %llu\n", (unsigned long long)st.db_bytes);
 	head(f, "tessera_store_sequence", "gauge", "Highest local sequence number.");
 	fprintf(f, "tessera_store_sequence %llu\n", (unsigned long long)st.seq);
+	fds_section(f, n);
 	if (statvfs(n->conf->data_dir, &vfs) == 0) {
 		head(f, "tessera_disk_free_bytes", "gauge",
 		    "Bytes available to tesserad on the data directory's file system.");
