@@ -2,15 +2,14 @@
 #include "ctl/ctl.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/config.h"
+#include "ctl/ctl_sock.h"
 #include "core/log.h"
 #include "node.h"
 #include "core/tessera.h"
@@ -282,38 +281,10 @@ on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, on_read);
 }
 
-/* Mode 0660: the owner and one group (ours, or control_group) may use the
- * CLI; everyone else may not even connect. */
-static int
-ctl_set_group(const char *path, const char *group, char **cause)
-{
-	struct group *gr;
-	int rc;
-
-	if (group != NULL) {
-		errno = 0;
-		if ((gr = getgrnam(group)) == NULL)
-			return set_cause(cause, errno ? -errno : -ENOENT,
-			    "control_group %s: %s", group, errno ? strerror(errno) : "no such group");
-		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
-			rc = -errno;
-			return set_cause(cause, rc, "control socket %s: group %s: %s", path, group,
-			    strerror(-rc));
-		}
-	}
-	if (chmod(path, 0660) != 0) {
-		rc = -errno;
-		return set_cause(cause, rc, "control socket %s: %s", path, strerror(-rc));
-	}
-	return 0;
-}
-
 int
 ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 {
 	struct ctl *ctl;
-	struct stat sb;
-	mode_t old;
 	int rc;
 
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL || (ctl->path = strdup(path)) == NULL) {
@@ -321,26 +292,23 @@ ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
 	ctl->node = n;
-	/* The data directory lock guarantees we are the only tesserad here, so
-	 * a socket file left by a crash can be replaced. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
 	uv_pipe_init(n->loop, &ctl->listener, 0);
 	ctl->listener.data = ctl;
-	old = umask(0117);    /* srw-rw----: never world-writable */
-	rc = uv_pipe_bind(&ctl->listener, path);
-	umask(old);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&ctl->listener, 16, on_connection);
-	if (rc != 0) {
+	/* srw-rw----, owner and one group (ours, or control_group): everyone
+	 * else may not even connect. */
+	rc = ctl_sock_bind(&ctl->listener, path, n->conf->control_group, cause);
+	if (rc == 0 && (rc = uv_listen((uv_stream_t *)&ctl->listener, 16, on_connection)) != 0) {
 		set_cause(cause, rc, "control socket %s: %s", path, uv_strerror(rc));
+		unlink(path);
+	}
+	if (rc != 0) {
 		ctl->path[0] = '\0';
 		*out = ctl;   /* ctl_stop closes the handle and frees */
 		return rc;
 	}
 	ctl->listening = true;
 	*out = ctl;
-	return ctl_set_group(path, n->conf->control_group, cause);
+	return 0;
 }
 
 static void
