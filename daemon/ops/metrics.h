@@ -19,6 +19,10 @@ void metrics_stop(struct metrics *m);
  * the new address cannot be bound); removing the key turns it off. */
 void metrics_reload(struct node *n, const struct config *old, const struct config *nc);
 
+/* Communities shown by name in tessera_community_records; the others are
+ * summed, so the text does not grow with the number of authors. */
+#define METRICS_TOP_COMMUNITIES 10
+
 /* The exposition text (malloc'd, *len bytes, NUL-terminated). */
 int metrics_render(struct node *n, char **out, size_t *len);
 

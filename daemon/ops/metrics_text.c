@@ -182,11 +182,12 @@ records_section(FILE *f, struct node *n)
 	static const char *const kinds[STORE_KINDS] = { "unknown", "profile", "initiative",
 		"resource" };
 	struct store_kinds k;
-	struct store_author *a;
-	size_t na;
-	char id[NODEID_SHORT + 1];
+	struct store_communities cs;
+	uint64_t shown = 0;
+	char id[NODEID_SHORT + 1], help[128];
 
-	if (store_count_kinds(n->store, &k) != 0 || store_authors(n->store, &a, &na) != 0)
+	if (store_count_kinds(n->store, &k) != 0 ||
+	    store_count_communities(n->store, METRICS_TOP_COMMUNITIES, &cs) != 0)
 		return -EIO;
 	head(f, "tessera_records", "gauge", "Records held, by kind (tombstone: deleted).");
 	for (int i = 0; i < STORE_KINDS; i++)
@@ -194,15 +195,22 @@ records_section(FILE *f, struct node *n)
 		    (unsigned long long)k.live[i]);
 	fprintf(f, "tessera_records{kind=\"tombstone\"} %llu\n", (unsigned long long)k.tombstones);
 	head(f, "tessera_communities", "gauge", "Communities (authors) this node holds.");
-	fprintf(f, "tessera_communities %zu\n", na);
-	head(f, "tessera_community_records", "gauge", "Live records held, by community.");
-	for (size_t i = 0; i < na; i++) {
-		nodeid_short(a[i].author, id);
+	fprintf(f, "tessera_communities %llu\n", (unsigned long long)cs.total);
+	/* Any key can author records: one series per author would let
+	 * strangers grow every scrape and the monitoring's storage. */
+	snprintf(help, sizeof(help), "Live records held by the %d communities holding the most; "
+	    "community=\"other\" sums the rest.", METRICS_TOP_COMMUNITIES);
+	head(f, "tessera_community_records", "gauge", help);
+	for (size_t i = 0; i < cs.n_top; i++) {
+		nodeid_short(cs.top[i].author, id);
 		fprintf(f, "tessera_community_records{community=\"%s\",name=\"", id);
-		label(f, a[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)a[i].records);
+		label(f, cs.top[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)cs.top[i].records);
+		shown += cs.top[i].records;
 	}
-	store_authors_free(a, na);
+	fprintf(f, "tessera_community_records{community=\"other\",name=\"\"} %llu\n",
+	    (unsigned long long)(cs.records > shown ? cs.records - shown : 0));
+	store_communities_free(&cs);
 	head(f, "tessera_records_rejected_total", "counter",
 	    "Records from peers refused since start-up, by reason.");
 	for (int i = 0; i < HR_COUNT; i++)
