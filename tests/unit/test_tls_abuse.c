@@ -216,31 +216,30 @@ chain_refused(EVP_PKEY *leaf_key, int n_ca, const char *reason, int rc)
 	return sp.calls;
 }
 
-/* A stranger's chain is refused on its leaf key before OpenSSL builds and
- * verifies the chain; a pinned key with a chain is refused too. */
+/* Chains of authorities: a stranger's is refused on its leaf key before
+ * OpenSSL builds and verifies the chain, a pinned key's for being a chain;
+ * a Certificate message over TLS_MAX_CERT_LIST is refused before its
+ * certificates are parsed, so the pin is never asked. */
 static void
-test_chain_pin_first(void **state)
+test_chains(void **state)
 {
+	static const struct {
+		bool pinned;
+		int n_ca;
+		const char *reason;
+		int rc, pin_calls;
+	} cases[] = {
+		{ false, 3, "peer key not pinned", -EACCES, 1 },
+		{ true, 3, "peer sent a certificate chain", -EPROTO, 1 },
+		{ false, 24, "excessive message size", -EPROTO, 0 },
+		{ true, 24, "excessive message size", -EPROTO, 0 },
+	};
 	EVP_PKEY *stranger = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 
 	assert_non_null(stranger);
-	assert_int_equal(chain_refused(stranger, 3, "peer key not pinned", -EACCES), 1);
-	assert_int_equal(chain_refused(tlsfix_client_node.id->key, 3,
-	    "peer sent a certificate chain", -EPROTO), 1);
-	EVP_PKEY_free(stranger);
-}
-
-/* A Certificate message over TLS_MAX_CERT_LIST is refused before its
- * certificates are parsed: the pin is never asked. */
-static void
-test_chain_too_long(void **state)
-{
-	EVP_PKEY *stranger = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-
-	assert_non_null(stranger);
-	assert_int_equal(chain_refused(stranger, 24, "excessive message size", -EPROTO), 0);
-	assert_int_equal(chain_refused(tlsfix_client_node.id->key, 24,
-	    "excessive message size", -EPROTO), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(chain_refused(cases[i].pinned ? tlsfix_client_node.id->key :
+		    stranger, cases[i].n_ca, cases[i].reason, cases[i].rc), cases[i].pin_calls);
 	EVP_PKEY_free(stranger);
 }
 
@@ -261,8 +260,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_shutdown),
 		cmocka_unit_test(test_write_before_handshake),
-		cmocka_unit_test(test_chain_pin_first),
-		cmocka_unit_test(test_chain_too_long),
+		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_own_cert_fits),
 	};
 
