@@ -61,6 +61,12 @@ static const struct opt opts[] = {
 	{ SECT_LIMITS, "backoff_min", OPT_DURATION, CF(backoff_min_ms), 10, 60000, "500ms" },
 	{ SECT_LIMITS, "backoff_max", OPT_DURATION, CF(backoff_max_ms), 100, 3600000, "60s" },
 	{ SECT_LIMITS, "peer_rate_limit", OPT_COUNT, CF(peer_rate_limit), 1, 1000000, "2000" },
+	{ SECT_LIMITS, "max_unauthenticated", OPT_COUNT, CF(max_unauthenticated), 1, 65536,
+	  "256" },
+	{ SECT_LIMITS, "max_unauthenticated_per_address", OPT_COUNT,
+	  CF(max_unauthenticated_per_address), 1, 65536, "8" },
+	{ SECT_LIMITS, "first_byte_timeout", OPT_DURATION, CF(first_byte_timeout_ms), 100, 60000,
+	  "2s" },
 	{ SECT_PEER, "address", OPT_ADDRESS, offsetof(struct peer_conf, address), 0, 0, NULL },
 	{ SECT_PEER, "id", OPT_NODEID, offsetof(struct peer_conf, id), 0, 0, NULL },
 };

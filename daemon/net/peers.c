@@ -109,6 +109,7 @@ peers_maybe_free(struct peers *m)
 		slot_free(s);
 	}
 	tls_ctx_free(m->tls);
+	admit_free(&m->admit);
 	free(m->listeners);
 	free(m);
 }
@@ -232,6 +233,8 @@ peers_attach(struct peers *m, struct peer *p)
 	struct peer_slot *s = p->inbound ? slot_find(m, p->key) : p->slot;
 	char shortid[NODEID_SHORT + 1];
 
+	/* The pin check passed: no longer a stranger. */
+	admit_remove(&m->admit, p);
 	if (s == NULL) {
 		peer_close(p, "peer is no longer configured");
 		return -ENOENT;
@@ -270,6 +273,8 @@ peers_attach(struct peers *m, struct peer *p)
 void
 peers_unlink(struct peers *m, struct peer *p)
 {
+	/* Its descriptor is closed now, not when it began to close. */
+	admit_remove(&m->admit, p);
 	for (struct peer **pp = &m->conns; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
@@ -290,6 +295,7 @@ on_tick(uv_timer_t *t)
 	struct peers *m = t->data;
 	uint64_t now = mono_ms();
 
+	peers_close_silent(m, now);
 	for (struct peer *p = m->conns, *next; p; p = next) {
 		next = p->next;
 		peer_tick(p, now);
@@ -306,25 +312,6 @@ on_tick(uv_timer_t *t)
 		if (s->address && s->ep.host && !s->active && !s->dialing && !s->dial &&
 		    now >= s->next_dial)
 			dial_start(m, s);
-}
-
-static void
-on_incoming(uv_stream_t *server, int status)
-{
-	struct peers *m = server->data;
-	struct peer *p;
-
-	if (status < 0) {
-		log_warnx("accept: %s", uv_strerror(status));
-		return;
-	}
-	if ((p = peer_new(m, true, NULL)) == NULL)
-		return;
-	if (uv_accept(server, (uv_stream_t *)&p->tcp) != 0) {
-		peer_close(p, NULL);
-		return;
-	}
-	peer_start(p);
 }
 
 static void
@@ -370,7 +357,7 @@ peers_start(const struct peers_env *env, struct peers **out, char **cause)
 	for (size_t i = 0; i < c->n_listen; i++) {
 		uv_tcp_t *h = &m->listeners[i];
 
-		rc = net_listen(m->loop, &c->listen[i], h, on_incoming, cause);
+		rc = net_listen(m->loop, &c->listen[i], h, peers_on_incoming, cause);
 		h->data = m;
 		m->n_listeners++;
 		m->n_listening++;

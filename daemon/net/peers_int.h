@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/flap.h"
+#include "net/admit.h"
 #include "core/rng.h"
 #include "net/peers.h"
 #include "core/tessera.h"
@@ -52,6 +53,8 @@ struct peers {
 	uv_timer_t tick;
 	struct rng rng;                /* reconnect jitter; seeded from RAND_bytes at start */
 	bool stopping;
+	/* Inbound connections from accept until the pin check passes. */
+	struct admit admit;
 	/* Refused inbound connections: a few logged per minute, the rest
 	 * counted, so that strangers cannot fill the log. */
 	uint64_t refused_window;       /* mono ms the current minute began */
@@ -74,5 +77,9 @@ int peers_attach(struct peers *m, struct peer *p);
 void peers_detach(struct peers *m, struct peer *p, const char *reason);
 /* p's handle is closed: drop it from the list (it is freed by the caller). */
 void peers_unlink(struct peers *m, struct peer *p);
+/* The listeners' callback: accepts, then admits or refuses (peers_admit.c). */
+void peers_on_incoming(uv_stream_t *server, int status);
+/* Closes strangers silent for first_byte_timeout; called by the tick. */
+void peers_close_silent(struct peers *m, uint64_t now);
 
 #endif

@@ -132,6 +132,18 @@ struct store_kinds {
 	uint64_t tombstones;
 };
 int store_count_kinds(struct store *st, struct store_kinds *k);
+/* The limit communities holding the most live records (ties: by key; name
+ * and records filled), how many communities store_authors would list, and
+ * their live records: the metrics endpoint's view, whose size does not
+ * grow with the number of authors. Free with store_communities_free. */
+struct store_communities {
+	struct store_author *top;
+	size_t n_top;
+	uint64_t total;
+	uint64_t records;
+};
+int store_count_communities(struct store *st, size_t limit, struct store_communities *out);
+void store_communities_free(struct store_communities *c);
 /* Authors with at least one record or a profile, each with the index of
  * another whose name looks the same (core/names.h). Free with
  * store_authors_free. */
