@@ -14,6 +14,8 @@
 #include "record.pb-c.h"
 #include "core/tessera.h"
 
+struct config;
+
 #define STORE_DB_FILE "tessera.db"
 
 enum store_put_result {
@@ -27,7 +29,20 @@ enum store_put_result {
 	STORE_BLOCKED,       /* author blocked by the operator */
 	STORE_QUOTA,         /* author over its record quota */
 	STORE_NOT_AUTHOR,    /* id belongs to another author */
+	STORE_OVER_BUDGET,   /* from a peer over its daily budget for new authors */
 };
+
+/* What one peer may make us store per UTC day from authors the node has not
+ * seen before (no record stored, or first stored today from a peer): how
+ * many such authors it may introduce, and how many records and signed bytes
+ * of such authors it may send. Authors known before today, our own and
+ * those imported by the operator are not charged. */
+struct store_budget {
+	uint32_t new_authors;
+	uint32_t new_records;
+	uint64_t new_bytes;
+};
+#define STORE_BUDGET_DEFAULT { 200, 20000, 64ULL * 1024 * 1024 }
 
 struct store_stats {
 	uint64_t records;     /* live records */
@@ -49,6 +64,9 @@ struct store_peer {
 	uint64_t seq;            /* highest peer sequence fully applied */
 	int64_t last_sync;       /* ms */
 	uint64_t received, sent, rejected;
+	/* Today's budget for new authors (zero when the stored day is past). */
+	uint64_t new_authors, new_records, new_bytes;
+	uint64_t over_budget;    /* records refused today over the budget */
 };
 
 /* Opens (creating when create is true) DIR/tessera.db and migrates it.
@@ -61,6 +79,12 @@ const uint8_t *store_epoch(const struct store *st);
  * community (set with store_set_local) is not subject to it. */
 void store_set_quota(struct store *st, uint32_t max_records_per_author);
 void store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+/* The quota and the budgets from the configuration's [limits]. */
+void store_set_limits(struct store *st, const struct config *c);
+/* The per-peer daily budget for new authors (see struct store_budget). */
+void store_set_budget(struct store *st, const struct store_budget *b);
+/* The wall clock (ms) the budget's days come from; now_ms by default. */
+void store_set_clock(struct store *st, int64_t (*now)(void));
 
 /* Group writes for speed and atomicity. Nested calls are not allowed. */
 int store_begin(struct store *st);

@@ -230,6 +230,10 @@ apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *log
 		case STORE_NOT_AUTHOR:
 			reject(s, SYNC_REJECT_NOT_AUTHOR, "record id belongs to another author", logged);
 			break;
+		case STORE_OVER_BUDGET:
+			reject(s, SYNC_REJECT_BUDGET, "over the peer's daily budget for new authors",
+			    logged);
+			break;
 		}
 	}
 	return rc;
