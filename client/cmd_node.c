@@ -222,6 +222,8 @@ peer_json(const Tessera__PeerView *p)
 	    json_integer((json_int_t)p->records_received));
 	json_object_set_new(o, "records_rejected",
 	    json_integer((json_int_t)p->records_rejected));
+	json_object_set_new(o, "new_authors", json_integer((json_int_t)p->new_authors));
+	json_object_set_new(o, "over_budget", json_integer((json_int_t)p->over_budget));
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)p->bytes_out));
 	json_object_set_new(o, "last_error", cli_json_str(p->last_error));
@@ -262,6 +264,10 @@ peers_reply(void *arg, const Tessera__Reply *r)
 		printf(" %7llu %7llu %5llu\n", (unsigned long long)p->records_sent,
 		    (unsigned long long)p->records_received,
 		    (unsigned long long)p->records_rejected);
+		if (p->over_budget > 0)
+			printf("    over its budget for new authors: %llu records refused today "
+			    "(%llu new authors accepted)\n", (unsigned long long)p->over_budget,
+			    (unsigned long long)p->new_authors);
 		if (p->last_error != NULL && *p->last_error != '\0') {
 			fputs("    last error: ", stdout);
 			out_plain(stdout, p->last_error);

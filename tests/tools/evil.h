@@ -9,7 +9,8 @@
  *                     flooded, and protobuf bombs inside a valid frame
  * evil_scn_session.c  the session engine's limits: frame floor, repeated wants
  * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
- *                     versions, invalid UTF-8, and unpinned outsiders */
+ *                     versions, invalid UTF-8, and unpinned outsiders
+ * evil_scn_sybil.c    a pinned peer making up authors by the thousand */
 #ifndef EVIL_H
 #define EVIL_H
 
@@ -218,5 +219,9 @@ int scn_bad_utf8(int);
 int scn_record_bomb(int);
 /* N TLS handshakes with a key the daemon does not pin. */
 int scn_outsiders(int);
+
+/* evil_scn_sybil.c */
+/* N made-up authors with 10 valid records each, offered twice. */
+int scn_sybil(int);
 
 #endif
