@@ -35,14 +35,15 @@ enum store_put_result {
 /* What one peer may make us store per UTC day from authors the node has not
  * seen before (no record stored, or first stored today from a peer): how
  * many such authors it may introduce, and how many records and signed bytes
- * of such authors it may send. Authors known before today, our own and
- * those imported by the operator are not charged. */
+ * of such authors it may send. Authors known before today, our own, those
+ * imported by the operator and the peer itself (its pinned key) are not
+ * charged. */
 struct store_budget {
 	uint32_t new_authors;
 	uint32_t new_records;
 	uint64_t new_bytes;
 };
-#define STORE_BUDGET_DEFAULT { 200, 20000, 64ULL * 1024 * 1024 }
+#define STORE_BUDGET_DEFAULT { 200, 50000, 128ULL * 1024 * 1024 }
 
 struct store_stats {
 	uint64_t records;     /* live records */

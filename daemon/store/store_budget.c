@@ -4,7 +4,8 @@
  * peer that turns hostile could introduce any number of fresh authors and
  * fill the disk. So what a peer introduces is charged to that peer, per UTC
  * day: the new authors themselves, and the records and signed bytes of
- * authors first stored today from a peer. The counters live in the peer's
+ * authors first stored today from a peer; the peer's own records (its
+ * pinned key) are not charged. The counters live in the peer's
  * row, in the caller's transaction, so a rolled back batch is not charged. */
 #include <errno.h>
 #include <stdbool.h>
@@ -123,7 +124,9 @@ store_budget_charge(struct store *st, const Tessera__Record *r, size_t len,
 	bool unseen, is_new;
 	int rc;
 
-	if (origin == NULL ||
+	/* The peer's own records are its pinned key's: bounded by the quota,
+	 * like any known author's. */
+	if (origin == NULL || memcmp(origin, r->author.data, TESS_KEY_LEN) == 0 ||
 	    (st->has_local && memcmp(st->local, r->author.data, TESS_KEY_LEN) == 0))
 		return 0;
 	if ((rc = author_unseen(st, r->author.data, &unseen, &is_new)) != 0 || !unseen)

@@ -171,6 +171,22 @@ test_known_authors_and_new_day(void **state)
 	assert_int_equal(put_from(fx, 10, peer_p, NULL), STORE_OVER_BUDGET);
 }
 
+/* A peer's own records (its pinned key is their author) are not charged:
+ * a new node's first sync with a big peer is not cut at the budget. */
+static void
+test_peer_own_records(void **state)
+{
+	struct storefix *fx = *state;
+	uint8_t self[TESS_KEY_LEN];
+
+	author_key(0x50, self);   /* the peer, author of its own records */
+	store_set_budget(fx->st, &(struct store_budget){ 0, 1, 1 });
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(put_from(fx, 0x50, self, NULL), STORE_STORED);
+	assert_int_equal(peer_get(fx, self).new_records, 0);
+	assert_int_equal(put_from(fx, 0x51, self, NULL), STORE_OVER_BUDGET);
+}
+
 /* A rolled back batch is not charged. */
 static void
 test_rollback_is_not_charged(void **state)
@@ -196,6 +212,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bytes_of_new_authors, budget_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_known_authors_and_new_day, budget_setup,
+		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_peer_own_records, budget_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_is_not_charged, budget_setup,
 		    storefix_teardown),
