@@ -314,6 +314,7 @@ struct block_ctx {
 	struct cli *cli;
 	const char *arg;
 	int block;
+	int peer;            /* arg names a peer: its introductions */
 };
 
 static int
@@ -325,13 +326,19 @@ block_reply(void *arg, const Tessera__Reply *r)
 
 	if (b->cli->json) {
 		o = json_object();
-		json_object_set_new(o, "community", json_string(b->arg));
+		json_object_set_new(o, b->peer ? "peer" : "community", json_string(b->arg));
 		json_object_set_new(o, "blocked", json_boolean(b->block));
+		if (b->peer)
+			json_object_set_new(o, "communities", json_integer(r->import != NULL ?
+			    r->import->authors : 0));
 		if (b->block)
 			json_object_set_new(o, "removed", json_integer(removed));
 		return cli_print_json(o);
 	}
 	printf("%s ", b->block ? "blocked" : "unblocked");
+	if (b->peer)
+		printf("the %u communities introduced by peer ", r->import != NULL ?
+		    r->import->authors : 0);
 	out_plain(stdout, b->arg);
 	if (b->block)
 		printf(" (%u records removed)", removed);
@@ -344,14 +351,23 @@ cmd_block(struct cli *c, int argc, char **argv)
 {
 	static const char block_help[] =
 	    "usage: tessera block [--json] COMMUNITY\n"
+	    "       tessera block [--json] --peer NAME\n"
 	    "\n"
 	    "Stops storing and forwarding the records of COMMUNITY (a node ID, an\n"
-	    "unambiguous prefix of one, or a community name).\n";
+	    "unambiguous prefix of one, or a community name). With --peer, of\n"
+	    "every community the configured peer NAME introduced, and refuses the\n"
+	    "new ones it brings from now on.\n";
 	static const char unblock_help[] =
 	    "usage: tessera unblock [--json] COMMUNITY\n"
+	    "       tessera unblock [--json] --peer NAME\n"
 	    "\n"
 	    "Accepts the records of COMMUNITY again (a node ID, an unambiguous\n"
-	    "prefix of one, or a community name).\n";
+	    "prefix of one, or a community name); with --peer, of the communities\n"
+	    "the peer NAME introduced, and new ones from it.\n";
+	static const struct option block_opts[] = {
+		{ "peer", required_argument, NULL, 'p' },
+		OPTS_COMMON
+	};
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct block_ctx b = { .cli = c };
 	struct opts o;
@@ -359,13 +375,17 @@ cmd_block(struct cli *c, int argc, char **argv)
 
 	b.block = strcmp(argv[0], "block") == 0;
 	opts_init(&o, c, argv[0], b.block ? block_help : unblock_help);
-	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
-		return ch == OPTS_STOP ? o.rc : cli_usage(argv[0], "unexpected option");
-	if (opts_args(&o, argc, argv, "COMMUNITY") != 0)
+	while ((ch = opts_next(&o, argc, argv, "p:", block_opts)) != -1) {
+		if (ch != 'p')
+			return ch == OPTS_STOP ? o.rc : cli_usage(argv[0], "unexpected option");
+		req.peer = optarg;
+	}
+	if (opts_args(&o, argc, argv, req.peer != NULL ? "" : "COMMUNITY") != 0)
 		return CLI_EUSAGE;
-	b.arg = argv[optind];
+	b.peer = req.peer != NULL;
+	b.arg = b.peer ? req.peer : argv[optind];
 	req.has_op = 1;
 	req.op = b.block ? TESSERA__REQUEST__OP__BLOCK : TESSERA__REQUEST__OP__UNBLOCK;
-	req.community = argv[optind];
+	req.community = b.peer ? NULL : argv[optind];
 	return cli_call(c, &req, block_reply, &b);
 }

@@ -74,7 +74,8 @@ static const char *migrations[] = {
 	"ALTER TABLE peers ADD COLUMN new_authors INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE peers ADD COLUMN new_records INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE peers ADD COLUMN new_bytes INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE peers ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN blocks_new INTEGER NOT NULL DEFAULT 0;",   /* block --peer */
 };
 
 static void fts_reload(struct store *st);
@@ -99,8 +100,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_AUTHOR_UPSERT] = "INSERT INTO authors (author, introduced_by, first_day)"
 			    " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 	[S_AUTHOR_DAY] = "SELECT blocked, first_day FROM authors WHERE author = ?1",
-	[S_BUDGET_GET] = "SELECT budget_day, new_authors, new_records, new_bytes, over_budget"
-			 " FROM peers WHERE id = ?1",
+	[S_BUDGET_GET] = "SELECT budget_day, new_authors, new_records, new_bytes, over_budget,"
+			 " blocks_new FROM peers WHERE id = ?1",
 	[S_BUDGET_SET] = "INSERT INTO peers (id, budget_day, new_authors, new_records, new_bytes,"
 			 " over_budget) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE"
 			 " SET budget_day = ?2, new_authors = ?3, new_records = ?4, new_bytes = ?5,"

@@ -147,6 +147,11 @@ int store_resolve_author(struct store *st, const char *text, uint8_t author[TESS
 int store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
     uint64_t *removed);
 bool store_is_blocked(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+/* Blocks (or unblocks) every author peer introduced, removing their records,
+ * and refuses (or accepts again) new authors from that peer. *authors is
+ * how many authors it introduced. Our own community is never blocked. */
+int store_block_peer(struct store *st, const uint8_t peer[TESS_KEY_LEN], bool blocked,
+    uint64_t *authors, uint64_t *removed);
 /* Name from the author's profile; malloc'd, NULL if unknown. */
 char *store_author_name(struct store *st, const uint8_t author[TESS_KEY_LEN]);
 

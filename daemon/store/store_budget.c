@@ -20,6 +20,7 @@
 struct budget_row {
 	int64_t day;
 	uint64_t authors, records, bytes, over;
+	bool blocks_new;         /* the operator blocked the peer's introductions */
 };
 
 void
@@ -64,6 +65,8 @@ budget_load(struct store *st, const uint8_t *peer, struct budget_row *b)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, peer, TESS_KEY_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		b->blocks_new = sqlite3_column_int(s, 5) != 0;
 	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) == b->day) {
 		b->authors = (uint64_t)sqlite3_column_int64(s, 1);
 		b->records = (uint64_t)sqlite3_column_int64(s, 2);
@@ -133,6 +136,12 @@ store_budget_charge(struct store *st, const Tessera__Record *r, size_t len,
 		return rc;
 	if ((rc = budget_load(st, origin, &b)) != 0)
 		return rc;
+	/* The operator's decision (tessera block --peer), not the peer's
+	 * fault: refused like a blocked author, not counted against it. */
+	if (is_new && b.blocks_new) {
+		*res = STORE_BLOCKED;
+		return 0;
+	}
 	if ((is_new && b.authors >= lim->new_authors) || b.records >= lim->new_records ||
 	    b.bytes + len > lim->new_bytes) {
 		*res = STORE_OVER_BUDGET;

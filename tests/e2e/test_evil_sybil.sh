@@ -109,4 +109,29 @@ say "a logged $logged refusal lines for $refused refused records"
 rss_bound "the sybil attack" "$rss0" "$(rss_kb "$apid")" 65536
 du -k "$T/a/data" | tail -n 1 | while read -r kb _; do say "a's data directory after the attack: $kb kB"; done
 still_converges "the sybil attack"
+
+# --- tessera block --peer: everything evil introduced, and its next authors ---
+
+n1=$(count a)
+assert_exit 0 cli a --json block --peer evil
+assert_eq "$(jq -r '"\(.communities) \(.removed)"' <<<"$OUT")" "$ALLOWED $stored" \
+	"block --peer evil: its $ALLOWED communities and their $stored records"
+check "a holds $((n1 - stored)) records after block --peer ($(count a))" \
+	test "$(count a)" -eq $((n1 - stored))
+assert_eq "$(cli a --json communities | jq '[.[] | select(.blocked)] | length')" "$ALLOWED" \
+	"evil's communities are listed as blocked"
+check "b's and c's records stay" test "$(authored_by a c)" -eq "$c_total"
+# New made-up authors from evil are refused now (not counted against it:
+# the operator's decision); evil_peer sees every record wanted again.
+evil evil sybil 5
+check "after block --peer, evil's new authors are refused ($EVIL_OUT)" test "$EVIL_RC" -eq 0
+assert_contains "$EVIL_OUT" "0 stored from 0 authors" "nothing of evil's new authors stored"
+assert_eq "$(peer_field a evil over_budget)" "$refused" "the refusals are not charged to evil"
+assert_exit 0 cli a unblock --peer evil
+assert_contains "$OUT" "unblocked the $ALLOWED communities introduced by peer evil" "unblock --peer"
+assert_eq "$(cli a --json communities | jq '[.[] | select(.blocked)] | length')" 0 \
+	"nothing blocked after unblock --peer"
+rc=0
+cli a block --peer nosuch >/dev/null 2>&1 || rc=$?
+assert_eq "$rc" 4 "block --peer of a peer not configured: not found"
 finish

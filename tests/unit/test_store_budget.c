@@ -187,6 +187,36 @@ test_peer_own_records(void **state)
 	assert_int_equal(put_from(fx, 0x51, self, NULL), STORE_OVER_BUDGET);
 }
 
+/* Blocking a peer blocks the authors it introduced (their records go) and
+ * its new authors from then on, not charged to it; other peers' authors
+ * stay; unblocking undoes both. */
+static void
+test_block_peer(void **state)
+{
+	struct storefix *fx = *state;
+	struct store_stats ss;
+	uint64_t authors, removed;
+
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(put_from(fx, i, peer_p, NULL), STORE_STORED);
+	assert_int_equal(put_from(fx, 1, peer_p, NULL), STORE_STORED);
+	assert_int_equal(put_from(fx, 5, peer_q, NULL), STORE_STORED);
+	assert_int_equal(put_from(fx, 6, NULL, NULL), STORE_STORED);
+	assert_int_equal(store_block_peer(fx->st, peer_p, true, &authors, &removed), 0);
+	assert_int_equal(authors, 2);
+	assert_int_equal(removed, 3);
+	assert_int_equal(store_stats(fx->st, &ss), 0);
+	assert_int_equal(ss.records, 2);
+	assert_int_equal(put_from(fx, 1, peer_q, NULL), STORE_BLOCKED);
+	assert_int_equal(put_from(fx, 2, peer_p, NULL), STORE_BLOCKED);
+	assert_int_equal(peer_get(fx, peer_p).over_budget, 0);
+	assert_int_equal(put_from(fx, 5, peer_p, NULL), STORE_STORED);   /* Q's, known */
+	assert_int_equal(store_block_peer(fx->st, peer_p, false, &authors, &removed), 0);
+	assert_int_equal(authors, 2);
+	assert_int_equal(put_from(fx, 1, peer_p, NULL), STORE_STORED);
+	assert_int_equal(put_from(fx, 2, peer_p, NULL), STORE_STORED);
+}
+
 /* A rolled back batch is not charged. */
 static void
 test_rollback_is_not_charged(void **state)
@@ -215,6 +245,7 @@ main(void)
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_own_records, budget_setup,
 		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_block_peer, budget_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_is_not_charged, budget_setup,
 		    storefix_teardown),
 	};
