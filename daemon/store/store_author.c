@@ -125,6 +125,22 @@ store_resolve_author(struct store *st, const char *text, uint8_t author[TESS_KEY
 	return found == 0 ? -ENOENT : -EEXIST;
 }
 
+/* Runs sql with ?1 = key and ?2 = flag: SQLite's result code. */
+static int
+set_flag(struct store *st, const char *sql, const uint8_t key[TESS_KEY_LEN], bool flag)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_blob(s, 1, key, TESS_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, flag);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* store_block inside the caller's transaction: SQLite's result code. */
 static int
 block_locked(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
@@ -134,16 +150,8 @@ block_locked(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 	int rc;
 
 	*removed = 0;
-	rc = sqlite3_prepare_v2(st->db,
-	    "INSERT INTO authors (author, blocked) VALUES (?1, ?2)"
-	    " ON CONFLICT (author) DO UPDATE SET blocked = ?2", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_blob(s, 1, author, TESS_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, blocked);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
+	rc = set_flag(st, "INSERT INTO authors (author, blocked) VALUES (?1, ?2)"
+	    " ON CONFLICT (author) DO UPDATE SET blocked = ?2", author, blocked);
 	/* Unblocking forgets the checkpoints: what peers offered while the
 	 * author was blocked was skipped, and must be offered again. */
 	if (!blocked && rc == SQLITE_OK)
@@ -232,23 +240,14 @@ store_block_peer(struct store *st, const uint8_t peer[TESS_KEY_LEN], bool blocke
 {
 	uint8_t (*v)[TESS_KEY_LEN] = NULL;
 	uint64_t one;
-	sqlite3_stmt *s;
 	size_t n = 0;
 	int rc;
 
 	*authors = *removed = 0;
 	if ((rc = store_begin(st)) != 0)
 		return rc;
-	rc = sqlite3_prepare_v2(st->db,
-	    "INSERT INTO peers (id, blocks_new) VALUES (?1, ?2)"
-	    " ON CONFLICT (id) DO UPDATE SET blocks_new = ?2", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_blob(s, 1, peer, TESS_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, blocked);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
+	rc = set_flag(st, "INSERT INTO peers (id, blocks_new) VALUES (?1, ?2)"
+	    " ON CONFLICT (id) DO UPDATE SET blocks_new = ?2", peer, blocked);
 	if (rc == SQLITE_OK)
 		rc = introduced(st, peer, &v, &n);
 	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {

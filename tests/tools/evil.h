@@ -131,7 +131,11 @@ void conn_close(struct conn *);
 
 /* evil_records.c */
 /* A record signed by us, honest or claiming another author, id or size. */
+/* It is honest (sealed with record_seal) when the author is us, the id
+ * NULL and big false. */
 int make_record(struct rec *, const uint8_t *, const uint8_t *, bool, const char *);
+/* An honest record of another identity (key pair only), sealed by it. */
+int make_record_by(struct rec *, const struct identity *, const char *);
 /* Serializes r and signs it with our key, whatever author it claims. */
 int seal_any(const Tessera__Record *, struct rec *);
 /* Frees the bodies of n records. */

@@ -30,37 +30,6 @@ sybil_author(struct identity *who)
 	return 0;
 }
 
-/* Record k of author a, signed by that author. */
-static int
-sybil_record(const struct identity *who, int a, int k, struct rec *out)
-{
-	Tessera__Record r = TESSERA__RECORD__INIT;
-	Tessera__Text t = TESSERA__TEXT__INIT, *texts[1] = { &t };
-	uint8_t nonce[TESS_NONCE_LEN];
-	char title[96];
-
-	memset(out, 0, sizeof(*out));
-	memcpy(out->author, who->pub, TESS_KEY_LEN);
-	if (record_new_id(who->pub, nonce, out->id) != 0)
-		return -EIO;
-	snprintf(title, sizeof(title), "evil_peer sybil %d, record %d", a + 1, k + 1);
-	out->version = opt.version++;
-	r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = 1;
-	r.has_kind = 1;
-	r.id = (ProtobufCBinaryData){ TESS_ID_LEN, out->id };
-	r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
-	r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, out->author };
-	r.version = out->version;
-	r.timestamp = now_ms();
-	r.kind = TESSERA__KIND__KIND_RESOURCE;
-	r.texts = texts;
-	r.n_texts = 1;
-	t.lang = "en";
-	t.title = title;
-	t.summary = "A community that does not exist, made up by a hostile peer.";
-	return record_seal(who, &r, &out->body, &out->len, out->sig);
-}
-
 static int
 sybil_make(struct rec *r, int authors)
 {
@@ -70,8 +39,12 @@ sybil_make(struct rec *r, int authors)
 	for (int a = 0; a < authors && rc == 0; a++) {
 		if ((rc = sybil_author(&who)) != 0)
 			break;
-		for (int k = 0; k < SYBIL_RECORDS && rc == 0; k++)
-			rc = sybil_record(&who, a, k, &r[a * SYBIL_RECORDS + k]);
+		for (int k = 0; k < SYBIL_RECORDS && rc == 0; k++) {
+			char title[96];
+
+			snprintf(title, sizeof(title), "evil_peer sybil %d, record %d", a + 1, k + 1);
+			rc = make_record_by(&r[a * SYBIL_RECORDS + k], &who, title);
+		}
 		EVP_PKEY_free(who.key);
 	}
 	return rc;
