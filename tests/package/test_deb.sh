@@ -259,6 +259,7 @@ assert_eq "$(complete_test _tessera tessera st)" "status" "completion of a comma
 assert_eq "$(complete_test _tessera tessera -s /x add '')" "initiative resource" "completion of add"
 assert_eq "$(complete_test _tessera tessera list --kind r)" "resource" "completion of --kind"
 assert_eq "$(complete_test _tessera tessera search q --t)" "" "search has no --tag"
+assert_eq "$(complete_test _tessera tessera block --p)" "--peer" "completion of block --peer"
 assert_eq "$(complete_test _tesserad tesserad init --l)" "--languages" "completion of init"
 assert_eq "$(bash --norc --noprofile -c ". $R/usr/share/bash-completion/completions/tessera \
 	&& complete -p tessera")" "complete -F _tessera tessera" "complete -p tessera"
