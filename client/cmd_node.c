@@ -247,6 +247,8 @@ peer_json(const Tessera__PeerView *p)
 	    json_integer((json_int_t)p->records_received));
 	json_object_set_new(o, "records_rejected",
 	    json_integer((json_int_t)p->records_rejected));
+	json_object_set_new(o, "new_authors", json_integer((json_int_t)p->new_authors));
+	json_object_set_new(o, "over_budget", json_integer((json_int_t)p->over_budget));
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)p->bytes_out));
 	json_object_set_new(o, "last_error", cli_json_str(p->last_error));
@@ -287,6 +289,10 @@ peers_reply(void *arg, const Tessera__Reply *r)
 		printf(" %7llu %7llu %5llu\n", (unsigned long long)p->records_sent,
 		    (unsigned long long)p->records_received,
 		    (unsigned long long)p->records_rejected);
+		if (p->over_budget > 0)
+			printf("    over its budget for new authors: %llu records refused today "
+			    "(%llu new authors accepted)\n", (unsigned long long)p->over_budget,
+			    (unsigned long long)p->new_authors);
 		if (p->last_error != NULL && *p->last_error != '\0') {
 			fputs("    last error: ", stdout);
 			out_plain(stdout, p->last_error);
@@ -333,6 +339,7 @@ struct block_ctx {
 	struct cli *cli;
 	const char *arg;
 	int block;
+	int peer;            /* arg names a peer: its introductions */
 };
 
 static int
@@ -340,6 +347,7 @@ block_reply(void *arg, const Tessera__Reply *r)
 {
 	struct block_ctx *b = arg;
 	uint32_t removed = r->import != NULL ? r->import->updated : 0;
+	uint32_t authors = r->import != NULL ? r->import->authors : 0;
 	const Tessera__Community *m = r->n_communities > 0 ? r->communities[0] : NULL;
 	char id[NODEID_STRLEN + 1] = "?";
 	json_t *o;
@@ -348,18 +356,28 @@ block_reply(void *arg, const Tessera__Reply *r)
 		nodeid_encode(m->author.data, id);
 	if (b->cli->json) {
 		o = json_object();
-		json_object_set_new(o, "community", json_string(b->arg));
-		json_object_set_new(o, "id", m != NULL ? cli_json_nodeid(&m->author) : json_null());
-		json_object_set_new(o, "name", cli_json_str(m != NULL ? m->name : NULL));
+		json_object_set_new(o, b->peer ? "peer" : "community", json_string(b->arg));
+		if (b->peer) {
+			json_object_set_new(o, "communities", json_integer(authors));
+		} else {
+			json_object_set_new(o, "id", m != NULL ? cli_json_nodeid(&m->author) :
+			    json_null());
+			json_object_set_new(o, "name", cli_json_str(m != NULL ? m->name : NULL));
+		}
 		json_object_set_new(o, "blocked", json_boolean(b->block));
 		if (b->block)
 			json_object_set_new(o, "removed", json_integer(removed));
 		return cli_print_json(o);
 	}
-	/* The full ID: what was blocked, whatever the name said. */
 	printf("%s ", b->block ? "blocked" : "unblocked");
-	out_plain(stdout, m != NULL && m->name != NULL ? m->name : "(no profile yet)");
-	printf(" (%s)", id);
+	if (b->peer) {
+		printf("the %u communities introduced by peer ", authors);
+		out_plain(stdout, b->arg);
+	} else {
+		/* The full ID: what was blocked, whatever the name said. */
+		out_plain(stdout, m != NULL && m->name != NULL ? m->name : "(no profile yet)");
+		printf(" (%s)", id);
+	}
 	if (b->block)
 		printf(": %u records removed", removed);
 	fputc('\n', stdout);
@@ -371,19 +389,29 @@ cmd_block(struct cli *c, int argc, char **argv)
 {
 	static const char block_help[] =
 	    "usage: tessera block [--json] [--yes] COMMUNITY\n"
+	    "       tessera block [--json] --peer NAME\n"
 	    "\n"
 	    "Stops storing and forwarding the records of COMMUNITY and removes\n"
 	    "those held. COMMUNITY is a node ID or an unambiguous prefix of one;\n"
 	    "a community name is accepted only when no other name looks like it,\n"
 	    "and then needs --yes (-y): the daemon first answers with the full ID\n"
-	    "and the number of records that would be removed.\n";
+	    "and the number of records that would be removed. With --peer, of\n"
+	    "every community the configured peer NAME introduced, and refuses the\n"
+	    "new ones it brings from now on.\n";
 	static const char unblock_help[] =
 	    "usage: tessera unblock [--json] COMMUNITY\n"
+	    "       tessera unblock [--json] --peer NAME\n"
 	    "\n"
 	    "Accepts the records of COMMUNITY again (a node ID, an unambiguous\n"
-	    "prefix of one, or a community name no other name looks like).\n";
+	    "prefix of one, or a community name no other name looks like); with\n"
+	    "--peer, of the communities the peer NAME introduced, and new ones\n"
+	    "from it.\n";
 	static const struct option block_opts[] = {
-		{ "yes", no_argument, NULL, 'y' }, OPTS_COMMON
+		{ "yes", no_argument, NULL, 'y' }, { "peer", required_argument, NULL, 'p' },
+		OPTS_COMMON
+	};
+	static const struct option unblock_opts[] = {
+		{ "peer", required_argument, NULL, 'p' }, OPTS_COMMON
 	};
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct block_ctx b = { .cli = c };
@@ -392,19 +420,23 @@ cmd_block(struct cli *c, int argc, char **argv)
 
 	b.block = strcmp(argv[0], "block") == 0;
 	opts_init(&o, c, argv[0], b.block ? block_help : unblock_help);
-	while ((ch = opts_next(&o, argc, argv, b.block ? "y" : "",
-	    b.block ? block_opts : common_opts)) != -1) {
+	while ((ch = opts_next(&o, argc, argv, b.block ? "yp:" : "p:",
+	    b.block ? block_opts : unblock_opts)) != -1) {
 		if (ch == OPTS_STOP)
 			return o.rc;
-		if (ch != 'y')
+		if (ch == 'y')
+			req.has_confirmed = req.confirmed = 1;
+		else if (ch == 'p')
+			req.peer = optarg;
+		else
 			return cli_usage(argv[0], "unexpected option");
-		req.has_confirmed = req.confirmed = 1;
 	}
-	if (opts_args(&o, argc, argv, "COMMUNITY") != 0)
+	if (opts_args(&o, argc, argv, req.peer != NULL ? "" : "COMMUNITY") != 0)
 		return CLI_EUSAGE;
-	b.arg = argv[optind];
+	b.peer = req.peer != NULL;
+	b.arg = b.peer ? req.peer : argv[optind];
 	req.has_op = 1;
 	req.op = b.block ? TESSERA__REQUEST__OP__BLOCK : TESSERA__REQUEST__OP__UNBLOCK;
-	req.community = argv[optind];
+	req.community = b.peer ? NULL : argv[optind];
 	return cli_call(c, &req, block_reply, &b);
 }

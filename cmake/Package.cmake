@@ -32,11 +32,23 @@ if(TESSERA_MAN)
     install(FILES ${out}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
   endforeach()
 endif()
+# The Debian changelog, compressed as policy 12.7 wants: gzip -9n (no name,
+# no timestamp, so the same source gives the same bytes).
+find_program(GZIP_PROG gzip REQUIRED)
+add_custom_command(OUTPUT ${PKG_OUT}/changelog.gz
+  COMMAND ${GZIP_PROG} -9nc ${CMAKE_SOURCE_DIR}/deploy/debian/changelog > ${PKG_OUT}/changelog.gz
+  DEPENDS ${CMAKE_SOURCE_DIR}/deploy/debian/changelog
+  COMMENT "changelog.gz")
+list(APPEND PKG_FILES ${PKG_OUT}/changelog.gz)
 add_custom_target(package_files ALL DEPENDS ${PKG_FILES})
 
 install(FILES ${PKG_OUT}/tesserad.conf DESTINATION ${TESSERA_CONFDIR})
 install(FILES conf/tesserad.conf.example docs/cli.md deploy/OPERATORS.md
+        deploy/debian/copyright ${PKG_OUT}/changelog.gz
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Overrides of lintian tags that do not apply, each with its reason.
+install(FILES deploy/debian/lintian-overrides
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/lintian/overrides RENAME tessera)
 install(FILES deploy/systemd/tessera.sysusers DESTINATION lib/sysusers.d RENAME tessera.conf)
 install(FILES deploy/systemd/tessera.tmpfiles DESTINATION lib/tmpfiles.d RENAME tessera.conf)
 install(FILES deploy/bash-completion/tessera deploy/bash-completion/tesserad
@@ -56,19 +68,22 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME tessera)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "peer-to-peer sync of community records")
-set(CPACK_PACKAGE_DESCRIPTION "Tessera lets each learning community run a small node holding its own
-signed, multilingual initiatives and resources, and syncs them with the peers its
-operators configure over mutual TLS 1.3 with pinned keys. This package holds the
-daemon tesserad, the command-line client tessera, a hardened systemd unit and
-the man pages.")
+# Lines of at most 80 characters (lintian: extended-description-line-too-long).
+set(CPACK_PACKAGE_DESCRIPTION "Tessera lets each learning community run a small node holding its
+own signed, multilingual initiatives and resources, and syncs them with
+the peers its operators configure over mutual TLS 1.3 with pinned keys.
+This package holds the daemon tesserad, the command-line client tessera,
+a hardened systemd unit and the man pages.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_INSTALL_PREFIX /usr)
 # DESTDIR installs keep /etc absolute and let the unit see the real prefix.
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)
-set(TESSERA_DEB_MAINTAINER "Tessera maintainers <maintainers@tessera.invalid>"
+# The project's role address, documented in README.md ("Running a node");
+# deploy/debian/changelog and copyright name it too.
+set(TESSERA_MAINTAINER "Tessera maintainers <maintainers@tessera.community>"
     CACHE STRING "Maintainer field of the .deb")
-set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${TESSERA_DEB_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${TESSERA_MAINTAINER}")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)

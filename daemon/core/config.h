@@ -33,6 +33,10 @@ struct config {
 	/* [limits] */
 	uint32_t max_frame;            /* bytes, <= TESS_MAX_FRAME */
 	uint32_t max_records_per_author;
+	/* Per peer and UTC day, from authors the node has not seen before. */
+	uint32_t max_new_authors_per_peer;
+	uint32_t max_new_author_records_per_peer;
+	uint32_t max_new_author_bytes_per_peer;
 	uint32_t max_batch;            /* items per offer/want/records message */
 	uint32_t max_inflight_wants;
 	uint32_t send_soft_limit;      /* bytes queued to a peer before we stop producing */

@@ -257,14 +257,56 @@ block(struct ctl_client *c, const Tessera__Request *req, bool blocked)
 	store_match_free(&m);
 }
 
+
+/* Every author a configured peer introduced, and its new ones from now on. */
+static void
+block_peer(struct ctl_client *c, const char *name, bool blocked)
+{
+	const struct ctl_env *env = ctl_client_env(c);
+	const struct config *conf = env->ops->conf;
+	const struct peer_conf *p = NULL;
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	Tessera__ImportResult res = TESSERA__IMPORT_RESULT__INIT;
+	uint64_t authors, removed;
+	int rc;
+
+	for (size_t i = 0; i < conf->n_peers && p == NULL; i++)
+		if (strcmp(conf->peers[i].name, name) == 0)
+			p = &conf->peers[i];
+	if (p == NULL) {
+		ctl_error(c, TESSERA__REPLY__CODE__NOT_FOUND, "no configured peer '%s'", name);
+		return;
+	}
+	if ((rc = store_block_peer(env->ops->store, p->id, blocked, &authors, &removed)) != 0) {
+		ctl_fail(c, rc, NULL);
+		return;
+	}
+	log_info("peer %s: the %llu communities it introduced %s by operator (%llu records "
+	    "removed)", p->name, (unsigned long long)authors, blocked ? "blocked" : "unblocked",
+	    (unsigned long long)removed);
+	/* The hook only cares whether something was unblocked (to resync). */
+	ctl_tell_blocked(c, p->id, blocked);
+	res.has_updated = res.has_authors = 1;
+	res.updated = (uint32_t)removed;
+	res.authors = (uint32_t)authors;
+	r.import = &res;
+	ctl_send(c, &r);
+}
+
 void
 ctl_block(struct ctl_client *c, const Tessera__Request *req)
 {
-	block(c, req, true);
+	if (req->peer != NULL)
+		block_peer(c, req->peer, true);
+	else
+		block(c, req, true);
 }
 
 void
 ctl_unblock(struct ctl_client *c, const Tessera__Request *req)
 {
-	block(c, req, false);
+	if (req->peer != NULL)
+		block_peer(c, req->peer, false);
+	else
+		block(c, req, false);
 }

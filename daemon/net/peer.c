@@ -312,6 +312,17 @@ peer_close(struct peer *p, const char *fmt, ...)
 	change_state(p, PEER_CLOSING, fmt ? why : "closed");
 	if (p->has_session)
 		session_close(&p->session, SESSION_END_LOCAL, fmt ? why : NULL, false);
+	if (!p->started) {
+		/* Refused before a byte was read (the caps on strangers): nothing
+		 * to say and nobody to say it to. A reset releases the descriptor
+		 * now and leaves no TIME_WAIT, so a flood of refusals cannot pile
+		 * up descriptors behind a slow loop. */
+		p->deadline = mono_ms() + 2000;
+		if (!uv_is_closing((uv_handle_t *)&p->tcp) &&
+		    uv_tcp_close_reset(&p->tcp, peer_free) != 0)
+			uv_close((uv_handle_t *)&p->tcp, peer_free);
+		return;
+	}
 	p->reading = false;
 	uv_read_stop((uv_stream_t *)&p->tcp);
 	if (tls_shutdown(p->tls) == 0)
@@ -444,6 +455,7 @@ peer_start(struct peer *p)
 		snprintf(p->label, sizeof(p->label), "%s", p->addr);
 	}
 	uv_tcp_nodelay(&p->tcp, 1);
+	p->started = true;
 	p->reading = true;
 	if ((rc = uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read)) != 0) {
 		peer_close(p, "read start failed: %s", uv_strerror(rc));

@@ -31,6 +31,7 @@ struct peer {
 	struct wire_reader rd;
 	enum peer_state state;
 	bool inbound;
+	bool started;                  /* peer_start ran: reading, TLS begun */
 	char addr[64];                 /* remote address, for logs */
 	uint8_t key[TESS_KEY_LEN];     /* verified peer key (after TLS) */
 	char label[96];                /* "name (SHORTID)" or the address */

@@ -55,6 +55,7 @@ struct peer_report {
 	const char *last_error;        /* NULL: none */
 	int64_t connected_since, last_sync, down_since, last_error_at;   /* wall ms */
 	uint64_t sent, received, rejected;   /* records, stored counters */
+	uint64_t new_authors, over_budget;   /* today: introduced, refused over budget */
 	uint64_t bytes_in, bytes_out;  /* every session since start-up, TLS included */
 	uint32_t outstanding;          /* records asked of the peer, not yet received */
 };

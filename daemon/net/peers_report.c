@@ -57,6 +57,8 @@ slot_report(const struct peer_slot *s, struct store *st, struct peer_report *pr)
 	pr->sent = sp.sent;
 	pr->received = sp.received;
 	pr->rejected = sp.rejected;
+	pr->new_authors = sp.new_authors;
+	pr->over_budget = sp.over_budget;
 	pr->bytes_in = s->bytes_in;
 	pr->bytes_out = s->bytes_out;
 	if (s->active != NULL) {
@@ -104,6 +106,9 @@ view_fill(Tessera__PeerView *v, const struct peer_report *pr)
 	v->records_rejected = pr->rejected;
 	v->down_since = pr->down_since;
 	v->last_error_at = pr->last_error_at;
+	v->has_over_budget = v->has_new_authors = 1;
+	v->over_budget = pr->over_budget;
+	v->new_authors = pr->new_authors;
 	v->has_bytes_in = v->has_bytes_out = 1;
 	v->bytes_in = pr->bytes_in;
 	v->bytes_out = pr->bytes_out;

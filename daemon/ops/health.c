@@ -127,6 +127,21 @@ health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size
 			    "in: check that it is running and can reach our listen address)", p->name,
 			    id, a);
 	}
+	/* A peer over its budget may be hostile or compromised: named, so the
+	 * operator can look at it (and block it). */
+	for (size_t i = 0; i < n_peers && rc == 0; i++) {
+		const Tessera__PeerView *p = peers[i];
+		char id[NODEID_SHORT + 1] = "?";
+
+		if (p->over_budget == 0)
+			continue;
+		if (p->id.len == TESS_KEY_LEN)
+			nodeid_short(p->id.data, id);
+		rc = add(out, "peer %s (%s) is over its daily budget for new authors: %llu record%s "
+		    "refused today (%llu new author%s accepted); a hostile or compromised peer?",
+		    p->name, id, (unsigned long long)p->over_budget, p->over_budget == 1 ? "" : "s",
+		    (unsigned long long)p->new_authors, p->new_authors == 1 ? "" : "s");
+	}
 	if (rc == 0 && s->records_rejected > 0)
 		rc = add(out, "%llu record%s from peers %s rejected since start-up; last: %s",
 		    (unsigned long long)s->records_rejected, s->records_rejected == 1 ? "" : "s",

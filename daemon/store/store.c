@@ -71,6 +71,16 @@ static const char *migrations[] = {
 	 * authors is a sort, not an ICU pass over every name (37 us each);
 	 * store_author_keys fills it for the names stored before. */
 	"ALTER TABLE authors ADD COLUMN name_key TEXT;",
+	/* 3: per-peer budgets for authors the node has not seen before
+	 * (store_budget.c). Authors stored before have first_day 0: seen. */
+	"ALTER TABLE authors ADD COLUMN introduced_by BLOB;"   /* peer; NULL: here */
+	"ALTER TABLE authors ADD COLUMN first_day INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN budget_day INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN new_authors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN new_records INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN new_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN blocks_new INTEGER NOT NULL DEFAULT 0;",   /* block --peer */
 };
 
 static void fts_reload(struct store *st);
@@ -92,7 +102,15 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_DELETE_TAGS] = "DELETE FROM tags WHERE seq = ?1",
 	[S_INSERT_TAG] = "INSERT OR IGNORE INTO tags (tag, seq) VALUES (?1, ?2)",
 	[S_AUTHOR_GET] = "SELECT blocked, stored, max_version FROM authors WHERE author = ?1",
-	[S_AUTHOR_UPSERT] = "INSERT INTO authors (author) VALUES (?1) ON CONFLICT DO NOTHING",
+	[S_AUTHOR_UPSERT] = "INSERT INTO authors (author, introduced_by, first_day)"
+			    " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	[S_AUTHOR_DAY] = "SELECT blocked, first_day FROM authors WHERE author = ?1",
+	[S_BUDGET_GET] = "SELECT budget_day, new_authors, new_records, new_bytes, over_budget,"
+			 " blocks_new FROM peers WHERE id = ?1",
+	[S_BUDGET_SET] = "INSERT INTO peers (id, budget_day, new_authors, new_records, new_bytes,"
+			 " over_budget) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE"
+			 " SET budget_day = ?2, new_authors = ?3, new_records = ?4, new_bytes = ?5,"
+			 " over_budget = ?6",
 	[S_AUTHOR_COUNT] = "UPDATE authors SET records = records + ?2, stored = stored + ?4,"
 			   " max_version = MAX(max_version, ?3) WHERE author = ?1",
 	[S_AUTHOR_PROFILE] = "UPDATE authors SET name = ?2, country = ?3, languages = ?4,"
@@ -214,6 +232,8 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 		return set_cause(cause, -ENOMEM, "out of memory");
 	st->quota = 100000;
 	st->max_skew_ms = STORE_MAX_SKEW_MS;
+	st->budget = (struct store_budget)STORE_BUDGET_DEFAULT;
+	st->now = now_ms;
 	if ((st->path = strfmt("%s/%s", dir, STORE_DB_FILE)) == NULL) {
 		free(st);
 		return set_cause(cause, -ENOMEM, "out of memory");
@@ -463,7 +483,9 @@ store_peer_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_pe
 		p->rejected = (uint64_t)sqlite3_column_int64(s, 5);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, rc, "peer");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, rc, "peer");
+	return rc == SQLITE_ROW ? store_budget_get(st, id, p) : 0;
 }
 
 int

@@ -13,6 +13,8 @@
 #include "record.pb-c.h"
 #include "core/tessera.h"
 
+struct config;
+
 #define STORE_DB_FILE "tessera.db"
 
 enum store_put_result {
@@ -28,7 +30,21 @@ enum store_put_result {
 	STORE_NOT_AUTHOR,    /* id belongs to another author */
 	STORE_FUTURE,        /* timestamp further in the future than the allowed
 	                      * clock skew (store_set_max_skew): nothing stored */
+	STORE_OVER_BUDGET,   /* from a peer over its daily budget for new authors */
 };
+
+/* What one peer may make us store per UTC day from authors the node has not
+ * seen before (no record stored, or first stored today from a peer): how
+ * many such authors it may introduce, and how many records and signed bytes
+ * of such authors it may send. Authors known before today, our own, those
+ * imported by the operator and the peer itself (its pinned key) are not
+ * charged. */
+struct store_budget {
+	uint32_t new_authors;
+	uint32_t new_records;
+	uint64_t new_bytes;
+};
+#define STORE_BUDGET_DEFAULT { 200, 50000, 128ULL * 1024 * 1024 }
 
 struct store_stats {
 	uint64_t records;     /* live records */
@@ -62,6 +78,9 @@ struct store_peer {
 	uint64_t seq;            /* highest peer sequence fully applied */
 	int64_t last_sync;       /* ms */
 	uint64_t received, sent, rejected;
+	/* Today's budget for new authors (zero when the stored day is past). */
+	uint64_t new_authors, new_records, new_bytes;
+	uint64_t over_budget;    /* records refused today over the budget */
 };
 
 /* Opens (creating when create is true) DIR/tessera.db and migrates it.
@@ -82,6 +101,12 @@ void store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN]);
  * year 9999 and keep them first in every list by date, for ever. */
 #define STORE_MAX_SKEW_MS (24LL * 60 * 60 * 1000)
 void store_set_max_skew(struct store *st, int64_t ms);
+/* The quota, the clock skew and the budgets from the configuration. */
+void store_set_limits(struct store *st, const struct config *c);
+/* The per-peer daily budget for new authors (see struct store_budget). */
+void store_set_budget(struct store *st, const struct store_budget *b);
+/* The wall clock (ms) the budget's days come from; now_ms by default. */
+void store_set_clock(struct store *st, int64_t (*now)(void));
 
 /* Group writes for speed and atomicity. Nested calls are not allowed. */
 int store_begin(struct store *st);
@@ -161,6 +186,11 @@ void store_match_free(struct store_match *m);
 int store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
     uint64_t *removed);
 bool store_is_blocked(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+/* Blocks (or unblocks) every author peer introduced, removing their records,
+ * and refuses (or accepts again) new authors from that peer. *authors is
+ * how many authors it introduced. Our own community is never blocked. */
+int store_block_peer(struct store *st, const uint8_t peer[TESS_KEY_LEN], bool blocked,
+    uint64_t *authors, uint64_t *removed);
 /* Name from the author's profile; malloc'd, NULL if unknown. */
 char *store_author_name(struct store *st, const uint8_t author[TESS_KEY_LEN]);
 

@@ -100,26 +100,33 @@ store_authors_free(struct store_author *a, size_t n)
 	free(a);
 }
 
-int
-store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
+/* Runs sql with ?1 = key and ?2 = flag: SQLite's result code. */
+static int
+set_flag(struct store *st, const char *sql, const uint8_t key[TESS_KEY_LEN], bool flag)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_blob(s, 1, key, TESS_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, flag);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* store_block inside the caller's transaction: SQLite's result code. */
+static int
+block_locked(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
     uint64_t *removed)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	*removed = 0;
-	if ((rc = store_begin(st)) != 0)
-		return rc;
-	rc = sqlite3_prepare_v2(st->db,
-	    "INSERT INTO authors (author, blocked) VALUES (?1, ?2)"
-	    " ON CONFLICT (author) DO UPDATE SET blocked = ?2", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_blob(s, 1, author, TESS_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, blocked);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-	}
+	rc = set_flag(st, "INSERT INTO authors (author, blocked) VALUES (?1, ?2)"
+	    " ON CONFLICT (author) DO UPDATE SET blocked = ?2", author, blocked);
 	/* Unblocking forgets the checkpoints: what peers offered while the
 	 * author was blocked was skipped, and must be offered again. */
 	if (!blocked && rc == SQLITE_OK)
@@ -144,7 +151,18 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		sqlite3_finalize(s);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
-	if (rc != SQLITE_OK) {
+	return rc;
+}
+
+int
+store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
+    uint64_t *removed)
+{
+	int rc;
+
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	if ((rc = block_locked(st, author, blocked, removed)) != SQLITE_OK) {
 		rc = store_err(st, rc, "block");
 		store_rollback(st);
 		return rc;
@@ -182,6 +200,76 @@ store_author_keys(struct store *st, char **cause)
 	if (rc != SQLITE_DONE && rc != SQLITE_OK)
 		return set_cause(cause, -EIO, "%s: name keys: %s", st->path, sqlite3_errmsg(st->db));
 	return 0;
+}
+
+/* The authors peer introduced (but never our own), malloc'd into *out. */
+static int
+introduced(struct store *st, const uint8_t peer[TESS_KEY_LEN], uint8_t (**out)[TESS_KEY_LEN],
+    size_t *n)
+{
+	uint8_t (*v)[TESS_KEY_LEN] = NULL, (*nv)[TESS_KEY_LEN];
+	size_t cap = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	rc = sqlite3_prepare_v2(st->db, "SELECT author FROM authors WHERE introduced_by = ?1",
+	    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_blob(s, 1, peer, TESS_KEY_LEN, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(s, 0) != TESS_KEY_LEN ||
+		    (st->has_local && memcmp(st->local, sqlite3_column_blob(s, 0), TESS_KEY_LEN) == 0))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		memcpy(v[(*n)++], sqlite3_column_blob(s, 0), TESS_KEY_LEN);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	return SQLITE_OK;
+}
+
+int
+store_block_peer(struct store *st, const uint8_t peer[TESS_KEY_LEN], bool blocked,
+    uint64_t *authors, uint64_t *removed)
+{
+	uint8_t (*v)[TESS_KEY_LEN] = NULL;
+	uint64_t one;
+	size_t n = 0;
+	int rc;
+
+	*authors = *removed = 0;
+	if ((rc = store_begin(st)) != 0)
+		return rc;
+	rc = set_flag(st, "INSERT INTO peers (id, blocks_new) VALUES (?1, ?2)"
+	    " ON CONFLICT (id) DO UPDATE SET blocks_new = ?2", peer, blocked);
+	if (rc == SQLITE_OK)
+		rc = introduced(st, peer, &v, &n);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		rc = block_locked(st, v[i], blocked, &one);
+		*removed += one;
+	}
+	free(v);
+	if (rc != SQLITE_OK) {
+		*authors = *removed = 0;
+		rc = rc == SQLITE_NOMEM ? -ENOMEM : store_err(st, rc, "block peer");
+		store_rollback(st);
+		return rc;
+	}
+	*authors = n;
+	return store_commit(st);
 }
 
 bool

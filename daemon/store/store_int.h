@@ -9,7 +9,8 @@
 enum store_stmt {
 	S_HAVE, S_GET_BY_ID, S_GET_BY_SEQ, S_DELETE_RECORD, S_INSERT_RECORD,
 	S_DELETE_TEXTS, S_INSERT_TEXT, S_INSERT_META, S_DELETE_META, S_DELETE_TAGS, S_INSERT_TAG,
-	S_AUTHOR_GET, S_AUTHOR_UPSERT, S_AUTHOR_COUNT, S_AUTHOR_PROFILE,
+	S_AUTHOR_GET, S_AUTHOR_UPSERT, S_AUTHOR_COUNT, S_AUTHOR_PROFILE, S_AUTHOR_DAY,
+	S_BUDGET_GET, S_BUDGET_SET,
 	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
 	S_COUNT
 };
@@ -22,6 +23,8 @@ struct store {
 	int64_t max_skew_ms;     /* how far in the future a record's timestamp may be */
 	uint8_t local[TESS_KEY_LEN];   /* our own author: not subject to the quota */
 	bool has_local;
+	struct store_budget budget;   /* what one peer may introduce per day */
+	int64_t (*now)(void);    /* wall clock, ms: the budget's day */
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
@@ -46,6 +49,18 @@ void store_writable(struct store *st);
 /* Fills the name key of every profile name that has none (stored before
  * schema version 2). */
 int store_author_keys(struct store *st, char **cause);
+/* The UTC day number of now, the unit of the budgets. */
+int64_t store_day(const struct store *st);
+/* Charges a record from peer origin to that peer's budget for the day if
+ * its author is new to the node (no row) or was first stored today from a
+ * peer: *res becomes STORE_OVER_BUDGET when it does not fit (counted in the
+ * peer's row), else the record is counted. Call before the author's row is
+ * created. Other authors, and records not from a peer, are not charged. */
+int store_budget_charge(struct store *st, const Tessera__Record *r, size_t len,
+    const uint8_t *origin, enum store_put_result *res);
+
+/* Fills the budget fields of p: the peer's counters for today. */
+int store_budget_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_peer *p);
 
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);

@@ -149,7 +149,7 @@ author_update(struct store *st, const Tessera__Record *r, int delta, int new_id)
  * tombstone for an unknown id is a new id too: it counts against the quota,
  * or anyone could fill a disk with signed deletions of made-up records. */
 static int
-author_admit(struct store *st, const Tessera__Record *r, bool is_new,
+author_admit(struct store *st, const Tessera__Record *r, bool is_new, const uint8_t *origin,
     enum store_put_result *res)
 {
 	sqlite3_stmt *s;
@@ -176,6 +176,14 @@ author_admit(struct store *st, const Tessera__Record *r, bool is_new,
 		if ((s = store_stmt(st, S_AUTHOR_UPSERT)) == NULL)
 			return -EIO;
 		sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
+		/* An author a peer brings is new today (charged to the budgets);
+		 * one stored here or imported by the operator is known. */
+		if (origin != NULL) {
+			sqlite3_bind_blob(s, 2, origin, TESS_KEY_LEN, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 3, store_day(st));
+		} else {
+			sqlite3_bind_int64(s, 3, 0);
+		}
 		if ((rc = step_done(st, s, "author")) != 0)
 			return rc;
 	}
@@ -235,7 +243,9 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 		return 0;
 	kept = *res;
 	*res = STORE_STORED;
-	if ((rc = author_admit(st, r, old_seq == 0, res)) != 0 || *res != STORE_STORED)
+	if ((rc = store_budget_charge(st, r, len, origin, res)) != 0 || *res != STORE_STORED)
+		return rc;
+	if ((rc = author_admit(st, r, old_seq == 0, origin, res)) != 0 || *res != STORE_STORED)
 		return rc;
 	*res = kept;
 	if (old_seq != 0 && (rc = unindex(st, old_seq)) != 0)

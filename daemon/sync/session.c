@@ -45,6 +45,7 @@ static const char *const reject_names[SYNC_REJECT_COUNT] = {
 	[SYNC_REJECT_QUOTA] = "quota",
 	[SYNC_REJECT_NOT_AUTHOR] = "not_author",
 	[SYNC_REJECT_FUTURE] = "future",
+	[SYNC_REJECT_BUDGET] = "budget",
 };
 
 const char *

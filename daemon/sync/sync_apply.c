@@ -233,6 +233,10 @@ apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *log
 		case STORE_FUTURE:
 			reject(s, SYNC_REJECT_FUTURE, "timestamp too far in the future", logged);
 			break;
+		case STORE_OVER_BUDGET:
+			reject(s, SYNC_REJECT_BUDGET, "over the peer's daily budget for new authors",
+			    logged);
+			break;
 		}
 	}
 	return rc;

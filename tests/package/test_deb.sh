@@ -9,30 +9,22 @@
 # documented) and bash completion.
 set -u
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/deblib.sh"
 
-if [[ ${TESSERA_SANITIZE:-0} == 1 ]]; then
-	# A package is never built from sanitizer binaries; the plain build's run
-	# covers the package, and the e2e tests the daemon under the sanitizers.
-	echo "$TEST_NAME: skipped in the sanitizer build"
-	exit 77
-fi
-: "${TESSERA_BUILD:?TESSERA_BUILD must name the build directory}"
+deb_skip_sanitized
 R=$T/root
 UNIT=$R/usr/lib/systemd/system/tesserad.service
 MAN=$R/usr/share/man
 
-for tool in cpack dpkg-deb dpkg systemd-analyze systemd-sysusers systemd-tmpfiles groff; do
+for tool in cpack dpkg-deb dpkg systemd-analyze systemd-sysusers systemd-tmpfiles groff lintian \
+    dpkg-parsechangelog; do
 	command -v "$tool" >/dev/null || fail "$tool is missing (deploy/build.sh installs it)"
 done
 
 # --- build and unpack ----------------------------------------------------------
 
-t0=$(date +%s.%N)
-cpack --config "$TESSERA_BUILD/CPackConfig.cmake" -B "$T/cpack" >"$T/cpack.log" 2>&1 ||
-	fail "cpack failed: $(tail -n 20 "$T/cpack.log")"
-deb=$(ls "$T"/cpack/tessera_*.deb 2>/dev/null)
-[ -f "$deb" ] || fail "cpack made no tessera_*.deb: $(ls "$T/cpack")"
-echo "cpack: $(basename "$deb"), $(stat -c %s "$deb") bytes, $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+deb_build
+deb=$DEB
 mkdir "$R"
 dpkg -x "$deb" "$R" || fail "dpkg -x failed"
 
@@ -50,6 +42,44 @@ for s in postinst prerm postrm; do
 	assert_eq "$(stat -c %a "$T/control/$s")" 755 "mode of $s"
 	assert_exit 0 sh -n "$T/control/$s"
 done
+
+# The Maintainer is the role address README.md documents, not a placeholder.
+maint=$(dpkg-deb -f "$deb" Maintainer)
+assert_contains "$(cat "$TESSERA_SRC/README.md")" "$maint" "Maintainer documented in README.md"
+assert_not_contains "$maint" ".invalid" "Maintainer is a real address"
+assert_contains "$maint" "Tessera" "Maintainer names the project"
+
+# --- lintian, copyright, changelog ---------------------------------------------
+
+# No error and no warning; info tags are explained in docs/packaging.md, and
+# overridden tags carry their reason in the package.
+lintian --pedantic --display-info --show-overrides "$deb" >"$T/lintian.out" 2>&1
+rc=$?
+grep -v '^N:\|running with root privileges' "$T/lintian.out" | sed "s/^/lintian: /"
+assert_eq "$rc:$(grep -E '^(E|W):' "$T/lintian.out")" "0:" "lintian errors and warnings"
+assert_eq "$(grep -c '^O:' "$T/lintian.out")" 2 "lintian overrides in use"
+# Every info tag is one docs/packaging.md explains.
+for tag in $(sed -n 's/^[IP]: tessera: \([a-z0-9.-]*\).*/\1/p' "$T/lintian.out" | sort -u); do
+	assert_contains "$(cat "$TESSERA_SRC/docs/packaging.md")" "\`$tag\`" \
+		"lintian tag explained in docs/packaging.md"
+done
+# DEP-5: the format line, and a License paragraph for every license named.
+cr=$R/usr/share/doc/tessera/copyright
+assert_eq "$(head -n 1 "$cr")" \
+	"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/" "copyright format"
+# (named in a Files paragraph, then given with its text in its own).
+for l in $(sed -n 's/^License: \(.*\)/\1/p' "$cr" | sort -u); do
+	n=$(grep -c "^License: $l\$" "$cr")
+	[ "$n" -ge 2 ] && pass || _bad "copyright: license $l is named but its text is not given"
+done
+# Policy 12.7: gzip -9n (no name, no time stamp); a Debian changelog whose
+# top entry is this version and whose trailer names the Maintainer.
+cl=$R/usr/share/doc/tessera/changelog.gz
+assert_eq "$(od -An -tu4 -j4 -N4 "$cl" | tr -d ' ')" 0 "changelog.gz has no time stamp"
+gzip -dc "$cl" >"$T/changelog"
+assert_eq "$(dpkg-parsechangelog -l "$T/changelog" -S Version)" \
+	"$(dpkg-deb -f "$deb" Version)" "changelog version"
+assert_eq "$(dpkg-parsechangelog -l "$T/changelog" -S Maintainer)" "$maint" "changelog maintainer"
 
 # --- files, owners, modes ------------------------------------------------------
 
@@ -71,7 +101,10 @@ want="
 644 usr/share/man/man5/tesserad.conf.5.gz
 644 usr/share/doc/tessera/tesserad.conf.example
 644 usr/share/doc/tessera/OPERATORS.md
-644 usr/share/doc/tessera/cli.md"
+644 usr/share/doc/tessera/cli.md
+644 usr/share/doc/tessera/copyright
+644 usr/share/doc/tessera/changelog.gz
+644 usr/share/lintian/overrides/tessera"
 while read -r mode path; do
 	[ -n "$path" ] || continue
 	if [ -f "$R/$path" ]; then
@@ -226,6 +259,7 @@ assert_eq "$(complete_test _tessera tessera st)" "status" "completion of a comma
 assert_eq "$(complete_test _tessera tessera -s /x add '')" "initiative resource" "completion of add"
 assert_eq "$(complete_test _tessera tessera list --kind r)" "resource" "completion of --kind"
 assert_eq "$(complete_test _tessera tessera search q --t)" "" "search has no --tag"
+assert_eq "$(complete_test _tessera tessera block --p)" "--peer" "completion of block --peer"
 assert_eq "$(complete_test _tesserad tesserad init --l)" "--languages" "completion of init"
 assert_eq "$(bash --norc --noprofile -c ". $R/usr/share/bash-completion/completions/tessera \
 	&& complete -p tessera")" "complete -F _tessera tessera" "complete -p tessera"

@@ -9,7 +9,8 @@
  *                     flooded, and protobuf bombs inside a valid frame
  * evil_scn_session.c  the session engine's limits: frame floor, repeated wants
  * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
- *                     versions, invalid UTF-8, and unpinned outsiders */
+ *                     versions, invalid UTF-8, and unpinned outsiders
+ * evil_scn_sybil.c    a pinned peer making up authors by the thousand */
 #ifndef EVIL_H
 #define EVIL_H
 
@@ -130,7 +131,11 @@ void conn_close(struct conn *);
 
 /* evil_records.c */
 /* A record signed by us, honest or claiming another author, id or size. */
+/* It is honest (sealed with record_seal) when the author is us, the id
+ * NULL and big false. */
 int make_record(struct rec *, const uint8_t *, const uint8_t *, bool, const char *);
+/* An honest record of another identity (key pair only), sealed by it. */
+int make_record_by(struct rec *, const struct identity *, const char *);
 /* Serializes r and signs it with our key, whatever author it claims. */
 int seal_any(const Tessera__Record *, struct rec *);
 /* Frees the bodies of n records. */
@@ -218,5 +223,9 @@ int scn_bad_utf8(int);
 int scn_record_bomb(int);
 /* N TLS handshakes with a key the daemon does not pin. */
 int scn_outsiders(int);
+
+/* evil_scn_sybil.c */
+/* N made-up authors with 10 valid records each, offered twice. */
+int scn_sybil(int);
 
 #endif

@@ -27,12 +27,29 @@ seal_any(const Tessera__Record *r, struct rec *out)
 	return rc;
 }
 
-/* A record with our signature. It is honest (sealed with record_seal) when
- * author is us, id is NULL and big is false; otherwise it claims another
- * author, an id that is not bound to its author, or is over the size limit. */
+static int make_signed(struct rec *, const uint8_t *, const uint8_t *, bool, const char *,
+    const struct identity *);
+
 int
 make_record(struct rec *out, const uint8_t *author, const uint8_t *id, bool big,
     const char *title)
+{
+	bool honest = !big && id == NULL && memcmp(author, opt.me->pub, TESS_KEY_LEN) == 0;
+
+	return make_signed(out, author, id, big, title, honest ? opt.me : NULL);
+}
+
+int
+make_record_by(struct rec *out, const struct identity *who, const char *title)
+{
+	return make_signed(out, who->pub, NULL, false, title, who);
+}
+
+/* The record make_record describes, sealed by who with record_seal, or
+ * with our key whatever it claims when who is NULL. */
+static int
+make_signed(struct rec *out, const uint8_t *author, const uint8_t *id, bool big,
+    const char *title, const struct identity *who)
 {
 	Tessera__Record r = TESSERA__RECORD__INIT;
 	Tessera__Text t[2] = { TESSERA__TEXT__INIT, TESSERA__TEXT__INIT };
@@ -71,8 +88,8 @@ make_record(struct rec *out, const uint8_t *author, const uint8_t *id, bool big,
 		t[1].lang = "ro";
 		r.n_texts = 2;
 	}
-	if (!big && id == NULL && memcmp(author, opt.me->pub, TESS_KEY_LEN) == 0)
-		rc = record_seal(opt.me, &r, &out->body, &out->len, out->sig);
+	if (who != NULL)
+		rc = record_seal(who, &r, &out->body, &out->len, out->sig);
 	else
 		rc = seal_any(&r, out);
 	free(filler);

@@ -137,6 +137,28 @@ test_lookalike_communities(void **state)
 	health_items_free(&it);
 }
 
+/* A peer over its budget for new authors is named, with today's figures;
+ * one within it is not. */
+static void
+test_peer_over_budget(void **state)
+{
+	Tessera__Status s = TESSERA__STATUS__INIT;
+	Tessera__PeerView a, b, *peers[] = { &a, &b };
+	struct health_items it;
+
+	peer(&a, "honest", "127.0.0.1:7070", 0);
+	a.new_authors = 3;
+	peer(&b, "evil", "127.0.0.1:7071", 0);
+	b.new_authors = 200;
+	b.over_budget = 99800;
+	assert_int_equal(health_attention(&s, peers, 2, NULL, 0, NOW, &it), 0);
+	assert_int_equal(it.n, 1);
+	assert_non_null(strstr(it.v[0], "peer evil ("));
+	assert_non_null(strstr(it.v[0], "is over its daily budget for new authors: 99800 records "
+	    "refused today (200 new authors accepted)"));
+	health_items_free(&it);
+}
+
 static void
 test_reject_counts(void **state)
 {
@@ -150,6 +172,7 @@ test_reject_counts(void **state)
 	assert_string_equal(health_reject_name(SYNC_REJECT_QUOTA), "quota");
 	assert_string_equal(health_reject_name(SYNC_REJECT_NOT_AUTHOR), "not_author");
 	assert_string_equal(health_reject_name(SYNC_REJECT_FUTURE), "future");
+	assert_string_equal(health_reject_name(SYNC_REJECT_BUDGET), "budget");
 	assert_string_equal(health_reject_name(SYNC_REJECT_COUNT), "invalid");
 	memset(&h, 0, sizeof(h));
 	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_SIGNATURE, "bad signature");
@@ -178,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_rejected_records),
 		cmocka_unit_test(test_lookalike_communities),
 		cmocka_unit_test(test_storage_thresholds),
+		cmocka_unit_test(test_peer_over_budget),
 		cmocka_unit_test(test_reject_counts),
 	};
 
