@@ -54,6 +54,21 @@ struct store_peer {
 /* Opens (creating when create is true) DIR/tessera.db and migrates it.
  * Refuses to create over an existing database. */
 int store_open(const char *dir, bool create, struct store **out, char **cause);
+
+/* What store_open takes, for a store run under a simulated clock and seed
+ * (tests/sim): the same store, with its time and its epoch as inputs. */
+struct store_opts {
+	bool create;
+	/* Wall clock, microseconds since the Unix epoch, for the store's own
+	 * uses of time (the sequence jump at open, checkpoint times, own
+	 * versions); NULL: the real clock. */
+	uint64_t (*clock_us)(void *arg);
+	void *clock_arg;
+	/* The epoch of a store being created; NULL: random. */
+	const uint8_t *epoch;
+};
+int store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
+    char **cause);
 void store_close(struct store *st);
 sqlite3 *store_db(struct store *st);
 const uint8_t *store_epoch(const struct store *st);
