@@ -286,8 +286,9 @@ fault_fire(struct sim *sim, struct sim_fault *f, bool start)
 	char *cause = NULL;
 
 	if (sim->o.trace)
-		printf("%10.3f ms  fault %s %s%s%d\n", sim->now / 1000.0, fault_name(f->kind),
-		    start ? "starts" : "ends", f->node ? " on node " : "", f->node ? f->node->idx : 0);
+		printf("%10.3f ms  fault %s %s on %s %d\n", sim->now / 1000.0, fault_name(f->kind),
+		    start ? "starts" : "ends", f->node ? "node" : "links, the first",
+		    f->node ? f->node->idx : f->n_edges > 0 ? (int)f->edges[0]->idx : -1);
 	switch (f->kind) {
 	case F_DELAY:
 		for (size_t k = 0; k < f->n_edges; k++)

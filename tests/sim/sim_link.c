@@ -9,6 +9,7 @@
  * as an event, as libuv would run it on a later loop turn. */
 #include "sim.h"
 
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,18 @@ trace_frame(struct sim *sim, const struct sim_side *from, const struct sim_side 
 	wire_put_u32(hdr + 16, (uint32_t)f->len);
 	EVP_DigestUpdate(sim->trace, hdr, sizeof(hdr));
 	EVP_DigestUpdate(sim->trace, f->data, f->len);
+	if (sim->o.trace) {
+		static const char *names[] = { "?", "Hello", "SyncRequest", "Offer", "Want",
+			"Records", "Goodbye", "Ping" };
+		/* The envelope's first field tag names the message (peer.proto). */
+		unsigned field = f->len > WIRE_HDR ? f->data[WIRE_HDR] >> 3 : 0;
+		uint8_t h[32];
+
+		SHA256(f->data, f->len, h);
+		printf("%10.3f ms  %d -> %d  %-11s %6zu bytes  %02x%02x%02x%02x\n", sim->now / 1000.0,
+		    from->node->idx, to->node->idx, field < 8 ? names[field] : "?", f->len, h[0], h[1],
+		    h[2], h[3]);
+	}
 	sim->st.frames++;
 	sim->st.bytes += f->len;
 	from->node->frames_out++;

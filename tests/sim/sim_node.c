@@ -104,8 +104,10 @@ node_init(struct sim *sim, struct sim_node *n, int idx, bool evil, char **cause)
 	rng_bytes(&sim->rng, n->epoch, sizeof(n->epoch));
 	if (identity_from_seed(seed, &n->id, cause) != 0)
 		return -1;
-	if (evil)
+	if (evil) {
+		n->up = true;
 		return 0;   /* no store: it only crafts frames */
+	}
 	snprintf(n->dir, sizeof(n->dir), "%s/n%d", sim->base, idx);
 	if (mkdir(n->dir, 0700) != 0)
 		return set_cause(cause, -errno, "%s: %s", n->dir, strerror(errno));
