@@ -1,4 +1,4 @@
-/* The running node: start-up, signals, reload, shutdown. */
+/* The running node: start-up, the wiring of the layers, reload, shutdown. */
 #include "node.h"
 
 #include <errno.h>
@@ -10,32 +10,77 @@
 #include <unistd.h>
 
 #include "core/config.h"
-#include "ctl/ctl.h"
 #include "core/identity.h"
 #include "core/log.h"
+#include "core/util.h"
+#include "ctl/ctl.h"
+#include "net/peers.h"
 #include "ops/metrics.h"
 #include "ops/notify.h"
-#include "net/peers.h"
 #include "store/store.h"
-#include "core/util.h"
 
 void
-node_changed(struct node *n, const void *from)
+node_changed(struct node *n)
 {
 	uint64_t seq = store_max_seq(n->store);
 
 	if (seq <= n->last_seq)
 		return;
-	peers_announce(n->peers, n->last_seq, from);
+	peers_announce(n->peers);
 	n->last_seq = seq;
 }
 
 void
-node_import_done(struct node *n)
+node_import_hold(struct node *n, const void *owner)
 {
-	n->import_owner = NULL;
+	n->import_owner = owner;
+	n->sessions.store_held = owner != NULL;
+	if (owner != NULL)
+		return;
 	peers_resume(n->peers);
-	node_changed(n, NULL);
+	node_changed(n);
+}
+
+/* The sessions' news (session_env hooks). */
+static void
+on_session_established(void *arg, struct session *s)
+{
+	struct node *n = arg;
+
+	peers_session_established(n->peers, s);
+}
+
+static void
+on_session_stored(void *arg, struct session *s, size_t count)
+{
+	node_changed(arg);
+}
+
+static void
+on_session_synced(void *arg, struct session *s, bool caught_up)
+{
+	struct node *n = arg;
+
+	peers_session_synced(n->peers, s);
+}
+
+static void
+on_session_rejected(void *arg, struct session *s, enum sync_reject why, const char *detail)
+{
+	struct node *n = arg;
+
+	health_rejected(&n->health, s->label, detail);
+}
+
+/* The sessions' limits, from the configuration (again on reload). */
+static void
+session_limits(struct session_limits *l, const struct config *c)
+{
+	l->max_frame = c->max_frame;
+	l->max_batch = c->max_batch;
+	l->max_inflight_wants = c->max_inflight_wants;
+	l->rate_limit = c->peer_rate_limit;
+	l->keepalive_ms = c->keepalive_ms;
 }
 
 #define STORAGE_PROBE_MS 2000
@@ -55,9 +100,9 @@ on_storage_probe(uv_timer_t *t)
 	if (store_probe(n->store) != 0)
 		return;   /* still full: next tick */
 	refused = store_refusals(n->store);
-	n->storage_retry = 1;
+	n->sessions.storage_retry = true;
 	peers_resume(n->peers);
-	n->storage_retry = 0;
+	n->sessions.storage_retry = false;
 	if (store_full(n->store, NULL) && store_refusals(n->store) == refused)
 		store_clear_full(n->store);
 }
@@ -84,27 +129,23 @@ on_storage_full(void *arg, bool full)
 		uv_timer_start(&n->storage_timer, on_storage_resume, 0, 0);
 }
 
-static void
+void
 node_stop(struct node *n, const char *why)
 {
 	if (n->stopping)
 		return;
 	n->stopping = 1;
 	log_info("stopping: %s", why);
-	notify_stopping(n);
 	metrics_stop(n->metrics);
 	n->metrics = NULL;
 	ctl_stop(n->ctl);
 	n->ctl = NULL;
 	peers_stop(n->peers);
 	n->peers = NULL;
-	uv_close((uv_handle_t *)&n->sig_term, NULL);
-	uv_close((uv_handle_t *)&n->sig_int, NULL);
-	uv_close((uv_handle_t *)&n->sig_hup, NULL);
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 }
 
-static void
+void
 node_reload(struct node *n)
 {
 	struct config *nc, *old = n->conf;
@@ -130,24 +171,11 @@ node_reload(struct node *n)
 	}
 	n->conf = nc;
 	store_set_quota(n->store, nc->max_records_per_author);
+	session_limits(&n->sessions.lim, nc);
 	peers_reload(n->peers, old, nc);
 	metrics_reload(n, old, nc);
 	config_free(old);
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
-}
-
-static void
-on_signal(uv_signal_t *h, int signum)
-{
-	struct node *n = h->data;
-
-	if (signum == SIGHUP) {
-		/* READY=1 follows whether the new file was taken or refused. */
-		notify_reloading();
-		node_reload(n);
-		notify_reloaded(n);
-	} else
-		node_stop(n, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 /* One tesserad per data directory: a second one would corrupt nothing
@@ -180,68 +208,148 @@ lock_data_dir(const char *dir, int *fd, char **cause)
 }
 
 int
+node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
+{
+	struct node *n = calloc(1, sizeof(*n));
+	int rc;
+
+	*out = NULL;
+	if (n == NULL) {
+		config_free(conf);
+		return set_cause(cause, -ENOMEM, "out of memory");
+	}
+	n->conf = conf;
+	n->loop = loop;
+	n->lockfd = -1;
+	n->started = now_ms();
+	if (access(conf->data_dir, W_OK | X_OK) != 0) {
+		rc = set_cause(cause, -errno, "%s: %s", conf->data_dir, strerror(errno));
+		goto fail;
+	}
+	if ((rc = lock_data_dir(conf->data_dir, &n->lockfd, cause)) != 0 ||
+	    (rc = identity_load(conf->data_dir, &n->id, cause)) != 0 ||
+	    (rc = store_open(conf->data_dir, false, &n->store, cause)) != 0)
+		goto fail;
+	store_set_quota(n->store, conf->max_records_per_author);
+	store_set_local(n->store, n->id->pub);
+	n->last_seq = store_max_seq(n->store);
+	n->sessions = (struct session_env){
+		.store = n->store,
+		.on_established = on_session_established,
+		.on_stored = on_session_stored,
+		.on_synced = on_session_synced,
+		.on_rejected = on_session_rejected,
+		.hook_arg = n,
+	};
+	session_limits(&n->sessions.lim, conf);
+	uv_timer_init(loop, &n->storage_timer);
+	n->storage_timer.data = n;
+	store_on_full(n->store, on_storage_full, n);
+	*out = n;
+	return 0;
+fail:
+	n->stopping = 1;   /* no handle was made */
+	node_close(n);
+	return rc;
+}
+
+int
+node_start(struct node *n, char **cause)
+{
+	const struct config *conf = n->conf;
+	struct peers_env pe = { n->loop, conf, n->id, &n->sessions };
+	int rc;
+
+	if ((rc = ctl_start(n, conf->control_socket, &n->ctl, cause)) != 0 ||
+	    (rc = peers_start(&pe, &n->peers, cause)) != 0 ||
+	    (conf->metrics_listen.host != NULL &&
+	    (rc = metrics_start(n, &conf->metrics_listen, &n->metrics, cause)) != 0))
+		return rc;
+	log_info("node %s started: %s, control socket %s", n->id->id, conf->data_dir,
+	    conf->control_socket);
+	return 0;
+}
+
+void
+node_close(struct node *n)
+{
+	if (n == NULL)
+		return;
+	store_close(n->store);
+	identity_free(n->id);
+	config_free(n->conf);
+	if (n->lockfd >= 0)
+		close(n->lockfd);
+	free(n);
+}
+
+/* The process: signals around one node on the default loop. */
+struct proc {
+	struct node *node;
+	uv_signal_t sig_term, sig_int, sig_hup;
+};
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct proc *pr = h->data;
+
+	if (signum == SIGHUP) {
+		/* READY=1 follows whether the new file was taken or refused. */
+		notify_reloading();
+		node_reload(pr->node);
+		notify_reloaded(pr->node);
+		return;
+	}
+	notify_stopping(pr->node);
+	node_stop(pr->node, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	uv_close((uv_handle_t *)&pr->sig_term, NULL);
+	uv_close((uv_handle_t *)&pr->sig_int, NULL);
+	uv_close((uv_handle_t *)&pr->sig_hup, NULL);
+}
+
+int
 node_run(struct config *conf)
 {
-	struct node n;
+	struct proc pr;
+	uv_loop_t *loop = uv_default_loop();
 	char *cause = NULL;
-	int lockfd = -1, rc;
+	int rc;
 
-	memset(&n, 0, sizeof(n));
-	n.conf = conf;
-	n.started = now_ms();
-	if (access(conf->data_dir, W_OK | X_OK) != 0) {
-		log_msg(LOG_LVL_ERR, "%s: %s", conf->data_dir, strerror(errno));
-		config_free(conf);
+	memset(&pr, 0, sizeof(pr));
+	if ((rc = node_open(conf, loop, &pr.node, &cause)) != 0) {
+		log_msg(LOG_LVL_ERR, "%s", cause ? cause : "start-up failed");
+		free(cause);
 		return 1;
 	}
-	if ((rc = lock_data_dir(conf->data_dir, &lockfd, &cause)) != 0 ||
-	    (rc = identity_load(conf->data_dir, &n.id, &cause)) != 0 ||
-	    (rc = store_open(conf->data_dir, false, &n.store, &cause)) != 0) {
-		log_msg(LOG_LVL_ERR, "%s", cause ? cause : "start-up failed");
-		goto out;
-	}
-	store_set_quota(n.store, conf->max_records_per_author);
-	store_set_local(n.store, n.id->pub);
-	n.last_seq = store_max_seq(n.store);
 	/* A write to a closed socket is an error code, not a death; a file over
 	 * RLIMIT_FSIZE is a failed write that SQLite reports. */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	n.loop = uv_default_loop();
-	uv_signal_init(n.loop, &n.sig_term);
-	uv_signal_init(n.loop, &n.sig_int);
-	uv_signal_init(n.loop, &n.sig_hup);
-	n.sig_term.data = n.sig_int.data = n.sig_hup.data = &n;
-	uv_signal_start(&n.sig_term, on_signal, SIGTERM);
-	uv_signal_start(&n.sig_int, on_signal, SIGINT);
-	uv_signal_start(&n.sig_hup, on_signal, SIGHUP);
-	uv_timer_init(n.loop, &n.storage_timer);
-	n.storage_timer.data = &n;
-	store_on_full(n.store, on_storage_full, &n);
-	if ((rc = ctl_start(&n, conf->control_socket, &n.ctl, &cause)) != 0 ||
-	    (rc = peers_start(&n, &n.peers, &cause)) != 0 ||
-	    (conf->metrics_listen.host != NULL &&
-	    (rc = metrics_start(&n, &conf->metrics_listen, &n.metrics, &cause)) != 0)) {
+	uv_signal_init(loop, &pr.sig_term);
+	uv_signal_init(loop, &pr.sig_int);
+	uv_signal_init(loop, &pr.sig_hup);
+	pr.sig_term.data = pr.sig_int.data = pr.sig_hup.data = &pr;
+	uv_signal_start(&pr.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&pr.sig_int, on_signal, SIGINT);
+	uv_signal_start(&pr.sig_hup, on_signal, SIGHUP);
+	if ((rc = node_start(pr.node, &cause)) != 0) {
 		log_msg(LOG_LVL_ERR, "%s", cause ? cause : "start-up failed");
-		node_stop(&n, "start-up failed");
-		uv_run(n.loop, UV_RUN_DEFAULT);
-		goto out;
+		node_stop(pr.node, "start-up failed");
+		uv_close((uv_handle_t *)&pr.sig_term, NULL);
+		uv_close((uv_handle_t *)&pr.sig_int, NULL);
+		uv_close((uv_handle_t *)&pr.sig_hup, NULL);
+	} else {
+		/* The store is open, every listener is bound and the control
+		 * socket exists: a unit ordered after us can use the node now. */
+		notify_ready(pr.node);
 	}
-	log_info("node %s started: %s, control socket %s", n.id->id, conf->data_dir,
-	    conf->control_socket);
-	/* The store is open, every listener is bound and the control socket
-	 * exists: a unit ordered after us can use the node now. */
-	notify_ready(&n);
-	uv_run(n.loop, UV_RUN_DEFAULT);
-	log_info("stopped");
-out:
-	if (n.loop != NULL && uv_loop_close(n.loop) != 0)
+	uv_run(loop, UV_RUN_DEFAULT);
+	if (rc == 0)
+		log_info("stopped");
+	if (uv_loop_close(loop) != 0)
 		log_warnx("event loop closed with handles still open");
-	store_close(n.store);
-	identity_free(n.id);
-	config_free(n.conf);
+	node_close(pr.node);
 	free(cause);
-	if (lockfd >= 0)
-		close(lockfd);
 	return rc == 0 ? 0 : 1;
 }

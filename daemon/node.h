@@ -1,12 +1,16 @@
-/* The running node: everything one tesserad owns, in start-up order. */
+/* The running node: the composition root. It owns one of everything (store,
+ * identity, sessions' environment, peers, control socket, metrics), wires
+ * the layers together and receives their news through the hooks it
+ * registers. Several nodes may share one loop (tests, the simulator). */
 #ifndef NODE_H
 #define NODE_H
 
 #include <stdint.h>
 #include <uv.h>
 
-#include "ops/health.h"
 #include "core/tessera.h"
+#include "ops/health.h"
+#include "sync/session.h"
 
 struct ctl;
 struct metrics;
@@ -21,30 +25,41 @@ struct node {
 	struct peers *peers;          /* peer connections (NULL until started) */
 	struct metrics *metrics;      /* Prometheus endpoint; NULL when off */
 	struct health health;         /* rejected records since start-up */
+	struct session_env sessions;  /* shared by every peer session */
 	int64_t started;              /* ms since epoch */
 	uint64_t last_seq;            /* highest seq already announced to peers */
 	/* An import holds the store's one write transaction open across its
 	 * chunks: other writers wait (BUSY for the CLI, queued for peers) and
-	 * nothing uncommitted is offered to peers. */
+	 * nothing uncommitted is offered to peers (sessions.store_held). */
 	const void *import_owner;
-	uv_signal_t sig_term, sig_int, sig_hup;
-	uv_signal_t sig_pipe, sig_xfsz;
 	/* While storage is full: probes for free space every few seconds;
 	 * once writes go through again, peers store what they hold. */
 	uv_timer_t storage_timer;
-	int storage_retry;            /* peers may try to store while full */
+	int lockfd;
 	int stopping;
 };
 
-/* Called after a commit stored new records; from is the peer they came from
- * (NULL when created locally). Announces everything after node->last_seq. */
-void node_changed(struct node *n, const void *from);
+/* Called after a commit stored new records: announces everything after
+ * node->last_seq to every session. */
+void node_changed(struct node *n);
+/* An import takes (owner non-NULL) or gives back (NULL) the store's write
+ * transaction; giving it back lets peers catch up. */
+void node_import_hold(struct node *n, const void *owner);
 
-/* The import holding the write transaction ended: let peers catch up. */
-void node_import_done(struct node *n);
+/* Opens the node's data directory (lock, identity, store) on loop; takes
+ * ownership of conf (freed by node_close, or here on failure). */
+int node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause);
+/* Starts the control socket, the peers and the metrics endpoint. */
+int node_start(struct node *n, char **cause);
+/* Closes every handle (asynchronously: let the loop run to finish). */
+void node_stop(struct node *n, const char *why);
+/* Applies the configuration file again (SIGHUP); a bad file is refused. */
+void node_reload(struct node *n);
+/* Frees the node once its loop has no more of its handles. */
+void node_close(struct node *n);
 
-/* Runs the node until SIGTERM/SIGINT; takes ownership of conf. Returns
- * the process exit status. */
+/* Runs one node on the default loop until SIGTERM/SIGINT; takes ownership
+ * of conf. Returns the process exit status. */
 int node_run(struct config *conf);
 
 #endif

@@ -1,29 +1,34 @@
-/* Frame reassembly and envelope decode, as a peer connection runs them.
+/* Frame reassembly and the real session engine, as a peer connection runs
+ * them.
  *
  * Input: one control byte, then the decrypted byte stream of a peer link.
  * The control byte picks the frame limit (bit 7: a small one, so that the
  * refusal of an oversized header is reached) and how the stream is cut
  * into reads (bits 0-6 seed the piece sizes).
  *
- * Each frame is decoded as an Envelope and checked as peer_fsm.c and
- * sync*.c do before touching the store: peer_check_*() and, for every
- * record received, record_open(). An undecodable frame stops the link, as
- * peer_on_frame() does.
+ * Each frame goes to a real session (sync/session.c) over a real store in a
+ * temporary directory, through a link that records what the session does:
+ * Hello, offers, wants, records (verified in line, as the threadpool would),
+ * held messages, the rate limit. The session's own checks decide what closes
+ * the link; once it closed, no more frames are fed (as net/peer.c does).
  *
- * Oracle besides the sanitizers: reassembly must not depend on how the
- * stream is cut. The same bytes fed in one piece give the same frames
- * (length and hash), in the same order, and the same refusal. */
+ * Oracles besides the sanitizers: reassembly must not depend on how the
+ * stream is cut (the same bytes fed in one piece give the same frames, in
+ * the same order, and the same refusal); the session keeps its limits
+ * (wanted records, offers in flight, verification jobs); a closed session
+ * sends nothing more and its close is reported exactly once. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 #include "peer.pb-c.h"
-#include "sync/peer_check.h"
-#include "core/record.h"
 #include "core/tessera.h"
 #include "core/wire.h"
+#include "store/store.h"
+#include "sync/session.h"
 
 #define MAX_SEEN 1024
 
@@ -31,7 +36,8 @@ struct seen {
 	size_t n;                     /* frames seen (may exceed MAX_SEEN) */
 	size_t len[MAX_SEEN];
 	uint64_t hash[MAX_SEEN];
-	int decode;                   /* decode and check each frame */
+	struct fuzz_link *link;       /* hand each frame to this session, or NULL */
+	uint64_t now;
 };
 
 static uint64_t
@@ -44,78 +50,110 @@ fnv1a(const uint8_t *p, size_t n)
 	return h;
 }
 
-static void
-check_offer(const Tessera__Offer *m)
-{
-	for (size_t i = 0; i < m->n_items; i++) {
-		const uint8_t *author = peer_check_offer_item(m, m->items[i]);
+/* The link the session drives: counts and checks, verifies in line. */
+struct fuzz_link {
+	struct session s;
+	int closes;
+	size_t sent_after_close;
+	size_t queued;
+	bool paused;
+};
 
-		if (author != NULL) {
-			fuzz_touch(author, TESS_KEY_LEN);
-			fuzz_touch(m->items[i]->id.data, TESS_ID_LEN);
-		}
-	}
-}
-
-static void
-check_records(const Tessera__Records *m)
-{
-	for (size_t i = 0; i < m->n_records; i++) {
-		const Tessera__SignedRecord *sr = m->records[i];
-		Tessera__Record *r = NULL;
-		const char *why = NULL;
-
-		if (!peer_check_signed_record(sr))
-			continue;
-		if (record_open(sr->body.data, sr->body.len, sr->sig.data, sr->sig.len, &r,
-		    &why) == 0)
-			record_free(r);
-		else
-			fuzz_touch_str(why);
-	}
-}
-
-/* One frame, as peer_on_frame() -> dispatch() -> peer_fsm() sees it. */
 static int
-handle(const uint8_t *payload, size_t len)
+l_send(void *link, const uint8_t *frame, size_t len)
 {
-	Tessera__Envelope *env = tessera__envelope__unpack(NULL, len, payload);
-	uint32_t max_frame, max_batch;
-	char why[128];
+	struct fuzz_link *l = link;
 
-	if (env == NULL)
-		return -EBADMSG;
-	switch (env->msg_case) {
-	case TESSERA__ENVELOPE__MSG_HELLO:
-		if (peer_check_hello(env->hello, &max_frame, &max_batch, why, sizeof(why)) == 0) {
-			if (max_frame < 1024 || max_frame > TESS_MAX_FRAME || max_batch == 0)
-				abort();   /* the clamp let a limit through */
-			fuzz_touch(env->hello->epoch.data, TESS_EPOCH_LEN);
-		}
-		fuzz_touch_str(env->hello->name);
-		break;
-	case TESSERA__ENVELOPE__MSG_SYNC:
-		fuzz_touch(env->sync->epoch.data, env->sync->epoch.len);
-		break;
-	case TESSERA__ENVELOPE__MSG_OFFER:
-		check_offer(env->offer);
-		break;
-	case TESSERA__ENVELOPE__MSG_WANT:
-		for (size_t i = 0; i < env->want->n_ids; i++)
-			fuzz_touch(env->want->ids[i].data, env->want->ids[i].len);
-		fuzz_touch(env->want->indexes, env->want->n_indexes * sizeof(uint32_t));
-		break;
-	case TESSERA__ENVELOPE__MSG_RECORDS:
-		check_records(env->records);
-		break;
-	case TESSERA__ENVELOPE__MSG_GOODBYE:
-		fuzz_touch_str(env->goodbye->reason);
-		break;
-	default:
-		break;
-	}
-	tessera__envelope__free_unpacked(env, NULL);
+	if (l->closes > 0)
+		l->sent_after_close++;
+	if (len < WIRE_HDR || wire_get_u32(frame) != len - WIRE_HDR)
+		abort();   /* the session sent a malformed frame */
+	fuzz_touch(frame, len);
+	l->queued += len;
 	return 0;
+}
+
+static size_t
+l_room(void *link)
+{
+	struct fuzz_link *l = link;
+
+	/* A bounded queue, so that the "no room" paths run too. */
+	return l->queued < (1u << 20) ? (1u << 20) - l->queued : 0;
+}
+
+static void
+l_pause(void *link, bool paused)
+{
+	((struct fuzz_link *)link)->paused = paused;
+}
+
+static int
+l_verify(void *link, struct sync_job *j)
+{
+	struct fuzz_link *l = link;
+
+	session_job_verify(j);
+	session_job_done(&l->s, j);
+	return 0;
+}
+
+static void
+l_close(void *link, enum session_end why, const char *detail)
+{
+	struct fuzz_link *l = link;
+
+	if (why >= SESSION_END_COUNT)
+		abort();
+	fuzz_touch_str(detail);
+	l->closes++;
+}
+
+static const struct session_io fuzz_io = { l_send, l_room, l_pause, l_verify, l_close };
+
+static struct session_env env;
+static char store_dir[64];
+
+static void
+remove_store(void)
+{
+	char path[128];
+	static const char *const files[] = { STORE_DB_FILE, STORE_DB_FILE "-wal",
+		STORE_DB_FILE "-shm" };
+
+	store_close(env.store);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", store_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(store_dir);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char *cause = NULL;
+
+	snprintf(store_dir, sizeof(store_dir), "/tmp/fuzz-frame.XXXXXX");
+	if (mkdtemp(store_dir) == NULL ||
+	    store_open(store_dir, true, &env.store, &cause) != 0) {
+		fprintf(stderr, "fuzz_frame: store: %s\n", cause ? cause : "mkdtemp failed");
+		abort();
+	}
+	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 2000, 30000 };
+	atexit(remove_store);
+	return 0;
+}
+
+/* The session's bounds, after every frame. */
+static void
+check_bounds(const struct session *s)
+{
+	const struct sync *y = &s->sync;
+
+	if (y->n_wanted > env.lim.max_inflight_wants || y->offers_inflight > SYNC_OFFERS_INFLIGHT ||
+	    y->n_pending > SYNC_OFFERS_INFLIGHT + 1 || y->n_jobs > SYNC_JOBS_MAX)
+		abort();
 }
 
 static int
@@ -129,7 +167,15 @@ on_frame(void *arg, const uint8_t *payload, size_t len)
 		s->hash[s->n] = fnv1a(payload, len);
 	}
 	s->n++;
-	return s->decode ? handle(payload, len) : 0;
+	if (s->link == NULL)
+		return 0;
+	s->now += 7;
+	if (session_on_frame(&s->link->s, payload, len, s->now) < 0)
+		return -EPIPE;   /* the session closed: the link stops reading */
+	check_bounds(&s->link->s);
+	/* Time passes between reads: keepalive, rate refill. */
+	session_tick(&s->link->s, s->now);
+	return 0;
 }
 
 /* Feeds data in pieces of 1..64 bytes drawn from seed (0: one piece). */
@@ -164,6 +210,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct seen whole, parts;
+	static struct fuzz_link link;
+	static const uint8_t peer_key[TESS_KEY_LEN] = { 1, 2, 3 };
 	size_t max;
 	int rc_whole, rc_parts;
 
@@ -172,18 +220,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max = data[0] & 0x80 ? 1024 : TESS_MAX_FRAME;
 	memset(&whole, 0, sizeof(whole));
 	memset(&parts, 0, sizeof(parts));
-	parts.decode = 1;
+	memset(&link, 0, sizeof(link));
+	if (session_start(&link.s, &env, &fuzz_io, &link, peer_key, "fuzz", "fuzz", 1000) != 0)
+		abort();
+	parts.link = &link;
+	parts.now = 1000;
 	rc_whole = feed(&whole, data + 1, size - 1, max, 0);
 	rc_parts = feed(&parts, data + 1, size - 1, max, (data[0] & 0x7f) + 1);
+	if (link.closes > 1 || link.sent_after_close > 0)   /* Goodbye goes before close */
+		abort();
+	session_drop(&link.s);
+	session_free(&link.s);
 
-	/* The decoding pass may stop early (an undecodable frame); up to there
-	 * both saw the same frames, and without an early stop the same end. */
+	/* The session's pass may stop early (it closed); up to there both saw
+	 * the same frames, and without an early stop the same end. */
 	if (parts.n > whole.n)
 		abort();
 	for (size_t i = 0; i < parts.n && i < MAX_SEEN; i++)
 		if (parts.len[i] != whole.len[i] || parts.hash[i] != whole.hash[i])
 			abort();
-	if (rc_parts != -EBADMSG && (rc_parts != rc_whole || parts.n != whole.n))
+	if (rc_parts != -EPIPE && (rc_parts != rc_whole || parts.n != whole.n))
 		abort();
 	return 0;
 }

@@ -44,7 +44,7 @@ static const struct opt opts[] = {
 	{ SECT_NODE, "listen", OPT_ENDPOINTS, CF(listen), 0, 0, NULL },
 	{ SECT_NODE, "control_group", OPT_NAME, CF(control_group), 0, 0, NULL },
 	{ SECT_NODE, "metrics_listen", OPT_LOCAL, CF(metrics_listen), 0, 0, NULL },
-	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), KiB, TESS_MAX_FRAME, "1M" },
+	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), TESS_MIN_FRAME, TESS_MAX_FRAME, "1M" },
 	{ SECT_LIMITS, "max_records_per_author", OPT_COUNT, CF(max_records_per_author), 1,
 	  10000000, "100000" },
 	{ SECT_LIMITS, "max_batch", OPT_COUNT, CF(max_batch), 1, 4096, "512" },

@@ -289,7 +289,7 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 	if (record_verify_sig(r->author.data, body, len, sig) != 0) {
 		*why = "bad signature";
 		record_free(r);
-		return -EBADMSG;
+		return -EPERM;
 	}
 	*out = r;
 	return 0;

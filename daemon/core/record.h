@@ -30,7 +30,9 @@ int record_kind_parse(const char *name);
 int record_seal(const struct identity *me, const Tessera__Record *r, uint8_t **body,
     size_t *len, uint8_t sig[TESS_SIG_LEN]);
 /* Checks size, decodes, validates and verifies the author's signature.
- * On success *out must be freed with record_free. */
+ * On success *out must be freed with record_free. Fails with -EMSGSIZE (too
+ * large), -EBADMSG (undecodable), -EINVAL (invalid) or -EPERM (the signature
+ * does not verify), the reason in *why. */
 int record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
     Tessera__Record **out, const char **why);
 /* Only the signature (body already decoded elsewhere). */

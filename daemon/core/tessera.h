@@ -15,6 +15,9 @@
 
 #define TESS_MAX_FRAME (1024 * 1024)   /* frame payload, checked before allocation */
 #define TESS_MAX_RECORD (64 * 1024)    /* signed record body */
+/* The protocol floor for a frame: it must carry the largest valid record
+ * with its envelope, or a Records message could never hold it. */
+#define TESS_MIN_FRAME (TESS_MAX_RECORD + 1024)
 #define TESS_MAX_TEXTS 32              /* languages per record */
 #define TESS_MAX_TAGS 64
 #define TESS_MAX_LINKS 64

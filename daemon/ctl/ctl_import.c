@@ -37,7 +37,7 @@ import_end(struct ctl_client *c, bool commit)
 	else
 		store_rollback(n->store);
 	c->import->open = false;
-	node_import_done(n);
+	node_import_hold(n, NULL);
 	return rc;
 }
 
@@ -196,7 +196,8 @@ put_item(struct ctl_client *c, const Tessera__ImportItem *item, struct sealing *
 		/* An exported record: verified and stored verbatim. */
 		if ((rc = record_open(s->body.data, s->body.len, s->sig.data, s->sig.len, &r,
 			 &why)) != 0)
-			return set_cause(cause, rc, "signed record rejected: %s", why);
+			return set_cause(cause, rc == -EPERM ? -EINVAL : rc,
+			    "signed record rejected: %s", why);
 		b = s->body.data;
 		len = s->body.len;
 		sg = s->sig.data;
@@ -287,7 +288,7 @@ ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
 			return ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage busy");
 		}
 		c->import->open = true;
-		n->import_owner = c;
+		node_import_hold(n, c);
 	}
 	if (c->import->failed) {
 		/* Nothing of a failed import is stored, whatever follows it. */

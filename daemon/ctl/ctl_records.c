@@ -157,7 +157,7 @@ do_add(struct ctl_client *c, const Tessera__AddRequest *a)
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	node_changed(n, NULL);
+	node_changed(n);
 	reply_record(c, id, false);
 }
 
@@ -186,7 +186,7 @@ do_edit(struct ctl_client *c, const Tessera__EditRequest *e)
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	node_changed(n, NULL);
+	node_changed(n);
 	reply_record(c, id, false);
 }
 
@@ -204,7 +204,7 @@ do_delete(struct ctl_client *c, const char *prefix)
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	node_changed(n, NULL);
+	node_changed(n);
 	reply_record(c, id, false);
 }
 

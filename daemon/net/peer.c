@@ -1,5 +1,5 @@
-/* One peer connection: TCP and TLS plumbing, backpressure, timers.
- * The message state machine is in peer_fsm.c. */
+/* One peer connection: TCP and TLS plumbing, backpressure, timers; the link
+ * of its session (sync/session.h), which handles the messages. */
 #include "net/peer.h"
 
 #include <errno.h>
@@ -10,12 +10,10 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "node.h"
-#include "net/peer_int.h"
-#include "net/peers_int.h"
-#include "store/store.h"
-#include "net/tls.h"
 #include "core/util.h"
+#include "net/peers_int.h"
+#include "net/tls.h"
+#include "store/store.h"
 
 struct peer_write {
 	uv_write_t req;
@@ -34,13 +32,16 @@ peer_state_name(enum peer_state s)
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static int peer_flush(struct peer *p);
+static void peer_ref(struct peer *p);
+static void peer_unref(struct peer *p);
 
-/* Reads only while no limit holds them: send queue, rate, pending work. */
-void
-peer_update_reading(struct peer *p)
+/* Reads only while no limit holds them: the send queue, and the session's
+ * own (rate limit, verification work, held messages). */
+static void
+update_reading(struct peer *p)
 {
-	bool want = p->state != PEER_CLOSING && !p->read_paused_queue && !p->read_paused_rate &&
-	    !p->read_paused_work && !p->holding;
+	bool want = p->state != PEER_CLOSING && !p->read_paused_queue && !p->read_paused_session;
 
 	if (want == p->reading)
 		return;
@@ -53,19 +54,101 @@ peer_update_reading(struct peer *p)
 		uv_read_stop((uv_stream_t *)&p->tcp);
 }
 
-void
-peer_pause_work(struct peer *p, bool paused)
-{
-	p->read_paused_work = paused;
-	peer_update_reading(p);
-}
-
-void
-peer_change_state(struct peer *p, enum peer_state to, const char *why)
+static void
+change_state(struct peer *p, enum peer_state to, const char *why)
 {
 	log_debug("peer %s: %s -> %s: %s", p->label, state_names[p->state], state_names[to], why);
 	p->state = to;
 }
+
+/* The session's link (struct session_io). */
+static int
+link_send(void *link, const uint8_t *frame, size_t len)
+{
+	struct peer *p = link;
+
+	if (p->state == PEER_CLOSING)
+		return -EPIPE;
+	if (tls_write(p->tls, frame, len) != 0) {
+		peer_close(p, "TLS write failed: %s", tls_error(p->tls));
+		return -EPIPE;
+	}
+	return peer_flush(p);
+}
+
+static size_t
+link_room(void *link)
+{
+	struct peer *p = link;
+	uint32_t soft = peers_conf(p->mgr)->send_soft_limit;
+
+	return p->state != PEER_CLOSING && p->queued < soft ? soft - p->queued : 0;
+}
+
+static void
+link_pause(void *link, bool paused)
+{
+	struct peer *p = link;
+
+	p->read_paused_session = paused;
+	update_reading(p);
+}
+
+struct peer_work {
+	uv_work_t work;
+	struct peer *p;
+	struct sync_job *job;
+};
+
+static void
+work_verify(uv_work_t *w)
+{
+	session_job_verify(((struct peer_work *)w)->job);
+}
+
+static void
+work_done(uv_work_t *w, int status)
+{
+	struct peer_work *pw = (struct peer_work *)w;
+	struct peer *p = pw->p;
+
+	session_job_done(&p->session, pw->job);
+	free(pw);
+	peer_unref(p);
+}
+
+/* Verification runs on the threadpool; the job keeps the peer's memory. */
+static int
+link_verify(void *link, struct sync_job *j)
+{
+	struct peer *p = link;
+	struct peer_work *pw = calloc(1, sizeof(*pw));
+
+	if (pw == NULL)
+		return -ENOMEM;
+	pw->p = p;
+	pw->job = j;
+	if (uv_queue_work(p->tcp.loop, &pw->work, work_verify, work_done) != 0) {
+		free(pw);
+		return -EIO;
+	}
+	peer_ref(p);
+	return 0;
+}
+
+static void
+link_close(void *link, enum session_end why, const char *detail)
+{
+	peer_close(link, "%s", detail);
+}
+
+static const struct session_io link_io = {
+	.send = link_send,
+	.room = link_room,
+	.pause = link_pause,
+	.verify = link_verify,
+	.close = link_close,
+};
 
 static int
 pin_slot(void *arg, const uint8_t key[TESS_KEY_LEN])
@@ -84,7 +167,6 @@ peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
 	if (p == NULL)
 		return NULL;
 	p->mgr = mgr;
-	p->node = mgr->node;
 	p->inbound = inbound;
 	p->slot = slot;
 	p->tls = tls_engine_new(mgr->tls, inbound, inbound ? peers_pin_any : pin_slot,
@@ -94,10 +176,9 @@ peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
 		return NULL;
 	}
 	wire_reader_init(&p->rd, peers_conf(mgr)->max_frame);
-	uv_tcp_init(mgr->node->loop, &p->tcp);
+	uv_tcp_init(mgr->loop, &p->tcp);
 	p->tcp.data = p;
-	p->last_rx = p->last_tx = p->tokens_at = p->last_drain = mono_ms();
-	p->tokens = peers_conf(mgr)->peer_rate_limit;
+	p->last_rx = p->last_drain = mono_ms();
 	p->deadline = p->last_rx + peers_conf(mgr)->handshake_timeout_ms;
 	snprintf(p->label, sizeof(p->label), "%s", slot ? slot->label : "(incoming)");
 	p->next = mgr->conns;
@@ -105,21 +186,21 @@ peer_new(struct peers *mgr, bool inbound, struct peer_slot *slot)
 	return p;
 }
 
-void
+/* Work queued on the threadpool keeps the peer's memory alive. */
+static void
 peer_ref(struct peer *p)
 {
 	p->refs++;
 }
 
-void
+static void
 peer_unref(struct peer *p)
 {
 	if (--p->refs > 0 || !p->handle_closed)
 		return;
-	peer_free_held(p);
+	session_free(&p->session);
 	tls_engine_free(p->tls);
 	wire_reader_free(&p->rd);
-	sync_free(&p->sync);
 	free(p);
 }
 
@@ -134,7 +215,7 @@ peer_free(uv_handle_t *h)
 	p->mgr = NULL;
 	p->handle_closed = true;
 	p->refs++;
-	sync_drain(p);   /* drops verified records that no longer have a session */
+	session_drop(&p->session);   /* verified records no longer have a session */
 	peer_unref(p);
 }
 
@@ -168,14 +249,14 @@ on_write(uv_write_t *req, int status)
 		/* Resume reading once half the queue drained (hysteresis). */
 		if (p->read_paused_queue && p->queued < soft / 2) {
 			p->read_paused_queue = false;
-			peer_update_reading(p);
+			update_reading(p);
 		}
-		sync_pump(p);
+		session_pump(&p->session);
 	}
 }
 
 /* Hands all ciphertext the engine produced to the socket. */
-int
+static int
 peer_flush(struct peer *p)
 {
 	struct peer_write *w;
@@ -200,7 +281,6 @@ peer_flush(struct peer *p)
 	}
 	p->queued += w->len;
 	p->bytes_out += w->len;
-	p->last_tx = mono_ms();
 	if (p->queued > peers_conf(p->mgr)->send_hard_limit) {
 		peer_close(p, "peer is not reading (send queue over %u bytes)",
 		    peers_conf(p->mgr)->send_hard_limit);
@@ -209,54 +289,9 @@ peer_flush(struct peer *p)
 	if (p->queued > peers_conf(p->mgr)->send_soft_limit && !p->read_paused_queue) {
 		/* Stop taking requests from a peer that does not take our answers. */
 		p->read_paused_queue = true;
-		peer_update_reading(p);
+		update_reading(p);
 	}
 	return 0;
-}
-
-size_t
-peer_send_room(const struct peer *p)
-{
-	uint32_t soft = peers_conf(p->mgr)->send_soft_limit;
-
-	return p->state == PEER_ESTABLISHED && p->queued < soft ? soft - p->queued : 0;
-}
-
-const char *
-peer_msg_name(const Tessera__Envelope *env)
-{
-	const ProtobufCFieldDescriptor *f;
-
-	if (env->msg_case == TESSERA__ENVELOPE__MSG__NOT_SET)
-		return "unknown message";
-	f = protobuf_c_message_descriptor_get_field(env->base.descriptor, env->msg_case);
-	return f != NULL ? f->name : "unknown message";
-}
-
-int
-peer_send(struct peer *p, const Tessera__Envelope *env)
-{
-	uint8_t *frame;
-	size_t len;
-	uint32_t max = p->remote_max_frame ? p->remote_max_frame : TESS_MAX_FRAME;
-	int rc;
-
-	if (p->state == PEER_CLOSING)
-		return -EPIPE;
-	if ((rc = wire_pack(&env->base, max, &frame, &len)) != 0) {
-		log_warnx("peer %s: message of %zu bytes over the peer's frame limit", p->label,
-		    protobuf_c_message_get_packed_size(&env->base));
-		return rc;
-	}
-	if (log_verbose() >= 2)
-		log_trace("peer %s: sending %s (%zu bytes)", p->label, peer_msg_name(env), len);
-	rc = tls_write(p->tls, frame, len);
-	free(frame);
-	if (rc != 0) {
-		peer_close(p, "TLS write failed: %s", tls_error(p->tls));
-		return rc;
-	}
-	return peer_flush(p);
 }
 
 void
@@ -274,7 +309,9 @@ peer_close(struct peer *p, const char *fmt, ...)
 		va_end(ap);
 	}
 	peers_detach(p->mgr, p, fmt ? why : NULL);
-	peer_change_state(p, PEER_CLOSING, fmt ? why : "closed");
+	change_state(p, PEER_CLOSING, fmt ? why : "closed");
+	if (p->has_session)
+		session_close(&p->session, SESSION_END_LOCAL, fmt ? why : NULL, false);
 	p->reading = false;
 	uv_read_stop((uv_stream_t *)&p->tcp);
 	if (tls_shutdown(p->tls) == 0)
@@ -299,6 +336,38 @@ alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof(slab);
 }
 
+static int
+on_frame(void *arg, const uint8_t *payload, size_t len)
+{
+	struct peer *p = arg;
+
+	p->last_rx = mono_ms();   /* idle time counts from the last whole message */
+	return session_on_frame(&p->session, payload, len, p->last_rx);
+}
+
+/* After each TLS feed: once the handshake is done, bind the peer to its
+ * slot and start the session, which says Hello. */
+static void
+after_tls(struct peer *p)
+{
+	char *name = NULL;
+	int rc;
+
+	if (p->state != PEER_TLS || !tls_handshake_done(p->tls))
+		return;
+	memcpy(p->key, tls_peer_key(p->tls), TESS_KEY_LEN);
+	if (peers_attach(p->mgr, p) != 0)
+		return;    /* closed as a duplicate */
+	change_state(p, PEER_HELLO, "TLS handshake done");
+	store_meta_get(p->mgr->sessions->store, "name", &name);
+	rc = session_start(&p->session, p->mgr->sessions, &link_io, p, p->key, p->label, name,
+	    mono_ms());
+	free(name);
+	p->has_session = true;
+	if (rc != 0)
+		peer_close(p, "cannot start the session");
+}
+
 static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
@@ -320,7 +389,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		peer_close(p, "TLS handshake failed: %s", tls_error(p->tls));
 		return;
 	}
-	peer_after_tls(p);
+	after_tls(p);
 	/* Plaintext can follow the handshake in the same read; alerts arrive here too. */
 	while (p->state != PEER_CLOSING) {
 		if ((rc = tls_read(p->tls, plain, sizeof(plain), &n)) != 0) {
@@ -333,11 +402,13 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			peer_close(p, "data before the TLS handshake completed");
 			return;
 		}
-		rc = wire_reader_feed(&p->rd, plain, n, peer_on_frame, p);
-		if (rc == -EMSGSIZE) {
+		/* Every failure closes: a frame stream cannot resume in the
+		 * middle of a buffer it stopped reading. */
+		rc = wire_reader_feed(&p->rd, plain, n, on_frame, p);
+		if (rc == -EMSGSIZE)
 			peer_close(p, "frame over %u bytes", peers_conf(p->mgr)->max_frame);
-			return;
-		}
+		else if (rc < 0)
+			peer_close(p, "cannot read frames: %s", strerror(-rc));
 		if (rc < 0)
 			return;
 	}
@@ -347,11 +418,6 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (p->state != PEER_CLOSING)
 		peer_flush(p);
-	/* Rate limit: a peer over its message budget waits for the next tick. */
-	if (p->tokens < 0 && !p->read_paused_rate && p->state != PEER_CLOSING) {
-		p->read_paused_rate = true;
-		peer_update_reading(p);
-	}
 }
 
 int
@@ -418,21 +484,6 @@ peer_tick(struct peer *p, uint64_t now)
 		peer_close(p, "idle timeout");
 		return;
 	}
-	if (p->state == PEER_ESTABLISHED && now - p->last_tx >= c->keepalive_ms) {
-		Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-		Tessera__Ping ping = TESSERA__PING__INIT;
-
-		env.msg_case = TESSERA__ENVELOPE__MSG_PING;
-		env.ping = &ping;
-		peer_send(p, &env);
-	}
-	/* Refill the message bucket; burst up to one second's worth. */
-	p->tokens += (double)(now - p->tokens_at) * c->peer_rate_limit / 1000.0;
-	if (p->tokens > c->peer_rate_limit)
-		p->tokens = c->peer_rate_limit;
-	p->tokens_at = now;
-	if (p->read_paused_rate && p->tokens > 0) {
-		p->read_paused_rate = false;
-		peer_update_reading(p);
-	}
+	if (p->has_session)
+		session_tick(&p->session, now);
 }

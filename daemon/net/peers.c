@@ -7,15 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ctl.h"
 #include "core/identity.h"
 #include "core/log.h"
-#include "net/net.h"
-#include "node.h"
-#include "net/peer.h"
-#include "store/store.h"
-#include "net/tls.h"
 #include "core/util.h"
+#include "net/net.h"
+#include "net/peer.h"
+#include "net/tls.h"
+#include "sync/session.h"
 
 #define TICK_MS 200
 
@@ -30,7 +28,7 @@ struct dial {
 const struct config *
 peers_conf(const struct peers *m)
 {
-	return m->node->conf;
+	return m->conf;
 }
 
 int
@@ -248,7 +246,7 @@ peers_attach(struct peers *m, struct peer *p)
 		struct peer *old = s->active;
 		/* Both ends keep the connection dialed by the smaller key, so a
 		 * simultaneous dial ends with exactly one connection. */
-		const uint8_t *me = m->node->id->pub;
+		const uint8_t *me = m->self;
 		const uint8_t *dialer_new = p->inbound ? p->key : me;
 		const uint8_t *dialer_old = old->inbound ? old->key : me;
 		/* Same direction: the peer reconnected, the old one is stale. */
@@ -268,26 +266,6 @@ peers_attach(struct peers *m, struct peer *p)
 		s->dialing = NULL;
 	s->active = p;
 	return 0;
-}
-
-void
-peers_established(struct peers *m, struct peer *p)
-{
-	struct peer_slot *s = p->slot;
-	uint64_t down_ms;
-	uint32_t failed;
-
-	s->connected_since = p->since = now_ms();
-	s->down_since = 0;
-	s->backoff_ms = 0;
-	failed = flap_recover(&s->flap, mono_ms(), &down_ms);
-	if (failed > 0)
-		log_info("peer %s: connected (%s %s), reachable again after %u failed attempt%s "
-		    "in %llu s", p->label, p->inbound ? "from" : "to", p->addr, failed,
-		    failed == 1 ? "" : "s", (unsigned long long)(down_ms / 1000));
-	else
-		log_info("peer %s: connected (%s %s)", p->label, p->inbound ? "from" : "to",
-		    p->addr);
 }
 
 void
@@ -378,7 +356,7 @@ dial(struct peers *m, struct peer_slot *s)
 	hints.ai_socktype = SOCK_STREAM;
 	snprintf(port, sizeof(port), "%u", s->ep.port);
 	s->resolving = true;
-	if (uv_getaddrinfo(m->node->loop, &d->req, on_resolved, s->ep.host, port, &hints) != 0) {
+	if (uv_getaddrinfo(m->loop, &d->req, on_resolved, s->ep.host, port, &hints) != 0) {
 		s->resolving = false;
 		free(d);
 		schedule_redial(m, s);
@@ -445,9 +423,9 @@ listener_closed(uv_handle_t *h)
 }
 
 int
-peers_start(struct node *n, struct peers **out, char **cause)
+peers_start(const struct peers_env *env, struct peers **out, char **cause)
 {
-	const struct config *c = n->conf;
+	const struct config *c = env->conf;
 	struct peers *m = calloc(1, sizeof(*m));
 	int rc;
 
@@ -455,12 +433,15 @@ peers_start(struct node *n, struct peers **out, char **cause)
 		free(m);
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
-	m->node = n;
+	m->loop = env->loop;
+	m->conf = env->conf;
+	m->sessions = env->sessions;
+	memcpy(m->self, env->id->pub, TESS_KEY_LEN);
 	*out = m;
-	uv_timer_init(n->loop, &m->tick);
+	uv_timer_init(m->loop, &m->tick);
 	m->tick.data = m;
 	uv_timer_start(&m->tick, on_tick, TICK_MS, TICK_MS);
-	if ((rc = tls_ctx_new(n->id, &m->tls, cause)) != 0)
+	if ((rc = tls_ctx_new(env->id, &m->tls, cause)) != 0)
 		return rc;
 	for (size_t i = 0; i < c->n_peers; i++)
 		if (slot_new(m, &c->peers[i]) == NULL)
@@ -468,7 +449,7 @@ peers_start(struct node *n, struct peers **out, char **cause)
 	for (size_t i = 0; i < c->n_listen; i++) {
 		uv_tcp_t *h = &m->listeners[i];
 
-		rc = net_listen(n->loop, &c->listen[i], h, on_incoming, cause);
+		rc = net_listen(m->loop, &c->listen[i], h, on_incoming, cause);
 		h->data = m;
 		m->n_listeners++;
 		m->n_listening++;
@@ -498,7 +479,7 @@ peers_stop(struct peers *m)
 }
 
 void
-peers_announce(struct peers *m, uint64_t after_seq, const void *from)
+peers_announce(struct peers *m)
 {
 	if (m == NULL || m->stopping)
 		return;
@@ -506,7 +487,7 @@ peers_announce(struct peers *m, uint64_t after_seq, const void *from)
 	 * never offered back to it (the store remembers their origin). */
 	for (struct peer *p = m->conns; p; p = p->next)
 		if (p->state == PEER_ESTABLISHED)
-			sync_pump(p);
+			session_pump(&p->session);
 }
 
 void
@@ -516,10 +497,47 @@ peers_resume(struct peers *m)
 		return;
 	for (struct peer *p = m->conns, *next; p; p = next) {
 		next = p->next;
-		sync_drain(p);
+		if (!p->has_session)
+			continue;
+		session_drain(&p->session);
 		if (p->state == PEER_ESTABLISHED)
-			sync_pump(p);
+			session_pump(&p->session);
 	}
+}
+
+void
+peers_session_established(struct peers *m, struct session *ss)
+{
+	struct peer *p = ss->link;
+	struct peer_slot *s = p->slot;
+	uint64_t down_ms;
+	uint32_t failed;
+
+	p->state = PEER_ESTABLISHED;
+	p->deadline = 0;
+	log_debug("peer %s: hello -> established: hello received", p->label);
+	if (s == NULL)
+		return;
+	s->connected_since = p->since = now_ms();
+	s->down_since = 0;
+	s->backoff_ms = 0;
+	failed = flap_recover(&s->flap, mono_ms(), &down_ms);
+	if (failed > 0)
+		log_info("peer %s: connected (%s %s), reachable again after %u failed attempt%s "
+		    "in %llu s", p->label, p->inbound ? "from" : "to", p->addr, failed,
+		    failed == 1 ? "" : "s", (unsigned long long)(down_ms / 1000));
+	else
+		log_info("peer %s: connected (%s %s)", p->label, p->inbound ? "from" : "to",
+		    p->addr);
+}
+
+void
+peers_session_synced(struct peers *m, struct session *ss)
+{
+	struct peer *p = ss->link;
+
+	if (p->slot != NULL)
+		p->slot->last_sync = now_ms();
 }
 
 void
@@ -555,6 +573,7 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 
 	if (m == NULL)
 		return;
+	m->conf = nc;
 	if (listen_changed(old, nc))
 		log_warnx("reload: listen changes take effect after a restart");
 	while (*pp != NULL) {

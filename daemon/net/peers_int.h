@@ -1,4 +1,5 @@
-/* Shared by peers.c, peer.c and sync.c: the configured peers and the manager. */
+/* Shared by peers.c, peer.c and peers_report.c: the configured peers and the
+ * manager. */
 #ifndef PEERS_INT_H
 #define PEERS_INT_H
 
@@ -34,7 +35,10 @@ struct peer_slot {
 };
 
 struct peers {
-	struct node *node;
+	uv_loop_t *loop;
+	const struct config *conf;     /* the running configuration (peers_reload swaps it) */
+	uint8_t self[TESS_KEY_LEN];    /* our node's key */
+	struct session_env *sessions;  /* shared by every session; owned by the node */
 	struct tls_ctx *tls;
 	uv_tcp_t *listeners;
 	size_t n_listeners, n_listening;
@@ -55,8 +59,6 @@ int peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN]);
 /* After the TLS handshake: binds p to its slot, keeping one session per
  * peer. Returns 0 to go on, negative if p must close (duplicate). */
 int peers_attach(struct peers *m, struct peer *p);
-/* The session reached ESTABLISHED. */
-void peers_established(struct peers *m, struct peer *p);
 /* p is closing: forget it in its slot and schedule a redial. */
 void peers_detach(struct peers *m, struct peer *p, const char *reason);
 /* p's handle is closed: drop it from the list (it is freed by the caller). */

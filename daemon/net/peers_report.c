@@ -50,7 +50,7 @@ peers_views(struct peers *m, Tessera__Reply *r)
 		struct store_peer sp;
 
 		tessera__peer_view__init(v);
-		if (store_peer_get(m->node->store, s->id, &sp) != 0)
+		if (store_peer_get(m->sessions->store, s->id, &sp) != 0)
 			memset(&sp, 0, sizeof(sp));
 		v->name = s->name;
 		v->address = s->address;

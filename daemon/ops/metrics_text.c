@@ -98,7 +98,7 @@ v_lag(struct node *n, const struct peer_slot *s, const struct store_peer *sp, in
 static double
 v_wanted(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
 {
-	return s->active != NULL ? (double)s->active->sync.n_wanted : 0;
+	return s->active != NULL ? (double)s->active->session.sync.n_wanted : 0;
 }
 
 static double

@@ -19,8 +19,15 @@ peer_check_hello(const Tessera__Hello *h, uint32_t *max_frame, uint32_t *max_bat
 		snprintf(why, whysz, "malformed hello");
 		return -EPROTO;
 	}
-	*max_frame = h->has_max_frame && h->max_frame >= 1024 &&
-		h->max_frame <= TESS_MAX_FRAME ? h->max_frame : TESS_MAX_FRAME;
+	/* A peer that cannot take a frame holding the largest valid record
+	 * could never be sent some records: refused, with a Goodbye saying so. */
+	if (h->has_max_frame && h->max_frame < TESS_MIN_FRAME) {
+		snprintf(why, whysz, "peer's max_frame %u is below the protocol floor of %d bytes",
+		    h->max_frame, TESS_MIN_FRAME);
+		return -EPROTONOSUPPORT;
+	}
+	*max_frame = h->has_max_frame && h->max_frame <= TESS_MAX_FRAME ? h->max_frame :
+	    TESS_MAX_FRAME;
 	*max_batch = h->has_max_batch && h->max_batch > 0 ? h->max_batch : 1;
 	return 0;
 }

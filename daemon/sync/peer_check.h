@@ -1,5 +1,5 @@
 /* Checks on one decoded peer message that need no connection state, so that
- * they can be fuzzed alone (fuzz/fuzz_frame.c). Used by peer_fsm.c and
+ * they can be fuzzed alone (fuzz/fuzz_frame.c). Used by session.c and
  * sync_apply.c. */
 #ifndef PEER_CHECK_H
 #define PEER_CHECK_H
@@ -11,8 +11,9 @@
 #include "peer.pb-c.h"
 
 /* The limits a Hello announces, clamped to what this node accepts. Returns
- * 0; -EPROTONOSUPPORT for another protocol version (worth a Goodbye) or
- * -EPROTO for a malformed hello, with the reason in why. */
+ * 0; -EPROTONOSUPPORT for another protocol version or a max_frame below
+ * TESS_MIN_FRAME (worth a Goodbye), or -EPROTO for a malformed hello, with
+ * the reason in why. */
 int peer_check_hello(const Tessera__Hello *h, uint32_t *max_frame, uint32_t *max_batch,
     char *why, size_t whysz);
 /* The author of an offer item (long or compact form), or NULL when the item

@@ -56,9 +56,9 @@ enum sync_reject {
 	SYNC_REJECT_COUNT
 };
 
-/* The protocol floor for max_frame: a frame must hold the largest valid
- * record with its envelope, or a Records message could never carry it. */
-#define SESSION_MIN_FRAME (TESS_MAX_RECORD + 1024)
+/* The protocol floor for max_frame (see tessera.h): a Hello announcing less
+ * is refused as incompatible. */
+#define SESSION_MIN_FRAME TESS_MIN_FRAME
 
 struct session_limits {
 	uint32_t max_frame;            /* largest frame we accept (announced in Hello) */

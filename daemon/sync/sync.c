@@ -5,78 +5,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
 #include "core/log.h"
-#include "node.h"
-#include "net/peer.h"
-#include "net/peers_int.h"
-#include "core/record.h"
 #include "store/store.h"
-#include "core/util.h"
+#include "sync/session.h"
+#include "sync/sync_int.h"
 
 /* Scanning our changes skips what came from this peer; bound the skipping
  * done in one go so that a large echo-free backlog cannot stall the loop. */
 #define SCAN_FACTOR 8
 
 void
-sync_free(struct sync *s)
+sync_free(struct sync *y)
 {
-	free(s->serve_ids);
-	free(s->wanted);
+	sync_jobs_free(y);
+	free(y->serve_ids);
+	free(y->wanted);
 	for (int i = 0; i < SYNC_OFFERS_INFLIGHT; i++)
-		free(s->offer_ids[i]);
-	memset(s, 0, sizeof(*s));
+		free(y->offer_ids[i]);
+	memset(y, 0, sizeof(*y));
 }
 
 int
-sync_start(struct peer *p, const Tessera__Hello *hello)
+sync_start(struct session *s, const Tessera__Hello *hello)
 {
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__SyncRequest req = TESSERA__SYNC_REQUEST__INIT;
 	struct store_peer cp;
+	struct sync *y = &s->sync;
 
-	memcpy(p->sync.epoch, hello->epoch.data, TESS_EPOCH_LEN);
-	p->sync.session_seq = store_max_seq(p->node->store);
-	if (store_peer_get(p->node->store, p->key, &cp) != 0)
-		return -EIO;
+	memcpy(y->epoch, hello->epoch.data, TESS_EPOCH_LEN);
+	y->session_seq = store_max_seq(s->env->store);
+	if (store_peer_get(s->env->store, s->key, &cp) != 0)
+		return session_fail(s, SESSION_END_STORAGE, "storage error reading the checkpoint");
 	/* Same store as last time: continue; another store (re-created from
 	 * the saved key): everything again. A checkpoint ahead of the peer's
 	 * newest change is not trusted either. */
 	if (cp.has_epoch && memcmp(cp.epoch, hello->epoch.data, TESS_EPOCH_LEN) == 0 &&
 	    (!hello->has_seq || cp.seq <= hello->seq))
-		p->sync.applied = cp.seq;
+		y->applied = cp.seq;
 	else
-		p->sync.applied = 0;
+		y->applied = 0;
 	req.has_epoch = req.has_since = 1;
 	req.epoch = hello->epoch;
-	req.since = p->sync.applied;
+	req.since = y->applied;
 	env.msg_case = TESSERA__ENVELOPE__MSG_SYNC;
 	env.sync = &req;
-	log_debug("peer %s: asking for changes after %llu", p->label,
+	log_debug("peer %s: asking for changes after %llu", s->label,
 	    (unsigned long long)req.since);
-	return peer_send(p, &env);
+	return session_send(s, &env);
 }
 
 int
-sync_on_request(struct peer *p, const Tessera__SyncRequest *m)
+sync_on_request(struct session *s, const Tessera__SyncRequest *m)
 {
-	const uint8_t *ours = store_epoch(p->node->store);
+	const uint8_t *ours = store_epoch(s->env->store);
 
-	if (p->sync.serving) {
-		peer_close(p, "protocol violation: second sync request");
-		return -EPROTO;
-	}
-	p->sync.serving = true;
-	p->sync.offer_pos = m->has_epoch && m->epoch.len == TESS_EPOCH_LEN &&
+	if (s->sync.serving)
+		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: second sync request");
+	s->sync.serving = true;
+	s->sync.offer_pos = m->has_epoch && m->epoch.len == TESS_EPOCH_LEN &&
 		memcmp(m->epoch.data, ours, TESS_EPOCH_LEN) == 0 && m->has_since ? m->since : 0;
-	sync_pump(p);
+	sync_pump(s);
 	return 0;
 }
 
 #define OFFER_AUTHORS_MAX 64        /* distinct authors named per offer */
 
 struct offer_build {
-	struct peer *p;
+	struct session *s;
 	size_t visited;             /* rows seen, offered or skipped */
 	ProtobufCBinaryData authors[OFFER_AUTHORS_MAX];
 	uint8_t author_keys[OFFER_AUTHORS_MAX][TESS_KEY_LEN];
@@ -99,8 +95,8 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 	/* Never offer a record back over the link it came in on during this
 	 * session. Records it sent in earlier sessions are offered: a peer
 	 * restored from an old backup lost them and learns them back so. */
-	if (origin != NULL && seq > b->p->sync.session_seq &&
-	    memcmp(origin, b->p->key, TESS_KEY_LEN) == 0)
+	if (origin != NULL && seq > b->s->sync.session_seq &&
+	    memcmp(origin, b->s->key, TESS_KEY_LEN) == 0)
 		return 0;
 	size_t a;
 
@@ -131,22 +127,23 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 
 /* Sends the next offer of our changes after offer_pos, if there is one. */
 static int
-send_offer(struct peer *p)
+send_offer(struct session *ss)
 {
-	struct sync *s = &p->sync;
-	struct offer_build b = { .p = p };
+	struct sync *s = &ss->sync;
+	struct store *st = ss->env->store;
+	struct offer_build b = { .s = ss };
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__Offer offer = TESSERA__OFFER__INIT;
-	uint64_t last = s->offer_pos, top = store_max_seq(p->node->store);
-	size_t max = peers_conf(p->mgr)->max_batch;
+	uint64_t last = s->offer_pos, top = store_max_seq(st);
+	size_t max = ss->env->lim.max_batch;
 	bool end = false;
 	int rc = 0;
 
-	if (max > p->remote_max_batch)
-		max = p->remote_max_batch;
+	if (max > ss->remote_max_batch)
+		max = ss->remote_max_batch;
 	if (s->offer_pos >= top && s->caught_up_sent)
 		return 0;   /* nothing new since the last offer */
-	if (p->node->import_owner != NULL)
+	if (ss->env->store_held)
 		return 0;   /* never offer what an import may still roll back */
 	b.max = max;
 	b.items = calloc(max, sizeof(*b.items));
@@ -160,7 +157,7 @@ send_offer(struct peer *p)
 		size_t want = max - b.n;
 
 		b.visited = 0;
-		if ((rc = store_changes(p->node->store, last, want, offer_add, &b, &last)) < 0)
+		if ((rc = store_changes(st, last, want, offer_add, &b, &last)) < 0)
 			goto out;
 		end = !b.full && (b.visited < want || last >= top);
 	}
@@ -173,7 +170,7 @@ send_offer(struct peer *p)
 	offer.n_authors = b.n_authors;
 	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
 	env.offer = &offer;
-	if ((rc = peer_send(p, &env)) == 0) {
+	if ((rc = session_send(ss, &env)) == 0) {
 		/* Remember the ids: the Want will name them by index. */
 		s->offer_ids[s->offers_inflight] = b.ids;
 		s->offer_n[s->offers_inflight] = b.n;
@@ -190,30 +187,58 @@ out:
 	return rc;
 }
 
-/* Sends records of the Want being answered, one Records message at a time. */
+/* Bytes a signed record adds to a Records message beyond its body: the
+ * signature and the protobuf tags and lengths. */
+#define RECORD_OVERHEAD (TESS_SIG_LEN + 16)
+/* The Records message and its envelope around the records (upto, tags). */
+#define RECORDS_OVERHEAD 64
+
+/* Sends records of the Want being answered, one Records message at a time.
+ * A message holds at least one record (the protocol floor for max_frame
+ * guarantees that the largest valid record fits), so every call makes
+ * progress whatever frame size the peer announced. */
 static int
-serve_records(struct peer *p)
+serve_records(struct session *ss)
 {
-	struct sync *s = &p->sync;
+	struct sync *s = &ss->sync;
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__Records msg = TESSERA__RECORDS__INIT;
 	Tessera__SignedRecord recs[256], *ptrs[256];
 	uint8_t *bodies[256], sigs[256][TESS_SIG_LEN];
-	size_t n = 0, bytes = 0, limit = p->remote_max_frame / 2;
+	size_t n = 0, bytes = RECORDS_OVERHEAD, frame = ss->remote_max_frame;
+	/* Half a frame per message keeps messages moderate; a record alone may
+	 * use the whole frame. */
+	size_t limit = frame / 2;
 	int rc;
 
-	while (s->serve_pos < s->serve_n && n < 256 && bytes + TESS_MAX_RECORD + 128 < limit) {
+	while (s->serve_pos < s->serve_n && n < 256) {
 		size_t len;
 
-		if (store_get(p->node->store, s->serve_ids[s->serve_pos++], &bodies[n], &len,
-			sigs[n], NULL) != 0)
+		if (store_get(ss->env->store, s->serve_ids[s->serve_pos], &bodies[n], &len,
+			sigs[n], NULL) != 0) {
+			s->serve_pos++;
 			continue;   /* gone since offered (blocked): nothing to send */
+		}
+		if (n > 0 && bytes + len + RECORD_OVERHEAD > limit) {
+			free(bodies[n]);   /* the next message starts with it */
+			break;
+		}
+		if (bytes + len + RECORD_OVERHEAD > frame) {
+			/* Larger than the peer takes (a record stored before a
+			 * smaller limit): skipped, the peer wants it elsewhere. */
+			log_warnx("peer %s: record of %zu bytes over the peer's frame limit %zu; "
+			    "not sent", ss->label, len, frame);
+			free(bodies[n]);
+			s->serve_pos++;
+			continue;
+		}
+		s->serve_pos++;
 		tessera__signed_record__init(&recs[n]);
 		recs[n].has_body = recs[n].has_sig = 1;
 		recs[n].body = (ProtobufCBinaryData){ len, bodies[n] };
 		recs[n].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, sigs[n] };
 		ptrs[n] = &recs[n];
-		bytes += len + 80;
+		bytes += len + RECORD_OVERHEAD;
 		n++;
 	}
 	msg.records = ptrs;
@@ -225,44 +250,68 @@ serve_records(struct peer *p)
 	}
 	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
 	env.records = &msg;
-	rc = peer_send(p, &env);
+	rc = session_send(ss, &env);
 	for (size_t i = 0; i < n; i++)
 		free(bodies[i]);
 	s->sent += n;
-	if (n > 0 && p->slot != NULL)
-		store_peer_count(p->node->store, p->key, 0, n, 0);
+	if (n > 0)
+		store_peer_count(ss->env->store, ss->key, 0, n, 0);
 	return rc;
 }
 
 void
-sync_pump(struct peer *p)
+sync_pump(struct session *ss)
 {
-	struct sync *s = &p->sync;
+	struct sync *s = &ss->sync;
 
-	/* Bounded work per call: write callbacks call again as the queue drains. */
-	for (int i = 0; i < 64 && p->state == PEER_ESTABLISHED && peer_send_room(p) > 0; i++) {
+	/* Bounded work per call: the link calls again as its queue drains. */
+	for (int i = 0; i < 64 && ss->state == SESSION_ESTABLISHED &&
+	    ss->io->room(ss->link) > 0; i++) {
 		if (s->serving_want) {
-			if (serve_records(p) != 0)
+			if (serve_records(ss) != 0)
 				return;
 			continue;
 		}
 		if (!s->serving || s->offers_inflight >= SYNC_OFFERS_INFLIGHT)
 			return;
-		if (send_offer(p) <= 0)
+		if (send_offer(ss) <= 0)
 			return;
 	}
 }
 
-int
-sync_on_want(struct peer *p, const Tessera__Want *m)
+static int
+id_cmp(const void *a, const void *b)
 {
-	struct sync *s = &p->sync;
-	size_t max = peers_conf(p->mgr)->max_batch, n = m->n_ids + m->n_indexes;
+	return memcmp(a, b, TESS_ID_LEN);
+}
 
-	if (s->offers_inflight == 0 || s->serving_want || n > max) {
-		peer_close(p, "protocol violation: unexpected want");
-		return -EPROTO;
-	}
+/* True when ids (n of them) name one record twice. */
+static bool
+has_repeats(uint8_t (*ids)[TESS_ID_LEN], size_t n)
+{
+	uint8_t (*sorted)[TESS_ID_LEN];
+	bool rep = false;
+
+	if (n < 2)
+		return false;
+	if ((sorted = malloc(n * TESS_ID_LEN)) == NULL)
+		return true;   /* refuse rather than serve unchecked */
+	memcpy(sorted, ids, n * TESS_ID_LEN);
+	qsort(sorted, n, TESS_ID_LEN, id_cmp);
+	for (size_t i = 1; i < n && !rep; i++)
+		rep = memcmp(sorted[i - 1], sorted[i], TESS_ID_LEN) == 0;
+	free(sorted);
+	return rep;
+}
+
+int
+sync_on_want(struct session *ss, const Tessera__Want *m)
+{
+	struct sync *s = &ss->sync;
+	size_t max = ss->env->lim.max_batch, n = m->n_ids + m->n_indexes;
+
+	if (s->offers_inflight == 0 || s->serving_want || n > max)
+		return session_fail(ss, SESSION_END_PROTOCOL, "protocol violation: unexpected want");
 	free(s->serve_ids);
 	s->serve_ids = calloc(n + 1, TESS_ID_LEN);
 	if (s->serve_ids == NULL)
@@ -273,13 +322,16 @@ sync_on_want(struct peer *p, const Tessera__Want *m)
 			memcpy(s->serve_ids[s->serve_n++], m->ids[i].data, TESS_ID_LEN);
 	/* Answers come in offer order: this Want answers the oldest offer. */
 	for (size_t i = 0; i < m->n_indexes; i++) {
-		if (m->indexes[i] >= s->offer_n[0]) {
-			peer_close(p, "protocol violation: want index %u out of range",
-			    m->indexes[i]);
-			return -EPROTO;
-		}
+		if (m->indexes[i] >= s->offer_n[0])
+			return session_fail(ss, SESSION_END_PROTOCOL,
+			    "protocol violation: want index %u out of range", m->indexes[i]);
 		memcpy(s->serve_ids[s->serve_n++], s->offer_ids[0][m->indexes[i]], TESS_ID_LEN);
 	}
+	/* Each record is sent once per Want: a Want naming one id many times
+	 * would make us read and send it again and again. */
+	if (has_repeats(s->serve_ids, s->serve_n))
+		return session_fail(ss, SESSION_END_PROTOCOL,
+		    "protocol violation: want names a record twice");
 	s->serve_upto = s->offer_upto[0];
 	free(s->offer_ids[0]);
 	for (int i = 0; i + 1 < SYNC_OFFERS_INFLIGHT; i++) {
@@ -291,6 +343,6 @@ sync_on_want(struct peer *p, const Tessera__Want *m)
 	s->offer_n[SYNC_OFFERS_INFLIGHT - 1] = 0;
 	s->offers_inflight--;
 	s->serving_want = true;
-	sync_pump(p);
+	sync_pump(ss);
 	return 0;
 }

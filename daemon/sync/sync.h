@@ -7,7 +7,8 @@
  * receiver verifies, stores in one transaction with its new checkpoint, and
  * only then counts upto as applied. After the backlog the same stream carries
  * live offers for new arrivals, so gossip is the same mechanism.
- * Sync never touches a socket: it sends through peer_send(). */
+ * Sync never touches a socket: it runs inside a session (session.h) and
+ * sends through the session's link. */
 #ifndef SYNC_H
 #define SYNC_H
 
@@ -22,9 +23,8 @@
 #define SYNC_DEFER 1                /* handler return: hold the message, retry later */
 #define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
 
-struct verify_job;
-
-struct peer;
+struct sync_job;
+struct session;
 
 struct sync {
 	/* Serving: we offer our changes to the peer. */
@@ -50,8 +50,8 @@ struct sync {
 	} pending[SYNC_OFFERS_INFLIGHT + 2];
 	size_t n_pending;
 	size_t uptos_queued;            /* Records with upto received, not yet applied */
-	/* Received Records, verified on the threadpool, applied in order. */
-	struct verify_job *jobs, *jobs_tail;
+	/* Received Records, verified by the link's worker, applied in order. */
+	struct sync_job *jobs, *jobs_tail;
 	size_t n_jobs;
 	uint8_t (*wanted)[TESS_ID_LEN]; /* solicited and not yet received */
 	size_t n_wanted, cap_wanted;
@@ -61,17 +61,21 @@ struct sync {
 
 /* Starts both directions once Hello is exchanged: asks for the peer's changes
  * after our checkpoint (or from zero if its epoch changed). */
-int sync_start(struct peer *p, const Tessera__Hello *hello);
-void sync_free(struct sync *s);
-int sync_on_request(struct peer *p, const Tessera__SyncRequest *m);
-int sync_on_offer(struct peer *p, const Tessera__Offer *m);
-int sync_on_want(struct peer *p, const Tessera__Want *m);
-int sync_on_records(struct peer *p, const Tessera__Records *m);
+int sync_start(struct session *s, const Tessera__Hello *hello);
+void sync_free(struct sync *y);
+/* Message handlers: 0, SYNC_DEFER (hold the message and every later one
+ * until session_job_done), or negative after closing the session. */
+int sync_on_request(struct session *s, const Tessera__SyncRequest *m);
+int sync_on_offer(struct session *s, const Tessera__Offer *m);
+int sync_on_want(struct session *s, const Tessera__Want *m);
+int sync_on_records(struct session *s, const Tessera__Records *m);
 /* Stores verified records that are ready, in order, unless an import holds
- * the store. */
-void sync_drain(struct peer *p);
+ * the store or storage is full. */
+void sync_drain(struct session *s);
 /* Sends what may be sent now (wanted records, then offers) within the
- * peer's send budget. Called on new local records and as writes drain. */
-void sync_pump(struct peer *p);
+ * link's room. */
+void sync_pump(struct session *s);
+/* Frees the jobs that finished (when the link is gone). */
+void sync_jobs_free(struct sync *y);
 
 #endif

@@ -3,19 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
 #include "core/log.h"
 #include "core/msgscan.h"
-#include "node.h"
 #include "core/nodeid.h"
-#include "net/peer.h"
-#include "sync/peer_check.h"
-#include "net/peers_int.h"
 #include "core/record.h"
-#include "store/store.h"
-#include "sync/sync.h"
 #include "core/util.h"
-#include <uv.h>
+#include "store/store.h"
+#include "sync/peer_check.h"
+#include "sync/session.h"
+#include "sync/sync_int.h"
 
 #define REJECT_LOG_MAX 3   /* per session; the rest are only counted */
 
@@ -40,10 +36,11 @@ wanted_has(const struct sync *s, const uint8_t *id)
 }
 
 int
-sync_on_offer(struct peer *p, const Tessera__Offer *m)
+sync_on_offer(struct session *ss, const Tessera__Offer *m)
 {
-	struct sync *s = &p->sync;
-	const struct config *c = peers_conf(p->mgr);
+	struct sync *s = &ss->sync;
+	const struct session_limits *c = &ss->env->lim;
+	struct store *st = ss->env->store;
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__Want want = TESSERA__WANT__INIT;
 	uint32_t *idx;
@@ -55,15 +52,12 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 	 * reflects them (a rejected record can be wanted again). */
 	if (s->n_jobs > 0)
 		return SYNC_DEFER;
-	if (s->n_pending > SYNC_OFFERS_INFLIGHT || m->n_items > c->max_batch) {
-		peer_close(p, "protocol violation: offers beyond flow control");
-		return -EPROTO;
-	}
-	if (s->n_wanted + m->n_items > c->max_inflight_wants) {
-		peer_close(p, "protocol violation: over %u wanted records in flight",
-		    c->max_inflight_wants);
-		return -EPROTO;
-	}
+	if (s->n_pending > SYNC_OFFERS_INFLIGHT || m->n_items > c->max_batch)
+		return session_fail(ss, SESSION_END_PROTOCOL,
+		    "protocol violation: offers beyond flow control");
+	if (s->n_wanted + m->n_items > c->max_inflight_wants)
+		return session_fail(ss, SESSION_END_PROTOCOL,
+		    "protocol violation: over %u wanted records in flight", c->max_inflight_wants);
 	if (s->cap_wanted < s->n_wanted + m->n_items) {
 		void *nw = realloc(s->wanted, (s->n_wanted + m->n_items) * TESS_ID_LEN);
 
@@ -86,16 +80,16 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 		if ((author = peer_check_offer_item(m, it)) == NULL)
 			continue;
 		/* Dedupe by (id, version) before anything costly. */
-		if (store_have(p->node->store, it->id.data, &have) != 0) {
+		if (store_have(st, it->id.data, &have) != 0) {
 			free(idx);
-			return -EIO;
+			return session_fail(ss, SESSION_END_STORAGE, "storage error");
 		}
 		if (have >= it->version || wanted_has(s, it->id.data))
 			continue;
 		/* Offers come in runs by one author: look each run up once. */
 		if (last_author == NULL || memcmp(last_author, author, TESS_KEY_LEN) != 0) {
 			last_author = author;
-			last_blocked = store_is_blocked(p->node->store, last_author);
+			last_blocked = store_is_blocked(st, last_author);
 		}
 		if (last_blocked)
 			continue;
@@ -109,32 +103,33 @@ sync_on_offer(struct peer *p, const Tessera__Offer *m)
 	s->pending[s->n_pending].upto = m->has_upto ? m->upto : 0;
 	s->pending[s->n_pending].caught_up = m->has_caught_up && m->caught_up;
 	s->n_pending++;
-	rc = peer_send(p, &env);
+	rc = session_send(ss, &env);
 	free(idx);
 	return rc;
 }
 
 static void
-reject(struct peer *p, const char *why, size_t *logged)
+reject(struct session *s, enum sync_reject r, const char *why, size_t *logged)
 {
-	p->sync.rejected++;
-	health_rejected(&p->node->health, p->label, why);
+	s->sync.rejected++;
+	if (s->env->on_rejected != NULL)
+		s->env->on_rejected(s->env->hook_arg, s, r, why);
 	if ((*logged)++ < REJECT_LOG_MAX)
-		log_warnx("peer %s: record rejected: %s", p->label, why);
+		log_warnx("peer %s: record rejected: %s", s->label, why);
 }
 
 /* The author signed two different records with one id and version. Every
  * node keeps the one with the smaller signature (store_put); the conflict
  * is logged each time, as it is the author's doing, not the peer's. */
 static void
-conflict(struct peer *p, const Tessera__Record *r, bool replaced)
+conflict(struct session *s, const Tessera__Record *r, bool replaced)
 {
 	char id[2 * TESS_ID_LEN + 1], author[NODEID_STRLEN + 1];
 
 	hex_encode(r->id.data, TESS_ID_LEN, id);
 	nodeid_encode(r->author.data, author);
 	log_warnx("peer %s: conflict: record %s version %llu of author %s exists in two different "
-	    "signed forms; keeping the one with the smaller signature (%s)", p->label, id,
+	    "signed forms; keeping the one with the smaller signature (%s)", s->label, id,
 	    (unsigned long long)r->version, author, replaced ? "the one just received" :
 	    "the one stored");
 }
@@ -145,23 +140,22 @@ struct verify_item {
 	uint8_t sig[TESS_SIG_LEN];
 	Tessera__Record *r;          /* decoded and verified, or NULL */
 	const char *why;             /* why not */
+	enum sync_reject reason;
 	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
 	bool has_id;
 	bool taken;                  /* removed from the wanted list when applied */
 };
 
-struct verify_job {
-	uv_work_t work;
-	struct peer *p;
+struct sync_job {
 	struct verify_item *items;
 	size_t n;
 	bool has_upto, done;
 	uint64_t upto;
-	struct verify_job *next;
+	struct sync_job *next;
 };
 
 static void
-job_free(struct verify_job *j)
+job_free(struct sync_job *j)
 {
 	for (size_t i = 0; i < j->n; i++) {
 		free(j->items[i].body);
@@ -171,18 +165,18 @@ job_free(struct verify_job *j)
 	free(j);
 }
 
-/* Threadpool: the costly part (decode, validate, SHA-256, Ed25519) off the
- * loop, so that the second core verifies while the first stores. */
-static void
-job_verify(uv_work_t *w)
+/* Any thread (tesserad: the threadpool): the costly part (decode, validate,
+ * SHA-256, Ed25519) off the loop, so that the second core verifies while the
+ * first stores. Touches nothing but the job. */
+void
+session_job_verify(struct sync_job *j)
 {
-	struct verify_job *j = w->data;
-
 	for (size_t i = 0; i < j->n; i++) {
 		struct verify_item *it = &j->items[i];
+		int rc;
 
-		if (it->body != NULL && record_open(it->body, it->len, it->sig, TESS_SIG_LEN, &it->r,
-			&it->why) != 0) {
+		if (it->body != NULL && (rc = record_open(it->body, it->len, it->sig, TESS_SIG_LEN,
+			&it->r, &it->why)) != 0) {
 			Tessera__Record *raw = NULL;
 			size_t fields;
 
@@ -192,6 +186,7 @@ job_verify(uv_work_t *w)
 			    fields <= TESS_MAX_RECORD_FIELDS)
 				raw = tessera__record__unpack(NULL, it->len, it->body);
 			it->r = NULL;
+			it->reason = rc == -EPERM ? SYNC_REJECT_SIGNATURE : SYNC_REJECT_INVALID;
 			if (raw != NULL && raw->has_id && raw->id.len == TESS_ID_LEN) {
 				memcpy(it->id, raw->id.data, TESS_ID_LEN);
 				it->has_id = true;
@@ -203,34 +198,38 @@ job_verify(uv_work_t *w)
 
 /* Stores one verified record inside the caller's transaction. */
 static int
-apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged)
+apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *logged)
 {
 	enum store_put_result res;
 	int rc;
 
 	if (it->r == NULL) {
 		if (it->has_id)   /* may be wanted again, validly */
-			it->taken = wanted_take(&p->sync, it->id);
-		reject(p, it->why ? it->why : "malformed or oversized record", logged);
+			it->taken = wanted_take(&s->sync, it->id);
+		reject(s, it->reason, it->why ? it->why : "malformed or oversized record", logged);
 		return 0;
 	}
-	if (!(it->taken = wanted_take(&p->sync, it->r->id.data))) {
-		reject(p, "not asked for", logged);
+	if (!(it->taken = wanted_take(&s->sync, it->r->id.data))) {
+		reject(s, SYNC_REJECT_UNSOLICITED, "not asked for", logged);
 		return 0;
 	}
-	rc = store_put_from(p->node->store, it->body, it->len, it->sig, it->r, p->key, &res);
+	rc = store_put_from(s->env->store, it->body, it->len, it->sig, it->r, s->key, &res);
 	if (rc == 0) {
 		switch (res) {
 		case STORE_STORED: (*stored)++; break;
 		case STORE_DUPLICATE: case STORE_STALE: case STORE_BLOCKED: break;
 		case STORE_EQUIVOCATION:
 		case STORE_EQUIVOCATION_REPLACED:
-			conflict(p, it->r, res == STORE_EQUIVOCATION_REPLACED);
+			conflict(s, it->r, res == STORE_EQUIVOCATION_REPLACED);
 			if (res == STORE_EQUIVOCATION_REPLACED)
 				(*stored)++;
 			break;
-		case STORE_QUOTA: reject(p, "author over its record quota", logged); break;
-		case STORE_NOT_AUTHOR: reject(p, "record id belongs to another author", logged); break;
+		case STORE_QUOTA:
+			reject(s, SYNC_REJECT_QUOTA, "author over its record quota", logged);
+			break;
+		case STORE_NOT_AUTHOR:
+			reject(s, SYNC_REJECT_NOT_AUTHOR, "record id belongs to another author", logged);
+			break;
 		}
 	}
 	return rc;
@@ -240,9 +239,9 @@ apply_one(struct peer *p, struct verify_item *it, size_t *stored, size_t *logged
  * ids it took are wanted again and its rejections are not counted, so the
  * same job can be applied later. */
 static void
-job_undo(struct peer *p, struct verify_job *j, uint64_t rejected0)
+job_undo(struct session *ss, struct sync_job *j, uint64_t rejected0)
 {
-	struct sync *s = &p->sync;
+	struct sync *s = &ss->sync;
 
 	for (size_t i = 0; i < j->n; i++) {
 		struct verify_item *it = &j->items[i];
@@ -261,10 +260,10 @@ job_undo(struct peer *p, struct verify_job *j, uint64_t rejected0)
  * in one transaction. Returns -ENOSPC with nothing changed when storage is
  * full: the caller keeps the job and applies it once space is back. */
 static int
-job_apply(struct peer *p, struct verify_job *j)
+job_apply(struct session *ss, struct sync_job *j)
 {
-	struct sync *s = &p->sync;
-	struct store *st = p->node->store;
+	struct sync *s = &ss->sync;
+	struct store *st = ss->env->store;
 	size_t stored = 0, logged = 0;
 	uint64_t rejected0 = s->rejected;
 	bool caught_up = false;
@@ -273,13 +272,13 @@ job_apply(struct peer *p, struct verify_job *j)
 	if ((rc = store_begin(st)) != 0)
 		goto fail;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
-		rc = apply_one(p, &j->items[i], &stored, &logged);
+		rc = apply_one(ss, &j->items[i], &stored, &logged);
 	/* The offer is fully answered: its upto becomes our checkpoint, in the
 	 * same transaction as the records, so a crash loses neither. */
 	if (rc == 0 && j->has_upto)
-		rc = store_peer_checkpoint(st, p->key, s->epoch, j->upto);
+		rc = store_peer_checkpoint(st, ss->key, s->epoch, j->upto);
 	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
-		rc = store_peer_count(st, p->key, stored, 0, s->rejected - rejected0);
+		rc = store_peer_count(st, ss->key, stored, 0, s->rejected - rejected0);
 	if (rc != 0) {
 		store_rollback(st);
 		goto fail;
@@ -296,91 +295,94 @@ job_apply(struct peer *p, struct verify_job *j)
 			s->n_wanted = 0;   /* what the peer no longer had will be offered anew */
 	}
 	s->received += stored;
-	if (p->slot != NULL && j->has_upto) {
-		p->slot->last_sync = now_ms();
+	if (j->has_upto) {
 		if (caught_up)
-			log_debug("peer %s: caught up at %llu", p->label, (unsigned long long)s->applied);
+			log_debug("peer %s: caught up at %llu", ss->label, (unsigned long long)s->applied);
+		if (ss->env->on_synced != NULL)
+			ss->env->on_synced(ss->env->hook_arg, ss, caught_up);
 	}
-	if (stored > 0)
-		node_changed(p->node, p);
+	if (stored > 0 && ss->env->on_stored != NULL)
+		ss->env->on_stored(ss->env->hook_arg, ss, stored);
 	return 0;
 fail:
 	/* Nothing of this message was kept: the checkpoint did not move. */
-	job_undo(p, j, rejected0);
+	job_undo(ss, j, rejected0);
 	if (rc == -ENOSPC)
 		return rc;
 	/* The same records are offered again after reconnecting. */
-	peer_close(p, "storage error");
+	session_close(ss, SESSION_END_STORAGE, "storage error", false);
 	return rc;
 }
 
-void
-sync_drain(struct peer *p)
+/* Takes the first job off the queue and frees it. */
+static void
+job_pop(struct sync *s)
 {
-	struct sync *s = &p->sync;
-	struct store *st = p->node->store;
+	struct sync_job *head = s->jobs;
 
-	/* An import owns the write transaction; records wait in order. */
-	if (p->node->import_owner != NULL && p->mgr != NULL)
-		return;
-	peer_ref(p);
-	/* Apply in arrival order: a finished job waits for those before it. */
-	while (s->jobs != NULL && s->jobs->done) {
-		struct verify_job *head = s->jobs;
-
-		/* Verified records are worth keeping even if the link went down
-		 * meanwhile; only a stopping node (no manager) drops them. While
-		 * storage is full they wait (reading pauses once SYNC_JOBS_MAX
-		 * are held) until the node's probe finds space again (see
-		 * node.c), which then lets them try. */
-		if (p->mgr != NULL && ((store_full(st, NULL) && !p->node->storage_retry) ||
-			job_apply(p, head) == -ENOSPC))
-			break;
-		s->jobs = head->next;
-		if (s->jobs == NULL)
-			s->jobs_tail = NULL;
-		s->n_jobs--;
-		job_free(head);
-		peer_unref(p);
-	}
-	if (p->state == PEER_ESTABLISHED) {
-		if (p->read_paused_work && s->n_jobs < SYNC_JOBS_MAX)
-			peer_pause_work(p, false);
-		if (s->n_jobs == 0)
-			peer_release(p);
-	}
-	peer_unref(p);
+	s->jobs = head->next;
+	if (s->jobs == NULL)
+		s->jobs_tail = NULL;
+	s->n_jobs--;
+	job_free(head);
 }
 
-static void
-job_done(uv_work_t *w, int status)
+void
+sync_drain(struct session *ss)
 {
-	struct verify_job *j = w->data;
+	struct sync *s = &ss->sync;
+	struct store *st = ss->env->store;
 
+	/* An import owns the write transaction; records wait in order. */
+	if (ss->env->store_held && !ss->dropped)
+		return;
+	/* Apply in arrival order: a finished job waits for those before it. */
+	while (s->jobs != NULL && s->jobs->done) {
+		/* Verified records are worth keeping even if the session ended
+		 * meanwhile; once the link is gone (dropped) they are freed.
+		 * While storage is full they wait (reading pauses once
+		 * SYNC_JOBS_MAX are held) until the owner's probe finds space
+		 * and sets storage_retry around session_drain. */
+		if (!ss->dropped && ((store_full(st, NULL) && !ss->env->storage_retry) ||
+			job_apply(ss, s->jobs) == -ENOSPC))
+			break;
+		job_pop(s);
+	}
+	if (!ss->dropped)
+		session_after_jobs(ss);
+}
+
+void
+sync_jobs_free(struct sync *s)
+{
+	while (s->jobs != NULL && s->jobs->done)
+		job_pop(s);
+}
+
+void
+session_job_done(struct session *ss, struct sync_job *j)
+{
 	j->done = true;
-	sync_drain(j->p);
+	sync_drain(ss);
 }
 
 int
-sync_on_records(struct peer *p, const Tessera__Records *m)
+sync_on_records(struct session *ss, const Tessera__Records *m)
 {
-	struct sync *s = &p->sync;
-	struct verify_job *j;
+	struct sync *s = &ss->sync;
+	struct sync_job *j;
 
-	if (s->n_pending <= s->uptos_queued) {
-		peer_close(p, "protocol violation: records without an offer");
-		return -EPROTO;
-	}
+	if (s->n_pending <= s->uptos_queued)
+		return session_fail(ss, SESSION_END_PROTOCOL,
+		    "protocol violation: records without an offer");
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->items = calloc(m->n_records + 1, sizeof(*j->items))) == NULL) {
 		free(j);
 		return -ENOMEM;
 	}
-	j->p = p;
 	j->has_upto = m->has_upto;
 	j->upto = m->upto;
 	j->n = m->n_records;
-	j->work.data = j;
 	/* Copy: the message is freed when this handler returns. */
 	for (size_t i = 0; i < m->n_records; i++) {
 		const Tessera__SignedRecord *sr = m->records[i];
@@ -388,6 +390,7 @@ sync_on_records(struct peer *p, const Tessera__Records *m)
 
 		if (!peer_check_signed_record(sr)) {
 			it->why = "malformed or oversized record";
+			it->reason = SYNC_REJECT_INVALID;
 			continue;
 		}
 		if ((it->body = malloc(sr->body.len + 1)) == NULL) {
@@ -400,18 +403,31 @@ sync_on_records(struct peer *p, const Tessera__Records *m)
 	}
 	if (j->has_upto)
 		s->uptos_queued++;
-	if (uv_queue_work(p->node->loop, &j->work, job_verify, job_done) != 0) {
-		job_free(j);
-		peer_close(p, "cannot queue verification");
-		return -EIO;
-	}
-	peer_ref(p);
+	/* Queued before the link runs it: a link that verifies at once calls
+	 * session_job_done from inside verify. */
 	if (s->jobs_tail != NULL)
 		s->jobs_tail->next = j;
 	else
 		s->jobs = j;
 	s->jobs_tail = j;
-	if (++s->n_jobs >= SYNC_JOBS_MAX)
-		peer_pause_work(p, true);   /* bounded memory: let TCP push back */
+	s->n_jobs++;
+	if (ss->io->verify(ss->link, j) != 0) {
+		/* Not queued: take it back off the end. */
+		struct sync_job **pp = &s->jobs;
+
+		while (*pp != j)
+			pp = &(*pp)->next;
+		*pp = NULL;
+		s->jobs_tail = NULL;
+		for (struct sync_job *t = s->jobs; t; t = t->next)
+			s->jobs_tail = t;
+		s->n_jobs--;
+		if (j->has_upto)
+			s->uptos_queued--;
+		job_free(j);
+		return session_fail(ss, SESSION_END_NOMEM, "cannot queue verification");
+	}
+	if (s->n_jobs >= SYNC_JOBS_MAX)
+		session_work_paused(ss, true);   /* bounded memory: let TCP push back */
 	return 0;
 }

@@ -60,6 +60,11 @@ test_hostile() {
 	fi
 	run_case offer-flood 0
 	run_case unknown-type 0
+	# The session engine's limits: the frame floor, a want repeating one id.
+	run_case tiny-frame 0
+	assert_contains "$(peer_field a evil last_error)" "protocol floor" \
+		"tiny-frame: a's last_error for evil"
+	run_case want-repeat 0
 }
 
 test_honest() {

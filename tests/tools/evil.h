@@ -7,6 +7,7 @@
  * evil_scn_wire.c     scenarios about framing, handshake and flow control
  * evil_scn_frames.c   frames below the messages: empty, truncated, dripped,
  *                     flooded, and protobuf bombs inside a valid frame
+ * evil_scn_session.c  the session engine's limits: frame floor, repeated wants
  * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
  *                     versions, invalid UTF-8, and unpinned outsiders */
 #ifndef EVIL_H
@@ -195,6 +196,12 @@ int scn_frame_flood(int);
 int scn_want_flood(int);
 /* Protobuf bombs inside frames below max_frame. */
 int scn_bomb(int);
+
+/* evil_scn_session.c */
+/* Hello announcing max_frame 1024, below the protocol floor. */
+int scn_tiny_frame(int);
+/* A long-form Want naming one offered record N times. */
+int scn_want_repeat(int);
 
 /* evil_scn_authors.c */
 /* Update and tombstones of another author's record (--target). */

@@ -90,6 +90,8 @@ static const struct {
 	{ "record-bomb", scn_record_bomb, "a 64 KiB record body of 32k empty texts" },
 	{ "bad-utf8", scn_bad_utf8, "signed records with invalid UTF-8 in text fields" },
 	{ "outsiders", scn_outsiders, "N handshakes with a key the daemon does not pin" },
+	{ "tiny-frame", scn_tiny_frame, "hello with max_frame 1024, below the protocol floor" },
+	{ "want-repeat", scn_want_repeat, "a want naming one offered record N times (500)" },
 };
 
 static void

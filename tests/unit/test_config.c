@@ -220,7 +220,7 @@ test_units(void **state)
 {
 	struct config *c = load_ok(
 	    "[limits]\n"
-	    "max_frame = 64K\n"
+	    "max_frame = 65K\n"
 	    "send_soft_limit = 65536\n"
 	    "send_hard_limit = 1G\n"
 	    "max_batch = 4096\n"
@@ -232,7 +232,7 @@ test_units(void **state)
 	    "backoff_max = 10S\n"
 	    "peer_rate_limit = 1000000\n");
 
-	assert_int_equal(c->max_frame, 65536);
+	assert_int_equal(c->max_frame, 65 * 1024);
 	assert_int_equal(c->send_soft_limit, 65536);
 	assert_int_equal(c->send_hard_limit, 1024 * 1024 * 1024);
 	assert_int_equal(c->max_batch, 4096);
@@ -359,10 +359,10 @@ test_errors(void **state)
 		{ "[node]\n\n\n\n\n\nlisen = 1.2.3.4:5\n", "7: unknown key 'lisen' in [node]" },
 		{ "[node]\nmax_frame = 1M\n", "2: unknown key 'max_frame' in [node]" },
 		{ "[limits]\nmax_frame = 5000000\n",
-		  "2: max_frame: 5000000 is out of range (1024..1048576)" },
-		{ "[limits]\nmax_frame = 1023\n", "2: max_frame: 1023 is out of range (1024..1048576)" },
+		  "2: max_frame: 5000000 is out of range (66560..1048576)" },
+		{ "[limits]\nmax_frame = 66559\n", "2: max_frame: 66559 is out of range (66560..1048576)" },
 		{ "[limits]\nmax_frame = 99999999999999999999999\n",
-		  "2: max_frame: 99999999999999999999999 is out of range (1024..1048576)" },
+		  "2: max_frame: 99999999999999999999999 is out of range (66560..1048576)" },
 		{ "[limits]\nmax_frame = 4X\n",
 		  "2: max_frame: '4X' is not a size (bytes, or a number with K, M or G)" },
 		{ "[limits]\nmax_frame = -1\n",

@@ -281,7 +281,7 @@ test_body_bit_flips(void **state)
 		memcpy(longer, body, len);
 		longer[len] = 0x78;     /* unknown field 15, varint 1: decodes fine */
 		longer[len + 1] = 0x01;
-		recordfix_open_fails(longer, len + 2, sig, -EBADMSG);
+		recordfix_open_fails(longer, len + 2, sig, -EPERM);
 		free(longer);
 	}
 	/* Untouched, it still opens. */
@@ -308,14 +308,14 @@ test_sig_bit_flips(void **state)
 		const char *why;
 
 		sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-		why = recordfix_open_fails(body, len, sig, -EBADMSG);
+		why = recordfix_open_fails(body, len, sig, -EPERM);
 		assert_string_equal(why, "bad signature");
 		sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 	}
 	{
 		uint8_t zero[TESS_SIG_LEN] = { 0 };
 
-		recordfix_open_fails(body, len, zero, -EBADMSG);
+		recordfix_open_fails(body, len, zero, -EPERM);
 	}
 	free(body);
 }
@@ -334,7 +334,7 @@ test_wrong_signer(void **state)
 	assert_int_equal(record_seal(fx->b, &d.r, &body, &len, sig), -EINVAL);
 	assert_null(body);
 	recordfix_sign_raw(fx->b, &d.r, &body, &len, sig);
-	why = recordfix_open_fails(body, len, sig, -EBADMSG);
+	why = recordfix_open_fails(body, len, sig, -EPERM);
 	assert_string_equal(why, "bad signature");
 	free(body);
 
@@ -350,10 +350,10 @@ test_wrong_signer(void **state)
 		    sig), 0);
 		free(msg);
 	}
-	recordfix_open_fails(body, len, sig, -EBADMSG);
+	recordfix_open_fails(body, len, sig, -EPERM);
 	/* A signature without the context string does not verify either. */
 	assert_int_equal(identity_sign(fx->a, body, len, sig), 0);
-	recordfix_open_fails(body, len, sig, -EBADMSG);
+	recordfix_open_fails(body, len, sig, -EPERM);
 	free(body);
 }
 
