@@ -67,7 +67,7 @@ bool simq_pop(struct sim_queue *q, struct sim_event *out);
 void simq_free(struct sim_queue *q);
 
 /* Graphs: n nodes, every node of degree in [dmin, dmax] where the draw
- * allows, always connected. adj[i] lists i's neighbours. */
+ * allows, always connected; edges[k] = {lower, higher}, deg[i] = degree of i. */
 struct sim_graph {
 	size_t n, n_edges;
 	size_t (*edges)[2];

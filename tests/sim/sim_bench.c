@@ -105,8 +105,8 @@ bench_catchup(struct sim *sim, struct sim_node *k, size_t catchup)
 	sim_run_until(sim, UINT64_MAX, true);
 	if (store_stats(k->st, &st) == 0)
 		have_n = st.records + st.tombstones;
-	printf("catch-up of a node offline while %zu records were written: %" PRIu64 "/%zu records "
-	    "in %.1f ms simulated after its restart (its links are dialled within 0.5 s), %" PRIu64
+	printf("catch-up of a node offline while %zu records were written (new or updates): holds "
+	    "%" PRIu64 "/%zu record ids %.1f ms simulated after its restart (its links are dialled within 0.5 s), %" PRIu64
 	    " messages and %" PRIu64 " bytes in, %" PRIu64 " messages and %" PRIu64 " bytes out\n",
 	    catchup, have_n, sim->acks.n, (k->last_stored_at - t0) / 1000.0, k->frames_in - fin0,
 	    k->bytes_in - bin0, k->frames_out - fout0, k->bytes_out - bout0);

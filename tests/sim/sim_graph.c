@@ -103,7 +103,7 @@ out:
 bool
 graph_connected(const struct sim_graph *g, const bool *skip)
 {
-	size_t *parent = calloc(g->n, sizeof(*parent)), first = g->n, roots = 0;
+	size_t *parent = calloc(g->n, sizeof(*parent)), roots = 0;
 
 	if (parent == NULL)
 		return false;
@@ -124,8 +124,6 @@ graph_connected(const struct sim_graph *g, const bool *skip)
 	for (size_t i = 0; i < g->n; i++) {
 		if (skip != NULL && skip[i])
 			continue;
-		if (first == g->n)
-			first = i;
 		if (parent[i] == i)
 			roots++;
 	}
