@@ -223,6 +223,9 @@ restore_apply(struct sim *sim, struct sim_node *n)
 		if (top > n->seq_high)
 			n->seq_high = top;
 	}
+	if (sim->o.trace)
+		printf("%10.3f ms  node %d goes back to its backup (highest seq %llu before)\n",
+		    sim->now / 1000.0, n->idx, (unsigned long long)n->seq_high);
 	for (size_t i = 0; i < sim->acks.cap; i++) {
 		struct sim_ack *a = &sim->acks.tab[i];
 		bool elsewhere = false;
@@ -245,11 +248,17 @@ restore_apply(struct sim *sim, struct sim_node *n)
 	if (copy_file(bak, db) != 0)
 		sim_violation(sim, "node %d: restoring the backup failed", n->idx);
 	unlink(bak);
-	if (n->down == 0 && node_restart(n, &cause) != 0) {
+	if (n->down > 0)
+		return;   /* a crash is in force: its end restarts the node */
+	if (node_restart(n, &cause) != 0) {
 		sim_violation(sim, "node %d: reopening the restored store: %s", n->idx,
 		    cause ? cause : "?");
 		free(cause);
+		return;
 	}
+	if (sim->o.trace)
+		printf("%10.3f ms  node %d restarted on its backup: highest seq %llu\n",
+		    sim->now / 1000.0, n->idx, (unsigned long long)store_max_seq(n->st));
 }
 
 static void
