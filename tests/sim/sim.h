@@ -188,6 +188,8 @@ struct sim_opts {
 	bool lean;              /* journal in memory: one file descriptor per store */
 	int cache_kib;          /* page cache per store (0: the store's default) */
 	uint32_t keepalive_ms, tick_ms;
+	unsigned lose_permille;  /* frames lost silently: a broken link, to show
+	                          * that the invariants catch what it causes */
 	const char *tmp;        /* where the stores live */
 };
 

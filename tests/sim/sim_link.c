@@ -387,7 +387,9 @@ link_deliver(struct sim *sim, struct sim_side *from, uint64_t gen)
 		from->paused_queue = false;   /* hysteresis, as tesserad */
 		schedule_delivery(sim, to);
 	}
-	if (!to->closed) {
+	if (sim->o.lose_permille > 0 && rng_chance(&sim->rng, sim->o.lose_permille)) {
+		/* --lose: no TCP connection does this; the run must fail. */
+	} else if (!to->closed) {
 		trace_frame(sim, from, to, f);
 		if (to->ss != NULL)
 			session_on_frame(&to->ss->s, f->data + WIRE_HDR, f->len - WIRE_HDR,

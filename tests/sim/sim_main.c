@@ -27,7 +27,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: tessera-sim --seed S | --seeds A-B [--nodes N] [--degree D|LO-HI]\n"
 	    "                   [--records R] [--faults all|none|LIST] [--until MS] [--trace]\n"
-	    "                   [--hash] [--quiet]\n"
+	    "                   [--hash] [--quiet] [--lose PERMILLE]\n"
 	    "       tessera-sim --bench N [--degree LO-HI] [--seed S] [--catchup R] [--lean]\n"
 	    "                   [--cache-kib K] [--tmp DIR]\n"
 	    "faults: delay,cut,partition,crash,full,restore,evil\n");
@@ -83,12 +83,14 @@ nodes_of(uint64_t seed)
 static void
 print_repro(const struct sim_opts *o)
 {
-	char f[128];
+	char f[128], lose[32] = "";
 
 	faults_text(o->faults, f, sizeof(f));
+	if (o->lose_permille > 0)
+		snprintf(lose, sizeof(lose), " --lose %u", o->lose_permille);
 	printf("reproduce: tessera-sim --seed %" PRIu64 " --nodes %zu --degree %zu-%zu "
-	    "--records %zu --faults %s --until %" PRIu64 " --trace\n", o->seed, o->nodes, o->dmin,
-	    o->dmax, o->records, f, o->until_ms);
+	    "--records %zu --faults %s --until %" PRIu64 "%s --trace\n", o->seed, o->nodes, o->dmin,
+	    o->dmax, o->records, f, o->until_ms, lose);
 }
 
 /* One run: 0 every invariant held, 1 violations, 2 setup failed. */
@@ -145,7 +147,8 @@ main(int argc, char **argv)
 		{ "hash", no_argument, NULL, 'H' }, { "quiet", no_argument, NULL, 'q' },
 		{ "bench", required_argument, NULL, 'b' }, { "catchup", required_argument, NULL, 'c' },
 		{ "lean", no_argument, NULL, 'l' }, { "cache-kib", required_argument, NULL, 'k' },
-		{ "tmp", required_argument, NULL, 'T' }, { NULL, 0, NULL, 0 },
+		{ "tmp", required_argument, NULL, 'T' }, { "lose", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts o = {
 		.dmin = 2, .dmax = 4, .records = SIM_DEFAULT_RECORDS, .faults = SIM_FAULTS_ALL,
@@ -156,6 +159,8 @@ main(int argc, char **argv)
 	size_t nodes = 0;
 	int c, failed = 0, errors = 0;
 
+	/* Line by line: a failure is on record even if a long run is cut off. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': if (parse_range(optarg, &lo, &hi) != 0 || lo != hi) usage();
@@ -176,6 +181,7 @@ main(int argc, char **argv)
 		case 'l': o.lean = true; break;
 		case 'k': o.cache_kib = atoi(optarg); break;
 		case 'T': o.tmp = optarg; break;
+		case 'L': o.lose_permille = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
