@@ -30,15 +30,38 @@ node_changed(struct node *n)
 	n->last_seq = seq;
 }
 
-void
-node_import_hold(struct node *n, const void *owner)
+/* Wiring of ctl/ and ops/: what they are given and the hooks through
+ * which their news travels up. */
+static void
+on_ctl_committed(void *arg)
 {
-	n->import_owner = owner;
-	n->sessions.store_held = owner != NULL;
-	if (owner != NULL)
+	node_changed(arg);
+}
+
+/* An import takes or gives back the store's write transaction: meanwhile
+ * sessions offer nothing (it could still roll back) and received records
+ * wait; giving it back lets peers catch up. */
+static void
+on_ctl_import(void *arg, bool holding)
+{
+	struct node *n = arg;
+
+	n->sessions.store_held = holding;
+	if (holding)
 		return;
 	peers_resume(n->peers);
 	node_changed(n);
+}
+
+static void
+on_ctl_blocked(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked)
+{
+	struct node *n = arg;
+
+	/* What peers skipped while it was blocked is offered again from the
+	 * reset checkpoints. */
+	if (!blocked)
+		peers_resync(n->peers, "resync after unblocking a community");
 }
 
 /* The sessions' news (session_env hooks). */
@@ -69,7 +92,7 @@ on_session_rejected(void *arg, struct session *s, enum sync_reject why, const ch
 {
 	struct node *n = arg;
 
-	health_rejected(&n->health, s->label, detail);
+	health_rejected(&n->health, s->label, why, detail);
 }
 
 /* The sessions' limits, from the configuration (again on reload). */
@@ -136,12 +159,14 @@ node_stop(struct node *n, const char *why)
 		return;
 	n->stopping = 1;
 	log_info("stopping: %s", why);
+	notify_stopping(n->notify);
+	n->notify = NULL;
 	metrics_stop(n->metrics);
 	n->metrics = NULL;
 	ctl_stop(n->ctl);
 	n->ctl = NULL;
 	peers_stop(n->peers);
-	n->peers = NULL;
+	n->peers = n->ops.peers = NULL;
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 }
 
@@ -170,10 +195,11 @@ node_reload(struct node *n)
 		return;
 	}
 	n->conf = nc;
+	n->ops.conf = nc;
 	store_set_quota(n->store, nc->max_records_per_author);
 	session_limits(&n->sessions.lim, nc);
 	peers_reload(n->peers, old, nc);
-	metrics_reload(n, old, nc);
+	metrics_reload(&n->metrics, &n->ops, &nc->metrics_listen);
 	config_free(old);
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
 }
@@ -242,6 +268,21 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.hook_arg = n,
 	};
 	session_limits(&n->sessions.lim, conf);
+	n->ops = (struct ops_env){
+		.loop = loop,
+		.store = n->store,
+		.health = &n->health,
+		.conf = conf,
+		.started = n->started,
+	};
+	n->ctl_env = (struct ctl_env){
+		.ops = &n->ops,
+		.id = n->id,
+		.on_committed = on_ctl_committed,
+		.on_import = on_ctl_import,
+		.on_blocked = on_ctl_blocked,
+		.hook_arg = n,
+	};
 	uv_timer_init(loop, &n->storage_timer);
 	n->storage_timer.data = n;
 	store_on_full(n->store, on_storage_full, n);
@@ -260,10 +301,12 @@ node_start(struct node *n, char **cause)
 	struct peers_env pe = { n->loop, conf, n->id, &n->sessions };
 	int rc;
 
-	if ((rc = ctl_start(n, conf->control_socket, &n->ctl, cause)) != 0 ||
-	    (rc = peers_start(&pe, &n->peers, cause)) != 0 ||
-	    (conf->metrics_listen.host != NULL &&
-	    (rc = metrics_start(n, &conf->metrics_listen, &n->metrics, cause)) != 0))
+	if ((rc = ctl_start(&n->ctl_env, conf->control_socket, &n->ctl, cause)) != 0 ||
+	    (rc = peers_start(&pe, &n->peers, cause)) != 0)
+		return rc;
+	n->ops.peers = n->peers;
+	if (conf->metrics_listen.host != NULL &&
+	    (rc = metrics_start(&n->ops, &conf->metrics_listen, &n->metrics, cause)) != 0)
 		return rc;
 	log_info("node %s started: %s, control socket %s", n->id->id, conf->data_dir,
 	    conf->control_socket);
@@ -298,10 +341,9 @@ on_signal(uv_signal_t *h, int signum)
 		/* READY=1 follows whether the new file was taken or refused. */
 		notify_reloading();
 		node_reload(pr->node);
-		notify_reloaded(pr->node);
+		notify_reloaded(pr->node->notify);
 		return;
 	}
-	notify_stopping(pr->node);
 	node_stop(pr->node, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	uv_close((uv_handle_t *)&pr->sig_term, NULL);
 	uv_close((uv_handle_t *)&pr->sig_int, NULL);
@@ -342,7 +384,7 @@ node_run(struct config *conf)
 	} else {
 		/* The store is open, every listener is bound and the control
 		 * socket exists: a unit ordered after us can use the node now. */
-		notify_ready(pr.node);
+		notify_ready(&pr.node->ops, &pr.node->notify);
 	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	if (rc == 0)

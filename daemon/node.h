@@ -9,11 +9,14 @@
 #include <uv.h>
 
 #include "core/tessera.h"
+#include "ctl/ctl.h"
 #include "ops/health.h"
+#include "ops/ops.h"
 #include "sync/session.h"
 
 struct ctl;
 struct metrics;
+struct notify;
 struct peers;
 
 struct node {
@@ -24,14 +27,15 @@ struct node {
 	struct ctl *ctl;
 	struct peers *peers;          /* peer connections (NULL until started) */
 	struct metrics *metrics;      /* Prometheus endpoint; NULL when off */
+	struct notify *notify;        /* systemd STATUS= refresh; NULL when off */
 	struct health health;         /* rejected records since start-up */
 	struct session_env sessions;  /* shared by every peer session */
+	/* What ops/ and ctl/ are given (node_open): kept current as conf and
+	 * peers change. */
+	struct ops_env ops;
+	struct ctl_env ctl_env;
 	int64_t started;              /* ms since epoch */
 	uint64_t last_seq;            /* highest seq already announced to peers */
-	/* An import holds the store's one write transaction open across its
-	 * chunks: other writers wait (BUSY for the CLI, queued for peers) and
-	 * nothing uncommitted is offered to peers (sessions.store_held). */
-	const void *import_owner;
 	/* While storage is full: probes for free space every few seconds;
 	 * once writes go through again, peers store what they hold. */
 	uv_timer_t storage_timer;
@@ -42,9 +46,6 @@ struct node {
 /* Called after a commit stored new records: announces everything after
  * node->last_seq to every session. */
 void node_changed(struct node *n);
-/* An import takes (owner non-NULL) or gives back (NULL) the store's write
- * transaction; giving it back lets peers catch up. */
-void node_import_hold(struct node *n, const void *owner);
 
 /* Opens the node's data directory (lock, identity, store) on loop; takes
  * ownership of conf (freed by node_close, or here on failure). */

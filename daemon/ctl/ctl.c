@@ -1,5 +1,5 @@
 /* Control socket: accept, read frames, write replies with backpressure. */
-#include "ctl/ctl.h"
+#include "ctl/ctl_int.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -12,24 +12,12 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "node.h"
 #include "core/tessera.h"
 #include "core/util.h"
+#include "ops/ops.h"
 
 #define CTL_MAX_CLIENTS 64
 #define CTL_QUEUE_LIMIT (4 * 1024 * 1024)   /* stop producing a stream past this */
-
-struct ctl {
-	struct node *node;
-	uv_pipe_t listener;
-	char *path;
-	struct ctl_client *clients;
-	size_t n_clients;
-	uint64_t next_id;
-	bool listening;
-	bool stopping;
-	bool listener_closed;
-};
 
 /* Freed when stopping and the listener and every client handle are closed. */
 static void
@@ -51,10 +39,39 @@ struct ctl_write {
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 
-struct node *
-ctl_node(const struct ctl_client *c)
+const struct ctl_env *
+ctl_client_env(const struct ctl_client *c)
 {
-	return c->ctl->node;
+	return c->ctl->env;
+}
+
+void
+ctl_tell_committed(struct ctl_client *c)
+{
+	const struct ctl_env *env = c->ctl->env;
+
+	if (env->on_committed != NULL)
+		env->on_committed(env->hook_arg);
+}
+
+void
+ctl_tell_import(struct ctl_client *c, bool holding)
+{
+	const struct ctl_env *env = c->ctl->env;
+
+	/* The owner is ours to know: writes of other clients wait for it. */
+	c->ctl->import_owner = holding ? c : NULL;
+	if (env->on_import != NULL)
+		env->on_import(env->hook_arg, holding);
+}
+
+void
+ctl_tell_blocked(struct ctl_client *c, const uint8_t author[TESS_KEY_LEN], bool blocked)
+{
+	const struct ctl_env *env = c->ctl->env;
+
+	if (env->on_blocked != NULL)
+		env->on_blocked(env->hook_arg, author, blocked);
 }
 
 static void
@@ -198,6 +215,13 @@ ctl_error(struct ctl_client *c, Tessera__Reply__Code code, const char *fmt, ...)
 void
 ctl_stream(struct ctl_client *c, ctl_stream_fn fn)
 {
+	/* on_frame stops eating frames only after a request that may stream. */
+	if (c->cmd == NULL || !(c->cmd->flags & CTL_STREAMS)) {
+		log_warnx("control: client %llu: %s streamed a reply without CTL_STREAMS",
+		    (unsigned long long)c->id, c->cmd ? c->cmd->name : "?");
+		ctl_client_close(c, "internal error");
+		return;
+	}
 	c->stream = fn;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	stream_continue(c);
@@ -266,7 +290,7 @@ on_connection(uv_stream_t *server, int status)
 	c->ctl = ctl;
 	c->id = ++ctl->next_id;
 	wire_reader_init(&c->rd, TESS_MAX_FRAME);
-	uv_pipe_init(ctl->node->loop, &c->pipe, 0);
+	uv_pipe_init(ctl->env->ops->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	c->next = ctl->clients;
 	ctl->clients = c;
@@ -309,7 +333,7 @@ ctl_set_group(const char *path, const char *group, char **cause)
 }
 
 int
-ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
+ctl_start(const struct ctl_env *env, const char *path, struct ctl **out, char **cause)
 {
 	struct ctl *ctl;
 	struct stat sb;
@@ -320,12 +344,12 @@ ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 		free(ctl);
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
-	ctl->node = n;
+	ctl->env = env;
 	/* The data directory lock guarantees we are the only tesserad here, so
 	 * a socket file left by a crash can be replaced. */
 	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
 		unlink(path);
-	uv_pipe_init(n->loop, &ctl->listener, 0);
+	uv_pipe_init(env->ops->loop, &ctl->listener, 0);
 	ctl->listener.data = ctl;
 	old = umask(0117);    /* srw-rw----: never world-writable */
 	rc = uv_pipe_bind(&ctl->listener, path);
@@ -340,7 +364,7 @@ ctl_start(struct node *n, const char *path, struct ctl **out, char **cause)
 	}
 	ctl->listening = true;
 	*out = ctl;
-	return ctl_set_group(path, n->conf->control_group, cause);
+	return ctl_set_group(path, env->ops->conf->control_group, cause);
 }
 
 static void
@@ -355,15 +379,13 @@ listener_closed(uv_handle_t *h)
 void
 ctl_stop(struct ctl *ctl)
 {
-	if (ctl == NULL)
+	if (ctl == NULL || ctl->stopping)
 		return;
 	ctl->stopping = true;
 	for (struct ctl_client *c = ctl->clients; c; c = c->next)
 		ctl_client_close(c, NULL);
 	if (ctl->listening && ctl->path[0] != '\0')
 		unlink(ctl->path);
-	if (!uv_is_closing((uv_handle_t *)&ctl->listener))
-		uv_close((uv_handle_t *)&ctl->listener, listener_closed);
-	else
-		ctl->listener.close_cb = listener_closed;   /* start-up failure closed it */
+	/* Open even when ctl_start failed: it leaves the closing to us. */
+	uv_close((uv_handle_t *)&ctl->listener, listener_closed);
 }

@@ -4,66 +4,40 @@
 #define CTL_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <uv.h>
 
-#include "control.pb-c.h"
-#include "core/wire.h"
+#include "core/tessera.h"
 
-struct node;
 struct ctl;
-struct import_session;
-struct ctl_client;
+struct identity;
+struct ops_env;
 
-/* Produces the next streamed reply; returns 1 when it sent the last one,
- * 0 when more follow, negative on failure (the client is dropped). */
-typedef int (*ctl_stream_fn)(struct ctl_client *c);
-
-struct ctl_client {
-	struct ctl *ctl;
-	uv_pipe_t pipe;
-	struct wire_reader rd;
-	uint64_t id;
-	bool closing;
-	size_t queued;                    /* reply bytes not yet written */
-	uint8_t rbuf[64 * 1024];
-	/* A streamed reply in progress (list, export): reading pauses meanwhile. */
-	ctl_stream_fn stream;
-	uint64_t *cursor;
-	size_t cursor_n, cursor_pos;
-	struct import_session *import;
-	struct ctl_client *next;
+/* What the control socket works with, and how its news travels upward.
+ * Owned by the composition root; outlives the ctl. */
+struct ctl_env {
+	/* The loop, store, configuration, peers, health counters and start
+	 * time, kept current by the owner (ops/ops.h). */
+	const struct ops_env *ops;
+	const struct identity *id;    /* signs this node's own records */
+	/* Upward news; each may be NULL. */
+	/* Records of this node were committed (add, edit, delete): offer them. */
+	void (*on_committed)(void *arg);
+	/* An import took (holding) or released (!holding) the store's write
+	 * transaction. While it is held nothing may be offered to peers (it
+	 * could still roll back) and their records wait; on release what it
+	 * committed is offered and waiting records are applied. */
+	void (*on_import)(void *arg, bool holding);
+	/* The operator blocked or unblocked the community author. */
+	void (*on_blocked)(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked);
+	void *hook_arg;
 };
 
-/* Binds path (mode 0660, stale socket replaced) and starts accepting. */
-int ctl_start(struct node *n, const char *path, struct ctl **out, char **cause);
-/* Closes the listener and every client, removes the socket file. */
+/* Binds path (mode 0660, group control_group, stale socket replaced) and
+ * starts accepting on env's loop. On failure *out may still be set: pass
+ * it to ctl_stop. */
+int ctl_start(const struct ctl_env *env, const char *path, struct ctl **out, char **cause);
+/* Closes the listener and every client (an open import rolls back),
+ * removes the socket file; frees once libuv is done with the handles. */
 void ctl_stop(struct ctl *ctl);
-struct node *ctl_node(const struct ctl_client *c);
-
-/* Sends one reply frame. Returns 0 or negative (client then closing). */
-int ctl_send(struct ctl_client *c, const Tessera__Reply *reply);
-/* Sends a one-line error reply. */
-int ctl_error(struct ctl_client *c, Tessera__Reply__Code code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The reply code for a negative errno, and an error reply from one (cause
- * is freed; NULL: strerror). */
-Tessera__Reply__Code ctl_code(int rc);
-void ctl_fail(struct ctl_client *c, int rc, char *cause);
-/* The reply to a write refused for lack of space (code STORAGE). */
-#define CTL_STORAGE_FULL \
-	"storage full: no space left for the node's data; nothing was stored (reads still work)"
-/* Starts a streamed reply: fn is called now and again as writes drain. */
-void ctl_stream(struct ctl_client *c, ctl_stream_fn fn);
-void ctl_client_close(struct ctl_client *c, const char *why);
-
-/* Request handlers (ctl_records.c, ctl_node.c, ctl_import.c). */
-void ctl_status(struct ctl_client *c);
-void ctl_communities(struct ctl_client *c);
-void ctl_block(struct ctl_client *c, const char *who, bool blocked);
-void ctl_dispatch(struct ctl_client *c, const Tessera__Request *req);
-int ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req);
-void ctl_import_abort(struct ctl_client *c);
 
 #endif

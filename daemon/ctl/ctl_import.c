@@ -1,20 +1,22 @@
 /* Control request IMPORT: JSONL records arrive in chunks and are signed and
  * stored inside one transaction that spans the chunks; the final chunk
  * commits it, any bad line rolls all of it back. While it is open the
- * import owns the store's write transaction (see node.h). */
+ * import owns the store's write transaction: other clients' writes get BUSY
+ * (ctl_dispatch.c) and the on_import hook holds back peers (ctl.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/ctl.h"
+#include <uv.h>
+
 #include "core/identity.h"
 #include "core/log.h"
-#include "node.h"
-#include "store/publish.h"
 #include "core/record.h"
-#include "store/store.h"
 #include "core/util.h"
-#include <uv.h>
+#include "ctl/ctl_int.h"
+#include "ops/ops.h"
+#include "store/publish.h"
+#include "store/store.h"
 
 struct import_session {
 	bool open;                      /* holds the store's write transaction */
@@ -27,17 +29,17 @@ struct import_session {
 static int
 import_end(struct ctl_client *c, bool commit)
 {
-	struct node *n = ctl_node(c);
+	struct store *st = ctl_client_env(c)->ops->store;
 	int rc = 0;
 
 	if (c->import == NULL || !c->import->open)
 		return 0;
 	if (commit)
-		rc = store_commit(n->store);
+		rc = store_commit(st);
 	else
-		store_rollback(n->store);
+		store_rollback(st);
 	c->import->open = false;
-	node_import_hold(n, NULL);
+	ctl_tell_import(c, false);
 	return rc;
 }
 
@@ -63,8 +65,11 @@ struct sealing {
 
 /* Everything but the signature: kind, id (new, or ours to update), version. */
 static int
-prepare_own(struct node *n, const Tessera__ImportItem *item, struct sealing *sl, char **cause)
+prepare_own(const struct ctl_env *env, const Tessera__ImportItem *item, struct sealing *sl,
+    char **cause)
 {
+	struct store *st = env->ops->store;
+	const uint8_t *me = env->id->pub;
 	Tessera__Record *old = NULL;
 	const char *why;
 	bool have_id = false;
@@ -81,13 +86,13 @@ prepare_own(struct node *n, const Tessera__ImportItem *item, struct sealing *sl,
 		memcpy(sl->id, item->id.data, TESS_ID_LEN);
 		have_id = true;
 	} else if (sl->r.kind == TESSERA__KIND__KIND_PROFILE &&
-	    publish_profile_id(n->store, sl->id) == 0) {
+	    publish_profile_id(st, sl->id) == 0) {
 		have_id = true;   /* profile lines update our profile */
 	}
 	if (have_id) {
-		if ((rc = publish_load(n->store, sl->id, &old, cause)) != 0)
+		if ((rc = publish_load(st, sl->id, &old, cause)) != 0)
 			return rc == -ENOENT ? set_cause(cause, rc, "no record with this id here") : rc;
-		if (memcmp(old->author.data, n->id->pub, TESS_KEY_LEN) != 0) {
+		if (memcmp(old->author.data, me, TESS_KEY_LEN) != 0) {
 			record_free(old);
 			return set_cause(cause, -EPERM,
 			    "record belongs to another community; import its signed export instead");
@@ -97,15 +102,15 @@ prepare_own(struct node *n, const Tessera__ImportItem *item, struct sealing *sl,
 		record_free(old);
 		if (sl->unchanged)
 			return 0;
-	} else if (record_new_id(n->id->pub, sl->nonce, sl->id) != 0) {
+	} else if (record_new_id(me, sl->nonce, sl->id) != 0) {
 		return set_cause(cause, -EIO, "random number generator failed");
 	}
 	sl->r.has_id = sl->r.has_nonce = sl->r.has_author = sl->r.has_version = 1;
 	sl->r.has_timestamp = 1;
 	sl->r.id = (ProtobufCBinaryData){ TESS_ID_LEN, sl->id };
 	sl->r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, sl->nonce };
-	sl->r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
-	sl->r.version = store_next_version(n->store, n->id->pub);
+	sl->r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me };
+	sl->r.version = store_next_version(st, me);
 	sl->r.timestamp = now_ms();
 	if (record_validate(&sl->r, &why) != 0)
 		return set_cause(cause, -EINVAL, "%s", why);
@@ -153,7 +158,7 @@ tally(struct ctl_client *c, const Tessera__Record *r, uint64_t had, enum store_p
     char **cause)
 {
 	Tessera__ImportResult *res = &c->import->res;
-	struct node *n = ctl_node(c);
+	const struct ctl_env *env = ctl_client_env(c);
 
 	switch (pr) {
 	case STORE_STORED:
@@ -162,8 +167,8 @@ tally(struct ctl_client *c, const Tessera__Record *r, uint64_t had, enum store_p
 		else
 			res->created++;
 		if (r->kind == TESSERA__KIND__KIND_PROFILE &&
-		    memcmp(r->author.data, n->id->pub, TESS_KEY_LEN) == 0 &&
-		    publish_profile_meta(n->store, r) != 0)
+		    memcmp(r->author.data, env->id->pub, TESS_KEY_LEN) == 0 &&
+		    publish_profile_meta(env->ops->store, r) != 0)
 			return set_cause(cause, -EIO, "storage error");
 		return 0;
 	case STORE_DUPLICATE: case STORE_STALE: case STORE_BLOCKED:
@@ -181,7 +186,7 @@ static int
 put_item(struct ctl_client *c, const Tessera__ImportItem *item, struct sealing *sl,
     char **cause)
 {
-	struct node *n = ctl_node(c);
+	struct store *st = ctl_client_env(c)->ops->store;
 	const uint8_t *b, *sg;
 	Tessera__Record *r;
 	enum store_put_result pr;
@@ -196,8 +201,7 @@ put_item(struct ctl_client *c, const Tessera__ImportItem *item, struct sealing *
 		/* An exported record: verified and stored verbatim. */
 		if ((rc = record_open(s->body.data, s->body.len, s->sig.data, s->sig.len, &r,
 			 &why)) != 0)
-			return set_cause(cause, rc == -EPERM ? -EINVAL : rc,
-			    "signed record rejected: %s", why);
+			return set_cause(cause, rc, "signed record rejected: %s", why);
 		b = s->body.data;
 		len = s->body.len;
 		sg = s->sig.data;
@@ -213,8 +217,8 @@ put_item(struct ctl_client *c, const Tessera__ImportItem *item, struct sealing *
 		len = sl->len;
 		sg = sl->sig;
 	}
-	if ((rc = store_have(n->store, r->id.data, &had)) == 0 &&
-	    (rc = store_put(n->store, b, len, sg, r, &pr)) == 0)
+	if ((rc = store_have(st, r->id.data, &had)) == 0 &&
+	    (rc = store_put(st, b, len, sg, r, &pr)) == 0)
 		rc = tally(c, r, had, pr, cause);
 	else
 		set_cause(cause, rc, rc == -ENOSPC ? CTL_STORAGE_FULL : "storage error");
@@ -228,7 +232,7 @@ static int
 import_chunk(struct ctl_client *c, const Tessera__ImportRequest *req, uint32_t *line,
     char **cause)
 {
-	struct node *n = ctl_node(c);
+	const struct ctl_env *env = ctl_client_env(c);
 	struct sealing *sl = calloc(req->n_items + 1, sizeof(*sl));
 	size_t ok = req->n_items;
 	int rc = 0;
@@ -241,13 +245,13 @@ import_chunk(struct ctl_client *c, const Tessera__ImportRequest *req, uint32_t *
 		if (it->signed_ == NULL && it->content == NULL)
 			rc = set_cause(cause, -EINVAL, "empty item");
 		else if (it->signed_ == NULL)
-			rc = prepare_own(n, it, &sl[i], cause);
+			rc = prepare_own(env, it, &sl[i], cause);
 		if (rc != 0) {
 			ok = i;
 			*line = it->line;
 		}
 	}
-	seal_all(n->id, sl, ok);
+	seal_all(env->id, sl, ok);
 	for (size_t i = 0; i < ok; i++)
 		if (sl[i].own && !sl[i].unchanged && sl[i].rc != 0) {
 			*line = req->items[i]->line;
@@ -266,29 +270,28 @@ import_chunk(struct ctl_client *c, const Tessera__ImportRequest *req, uint32_t *
 	return rc;
 }
 
-int
-ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
+/* Answers one chunk of an IMPORT (req->import); the final chunk ends it. */
+static int
+import(struct ctl_client *c, const Tessera__ImportRequest *req)
 {
-	struct node *n = ctl_node(c);
+	struct store *st = ctl_client_env(c)->ops->store;
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	bool final = req->has_final && req->final;
 	uint32_t line = 0;
 	char *cause = NULL;
 	int rc = 0;
 
+	/* Another client's import cannot be open here: IMPORT is CTL_WRITES. */
 	if (c->import == NULL) {
-		if (n->import_owner != NULL)
-			return ctl_error(c, TESSERA__REPLY__CODE__BUSY,
-			    "another import is in progress; try again when it is done");
 		if ((c->import = calloc(1, sizeof(*c->import))) == NULL)
 			return ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
 		tessera__import_result__init(&c->import->res);
-		if ((rc = store_begin(n->store)) != 0) {
+		if ((rc = store_begin(st)) != 0) {
 			ctl_import_abort(c);
 			return ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage busy");
 		}
 		c->import->open = true;
-		node_import_hold(n, c);
+		ctl_tell_import(c, true);
 	}
 	if (c->import->failed) {
 		/* Nothing of a failed import is stored, whatever follows it. */
@@ -327,4 +330,13 @@ ctl_import(struct ctl_client *c, const Tessera__ImportRequest *req)
 		return rc;
 	}
 	return ctl_send(c, &r);
+}
+
+void
+ctl_import(struct ctl_client *c, const Tessera__Request *req)
+{
+	if (req->import == NULL)
+		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "missing import request");
+	else
+		import(c, req->import);
 }

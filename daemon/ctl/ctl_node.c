@@ -1,18 +1,19 @@
-/* Control requests about the node: status, communities, block, unblock. */
+/* Control requests about the node: status, communities, peers, block,
+ * unblock. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
-#include "ctl/ctl.h"
-#include "ops/health.h"
 #include "core/identity.h"
 #include "core/log.h"
-#include "node.h"
 #include "core/nodeid.h"
-#include "net/peers.h"
-#include "store/store.h"
 #include "core/util.h"
+#include "ctl/ctl_int.h"
+#include "net/peers.h"
+#include "ops/health.h"
+#include "ops/ops.h"
+#include "store/store.h"
 
 /* "pt,en" -> {"pt", "en"}: one allocation for the strings, one for the array. */
 static char **
@@ -60,10 +61,10 @@ community_list_free(struct community_list *l)
 
 /* Every known community with its record count; attached to reply. */
 static int
-community_list(struct node *n, struct community_list *l, Tessera__Reply *reply)
+community_list(const struct ctl_env *env, struct community_list *l, Tessera__Reply *reply)
 {
 	memset(l, 0, sizeof(*l));
-	if (store_authors(n->store, &l->a, &l->n) != 0)
+	if (store_authors(env->ops->store, &l->a, &l->n) != 0)
 		return -EIO;
 	l->cs = calloc(l->n + 1, sizeof(*l->cs));
 	l->ptrs = calloc(l->n + 1, sizeof(*l->ptrs));
@@ -82,7 +83,7 @@ community_list(struct node *n, struct community_list *l, Tessera__Reply *reply)
 		x->records = l->a[i].records;
 		x->languages = split_list(l->a[i].languages, &x->n_languages);
 		x->blocked = l->a[i].blocked;
-		x->local = memcmp(l->a[i].author, n->id->pub, TESS_KEY_LEN) == 0;
+		x->local = memcmp(l->a[i].author, env->id->pub, TESS_KEY_LEN) == 0;
 		l->ptrs[i] = x;
 	}
 	reply->communities = l->ptrs;
@@ -91,9 +92,10 @@ community_list(struct node *n, struct community_list *l, Tessera__Reply *reply)
 }
 
 void
-ctl_status(struct ctl_client *c)
+ctl_status(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct node *n = ctl_node(c);
+	const struct ctl_env *env = ctl_client_env(c);
+	const struct ops_env *ops = env->ops;
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	Tessera__Status s = TESSERA__STATUS__INIT;
 	struct store_stats stats;
@@ -102,36 +104,36 @@ ctl_status(struct ctl_client *c)
 	const char *why;
 	char *name = NULL;
 
-	if (store_stats(n->store, &stats) != 0) {
+	if (store_stats(ops->store, &stats) != 0) {
 		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
 		return;
 	}
-	store_meta_get(n->store, "name", &name);
+	store_meta_get(ops->store, "name", &name);
 	s.has_node_id = s.has_started = s.has_records = s.has_db_bytes = s.has_epoch = 1;
 	s.has_seq = s.has_peers_configured = s.has_peers_connected = 1;
-	s.node_id = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
+	s.node_id = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)env->id->pub };
 	s.name = name;
 	s.version = TESSERA_VERSION;
-	s.started = n->started;
+	s.started = ops->started;
 	s.records = stats.records;
 	s.db_bytes = stats.db_bytes;
-	s.data_dir = n->conf->data_dir;
-	s.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(n->store) };
+	s.data_dir = ops->conf->data_dir;
+	s.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(ops->store) };
 	s.seq = stats.seq;
-	s.peers_configured = (uint32_t)n->conf->n_peers;
-	s.peers_connected = peers_connected(n->peers);
+	s.peers_configured = (uint32_t)ops->conf->n_peers;
+	s.peers_connected = peers_connected(ops->peers);
 	s.has_storage_full = 1;
-	s.storage_full = store_full(n->store, &why);
+	s.storage_full = store_full(ops->store, &why);
 	s.storage_error = (char *)why;
 	r.status = &s;
 	/* Disk, peers and attention items: after every other field is set. */
-	if (health_status(n, &stats, &s, &r, &attention) != 0) {
+	if (health_status(ops, &stats, &s, &r, &attention) != 0) {
 		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
 		free(name);
 		return;
 	}
 	/* Records by community belong in the health view. */
-	if (community_list(n, &cl, &r) == 0) {
+	if (community_list(env, &cl, &r) == 0) {
 		ctl_send(c, &r);
 		community_list_free(&cl);
 	} else {
@@ -142,13 +144,13 @@ ctl_status(struct ctl_client *c)
 }
 
 void
-ctl_communities(struct ctl_client *c)
+ctl_communities(struct ctl_client *c, const Tessera__Request *req)
 {
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	struct community_list l;
 	int rc;
 
-	if ((rc = community_list(ctl_node(c), &l, &r)) != 0) {
+	if ((rc = community_list(ctl_client_env(c), &l, &r)) != 0) {
 		ctl_fail(c, rc, NULL);
 		return;
 	}
@@ -157,9 +159,24 @@ ctl_communities(struct ctl_client *c)
 }
 
 void
-ctl_block(struct ctl_client *c, const char *who, bool blocked)
+ctl_peers(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct node *n = ctl_node(c);
+	const struct ops_env *ops = ctl_client_env(c)->ops;
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+
+	if (peers_views(ops->peers, ops->store, &r) != 0) {
+		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+		return;
+	}
+	ctl_send(c, &r);
+	peers_views_free(&r);
+}
+
+static void
+block(struct ctl_client *c, const char *who, bool blocked)
+{
+	const struct ctl_env *env = ctl_client_env(c);
+	struct store *st = env->ops->store;
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	Tessera__ImportResult res = TESSERA__IMPORT_RESULT__INIT;
 	uint8_t author[TESS_KEY_LEN];
@@ -172,8 +189,8 @@ ctl_block(struct ctl_client *c, const char *who, bool blocked)
 	if (who != NULL && nodeid_decode(who, author, &why) == 0)
 		rc = 0;
 	else
-		rc = store_resolve_author(n->store, who ? who : "", author, &cands);
-	if (rc == 0 && memcmp(author, n->id->pub, TESS_KEY_LEN) == 0) {
+		rc = store_resolve_author(st, who ? who : "", author, &cands);
+	if (rc == 0 && memcmp(author, env->id->pub, TESS_KEY_LEN) == 0) {
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "cannot block this node's own community");
 		return;
 	}
@@ -183,7 +200,7 @@ ctl_block(struct ctl_client *c, const char *who, bool blocked)
 		free(cands);
 		return;
 	}
-	if ((rc = store_block(n->store, author, blocked, &removed)) != 0) {
+	if ((rc = store_block(st, author, blocked, &removed)) != 0) {
 		ctl_fail(c, rc, NULL);
 		return;
 	}
@@ -192,11 +209,22 @@ ctl_block(struct ctl_client *c, const char *who, bool blocked)
 	nodeid_short(author, shortid);
 	log_info("community %s %s by operator (%llu records removed)", shortid,
 	    blocked ? "blocked" : "unblocked", (unsigned long long)removed);
-	if (!blocked)
-		peers_resync(n->peers, "resync after unblocking a community");
+	ctl_tell_blocked(c, author, blocked);
 	res.has_updated = 1;
 	res.updated = (uint32_t)removed;
 	r.import = &res;
 	ctl_send(c, &r);
 }
 
+
+void
+ctl_block(struct ctl_client *c, const Tessera__Request *req)
+{
+	block(c, req->community, true);
+}
+
+void
+ctl_unblock(struct ctl_client *c, const Tessera__Request *req)
+{
+	block(c, req->community, false);
+}

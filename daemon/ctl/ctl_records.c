@@ -1,30 +1,34 @@
 /* Control requests on records: add, edit, delete, show, list, search,
- * export; and the dispatcher. */
+ * export. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "ctl/ctl.h"
-#include "ctl/ctl_view.h"
 #include "core/identity.h"
 #include "core/log.h"
-#include "node.h"
-#include "net/peers.h"
-#include "store/publish.h"
 #include "core/record.h"
+#include "core/util.h"
+#include "ctl/ctl_int.h"
+#include "ctl/ctl_view.h"
+#include "ops/ops.h"
+#include "store/publish.h"
 #include "store/search.h"
 #include "store/store.h"
-#include "core/util.h"
 
 #define SEARCH_MAX_LIMIT 1000
 #define LIST_MAX_LIMIT 1000000
+
+static struct store *
+store_of(const struct ctl_client *c)
+{
+	return ctl_client_env(c)->ops->store;
+}
 
 /* Resolves a record ID prefix; on failure the error reply is already sent. */
 static int
 resolve_id(struct ctl_client *c, const char *prefix, uint8_t id[TESS_ID_LEN])
 {
-	struct store *st = ctl_node(c)->store;
+	struct store *st = store_of(c);
 	uint8_t ids[8][TESS_ID_LEN];
 	size_t n;
 	char hex[8][2 * TESS_ID_LEN + 1];
@@ -79,7 +83,7 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 	f->lang = in->lang;
 	f->tag = in->tag;
 	if (in->community != NULL) {
-		rc = store_resolve_author(ctl_node(c)->store, in->community, f->author, &cands);
+		rc = store_resolve_author(store_of(c), in->community, f->author, &cands);
 		if (rc == -EEXIST) {
 			ctl_error(c, TESSERA__REPLY__CODE__AMBIGUOUS, "ambiguous community: %s", cands);
 			free(cands);
@@ -98,14 +102,14 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 static void
 reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_signed)
 {
-	struct node *n = ctl_node(c);
+	struct store *st = store_of(c);
 	Tessera__Reply r = TESSERA__REPLY__INIT;
-	struct view_batch *b = view_batch_new(n->store, with_signed);
+	struct view_batch *b = view_batch_new(st, with_signed);
 	uint8_t *body, sig[TESS_SIG_LEN];
 	uint64_t seq;
 	size_t len;
 
-	if (b == NULL || store_get(n->store, id, &body, &len, sig, &seq) != 0) {
+	if (b == NULL || store_get(st, id, &body, &len, sig, &seq) != 0) {
 		view_batch_free(b);
 		ctl_error(c, TESSERA__REPLY__CODE__NOT_FOUND, "record not found");
 		return;
@@ -133,10 +137,11 @@ fields_from(struct publish_fields *f, const Tessera__Text *t)
 	}
 }
 
-static void
-do_add(struct ctl_client *c, const Tessera__AddRequest *a)
+void
+ctl_add(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct node *n = ctl_node(c);
+	const struct ctl_env *env = ctl_client_env(c);
+	const Tessera__AddRequest *a = req->add;
 	struct publish_fields f;
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
@@ -153,18 +158,19 @@ do_add(struct ctl_client *c, const Tessera__AddRequest *a)
 	f.n_tags = a->n_tags;
 	f.links = a->links;
 	f.n_links = a->n_links;
-	if ((rc = publish_add(n->store, n->id, &f, id, &cause)) != 0) {
+	if ((rc = publish_add(env->ops->store, env->id, &f, id, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	node_changed(n);
+	ctl_tell_committed(c);
 	reply_record(c, id, false);
 }
 
-static void
-do_edit(struct ctl_client *c, const Tessera__EditRequest *e)
+void
+ctl_edit(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct node *n = ctl_node(c);
+	const struct ctl_env *env = ctl_client_env(c);
+	const Tessera__EditRequest *e = req->edit;
 	struct publish_fields f;
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
@@ -182,29 +188,29 @@ do_edit(struct ctl_client *c, const Tessera__EditRequest *e)
 	f.set_links = e->has_set_links && e->set_links;
 	f.links = e->links;
 	f.n_links = e->n_links;
-	if ((rc = publish_edit(n->store, n->id, id, &f, &cause)) != 0) {
+	if ((rc = publish_edit(env->ops->store, env->id, id, &f, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	node_changed(n);
+	ctl_tell_committed(c);
 	reply_record(c, id, false);
 }
 
-static void
-do_delete(struct ctl_client *c, const char *prefix)
+void
+ctl_delete(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct node *n = ctl_node(c);
+	const struct ctl_env *env = ctl_client_env(c);
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
 	int rc;
 
-	if (resolve_id(c, prefix, id) != 0)
+	if (resolve_id(c, req->id, id) != 0)
 		return;
-	if ((rc = publish_delete(n->store, n->id, id, &cause)) != 0) {
+	if ((rc = publish_delete(env->ops->store, env->id, id, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	node_changed(n);
+	ctl_tell_committed(c);
 	reply_record(c, id, false);
 }
 
@@ -213,7 +219,7 @@ static int
 stream_cursor(struct ctl_client *c, bool with_signed)
 {
 	Tessera__Reply r = TESSERA__REPLY__INIT;
-	struct view_batch *b = view_batch_new(ctl_node(c)->store, with_signed);
+	struct view_batch *b = view_batch_new(store_of(c), with_signed);
 	int rc;
 
 	if (b == NULL)
@@ -242,15 +248,15 @@ stream_export(struct ctl_client *c)
 	return stream_cursor(c, true);
 }
 
-static void
-do_list(struct ctl_client *c, const Tessera__Filter *in)
+void
+ctl_list(struct ctl_client *c, const Tessera__Request *req)
 {
 	struct search_filter f;
 	int rc;
 
-	if (to_filter(c, in, &f, LIST_MAX_LIMIT) != 0)
+	if (to_filter(c, req->filter, &f, LIST_MAX_LIMIT) != 0)
 		return;
-	if ((rc = search_list(ctl_node(c)->store, &f, &c->cursor, &c->cursor_n)) != 0) {
+	if ((rc = search_list(store_of(c), &f, &c->cursor, &c->cursor_n)) != 0) {
 		ctl_fail(c, rc, NULL);
 		return;
 	}
@@ -258,10 +264,11 @@ do_list(struct ctl_client *c, const Tessera__Filter *in)
 	ctl_stream(c, stream_list);
 }
 
-static void
-do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
+void
+ctl_search(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct node *n = ctl_node(c);
+	struct store *st = store_of(c);
+	const char *query = req->query;
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	struct search_filter f;
 	struct search_hit *hits;
@@ -270,13 +277,13 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 	char *cause = NULL;
 	int rc;
 
-	if (to_filter(c, in, &f, SEARCH_MAX_LIMIT) != 0)
+	if (to_filter(c, req->filter, &f, SEARCH_MAX_LIMIT) != 0)
 		return;
-	if ((rc = search_query(n->store, query ? query : "", &f, &hits, &nh, &cause)) != 0) {
+	if ((rc = search_query(st, query ? query : "", &f, &hits, &nh, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
-	if ((b = view_batch_new(n->store, false)) == NULL) {
+	if ((b = view_batch_new(st, false)) == NULL) {
 		search_hits_free(hits, nh);
 		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
 		return;
@@ -305,15 +312,15 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 	search_hits_free(hits, nh);
 }
 
-static void
-do_export(struct ctl_client *c, const Tessera__Filter *in)
+void
+ctl_export(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct store *st = ctl_node(c)->store;
+	struct store *st = store_of(c);
 	struct search_filter f;
 	sqlite3_stmt *s;
 	size_t cap = 1024;
 
-	if (to_filter(c, in, &f, LIST_MAX_LIMIT) != 0)
+	if (to_filter(c, req->filter, &f, LIST_MAX_LIMIT) != 0)
 		return;
 	/* Every record of the community, tombstones included, oldest first. */
 	if (sqlite3_prepare_v2(store_db(st),
@@ -342,59 +349,11 @@ do_export(struct ctl_client *c, const Tessera__Filter *in)
 	ctl_stream(c, stream_export);
 }
 
-/* Requests that write while an import holds the write transaction would
- * join it, and vanish if it rolls back: they wait their turn instead. */
-static bool
-writes_blocked(struct ctl_client *c, const Tessera__Request *req)
-{
-	const void *owner = ctl_node(c)->import_owner;
-
-	if (owner == NULL || owner == c || !req->has_op)
-		return false;
-	switch (req->op) {
-	case TESSERA__REQUEST__OP__ADD: case TESSERA__REQUEST__OP__EDIT:
-	case TESSERA__REQUEST__OP__DELETE: case TESSERA__REQUEST__OP__BLOCK:
-	case TESSERA__REQUEST__OP__UNBLOCK:
-		ctl_error(c, TESSERA__REPLY__CODE__BUSY,
-		    "an import is in progress; try again when it is done");
-		return true;
-	default:
-		return false;
-	}
-}
-
 void
-ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
+ctl_show(struct ctl_client *c, const Tessera__Request *req)
 {
-	if (writes_blocked(c, req))
-		return;
-	switch (req->has_op ? req->op : TESSERA__REQUEST__OP__OP_NONE) {
-	case TESSERA__REQUEST__OP__STATUS: ctl_status(c); break;
-	case TESSERA__REQUEST__OP__ADD: do_add(c, req->add); break;
-	case TESSERA__REQUEST__OP__EDIT: do_edit(c, req->edit); break;
-	case TESSERA__REQUEST__OP__DELETE: do_delete(c, req->id); break;
-	case TESSERA__REQUEST__OP__SHOW: {
-		uint8_t id[TESS_ID_LEN];
+	uint8_t id[TESS_ID_LEN];
 
-		if (resolve_id(c, req->id, id) == 0)
-			reply_record(c, id, true);
-		break;
-	}
-	case TESSERA__REQUEST__OP__LIST: do_list(c, req->filter); break;
-	case TESSERA__REQUEST__OP__SEARCH: do_search(c, req->query, req->filter); break;
-	case TESSERA__REQUEST__OP__COMMUNITIES: ctl_communities(c); break;
-	case TESSERA__REQUEST__OP__EXPORT: do_export(c, req->filter); break;
-	case TESSERA__REQUEST__OP__IMPORT:
-		if (req->import == NULL)
-			ctl_error(c, TESSERA__REPLY__CODE__INVALID, "missing import request");
-		else
-			ctl_import(c, req->import);
-		break;
-	case TESSERA__REQUEST__OP__PEERS: peers_report(ctl_node(c)->peers, c); break;
-	case TESSERA__REQUEST__OP__BLOCK: ctl_block(c, req->community, true); break;
-	case TESSERA__REQUEST__OP__UNBLOCK: ctl_block(c, req->community, false); break;
-	default:
-		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "unknown request");
-		break;
-	}
+	if (resolve_id(c, req->id, id) == 0)
+		reply_record(c, id, true);
 }

@@ -2,6 +2,8 @@
 #ifndef PEERS_H
 #define PEERS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "control.pb-c.h"
@@ -22,6 +24,7 @@ struct peers_env {
 	const struct identity *id;       /* our key and certificate, for TLS */
 	struct session_env *sessions;    /* shared by every session (store, limits, hooks) */
 };
+struct store;
 
 /* Binds the configured listeners and starts dialing configured peers. */
 int peers_start(const struct peers_env *env, struct peers **out, char **cause);
@@ -33,13 +36,34 @@ void peers_stop(struct peers *p);
 void peers_reload(struct peers *p, const struct config *old, const struct config *nc);
 /* Number of peers with an established session (0 for NULL). */
 uint32_t peers_connected(const struct peers *p);
+/* One configured peer as the manager sees it. The strings and id are the
+ * manager's: use them before returning to the loop. */
+struct peer_report {
+	const char *name;
+	const char *address;           /* NULL: this peer only dials in */
+	const uint8_t *id;             /* TESS_KEY_LEN bytes */
+	const char *state;             /* up, handshake, connecting, down, waiting */
+	bool up;                       /* a sync session is established */
+	bool has_session, inbound;     /* a session (any state), and its direction */
+	const char *last_error;        /* NULL: none */
+	int64_t connected_since, last_sync, down_since, last_error_at;   /* wall ms */
+	uint64_t sent, received, rejected;   /* records, stored counters */
+	uint64_t bytes_in, bytes_out;  /* every session since start-up, TLS included */
+	uint32_t outstanding;          /* records asked of the peer, not yet received */
+};
+
+/* One report per configured peer, in configuration order, counters read
+ * from st; none for p NULL. *out is malloc'd (free it), *n its length.
+ * Returns 0 or -ENOMEM. */
+int peers_reports(const struct peers *p, struct store *st, struct peer_report **out,
+    size_t *n);
 /* Attaches one view per configured peer to r (state, last sync and error,
- * down since, counters, bytes of every session since start-up); free with
- * peers_views_free. */
-int peers_views(struct peers *p, Tessera__Reply *r);
+ * down since, counters stored in st, bytes of every session since
+ * start-up); none for p NULL. Returns 0 or -ENOMEM; free with
+ * peers_views_free. The views borrow the peers' strings: use them before
+ * returning to the loop. */
+int peers_views(const struct peers *p, struct store *st, Tessera__Reply *r);
 void peers_views_free(Tessera__Reply *r);
-/* Answers a PEERS control request. */
-void peers_report(struct peers *p, struct ctl_client *c);
 /* Closes every session so that each resyncs from its stored checkpoint. */
 void peers_resync(struct peers *p, const char *why);
 /* Applies records that waited for the store and restarts offers. */

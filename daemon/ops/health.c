@@ -9,49 +9,34 @@
 #include <sys/statvfs.h>
 
 #include "core/config.h"
-#include "node.h"
 #include "core/nodeid.h"
-#include "net/peers.h"
-#include "store/store.h"
 #include "core/util.h"
+#include "net/peers.h"
+#include "ops/ops.h"
+#include "store/store.h"
 
-static const char *const reject_names[HR_COUNT] = {
-	[HR_INVALID] = "invalid",
-	[HR_SIGNATURE] = "bad_signature",
-	[HR_UNSOLICITED] = "unsolicited",
-	[HR_CONFLICT] = "conflict",
-	[HR_QUOTA] = "quota",
-	[HR_NOT_AUTHOR] = "not_author",
+static const char *const reject_names[SYNC_REJECT_COUNT] = {
+	[SYNC_REJECT_INVALID] = "invalid",
+	[SYNC_REJECT_SIGNATURE] = "bad_signature",
+	[SYNC_REJECT_UNSOLICITED] = "unsolicited",
+	[SYNC_REJECT_CONFLICT] = "conflict",
+	[SYNC_REJECT_QUOTA] = "quota",
+	[SYNC_REJECT_NOT_AUTHOR] = "not_author",
 };
 
 const char *
-health_reject_name(enum health_reject r)
+health_reject_name(enum sync_reject why)
 {
-	return r < HR_COUNT ? reject_names[r] : "invalid";
-}
-
-/* The reasons are the fixed strings of record.c and sync_apply.c. */
-enum health_reject
-health_reject_class(const char *why)
-{
-	if (strstr(why, "signature") != NULL)
-		return HR_SIGNATURE;
-	if (strcmp(why, "not asked for") == 0)
-		return HR_UNSOLICITED;
-	if (strstr(why, "same author and version") != NULL)
-		return HR_CONFLICT;
-	if (strstr(why, "quota") != NULL)
-		return HR_QUOTA;
-	if (strstr(why, "belongs to another author") != NULL)
-		return HR_NOT_AUTHOR;
-	return HR_INVALID;
+	return (unsigned)why < SYNC_REJECT_COUNT ? reject_names[why] : "invalid";
 }
 
 void
-health_rejected(struct health *h, const char *peer, const char *why)
+health_rejected(struct health *h, const char *peer, enum sync_reject why, const char *detail)
 {
-	h->rejected[health_reject_class(why)]++;
-	snprintf(h->last_reject, sizeof(h->last_reject), "%s: %s", peer, why);
+	/* An out-of-range reason is still a refused record: count it somewhere. */
+	h->rejected[(unsigned)why < SYNC_REJECT_COUNT ? why : SYNC_REJECT_INVALID]++;
+	snprintf(h->last_reject, sizeof(h->last_reject), "%s: %s", peer,
+	    detail != NULL ? detail : health_reject_name(why));
 	h->last_reject_at = now_ms();
 }
 
@@ -161,29 +146,31 @@ health_items_free(struct health_items *it)
 }
 
 int
-health_status(struct node *n, const struct store_stats *st, Tessera__Status *s,
+health_status(const struct ops_env *env, const struct store_stats *st, Tessera__Status *s,
     Tessera__Reply *r, struct health_items *keep)
 {
+	const struct health *h = env->health;
 	struct statvfs vfs;
 	int rc;
 
 	memset(keep, 0, sizeof(*keep));
 	s->has_tombstones = 1;
 	s->tombstones = st->tombstones;
-	if (statvfs(n->conf->data_dir, &vfs) == 0) {
+	if (statvfs(env->conf->data_dir, &vfs) == 0) {
 		s->has_disk_free = s->has_disk_total = 1;
 		s->disk_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 		s->disk_total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
 	}
 	s->has_records_rejected = 1;
-	for (int i = 0; i < HR_COUNT; i++)
-		s->records_rejected += n->health.rejected[i];
-	if (n->health.last_reject_at != 0) {
-		s->last_reject = n->health.last_reject;
+	for (int i = 0; i < SYNC_REJECT_COUNT; i++)
+		s->records_rejected += h->rejected[i];
+	if (h->last_reject_at != 0) {
+		/* The reply only reads it: protobuf-c wants a mutable pointer. */
+		s->last_reject = (char *)h->last_reject;
 		s->has_last_reject_at = 1;
-		s->last_reject_at = n->health.last_reject_at;
+		s->last_reject_at = h->last_reject_at;
 	}
-	if ((rc = peers_views(n->peers, r)) != 0)
+	if ((rc = peers_views(env->peers, env->store, r)) != 0)
 		return rc;
 	if ((rc = health_attention(s, r->peers, r->n_peers, now_ms(), keep)) != 0) {
 		peers_views_free(r);

@@ -7,36 +7,29 @@
 #include <stdint.h>
 
 #include "control.pb-c.h"
+#include "sync/session.h"
 
-struct node;
+struct ops_env;
 struct store_stats;
 
 #define HEALTH_PEER_DOWN_MS (60 * 60 * 1000)    /* unreachable longer: attention */
 #define HEALTH_DISK_MIN_BYTES (100ULL * 1024 * 1024)
 #define HEALTH_DISK_MIN_PERCENT 5
 
-/* Why records from peers were refused: a small fixed set, so that they can
- * be metric labels. */
-enum health_reject {
-	HR_INVALID,         /* malformed, oversized or failing validation */
-	HR_SIGNATURE,       /* bad or missing signature */
-	HR_UNSOLICITED,     /* sent without being asked for */
-	HR_CONFLICT,        /* same author and version, different record */
-	HR_QUOTA,           /* author over its record quota */
-	HR_NOT_AUTHOR,      /* record id belongs to another author */
-	HR_COUNT
-};
-
+/* Records refused from peers since start-up, by enum sync_reject (a small
+ * fixed set, so that the reasons can be metric labels). */
 struct health {
-	uint64_t rejected[HR_COUNT];   /* since start-up */
-	char last_reject[256];         /* "peer (ID): reason" */
+	uint64_t rejected[SYNC_REJECT_COUNT];
+	char last_reject[256];         /* "peer (ID): detail" */
 	int64_t last_reject_at;        /* wall ms */
 };
 
-/* Counts a record refused from peer (its log label) for reason why. */
-void health_rejected(struct health *h, const char *peer, const char *why);
-enum health_reject health_reject_class(const char *why);
-const char *health_reject_name(enum health_reject r);
+/* Counts a record refused from peer (its log label) for reason why; detail
+ * is the reason in words for status (NULL: the metric label). */
+void health_rejected(struct health *h, const char *peer, enum sync_reject why,
+    const char *detail);
+/* The metric label of a reason ("bad_signature"); "invalid" if unknown. */
+const char *health_reject_name(enum sync_reject why);
 
 /* The attention items: owned strings. */
 struct health_items {
@@ -51,9 +44,9 @@ int health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers,
 void health_items_free(struct health_items *it);
 
 /* Fills the health fields of s (disk, rejections, tombstones, attention)
- * and attaches the peers' views to r. Call after every other Status field
- * is set; undo with health_status_free. */
-int health_status(struct node *n, const struct store_stats *st, Tessera__Status *s,
+ * from env and st, and attaches the peers' views to r. Call after every
+ * other Status field is set; undo with health_status_free. */
+int health_status(const struct ops_env *env, const struct store_stats *st, Tessera__Status *s,
     Tessera__Reply *r, struct health_items *keep);
 void health_status_free(Tessera__Reply *r, struct health_items *keep);
 

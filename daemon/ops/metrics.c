@@ -18,14 +18,14 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "node.h"
 #include "core/util.h"
+#include "ops/ops.h"
 
 #define METRICS_MAX_CLIENTS 8
 #define METRICS_CLIENT_TIMEOUT_S 10
 
 struct metrics {
-	struct node *node;
+	const struct ops_env *env;
 	struct MHD_Daemon *mhd;
 	uv_poll_t poll;
 	uv_timer_t timer;
@@ -66,7 +66,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		plain(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
 		return MHD_YES;
 	}
-	if (metrics_render(m->node, &text, &len) != 0) {
+	if (metrics_render(m->env, &text, &len) != 0) {
 		plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the node's state\n");
 		return MHD_YES;
 	}
@@ -129,7 +129,8 @@ to_sockaddr(const struct endpoint *ep, struct sockaddr_storage *ss)
 }
 
 int
-metrics_start(struct node *n, const struct endpoint *ep, struct metrics **out, char **cause)
+metrics_start(const struct ops_env *env, const struct endpoint *ep, struct metrics **out,
+    char **cause)
 {
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_storage ss;
@@ -139,7 +140,7 @@ metrics_start(struct node *n, const struct endpoint *ep, struct metrics **out, c
 	*out = NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return set_cause(cause, -ENOMEM, "out of memory");
-	m->node = n;
+	m->env = env;
 	snprintf(m->host, sizeof(m->host), "%s", ep->host);
 	m->port = ep->port;
 	snprintf(m->where, sizeof(m->where), strchr(ep->host, ':') ? "[%s]:%u" : "%s:%u",
@@ -165,13 +166,13 @@ metrics_start(struct node *n, const struct endpoint *ep, struct metrics **out, c
 		return -e;
 	}
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL || uv_poll_init(n->loop, &m->poll, info->epoll_fd) != 0) {
+	if (info == NULL || uv_poll_init(env->loop, &m->poll, info->epoll_fd) != 0) {
 		MHD_stop_daemon(m->mhd);
 		set_cause(cause, -EIO, "metrics_listen %s: cannot watch its sockets", m->where);
 		free(m);
 		return -EIO;
 	}
-	uv_timer_init(n->loop, &m->timer);
+	uv_timer_init(env->loop, &m->timer);
 	m->poll.data = m->timer.data = m;
 	m->open_handles = 2;
 	uv_poll_start(&m->poll, UV_READABLE, on_poll);
@@ -204,23 +205,22 @@ same_endpoint(const struct metrics *m, const struct endpoint *ep)
 }
 
 void
-metrics_reload(struct node *n, const struct config *old, const struct config *nc)
+metrics_reload(struct metrics **mp, const struct ops_env *env, const struct endpoint *ep)
 {
 	struct metrics *m = NULL;
 	char *cause = NULL;
 
 	/* Compared with what runs, not with the old file: a rebind that failed
 	 * last time is tried again. */
-	if (same_endpoint(n->metrics, &nc->metrics_listen))
+	if (same_endpoint(*mp, ep))
 		return;
-	if (nc->metrics_listen.host != NULL &&
-	    metrics_start(n, &nc->metrics_listen, &m, &cause) != 0) {
+	if (ep->host != NULL && metrics_start(env, ep, &m, &cause) != 0) {
 		log_warnx("reload: %s; the metrics endpoint stays as it was", cause);
 		free(cause);
 		return;
 	}
-	if (n->metrics != NULL)
-		log_info("reload: metrics endpoint %s closed", n->metrics->where);
-	metrics_stop(n->metrics);
-	n->metrics = m;
+	if (*mp != NULL)
+		log_info("reload: metrics endpoint %s closed", (*mp)->where);
+	metrics_stop(*mp);
+	*mp = m;
 }

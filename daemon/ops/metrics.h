@@ -5,21 +5,23 @@
 
 #include <stddef.h>
 
-struct node;
 struct endpoint;
-struct config;
 struct metrics;
+struct ops_env;
 
-/* Binds ep and serves from n's loop. */
-int metrics_start(struct node *n, const struct endpoint *ep, struct metrics **out,
+/* Binds ep and serves env's state from env's loop; env outlives the
+ * endpoint. */
+int metrics_start(const struct ops_env *env, const struct endpoint *ep, struct metrics **out,
     char **cause);
 /* Closes the socket and handles; frees once libuv is done with them. */
 void metrics_stop(struct metrics *m);
-/* SIGHUP: a changed metrics_listen rebinds (the old endpoint stays on if
- * the new address cannot be bound); removing the key turns it off. */
-void metrics_reload(struct node *n, const struct config *old, const struct config *nc);
+/* SIGHUP: *m is the running endpoint (NULL: off) and ep the one the new
+ * configuration asks for (host NULL: off). A changed address rebinds (the
+ * old endpoint stays on if the new one cannot be bound); no address turns
+ * it off. */
+void metrics_reload(struct metrics **m, const struct ops_env *env, const struct endpoint *ep);
 
 /* The exposition text (malloc'd, *len bytes, NUL-terminated). */
-int metrics_render(struct node *n, char **out, size_t *len);
+int metrics_render(const struct ops_env *env, char **out, size_t *len);
 
 #endif

@@ -1,4 +1,4 @@
-/* The Prometheus text exposition of a node's state. */
+/* The Prometheus text exposition of a node's state (struct ops_env). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,14 +6,13 @@
 #include <sys/statvfs.h>
 
 #include "core/config.h"
+#include "core/nodeid.h"
+#include "core/util.h"
+#include "net/peers.h"
 #include "ops/health.h"
 #include "ops/metrics.h"
-#include "node.h"
-#include "core/nodeid.h"
-#include "net/peer.h"
-#include "net/peers_int.h"
+#include "ops/ops.h"
 #include "store/store.h"
-#include "core/util.h"
 
 /* Label values escape backslash, double quote and newline. */
 static void
@@ -36,83 +35,73 @@ head(FILE *f, const char *name, const char *type, const char *help)
 }
 
 static void
-peer_labels(FILE *f, const struct peer_slot *s)
+peer_labels(FILE *f, const struct peer_report *pr)
 {
 	char id[NODEID_SHORT + 1];
 
-	nodeid_short(s->id, id);
+	nodeid_short(pr->id, id);
 	fputs("{peer=\"", f);
-	label(f, s->name);
+	label(f, pr->name);
 	fprintf(f, "\",peer_id=\"%s\"}", id);
 }
 
 /* One metric per configured peer; val picks the value (negative: skip). */
-typedef double (*peer_val)(struct node *n, const struct peer_slot *s,
-    const struct store_peer *sp, int64_t now);
+typedef double (*peer_val)(const struct peer_report *pr, int64_t now);
 
 static double
-v_up(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_up(const struct peer_report *pr, int64_t now)
 {
-	return s->active != NULL && s->active->state == PEER_ESTABLISHED;
+	return pr->up;
 }
 
 static double
-v_recv(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_recv(const struct peer_report *pr, int64_t now)
 {
-	return (double)sp->received;
+	return (double)pr->received;
 }
 
 static double
-v_sent(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_sent(const struct peer_report *pr, int64_t now)
 {
-	return (double)sp->sent;
+	return (double)pr->sent;
 }
 
 static double
-v_rej(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_rej(const struct peer_report *pr, int64_t now)
 {
-	return (double)sp->rejected;
-}
-
-static int64_t
-last_sync(const struct peer_slot *s, const struct store_peer *sp)
-{
-	return s->last_sync ? s->last_sync : sp->last_sync;
+	return (double)pr->rejected;
 }
 
 static double
-v_last_sync(struct node *n, const struct peer_slot *s, const struct store_peer *sp,
-    int64_t now)
+v_last_sync(const struct peer_report *pr, int64_t now)
 {
-	return last_sync(s, sp) > 0 ? (double)last_sync(s, sp) / 1000.0 : -1;
+	return pr->last_sync > 0 ? (double)pr->last_sync / 1000.0 : -1;
 }
 
 static double
-v_lag(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_lag(const struct peer_report *pr, int64_t now)
 {
-	int64_t t = last_sync(s, sp);
+	int64_t t = pr->last_sync;
 
 	return t > 0 ? (double)(now > t ? now - t : 0) / 1000.0 : -1;
 }
 
 static double
-v_wanted(struct node *n, const struct peer_slot *s, const struct store_peer *sp, int64_t now)
+v_wanted(const struct peer_report *pr, int64_t now)
 {
-	return s->active != NULL ? (double)s->active->session.sync.n_wanted : 0;
+	return (double)pr->outstanding;
 }
 
 static double
-v_bytes_in(struct node *n, const struct peer_slot *s, const struct store_peer *sp,
-    int64_t now)
+v_bytes_in(const struct peer_report *pr, int64_t now)
 {
-	return (double)(s->bytes_in + (s->active ? s->active->bytes_in : 0));
+	return (double)pr->bytes_in;
 }
 
 static double
-v_bytes_out(struct node *n, const struct peer_slot *s, const struct store_peer *sp,
-    int64_t now)
+v_bytes_out(const struct peer_report *pr, int64_t now)
 {
-	return (double)(s->bytes_out + (s->active ? s->active->bytes_out : 0));
+	return (double)pr->bytes_out;
 }
 
 static const struct peer_metric {
@@ -139,43 +128,35 @@ static const struct peer_metric {
 };
 
 static int
-peers_section(FILE *f, struct node *n)
+peers_section(FILE *f, const struct ops_env *env)
 {
-	const struct peer_slot *first = n->peers != NULL ? n->peers->slots : NULL;
+	struct peer_report *pr;
 	int64_t now = now_ms();
-	size_t count = 0;
+	size_t n;
+	int rc;
 
-	for (const struct peer_slot *s = first; s; s = s->next)
-		count++;
-	struct store_peer *sp = calloc(count + 1, sizeof(*sp));
-	size_t i = 0;
-
-	if (sp == NULL)
-		return -ENOMEM;
-	for (const struct peer_slot *s = first; s; s = s->next, i++)
-		if (store_peer_get(n->store, s->id, &sp[i]) != 0)
-			memset(&sp[i], 0, sizeof(sp[i]));
+	if ((rc = peers_reports(env->peers, env->store, &pr, &n)) != 0)
+		return rc;
 	for (size_t k = 0; k < sizeof(peer_metrics) / sizeof(peer_metrics[0]); k++) {
 		const struct peer_metric *pm = &peer_metrics[k];
 
 		head(f, pm->name, pm->type, pm->help);
-		i = 0;
-		for (const struct peer_slot *s = first; s; s = s->next, i++) {
-			double v = pm->val(n, s, &sp[i], now);
+		for (size_t i = 0; i < n; i++) {
+			double v = pm->val(&pr[i], now);
 
 			if (v < 0)
 				continue;
 			fputs(pm->name, f);
-			peer_labels(f, s);
+			peer_labels(f, &pr[i]);
 			fprintf(f, " %.15g\n", v);
 		}
 	}
-	free(sp);
+	free(pr);
 	return 0;
 }
 
 static int
-records_section(FILE *f, struct node *n)
+records_section(FILE *f, const struct ops_env *env)
 {
 	static const char *const kinds[STORE_KINDS] = { "unknown", "profile", "initiative",
 		"resource" };
@@ -184,7 +165,7 @@ records_section(FILE *f, struct node *n)
 	size_t na;
 	char id[NODEID_SHORT + 1];
 
-	if (store_count_kinds(n->store, &k) != 0 || store_authors(n->store, &a, &na) != 0)
+	if (store_count_kinds(env->store, &k) != 0 || store_authors(env->store, &a, &na) != 0)
 		return -EIO;
 	head(f, "tessera_records", "gauge", "Records held, by kind (tombstone: deleted).");
 	for (int i = 0; i < STORE_KINDS; i++)
@@ -203,35 +184,35 @@ records_section(FILE *f, struct node *n)
 	store_authors_free(a, na);
 	head(f, "tessera_records_rejected_total", "counter",
 	    "Records from peers refused since start-up, by reason.");
-	for (int i = 0; i < HR_COUNT; i++)
+	for (int i = 0; i < SYNC_REJECT_COUNT; i++)
 		fprintf(f, "tessera_records_rejected_total{reason=\"%s\"} %llu\n",
-		    health_reject_name(i), (unsigned long long)n->health.rejected[i]);
+		    health_reject_name(i), (unsigned long long)env->health->rejected[i]);
 	return 0;
 }
 
 static int
-node_section(FILE *f, struct node *n)
+node_section(FILE *f, const struct ops_env *env)
 {
 	struct store_stats st;
 	struct statvfs vfs;
 
-	if (store_stats(n->store, &st) != 0)
+	if (store_stats(env->store, &st) != 0)
 		return -EIO;
 	head(f, "tessera_build_info", "gauge", "Version of tesserad (always 1).");
 	fprintf(f, "tessera_build_info{version=\"%s\"} 1\n", TESSERA_VERSION);
 	head(f, "tessera_start_time_seconds", "gauge", "When tesserad started (Unix time).");
-	fprintf(f, "tessera_start_time_seconds %.3f\n", (double)n->started / 1000.0);
+	fprintf(f, "tessera_start_time_seconds %.3f\n", (double)env->started / 1000.0);
 	head(f, "tessera_uptime_seconds", "gauge", "Seconds since tesserad started.");
-	fprintf(f, "tessera_uptime_seconds %.3f\n", (double)(now_ms() - n->started) / 1000.0);
+	fprintf(f, "tessera_uptime_seconds %.3f\n", (double)(now_ms() - env->started) / 1000.0);
 	head(f, "tessera_peers_configured", "gauge", "Peers in the configuration.");
-	fprintf(f, "tessera_peers_configured %zu\n", n->conf->n_peers);
+	fprintf(f, "tessera_peers_configured %zu\n", env->conf->n_peers);
 	head(f, "tessera_peers_connected", "gauge", "Peers with an established session.");
-	fprintf(f, "tessera_peers_connected %u\n", peers_connected(n->peers));
+	fprintf(f, "tessera_peers_connected %u\n", peers_connected(env->peers));
 	head(f, "tessera_store_size_bytes", "gauge", "Size of the record database.");
 	fprintf(f, "tessera_store_size_bytes %llu\n", (unsigned long long)st.db_bytes);
 	head(f, "tessera_store_sequence", "gauge", "Highest local sequence number.");
 	fprintf(f, "tessera_store_sequence %llu\n", (unsigned long long)st.seq);
-	if (statvfs(n->conf->data_dir, &vfs) == 0) {
+	if (statvfs(env->conf->data_dir, &vfs) == 0) {
 		head(f, "tessera_disk_free_bytes", "gauge",
 		    "Bytes available to tesserad on the data directory's file system.");
 		fprintf(f, "tessera_disk_free_bytes %llu\n",
@@ -245,7 +226,7 @@ node_section(FILE *f, struct node *n)
 }
 
 int
-metrics_render(struct node *n, char **out, size_t *len)
+metrics_render(const struct ops_env *env, char **out, size_t *len)
 {
 	FILE *f;
 	int rc;
@@ -253,8 +234,8 @@ metrics_render(struct node *n, char **out, size_t *len)
 	*out = NULL;
 	if ((f = open_memstream(out, len)) == NULL)
 		return -errno;
-	if ((rc = node_section(f, n)) == 0 && (rc = records_section(f, n)) == 0)
-		rc = peers_section(f, n);
+	if ((rc = node_section(f, env)) == 0 && (rc = records_section(f, env)) == 0)
+		rc = peers_section(f, env);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
 	if (rc != 0) {

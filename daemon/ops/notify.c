@@ -11,15 +11,17 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "node.h"
 #include "net/peers.h"
+#include "ops/ops.h"
 #include "store/store.h"
 
 #define NOTIFY_STATUS_MS 30000
 
-/* One node per process, so one status timer. */
-static uv_timer_t status_timer;
-static bool timer_on;
+/* One per node (several can share a process): the STATUS= refresh. */
+struct notify {
+	const struct ops_env *env;
+	uv_timer_t timer;
+};
 
 static bool
 enabled(void)
@@ -31,15 +33,15 @@ enabled(void)
 
 /* "3/5 peers up, 12345 records" */
 static void
-send_status(struct node *n, const char *extra)
+send_status(const struct ops_env *env, const char *extra)
 {
 	struct store_stats st;
 	int rc;
 
-	if (store_stats(n->store, &st) != 0)
+	if (store_stats(env->store, &st) != 0)
 		st.records = 0;
 	rc = sd_notifyf(0, "%s%sSTATUS=%u/%zu peers up, %" PRIu64 " records", extra ? extra : "",
-	    extra ? "\n" : "", peers_connected(n->peers), n->conf->n_peers, st.records);
+	    extra ? "\n" : "", peers_connected(env->peers), env->conf->n_peers, st.records);
 	if (rc < 0)
 		log_debug("sd_notify: %s", strerror(-rc));
 }
@@ -47,20 +49,32 @@ send_status(struct node *n, const char *extra)
 static void
 on_status_timer(uv_timer_t *t)
 {
-	send_status(t->data, NULL);
+	struct notify *nt = t->data;
+
+	send_status(nt->env, NULL);
 }
 
 void
-notify_ready(struct node *n)
+notify_ready(const struct ops_env *env, struct notify **out)
 {
+	struct notify *nt;
+
+	*out = NULL;
 	if (!enabled())
 		return;
-	send_status(n, "READY=1");
-	if (!timer_on && uv_timer_init(n->loop, &status_timer) == 0) {
-		status_timer.data = n;
-		uv_timer_start(&status_timer, on_status_timer, NOTIFY_STATUS_MS, NOTIFY_STATUS_MS);
-		timer_on = true;
+	send_status(env, "READY=1");
+	if ((nt = calloc(1, sizeof(*nt))) == NULL) {
+		log_warnx("sd_notify: out of memory; STATUS= is not refreshed");
+		return;
 	}
+	nt->env = env;
+	if (uv_timer_init(env->loop, &nt->timer) != 0) {
+		free(nt);
+		return;
+	}
+	nt->timer.data = nt;
+	uv_timer_start(&nt->timer, on_status_timer, NOTIFY_STATUS_MS, NOTIFY_STATUS_MS);
+	*out = nt;
 }
 
 void
@@ -78,19 +92,26 @@ notify_reloading(void)
 }
 
 void
-notify_reloaded(struct node *n)
+notify_reloaded(struct notify *nt)
 {
-	if (enabled())
-		send_status(n, "READY=1");
+	/* Without a refresher (no memory at start-up) READY=1 goes alone. */
+	if (nt != NULL)
+		send_status(nt->env, "READY=1");
+	else if (enabled())
+		sd_notify(0, "READY=1");
+}
+
+static void
+timer_closed(uv_handle_t *h)
+{
+	free(h->data);
 }
 
 void
-notify_stopping(struct node *n)
+notify_stopping(struct notify *nt)
 {
-	if (timer_on) {
-		uv_close((uv_handle_t *)&status_timer, NULL);
-		timer_on = false;
-	}
+	if (nt != NULL)
+		uv_close((uv_handle_t *)&nt->timer, timer_closed);
 	if (enabled())
 		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 }

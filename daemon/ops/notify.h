@@ -3,16 +3,20 @@
 #ifndef NOTIFY_H
 #define NOTIFY_H
 
-struct node;
+struct notify;
+struct ops_env;
 
-/* The store is open, listeners are bound, the control socket exists. Also
- * starts refreshing STATUS= every NOTIFY_STATUS_MS. */
-void notify_ready(struct node *n);
+/* The store is open, listeners are bound, the control socket exists:
+ * READY=1. *out is then a status refresher sending STATUS= every
+ * NOTIFY_STATUS_MS from env's loop (env outlives it), or NULL (no
+ * NOTIFY_SOCKET, or no memory: the refresh is skipped). */
+void notify_ready(const struct ops_env *env, struct notify **out);
 /* A SIGHUP reload begins (RELOADING=1 with MONOTONIC_USEC, systemd 253+). */
 void notify_reloading(void);
 /* The reload is over, applied or not: READY=1 and a fresh STATUS=. */
-void notify_reloaded(struct node *n);
-/* Shutdown begins: STOPPING=1, and the status timer is closed. */
-void notify_stopping(struct node *n);
+void notify_reloaded(struct notify *nt);
+/* Shutdown begins: STOPPING=1; nt (may be NULL) stops and is freed once
+ * its timer is closed. */
+void notify_stopping(struct notify *nt);
 
 #endif

@@ -1,5 +1,5 @@
 /* The "needs attention" items of tessera status, on a fake clock, and the
- * classes of rejected records used as metric labels. */
+ * rejected-record counts by reason, whose names are metric labels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,32 +113,34 @@ test_storage_thresholds(void **state)
 }
 
 static void
-test_reject_classes(void **state)
+test_reject_counts(void **state)
 {
-	static const struct {
-		const char *why, *label;
-	} cases[] = {
-		{ "bad signature", "bad_signature" },
-		{ "missing or malformed signature", "bad_signature" },
-		{ "not asked for", "unsolicited" },
-		{ "two different records with the same author and version", "conflict" },
-		{ "author over its record quota", "quota" },
-		{ "record id belongs to another author", "not_author" },
-		{ "record too large", "invalid" },
-		{ "tombstone with content", "invalid" },
-	};
 	struct health h;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_string_equal(health_reject_name(health_reject_class(cases[i].why)),
-		    cases[i].label);
+	/* The metric labels are a public interface (test_ops_metrics.sh). */
+	assert_string_equal(health_reject_name(SYNC_REJECT_INVALID), "invalid");
+	assert_string_equal(health_reject_name(SYNC_REJECT_SIGNATURE), "bad_signature");
+	assert_string_equal(health_reject_name(SYNC_REJECT_UNSOLICITED), "unsolicited");
+	assert_string_equal(health_reject_name(SYNC_REJECT_CONFLICT), "conflict");
+	assert_string_equal(health_reject_name(SYNC_REJECT_QUOTA), "quota");
+	assert_string_equal(health_reject_name(SYNC_REJECT_NOT_AUTHOR), "not_author");
+	assert_string_equal(health_reject_name(SYNC_REJECT_COUNT), "invalid");
 	memset(&h, 0, sizeof(h));
-	health_rejected(&h, "evil (ABCDEFG)", "bad signature");
-	health_rejected(&h, "evil (ABCDEFG)", "not asked for");
-	assert_int_equal(h.rejected[HR_SIGNATURE], 1);
-	assert_int_equal(h.rejected[HR_UNSOLICITED], 1);
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_SIGNATURE, "bad signature");
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_SIGNATURE, "bad signature");
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_UNSOLICITED, "not asked for");
+	assert_int_equal(h.rejected[SYNC_REJECT_SIGNATURE], 2);
+	assert_int_equal(h.rejected[SYNC_REJECT_UNSOLICITED], 1);
+	assert_int_equal(h.rejected[SYNC_REJECT_INVALID], 0);
 	assert_string_equal(h.last_reject, "evil (ABCDEFG): not asked for");
 	assert_true(h.last_reject_at > 0);
+	/* Without words, status names the reason by its label. */
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_QUOTA, NULL);
+	assert_int_equal(h.rejected[SYNC_REJECT_QUOTA], 1);
+	assert_string_equal(h.last_reject, "evil (ABCDEFG): quota");
+	/* A reason out of range is still counted, as invalid. */
+	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_COUNT, "?");
+	assert_int_equal(h.rejected[SYNC_REJECT_INVALID], 1);
 }
 
 int
@@ -149,7 +151,7 @@ main(void)
 		cmocka_unit_test(test_peer_down_over_an_hour),
 		cmocka_unit_test(test_rejected_records),
 		cmocka_unit_test(test_storage_thresholds),
-		cmocka_unit_test(test_reject_classes),
+		cmocka_unit_test(test_reject_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

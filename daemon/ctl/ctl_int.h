@@ -1,0 +1,113 @@
+/* Shared by the control socket's files: clients, replies, the request
+ * table and its handlers. Nothing outside ctl/ includes it. */
+#ifndef CTL_INT_H
+#define CTL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "control.pb-c.h"
+#include "core/wire.h"
+#include "ctl/ctl.h"
+
+struct ctl_client;
+struct import_session;
+
+/* Produces the next streamed reply; returns 1 when it sent the last one,
+ * 0 when more follow, negative on failure (the client is dropped). */
+typedef int (*ctl_stream_fn)(struct ctl_client *c);
+
+/* Flags of a control request (struct ctl_cmd). */
+#define CTL_WRITES  0x1   /* writes the store: refused (BUSY) while another
+                           * client's import holds the write transaction */
+#define CTL_STREAMS 0x2   /* may answer with a stream (ctl_stream): reading
+                           * pauses until its last frame is produced */
+
+/* One control request: tmux's cmd_entry. */
+struct ctl_cmd {
+	const char *name;         /* for logs */
+	int flags;
+	void (*exec)(struct ctl_client *c, const Tessera__Request *req);
+};
+
+struct ctl {
+	const struct ctl_env *env;
+	uv_pipe_t listener;
+	char *path;
+	struct ctl_client *clients;
+	size_t n_clients;
+	uint64_t next_id;
+	/* The client whose import holds the store's write transaction. */
+	const struct ctl_client *import_owner;
+	bool listening;
+	bool stopping;
+	bool listener_closed;
+};
+
+struct ctl_client {
+	struct ctl *ctl;
+	uv_pipe_t pipe;
+	struct wire_reader rd;
+	uint64_t id;
+	bool closing;
+	size_t queued;                    /* reply bytes not yet written */
+	uint8_t rbuf[64 * 1024];
+	const struct ctl_cmd *cmd;        /* the request being answered */
+	/* A streamed reply in progress (list, export): reading pauses meanwhile. */
+	ctl_stream_fn stream;
+	uint64_t *cursor;
+	size_t cursor_n, cursor_pos;
+	struct import_session *import;
+	struct ctl_client *next;
+};
+
+/* The environment the client's control socket was started with. */
+const struct ctl_env *ctl_client_env(const struct ctl_client *c);
+/* Upward news through the env's hooks (skipped when a hook is NULL). */
+void ctl_tell_committed(struct ctl_client *c);
+/* c's import took (holding) or released the write transaction. */
+void ctl_tell_import(struct ctl_client *c, bool holding);
+void ctl_tell_blocked(struct ctl_client *c, const uint8_t author[TESS_KEY_LEN], bool blocked);
+
+/* Sends one reply frame. Returns 0 or negative (client then closing). */
+int ctl_send(struct ctl_client *c, const Tessera__Reply *reply);
+/* Sends a one-line error reply. */
+int ctl_error(struct ctl_client *c, Tessera__Reply__Code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The reply code for a negative errno, and an error reply from one (cause
+ * is freed; NULL: strerror). */
+Tessera__Reply__Code ctl_code(int rc);
+void ctl_fail(struct ctl_client *c, int rc, char *cause);
+/* The reply to a write refused for lack of space (code STORAGE). */
+#define CTL_STORAGE_FULL \
+	"storage full: no space left for the node's data; nothing was stored (reads still work)"
+/* Starts a streamed reply: fn is called now and again as writes drain.
+ * Only for requests flagged CTL_STREAMS. */
+void ctl_stream(struct ctl_client *c, ctl_stream_fn fn);
+void ctl_client_close(struct ctl_client *c, const char *why);
+
+/* Runs the handler of req's op from the request table (ctl_dispatch.c). */
+void ctl_dispatch(struct ctl_client *c, const Tessera__Request *req);
+
+/* Request handlers: ctl_records.c */
+void ctl_add(struct ctl_client *c, const Tessera__Request *req);
+void ctl_edit(struct ctl_client *c, const Tessera__Request *req);
+void ctl_delete(struct ctl_client *c, const Tessera__Request *req);
+void ctl_show(struct ctl_client *c, const Tessera__Request *req);
+void ctl_list(struct ctl_client *c, const Tessera__Request *req);
+void ctl_search(struct ctl_client *c, const Tessera__Request *req);
+void ctl_export(struct ctl_client *c, const Tessera__Request *req);
+/* ctl_node.c */
+void ctl_status(struct ctl_client *c, const Tessera__Request *req);
+void ctl_communities(struct ctl_client *c, const Tessera__Request *req);
+void ctl_peers(struct ctl_client *c, const Tessera__Request *req);
+void ctl_block(struct ctl_client *c, const Tessera__Request *req);
+void ctl_unblock(struct ctl_client *c, const Tessera__Request *req);
+/* ctl_import.c */
+void ctl_import(struct ctl_client *c, const Tessera__Request *req);
+/* Rolls back the client's open import, if any (it is disconnecting). */
+void ctl_import_abort(struct ctl_client *c);
+
+#endif
