@@ -122,10 +122,11 @@ run_one(const struct sim_opts *o, bool print_hash)
 		print_repro(o);
 		rc = 1;
 	} else if (!o->quiet) {
-		printf("seed %" PRIu64 ": ok: %zu nodes, %zu links, %" PRIu64 " records (%" PRIu64
+		printf("seed %" PRIu64 ": ok: %zu nodes%s, %zu links, %" PRIu64 " records (%" PRIu64
 		    " lost in a restore), %" PRIu64 " forged, %" PRIu64 " rejected, %" PRIu64
 		    " frames, %" PRIu64 " bytes, %" PRIu64 " sessions, %" PRIu64 " events\n",
-		    o->seed, sim.n_nodes, sim.n_edges, sim.st.authored, sim.st.lost, sim.st.forged,
+		    o->seed, sim.n_honest, sim.n_nodes > sim.n_honest ? " and a misbehaving one" : "",
+		    sim.n_edges, sim.st.authored, sim.st.lost, sim.st.forged,
 		    sim.st.rejected[SYNC_REJECT_SIGNATURE] + sim.st.rejected[SYNC_REJECT_UNSOLICITED] +
 		    sim.st.rejected[SYNC_REJECT_INVALID], sim.st.frames, sim.st.bytes,
 		    sim.st.established, sim.st.events);
