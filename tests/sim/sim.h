@@ -193,6 +193,11 @@ struct sim_opts {
 	const char *tmp;        /* where the stores live */
 };
 
+/* Simulated time left after the last fault ends, for the network to heal
+ * (sim_fault.c); --until must leave room for it. */
+#define SIM_SETTLE_MS 20000
+#define SIM_MIN_UNTIL_MS (2 * SIM_SETTLE_MS)
+
 enum sim_fault_kind {
 	F_DELAY, F_CUT, F_PARTITION, F_CRASH, F_FULL, F_RESTORE, F_EVIL, F_COUNT
 };

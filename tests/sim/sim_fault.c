@@ -14,6 +14,9 @@
 #include "store/store.h"
 
 #define FAULT_BUSY_END 0.6   /* of the run: every fault has ended by then */
+/* ...and at least this long before its end: longer than the longest
+ * reconnect backoff (8 s, plus a quarter of jitter), so that every link is
+ * up again in time to converge (SIM_SETTLE_MS, sim.h). */
 
 static const char *names[F_COUNT] = {
 	[F_DELAY] = "delay", [F_CUT] = "cut", [F_PARTITION] = "partition", [F_CRASH] = "crash",
@@ -76,14 +79,22 @@ add_fault(struct sim *sim, enum sim_fault_kind kind, uint64_t min_ms, uint64_t m
 {
 	struct sim_fault *f = calloc(1, sizeof(*f));
 	uint64_t until = sim->o.until_ms * 1000, last = (uint64_t)(until * FAULT_BUSY_END);
-	uint64_t dur;
+	uint64_t dur, first = until / 20, latest = (uint64_t)(until * 0.45);
 
 	if (f == NULL)
 		return -ENOMEM;
+	if (until - last < SIM_SETTLE_MS * 1000)
+		last = until > SIM_SETTLE_MS * 1000 ? until - SIM_SETTLE_MS * 1000 : 0;
+	if (latest > last)
+		latest = last;
+	if (first > latest)
+		first = latest;
 	f->kind = kind;
-	f->start = rng_range(&sim->rng, until / 20, (uint64_t)(until * 0.45));
+	f->start = rng_range(&sim->rng, first, latest);
 	dur = rng_range(&sim->rng, min_ms, max_ms) * 1000;
 	f->end = f->start + dur < last ? f->start + dur : last;
+	if (f->end < f->start)
+		f->end = f->start;
 	f->next = sim->faults;
 	sim->faults = f;
 	if (f->end > sim->heal_at)

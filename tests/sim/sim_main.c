@@ -188,6 +188,12 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	/* Faults need time after them for the network to heal. */
+	if ((o.faults & ~(1u << F_EVIL)) != 0 && o.until_ms < SIM_MIN_UNTIL_MS && bench == 0) {
+		fprintf(stderr, "tessera-sim: --until %" PRIu64 " leaves too little time after the "
+		    "faults; at least %d, or --faults none\n", o.until_ms, SIM_MIN_UNTIL_MS);
+		return 2;
+	}
 	/* The engine logs to stderr; a run of thousands of sessions says only
 	 * what the simulator finds. */
 	log_init(o.trace ? 1 : 0, "tessera-sim");
