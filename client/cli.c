@@ -9,6 +9,7 @@
 
 #include "conn.h"
 #include "core/nodeid.h"
+#include "out.h"
 #include "recjson.h"
 
 static const struct {
@@ -25,12 +26,18 @@ static const struct {
 	[TESSERA__REPLY__CODE__BUSY] = { CLI_EDAEMON, "daemon busy, try again" },
 };
 
+/* Messages quote names, titles and the daemon's words: never raw. */
 static void
-vfail(const char *fmt, va_list ap)
+vfail(const char *fmt, va_list ap, const char *cmd)
 {
+	char msg[2048];
+
 	fflush(stdout);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	fputs("tessera: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	out_plain(stderr, msg);
+	if (cmd != NULL)
+		fprintf(stderr, "; see tessera %s%s--help", cmd, *cmd ? " " : "");
 	fputc('\n', stderr);
 }
 
@@ -40,7 +47,7 @@ cli_fail(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfail(fmt, ap);
+	vfail(fmt, ap, NULL);
 	va_end(ap);
 	return code;
 }
@@ -50,15 +57,9 @@ cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("tessera: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfail(fmt, ap, cmd != NULL ? cmd : "");
 	va_end(ap);
-	if (cmd != NULL)
-		fprintf(stderr, "; see tessera %s --help\n", cmd);
-	else
-		fputs("; see tessera --help\n", stderr);
 	return CLI_EUSAGE;
 }
 
@@ -121,8 +122,11 @@ reply_failure(struct cli *c, const Tessera__Reply *r)
 	else
 		cli_fail(code, "%s", msg);
 	if (r->code == TESSERA__REPLY__CODE__AMBIGUOUS) {
-		for (size_t i = 0; i < r->n_candidates; i++)
-			fprintf(stderr, "  %s\n", r->candidates[i]);
+		for (size_t i = 0; i < r->n_candidates; i++) {
+			fputs("  ", stderr);
+			out_plain(stderr, r->candidates[i]);
+			fputc('\n', stderr);
+		}
 	}
 	/* A failure reply is never OK, whatever the daemon put in code. */
 	return code == CLI_OK ? CLI_EDAEMON : code;

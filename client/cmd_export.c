@@ -121,8 +121,10 @@ cmd_export(struct cli *c, int argc, char **argv)
 			rc = cli_fail(CLI_EDAEMON, "%s: %s", path, strerror(errno));
 		if (rc == CLI_OK && rename(tmp, path) != 0)
 			rc = cli_fail(CLI_EDAEMON, "%s: %s", path, strerror(errno));
-		if (rc != CLI_OK)
+		if (rc != CLI_OK) {
 			unlink(tmp);
+			fprintf(stderr, "tessera: export incomplete: %s was not written\n", path);
+		}
 		free(tmp);
 		if (rc == CLI_OK && c->json) {
 			json_t *doc = json_object();
@@ -134,5 +136,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 			printf("exported %llu records to %s\n", x.n, path);
 		}
 	}
+	if (path == NULL && rc != CLI_OK && x.n > 0)
+		fprintf(stderr, "tessera: export incomplete: only the %llu records before the error "
+		    "were written\n", x.n);
 	return rc;
 }

@@ -126,6 +126,8 @@ community_json(const Tessera__Community *m)
 	json_object_set_new(o, "records", json_integer((json_int_t)m->records));
 	json_object_set_new(o, "blocked", json_boolean(m->blocked));
 	json_object_set_new(o, "local", json_boolean(m->local));
+	json_object_set_new(o, "looks_like", m->has_looks_like ?
+	    cli_json_nodeid(&m->looks_like) : json_null());
 	return o;
 }
 
@@ -134,6 +136,26 @@ struct listing {
 	json_t *array;          /* --json */
 	size_t n;
 };
+
+/* "looks like Évora (6YPMGB6…)": the other community whose name prints the
+ * same (core/names.h), so that the user names it by ID. */
+static void
+print_alike(const Tessera__Reply *r, const Tessera__Community *m)
+{
+	const char *name = NULL;
+	char id[NODEID_SHORT + 1];
+
+	if (!m->has_looks_like || m->looks_like.len != 32)
+		return;
+	for (size_t i = 0; i < r->n_communities; i++)
+		if (r->communities[i]->author.len == 32 &&
+		    memcmp(r->communities[i]->author.data, m->looks_like.data, 32) == 0)
+			name = r->communities[i]->name;
+	nodeid_short(m->looks_like.data, id);
+	printf("%slooks like ", m->local || m->blocked ? ", " : OUT_GAP);
+	out_plain(stdout, name != NULL ? name : "?");
+	printf(" (%s\u2026)", id);
+}
 
 static int
 communities_reply(void *arg, const Tessera__Reply *r)
@@ -167,6 +189,7 @@ communities_reply(void *arg, const Tessera__Reply *r)
 		if (m->local || m->blocked)
 			printf("%s%s%s", OUT_GAP, m->local ? "local" : "",
 			    m->blocked ? (m->local ? ",blocked" : "blocked") : "");
+		print_alike(r, m);
 		fputc('\n', stdout);
 	}
 	return CLI_OK;
@@ -179,7 +202,9 @@ cmd_communities(struct cli *c, int argc, char **argv)
 	    "usage: tessera communities [--json]\n"
 	    "\n"
 	    "Lists the communities (authors) this node holds records of, with their\n"
-	    "live record counts; 'local' marks this node, 'blocked' a blocked one.\n";
+	    "live record counts; 'local' marks this node, 'blocked' a blocked one,\n"
+	    "'looks like NAME (ID…)' a name that prints like another community's\n"
+	    "(name such communities by their IDs).\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct listing l = { .cli = c };
 	struct opts o;
@@ -315,20 +340,28 @@ block_reply(void *arg, const Tessera__Reply *r)
 {
 	struct block_ctx *b = arg;
 	uint32_t removed = r->import != NULL ? r->import->updated : 0;
+	const Tessera__Community *m = r->n_communities > 0 ? r->communities[0] : NULL;
+	char id[NODEID_STRLEN + 1] = "?";
 	json_t *o;
 
+	if (m != NULL && m->author.len == 32)
+		nodeid_encode(m->author.data, id);
 	if (b->cli->json) {
 		o = json_object();
 		json_object_set_new(o, "community", json_string(b->arg));
+		json_object_set_new(o, "id", m != NULL ? cli_json_nodeid(&m->author) : json_null());
+		json_object_set_new(o, "name", cli_json_str(m != NULL ? m->name : NULL));
 		json_object_set_new(o, "blocked", json_boolean(b->block));
 		if (b->block)
 			json_object_set_new(o, "removed", json_integer(removed));
 		return cli_print_json(o);
 	}
+	/* The full ID: what was blocked, whatever the name said. */
 	printf("%s ", b->block ? "blocked" : "unblocked");
-	out_plain(stdout, b->arg);
+	out_plain(stdout, m != NULL && m->name != NULL ? m->name : "(no profile yet)");
+	printf(" (%s)", id);
 	if (b->block)
-		printf(" (%u records removed)", removed);
+		printf(": %u records removed", removed);
 	fputc('\n', stdout);
 	return CLI_OK;
 }
@@ -337,15 +370,21 @@ int
 cmd_block(struct cli *c, int argc, char **argv)
 {
 	static const char block_help[] =
-	    "usage: tessera block [--json] COMMUNITY\n"
+	    "usage: tessera block [--json] [--yes] COMMUNITY\n"
 	    "\n"
-	    "Stops storing and forwarding the records of COMMUNITY (a node ID, an\n"
-	    "unambiguous prefix of one, or a community name).\n";
+	    "Stops storing and forwarding the records of COMMUNITY and removes\n"
+	    "those held. COMMUNITY is a node ID or an unambiguous prefix of one;\n"
+	    "a community name is accepted only when no other name looks like it,\n"
+	    "and then needs --yes (-y): the daemon first answers with the full ID\n"
+	    "and the number of records that would be removed.\n";
 	static const char unblock_help[] =
 	    "usage: tessera unblock [--json] COMMUNITY\n"
 	    "\n"
 	    "Accepts the records of COMMUNITY again (a node ID, an unambiguous\n"
-	    "prefix of one, or a community name).\n";
+	    "prefix of one, or a community name no other name looks like).\n";
+	static const struct option block_opts[] = {
+		{ "yes", no_argument, NULL, 'y' }, OPTS_COMMON
+	};
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct block_ctx b = { .cli = c };
 	struct opts o;
@@ -353,8 +392,14 @@ cmd_block(struct cli *c, int argc, char **argv)
 
 	b.block = strcmp(argv[0], "block") == 0;
 	opts_init(&o, c, argv[0], b.block ? block_help : unblock_help);
-	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
-		return ch == OPTS_STOP ? o.rc : cli_usage(argv[0], "unexpected option");
+	while ((ch = opts_next(&o, argc, argv, b.block ? "y" : "",
+	    b.block ? block_opts : common_opts)) != -1) {
+		if (ch == OPTS_STOP)
+			return o.rc;
+		if (ch != 'y')
+			return cli_usage(argv[0], "unexpected option");
+		req.has_confirmed = req.confirmed = 1;
+	}
 	if (opts_args(&o, argc, argv, "COMMUNITY") != 0)
 		return CLI_EUSAGE;
 	b.arg = argv[optind];

@@ -18,7 +18,9 @@ show_texts(const Tessera__Record *r)
 	for (size_t i = 0; i < r->n_texts; i++) {
 		const Tessera__Text *t = r->texts[i];
 
-		printf("\n[%s] ", t->lang != NULL ? t->lang : "?");
+		fputs("\n[", stdout);
+		out_plain(stdout, t->lang != NULL ? t->lang : "?");
+		fputs("] ", stdout);
 		out_plain(stdout, t->title != NULL ? t->title : "(no title)");
 		fputc('\n', stdout);
 		if (t->summary != NULL && *t->summary != '\0')
@@ -58,8 +60,11 @@ show_record(const Tessera__RecordView *v)
 		out_join(r->profile->languages, r->profile->n_languages, langs, sizeof(langs));
 		printf("name       ");
 		out_plain(stdout, r->profile->name != NULL ? r->profile->name : "");
-		printf("\ncountry    %s\n", r->profile->country != NULL ? r->profile->country : "");
-		printf("languages  %s\n", langs);
+		printf("\ncountry    ");
+		out_plain(stdout, r->profile->country != NULL ? r->profile->country : "");
+		printf("\nlanguages  ");
+		out_plain(stdout, langs);
+		fputc('\n', stdout);
 	}
 	if (r->n_tags > 0) {
 		printf("tags       ");

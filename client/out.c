@@ -1,75 +1,77 @@
 /* Human output helpers. Text from the network may hold anything, so control
- * characters are blanked and cells are cut on code point boundaries only. */
+ * characters, bidi controls and invisible characters are shown escaped
+ * (core/textsafe.h) and cells are cut on code point boundaries only. */
 #include "out.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/tessera.h"
+#include "core/textsafe.h"
 
-/* Length of the UTF-8 sequence starting with byte c; 1 for stray bytes, which
- * are then shown as '?' rather than breaking the terminal. */
+/* One code point of s (len > 0 bytes left) as shown: its byte length in s,
+ * and in esc its escaped form when it must not reach the terminal raw
+ * (textsafe.h), or "" to show its bytes. lines keeps tab and newline. */
 static size_t
-seq_len(const unsigned char *s)
+next_cp(const unsigned char *s, size_t len, bool lines, char esc[TEXTSAFE_ESC_MAX])
 {
-	size_t n;
+	uint32_t cp;
+	size_t n = textsafe_decode(s, len, &cp);
 
-	if (s[0] < 0x80)
+	if (n == 0) {
+		snprintf(esc, TEXTSAFE_ESC_MAX, "\\x%02x", s[0]);
 		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
+	}
+	textsafe_escape_cp(cp, lines, esc);
 	return n;
+}
+
+/* Columns one code point takes: its escape's length, else one. */
+static size_t
+cp_width(const char *esc)
+{
+	return esc[0] != '\0' ? strlen(esc) : 1;
+}
+
+/* Prints one code point (n bytes at s) as next_cp found it. */
+static void
+put_cp(FILE *f, const unsigned char *s, size_t n, const char *esc)
+{
+	if (esc[0] != '\0')
+		fputs(esc, f);
+	else
+		fwrite(s, 1, n, f);
 }
 
 size_t
 out_width(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t w = 0, n;
+	size_t len = strlen(str), w = 0;
+	char esc[TEXTSAFE_ESC_MAX];
 
-	while (*s != '\0') {
-		n = seq_len(s);
-		s += n == 0 ? 1 : n;
-		w++;
+	for (size_t i = 0, n; i < len; i += n) {
+		n = next_cp(s + i, len - i, false, esc);
+		w += cp_width(esc);
 	}
 	return w;
-}
-
-/* Prints one code point (n bytes, 0 = invalid byte) made safe. */
-static void
-put_cp(FILE *f, const unsigned char *s, size_t n)
-{
-	if (n == 0)
-		fputc('?', f);
-	else if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f))
-		fputc(' ', f);
-	else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
-		fputc(' ', f);          /* C1 controls */
-	else
-		fwrite(s, 1, n, f);
 }
 
 void
 out_cell(FILE *f, const char *str, size_t width, int last)
 {
 	const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
-	size_t w = out_width((const char *)s), shown = 0, n;
+	size_t len = strlen((const char *)s), w = out_width((const char *)s), shown = 0, n;
 	size_t limit = w > width ? (width > 0 ? width - 1 : 0) : w;
+	char esc[TEXTSAFE_ESC_MAX];
 
-	while (shown < limit) {
-		n = seq_len(s);
-		put_cp(f, s, n);
-		s += n == 0 ? 1 : n;
-		shown++;
+	for (size_t i = 0; i < len; i += n) {
+		n = next_cp(s + i, len - i, false, esc);
+		if (shown + cp_width(esc) > limit)
+			break;
+		put_cp(f, s + i, n, esc);
+		shown += cp_width(esc);
 	}
 	if (w > width && width > 0) {
 		fputs("\u2026", f);
@@ -84,12 +86,12 @@ void
 out_plain(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
-	size_t n;
+	size_t len = strlen((const char *)s), n;
+	char esc[TEXTSAFE_ESC_MAX];
 
-	while (*s != '\0') {
-		n = seq_len(s);
-		put_cp(f, s, n);
-		s += n == 0 ? 1 : n;
+	for (size_t i = 0; i < len; i += n) {
+		n = next_cp(s + i, len - i, false, esc);
+		put_cp(f, s + i, n, esc);
 	}
 }
 
@@ -99,18 +101,18 @@ wrap_line(FILE *f, const unsigned char *s, size_t len, const char *indent, size_
 {
 	size_t col = 0, room = width > strlen(indent) + 20 ? width - strlen(indent) : 20;
 	size_t i = 0;
+	char esc[TEXTSAFE_ESC_MAX];
 
 	fputs(indent, f);
 	while (i < len) {
 		size_t start, end, w = 0, n;
 
-		while (i < len && s[i] == ' ')
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
 			i++;
 		start = i;
-		while (i < len && s[i] != ' ') {
-			n = seq_len(s + i);
-			i += n == 0 ? 1 : n;
-			w++;
+		while (i < len && s[i] != ' ' && s[i] != '\t') {
+			i += next_cp(s + i, len - i, false, esc);
+			w += cp_width(esc);
 		}
 		end = i;
 		if (end == start)
@@ -123,9 +125,9 @@ wrap_line(FILE *f, const unsigned char *s, size_t len, const char *indent, size_
 			fputc(' ', f);
 			col++;
 		}
-		for (size_t k = start; k < end; k += n == 0 ? 1 : n) {
-			n = seq_len(s + k);
-			put_cp(f, s + k, n);
+		for (size_t k = start; k < end; k += n) {
+			n = next_cp(s + k, end - k, false, esc);
+			put_cp(f, s + k, n, esc);
 		}
 		col += w;
 	}

@@ -12,16 +12,18 @@
 #define OUT_ID_WIDTH 12         /* hex digits of a record ID in tables */
 
 /* Width of s in columns: one per code point (wide scripts are rare enough in
- * titles that counting code points keeps tables aligned in practice). */
+ * titles that counting code points keeps tables aligned in practice), the
+ * length of its escape for one shown escaped. */
 size_t out_width(const char *s);
-/* Prints s in a cell of width columns: control characters become spaces and
+/* Prints s in a cell of width columns: control, bidi and invisible
+ * characters are shown escaped ("\x1b", "\u202e", core/textsafe.h) and
  * longer text is cut between code points, ending in "…". The cell is padded
  * with spaces unless it is the last on its line. */
 void out_cell(FILE *f, const char *s, size_t width, int last);
-/* Prints s with control characters as spaces, uncut. */
+/* Prints s uncut, with the same characters escaped. */
 void out_plain(FILE *f, const char *s);
 /* Prints multi-line text, each line indented and word-wrapped at width
- * columns, ending with a newline. */
+ * columns (tabs count as spaces), ending with a newline. */
 void out_block(FILE *f, const char *s, const char *indent, size_t width);
 
 /* "2024-05-01 12:34" (UTC), "-" for 0. */

@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/identity.h"
 #include "core/log.h"
+#include "core/process.h"
 #include "node.h"
 #include "store/publish.h"
 #include "core/record.h"
@@ -26,8 +27,8 @@ usage(FILE *f)
 	    "       tesserad init --data DIR --name NAME [--country CC] [--languages pt,en]\n"
 	    "                                    create a node: key, certificate, database\n"
 	    "       tesserad id --data DIR       print the node ID\n"
-	    "       tesserad check --data DIR    check a stopped node's database: SQLite\n"
-	    "                                    integrity and every stored record's signature\n"
+	    "       tesserad check --data DIR    check a stopped node: the key file's mode,\n"
+	    "                                    SQLite integrity, every stored record's signature\n"
 	    "       tesserad --version\n");
 }
 
@@ -221,6 +222,12 @@ main(int argc, char **argv)
 	int c, check = 0, verbose = 0;
 
 	log_init(0, "tesserad");
+	/* Before any key is created or read, whatever the command. */
+	if (process_harden(&cause) != 0) {
+		fprintf(stderr, "tesserad: %s\n", cause);
+		free(cause);
+		return 1;
+	}
 	if (argc > 1 && strcmp(argv[1], "init") == 0)
 		return cmd_init(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "id") == 0)
@@ -252,5 +259,9 @@ main(int argc, char **argv)
 		config_free(conf);
 		return 0;
 	}
+	/* Strangers may hold max_unauthenticated descriptors; then two per
+	 * peer (a session and a dial), the control clients, and the database,
+	 * listeners and libuv's own. */
+	process_nofile((size_t)conf->max_unauthenticated + 2 * conf->n_peers + 64 + 64);
 	return node_run(conf);
 }

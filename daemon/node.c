@@ -198,6 +198,7 @@ node_reload(struct node *n)
 	n->ops.conf = nc;
 	store_set_quota(n->store, nc->max_records_per_author);
 	session_limits(&n->sessions.lim, nc);
+	store_set_max_skew(n->store, nc->max_clock_skew_ms);
 	peers_reload(n->peers, old, nc);
 	metrics_reload(&n->metrics, &n->ops, &nc->metrics_listen);
 	config_free(old);
@@ -257,6 +258,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	    (rc = store_open(conf->data_dir, false, &n->store, cause)) != 0)
 		goto fail;
 	store_set_quota(n->store, conf->max_records_per_author);
+	store_set_max_skew(n->store, conf->max_clock_skew_ms);
 	store_set_local(n->store, n->id->pub);
 	n->last_seq = store_max_seq(n->store);
 	n->sessions = (struct session_env){

@@ -135,10 +135,33 @@ sign_demo(void)
 	nrecs++;
 }
 
+/* A hostile author's variant of the first record (mode 1): bytes replaced
+ * in place in its first text, lengths unchanged (docs/hostile-peers.md,
+ * "Hostile authors and strangers"). */
+static void
+put_hostile(const char *name, const char *find, const void *with, size_t len)
+{
+	uint8_t *buf = malloc(1 + recs[0].len);
+
+	if (buf == NULL)
+		die("out of memory");
+	buf[0] = 1;
+	memcpy(buf + 1, recs[0].body, recs[0].len);
+	for (size_t i = 1; i + len <= 1 + recs[0].len; i++)
+		if (memcmp(buf + i, find, len) == 0) {
+			memcpy(buf + i, with, len);
+			put("record", name, buf, 1 + recs[0].len);
+			free(buf);
+			return;
+		}
+	die("hostile seed: text not found in the first demo record");
+}
+
 static void
 seeds_record(void)
 {
 	char name[64];
+	uint8_t hidden[16];
 
 	for (size_t i = 0; i < nrecs; i++) {
 		uint8_t *buf = malloc(1 + recs[i].len + TESS_SIG_LEN);
@@ -157,6 +180,10 @@ seeds_record(void)
 		}
 		free(buf);
 	}
+	/* Bytes hidden behind a NUL in a title; an escape in a language tag. */
+	memcpy(hidden, "Learning\0\xff\xfe\xff\xfe\xff\xfe\xff", sizeof(hidden));
+	put_hostile("signed-nul-title", "Learning communi", hidden, sizeof(hidden));
+	put_hostile("signed-escape-lang", "\x0a\x02" "en", "\x0a\x02\x1b[", 4);
 }
 
 static void

@@ -29,6 +29,7 @@ struct config {
 	size_t n_listen;
 	char *control_group;           /* group owning the control socket; NULL: ours */
 	struct endpoint metrics_listen; /* Prometheus endpoint, IP literal; host NULL: off */
+	uint32_t max_clock_skew_ms;    /* records dated further ahead are refused */
 	/* [limits] */
 	uint32_t max_frame;            /* bytes, <= TESS_MAX_FRAME */
 	uint32_t max_records_per_author;
@@ -42,6 +43,11 @@ struct config {
 	uint32_t backoff_min_ms;
 	uint32_t backoff_max_ms;
 	uint32_t peer_rate_limit;      /* messages per second a peer may send, sustained */
+	/* Inbound connections before the TLS pin check: at most this many at
+	 * once, this many from one address, and closed if silent this long. */
+	uint32_t max_unauthenticated;
+	uint32_t max_unauthenticated_per_address;
+	uint32_t first_byte_timeout_ms;
 	/* [peer "name"] */
 	struct peer_conf *peers;
 	size_t n_peers;

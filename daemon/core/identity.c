@@ -151,6 +151,55 @@ fail:
 	return rc;
 }
 
+/* Opens the key file and refuses it, as ssh does, when group or others may
+ * access it: a key others could read is no longer this node's alone. The
+ * mode is read from the opened descriptor, so it is the file we read. */
+static int
+key_open(const char *path, FILE **out, mode_t *mode, char **cause)
+{
+	struct stat sb;
+	int fd, rc;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return set_cause(cause, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0) {
+		rc = -errno;
+		close(fd);
+		return set_cause(cause, rc, "%s: %s", path, strerror(-rc));
+	}
+	if (mode != NULL)
+		*mode = sb.st_mode & 07777;
+	if ((sb.st_mode & 077) != 0) {
+		close(fd);
+		return set_cause(cause, -EACCES, "%s: permissions %04o are too open: the private "
+		    "key must not be accessible by group or others; run: chmod 600 %s", path,
+		    (unsigned)(sb.st_mode & 07777), path);
+	}
+	if ((*out = fdopen(fd, "r")) == NULL) {
+		rc = -errno;
+		close(fd);
+		return set_cause(cause, rc, "%s: %s", path, strerror(-rc));
+	}
+	return 0;
+}
+
+int
+identity_key_mode(const char *dir, mode_t *mode, char **cause)
+{
+	char *path = strfmt("%s/%s", dir, IDENTITY_KEY_FILE);
+	FILE *f = NULL;
+	int rc;
+
+	*mode = 0;
+	if (path == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	if ((rc = key_open(path, &f, mode, cause)) == 0)
+		fclose(f);
+	free(path);
+	return rc;
+}
+
 int
 identity_from_seed(const uint8_t seed[IDENTITY_SEED_LEN], struct identity **out, char **cause)
 {
@@ -187,10 +236,8 @@ identity_load(const char *dir, struct identity **out, char **cause)
 		rc = set_cause(cause, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if ((f = fopen(keypath, "re")) == NULL) {
-		rc = set_cause(cause, -errno, "%s: %s", keypath, strerror(errno));
+	if ((rc = key_open(keypath, &f, NULL, cause)) != 0)
 		goto fail;
-	}
 	id->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
 	if (id->key == NULL || EVP_PKEY_get_id(id->key) != EVP_PKEY_ED25519 ||

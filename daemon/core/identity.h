@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/nodeid.h"
 #include "core/tessera.h"
@@ -28,8 +29,13 @@ int identity_create(const char *dir, struct identity **out, char **cause);
 #define IDENTITY_SEED_LEN 32
 int identity_from_seed(const uint8_t seed[IDENTITY_SEED_LEN], struct identity **out,
     char **cause);
-/* Loads both files; the certificate must carry the key's public half. */
+/* Loads both files; the certificate must carry the key's public half. A key
+ * file that group or others may access is refused (-EACCES, *cause names
+ * the file and the chmod to run). */
 int identity_load(const char *dir, struct identity **out, char **cause);
+/* DIR/key.pem's permission bits in *mode (0 if it cannot be opened);
+ * -EACCES with *cause as identity_load's when group or others have access. */
+int identity_key_mode(const char *dir, mode_t *mode, char **cause);
 void identity_free(struct identity *id);
 
 int identity_sign(const struct identity *id, const void *msg, size_t len,

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/textsafe.h"
+
 static int verbosity;
 static int journald;
 static const char *prog = "tessera";
@@ -43,18 +45,21 @@ level_name(enum log_level lvl)
 void
 log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[2048], *safe;
 
 	if (lvl == LOG_LVL_DEBUG && verbosity < 1)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
-	/* One line per event: a newline or escape sent by a peer (a goodbye
-	 * reason, a name) must not forge or garble log lines. */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = ' ';
+	/* One line per event: a newline or escape sent by a peer or written in a
+	 * record (a goodbye reason, a name) must not forge log lines or reach
+	 * the terminal of whoever reads the log (see textsafe.h). */
+	if ((safe = textsafe_escape(line, strlen(line))) == NULL) {
+		for (char *c = line; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
+	}
 	if (journald) {
-		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
+		fprintf(stderr, "<%d>%s\n", (int)lvl, safe ? safe : line);
 	} else {
 		char ts[32];
 		struct timespec now;
@@ -64,9 +69,10 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		gmtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ldZ %s[%ld] %s: %s\n", ts, now.tv_nsec / 1000000L, prog,
-		    (long)getpid(), level_name(lvl), line);
+		    (long)getpid(), level_name(lvl), safe ? safe : line);
 	}
 	fflush(stderr);
+	free(safe);
 }
 
 void

@@ -4,24 +4,34 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "core/textsafe.h"
+
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
-/* Which fields of a message are messages themselves (walked in turn) or
- * packed repeated varints (one object per element); from the .proto files. */
+/* Which fields of a message are messages themselves (walked in turn),
+ * packed repeated varints (one object per element) or strings (checked on
+ * their bytes); from the .proto files. */
 struct shape {
 	const struct shape *sub[16];    /* by field number; NULL: a leaf */
 	uint32_t packed;                /* bit n: field n is a packed varint */
+	uint32_t strs, longs;           /* bit n: field n is a short / long string */
 };
 
-static const struct shape leaf = { { NULL }, 0 };
+static const struct shape leaf = { .packed = 0 };
 /* peer.proto: Offer.items (1), Want.indexes (2, packed), Records.records (1). */
-static const struct shape offer = { { [1] = &leaf }, 0 };
-static const struct shape want = { { NULL }, 1u << 2 };
-static const struct shape records = { { [1] = &leaf }, 0 };
-static const struct shape envelope = { { [1] = &leaf, [2] = &leaf, [3] = &offer,
-	[4] = &want, [5] = &records, [6] = &leaf, [7] = &leaf }, 0 };
-/* record.proto: Record.texts (8), links (10), profile (11). */
-static const struct shape record = { { [8] = &leaf, [10] = &leaf, [11] = &leaf }, 0 };
+static const struct shape offer = { .sub = { [1] = &leaf } };
+static const struct shape want = { .packed = 1u << 2 };
+static const struct shape records = { .sub = { [1] = &leaf } };
+static const struct shape envelope = { .sub = { [1] = &leaf, [2] = &leaf, [3] = &offer,
+	[4] = &want, [5] = &records, [6] = &leaf, [7] = &leaf } };
+/* record.proto: Record.texts (8), links (10), profile (11), tags (9); Text
+ * lang, title (short), summary, body (long); Link url, title; Profile name,
+ * country, languages. */
+static const struct shape text = { .strs = 1u << 1 | 1u << 2, .longs = 1u << 3 | 1u << 4 };
+static const struct shape link = { .strs = 1u << 1 | 1u << 2 };
+static const struct shape profile = { .strs = 1u << 1 | 1u << 2 | 1u << 3 };
+static const struct shape record = { .sub = { [8] = &text, [10] = &link, [11] = &profile },
+	.strs = 1u << 9 };
 
 static int
 get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
@@ -46,6 +56,18 @@ packed_count(const uint8_t *p, const uint8_t *end)
 	for (; p < end; p++)
 		n += (*p & 0x80) == 0;
 	return n;
+}
+
+/* A string field's real bytes: protobuf-c hands out a NUL-terminated copy,
+ * so a NUL inside would hide whatever follows it from every later check. */
+static int
+check_string(const uint8_t *p, size_t len, const struct shape *sh, uint64_t field)
+{
+	if (field >= 32 || !((sh->strs | sh->longs) >> field & 1))
+		return 0;
+	if (textsafe_check((const char *)p, len, sh->longs >> field & 1) != 0)
+		return -EILSEQ;
+	return 0;
 }
 
 static int
@@ -83,6 +105,8 @@ scan(const uint8_t *p, const uint8_t *end, const struct shape *sh, size_t *field
 				rc = scan(start, p, sub, fields);
 			else if (key >> 3 < 32 && (sh->packed >> (key >> 3) & 1))
 				*fields += packed_count(start, p);
+			else
+				rc = check_string(start, (size_t)v, sh, key >> 3);
 			break;
 		default:
 			return -EBADMSG;   /* groups (3, 4) and reserved wire types */

@@ -19,7 +19,9 @@
  * reserved wire types). */
 int msgscan_envelope(const uint8_t *buf, size_t len, size_t *fields);
 /* The same for a Record body: its fields and those of its texts, links and
- * profile. */
+ * profile. Every string field is also checked on its wire bytes (see
+ * textsafe_check: strict UTF-8, no NUL, no control characters):
+ * -EILSEQ if one fails. */
 int msgscan_record(const uint8_t *buf, size_t len, size_t *fields);
 
 #endif

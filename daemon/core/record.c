@@ -10,6 +10,7 @@
 
 #include "core/identity.h"
 #include "core/msgscan.h"
+#include "core/textsafe.h"
 #include "core/util.h"
 
 #define SIG_CONTEXT "tessera-record-v1"
@@ -64,22 +65,26 @@ record_kind_parse(const char *name)
 	return -EINVAL;
 }
 
-/* A string field: optional, valid UTF-8, at most max bytes. */
+/* A string field: optional, at most max bytes, valid UTF-8 without control
+ * characters (long texts, the fields over TESS_MAX_SHORT, keep tab and
+ * newline). strlen is the field's real length: record_open refuses a NUL
+ * on the wire (msgscan_record). */
 static int
-check_str(const char *s, size_t max, int required)
+check_str(const char *s, size_t max, int required, bool chars)
 {
 	size_t n;
 
 	if (s == NULL)
 		return required ? -1 : 0;
 	n = strlen(s);
-	if (n > max || (required && n == 0) || !utf8_valid(s, n))
+	if (n > max || (required && n == 0) ||
+	    (chars && textsafe_check(s, n, max > TESS_MAX_SHORT) != 0))
 		return -1;
 	return 0;
 }
 
 static int
-check_texts(const Tessera__Record *r, const char **why)
+check_texts(const Tessera__Record *r, const char **why, bool chars)
 {
 	int titled = 0;
 
@@ -90,14 +95,14 @@ check_texts(const Tessera__Record *r, const char **why)
 	for (size_t i = 0; i < r->n_texts; i++) {
 		const Tessera__Text *t = r->texts[i];
 
-		if (check_str(t->lang, 35, 1) != 0) {
+		if (check_str(t->lang, 35, 1, chars) != 0) {
 			*why = "text without a valid language tag";
 			return -EINVAL;
 		}
-		if (check_str(t->title, TESS_MAX_SHORT, 0) != 0 ||
-		    check_str(t->summary, TESS_MAX_FIELD, 0) != 0 ||
-		    check_str(t->body, TESS_MAX_FIELD, 0) != 0) {
-			*why = "text field too long or not UTF-8";
+		if (check_str(t->title, TESS_MAX_SHORT, 0, chars) != 0 ||
+		    check_str(t->summary, TESS_MAX_FIELD, 0, chars) != 0 ||
+		    check_str(t->body, TESS_MAX_FIELD, 0, chars) != 0) {
+			*why = "text field too long, not UTF-8 or with control characters";
 			return -EINVAL;
 		}
 		for (size_t k = 0; k < i; k++)
@@ -116,33 +121,34 @@ check_texts(const Tessera__Record *r, const char **why)
 }
 
 static int
-check_lists(const Tessera__Record *r, const char **why)
+check_lists(const Tessera__Record *r, const char **why, bool chars)
 {
 	if (r->n_tags > TESS_MAX_TAGS || r->n_links > TESS_MAX_LINKS) {
 		*why = "too many tags or links";
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < r->n_tags; i++)
-		if (check_str(r->tags[i], 128, 1) != 0) {
+		if (check_str(r->tags[i], 128, 1, chars) != 0) {
 			*why = "empty, long or non-UTF-8 tag";
 			return -EINVAL;
 		}
 	for (size_t i = 0; i < r->n_links; i++)
-		if (check_str(r->links[i]->url, 2048, 1) != 0 ||
-		    check_str(r->links[i]->title, TESS_MAX_SHORT, 0) != 0) {
+		if (check_str(r->links[i]->url, 2048, 1, chars) != 0 ||
+		    check_str(r->links[i]->title, TESS_MAX_SHORT, 0, chars) != 0) {
 			*why = "invalid link";
 			return -EINVAL;
 		}
 	if (r->profile != NULL) {
 		const Tessera__Profile *p = r->profile;
 
-		if (r->kind != TESSERA__KIND__KIND_PROFILE || check_str(p->name, TESS_MAX_SHORT, 1) ||
-		    check_str(p->country, 8, 0) || p->n_languages > TESS_MAX_TEXTS) {
+		if (r->kind != TESSERA__KIND__KIND_PROFILE ||
+		    check_str(p->name, TESS_MAX_SHORT, 1, chars) ||
+		    check_str(p->country, 8, 0, chars) || p->n_languages > TESS_MAX_TEXTS) {
 			*why = "invalid profile";
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < p->n_languages; i++)
-			if (check_str(p->languages[i], 35, 1) != 0) {
+			if (check_str(p->languages[i], 35, 1, chars) != 0) {
 				*why = "invalid profile language";
 				return -EINVAL;
 			}
@@ -153,8 +159,10 @@ check_lists(const Tessera__Record *r, const char **why)
 	return 0;
 }
 
-int
-record_validate(const Tessera__Record *r, const char **why)
+/* chars: check the characters of every string too (record_open has already
+ * checked them on the wire bytes, NUL included: one pass is enough). */
+static int
+validate(const Tessera__Record *r, const char **why, bool chars)
 {
 	uint8_t id[TESS_ID_LEN];
 	const char *dummy;
@@ -183,9 +191,15 @@ record_validate(const Tessera__Record *r, const char **why)
 		*why = "tombstone with content";
 		return -EINVAL;
 	}
-	if (check_texts(r, why) != 0 || check_lists(r, why) != 0)
+	if (check_texts(r, why, chars) != 0 || check_lists(r, why, chars) != 0)
 		return -EINVAL;
 	return 0;
+}
+
+int
+record_validate(const Tessera__Record *r, const char **why)
+{
+	return validate(r, why, true);
 }
 
 /* Ed25519 has no streaming interface: sign/verify one contiguous message. */
@@ -257,6 +271,7 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 	Tessera__Record *r;
 	const char *dummy;
 	size_t fields;
+	int rc;
 
 	if (why == NULL)
 		why = &dummy;
@@ -265,9 +280,10 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 		return -EMSGSIZE;
 	}
 	/* 64 KiB of empty texts would decode into 32k objects: count first. */
-	if (msgscan_record(body, len, &fields) != 0) {
-		*why = "undecodable record";
-		return -EBADMSG;
+	if ((rc = msgscan_record(body, len, &fields)) != 0) {
+		*why = rc == -EILSEQ ? "string field with a NUL, a control character or bytes "
+		    "that are not UTF-8" : "undecodable record";
+		return rc == -EILSEQ ? -EINVAL : -EBADMSG;
 	}
 	if (fields > TESS_MAX_RECORD_FIELDS) {
 		*why = "record with too many fields";
@@ -282,7 +298,7 @@ record_open(const uint8_t *body, size_t len, const uint8_t *sig, size_t siglen,
 		*why = "undecodable record";
 		return -EBADMSG;
 	}
-	if (record_validate(r, why) != 0) {
+	if (validate(r, why, false) != 0) {
 		record_free(r);
 		return -EINVAL;
 	}

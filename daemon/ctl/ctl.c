@@ -2,18 +2,17 @@
 #include "ctl/ctl_int.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "core/tessera.h"
 #include "core/util.h"
+#include "ctl/ctl_sock.h"
 #include "ops/ops.h"
 
 #define CTL_MAX_CLIENTS 64
@@ -306,38 +305,10 @@ on_connection(uv_stream_t *server, int status)
 	uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, on_read);
 }
 
-/* Mode 0660: the owner and one group (ours, or control_group) may use the
- * CLI; everyone else may not even connect. */
-static int
-ctl_set_group(const char *path, const char *group, char **cause)
-{
-	struct group *gr;
-	int rc;
-
-	if (group != NULL) {
-		errno = 0;
-		if ((gr = getgrnam(group)) == NULL)
-			return set_cause(cause, errno ? -errno : -ENOENT,
-			    "control_group %s: %s", group, errno ? strerror(errno) : "no such group");
-		if (chown(path, (uid_t)-1, gr->gr_gid) != 0) {
-			rc = -errno;
-			return set_cause(cause, rc, "control socket %s: group %s: %s", path, group,
-			    strerror(-rc));
-		}
-	}
-	if (chmod(path, 0660) != 0) {
-		rc = -errno;
-		return set_cause(cause, rc, "control socket %s: %s", path, strerror(-rc));
-	}
-	return 0;
-}
-
 int
 ctl_start(const struct ctl_env *env, const char *path, struct ctl **out, char **cause)
 {
 	struct ctl *ctl;
-	struct stat sb;
-	mode_t old;
 	int rc;
 
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL || (ctl->path = strdup(path)) == NULL) {
@@ -345,26 +316,23 @@ ctl_start(const struct ctl_env *env, const char *path, struct ctl **out, char **
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
 	ctl->env = env;
-	/* The data directory lock guarantees we are the only tesserad here, so
-	 * a socket file left by a crash can be replaced. */
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
 	uv_pipe_init(env->ops->loop, &ctl->listener, 0);
 	ctl->listener.data = ctl;
-	old = umask(0117);    /* srw-rw----: never world-writable */
-	rc = uv_pipe_bind(&ctl->listener, path);
-	umask(old);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&ctl->listener, 16, on_connection);
-	if (rc != 0) {
+	/* srw-rw----, owner and one group (ours, or control_group): everyone
+	 * else may not even connect. */
+	rc = ctl_sock_bind(&ctl->listener, path, env->ops->conf->control_group, cause);
+	if (rc == 0 && (rc = uv_listen((uv_stream_t *)&ctl->listener, 16, on_connection)) != 0) {
 		set_cause(cause, rc, "control socket %s: %s", path, uv_strerror(rc));
+		unlink(path);
+	}
+	if (rc != 0) {
 		ctl->path[0] = '\0';
 		*out = ctl;   /* ctl_stop closes the handle and frees */
 		return rc;
 	}
 	ctl->listening = true;
 	*out = ctl;
-	return ctl_set_group(path, env->ops->conf->control_group, cause);
+	return 0;
 }
 
 static void

@@ -176,6 +176,9 @@ tally(struct ctl_client *c, const Tessera__Record *r, uint64_t had, enum store_p
 		return 0;
 	case STORE_QUOTA:
 		return set_cause(cause, -EINVAL, "community over its record quota");
+	case STORE_FUTURE:
+		return set_cause(cause, -EINVAL, "timestamp too far in the future (more than "
+		    "max_clock_skew ahead of this node's clock)");
 	default:
 		return set_cause(cause, -EINVAL,
 		    "conflicts with a stored record (same id or same author and version)");

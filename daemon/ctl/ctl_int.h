@@ -59,6 +59,12 @@ struct ctl_client {
 	ctl_stream_fn stream;
 	uint64_t *cursor;
 	size_t cursor_n, cursor_pos;
+	/* An export's filter and the newest seq it listed. A listed record
+	 * gone when its turn came was replaced meanwhile (seqs only grow): the
+	 * records stored past export_upto are then listed and streamed too. */
+	bool export_has_author, export_gone;
+	uint8_t export_author[TESS_KEY_LEN];
+	uint64_t export_upto;
 	struct import_session *import;
 	struct ctl_client *next;
 };
@@ -101,8 +107,14 @@ void ctl_search(struct ctl_client *c, const Tessera__Request *req);
 void ctl_export(struct ctl_client *c, const Tessera__Request *req);
 /* ctl_node.c */
 void ctl_status(struct ctl_client *c, const Tessera__Request *req);
+/* Resolves a community the user named (store_resolve_author): an ID or
+ * unique ID prefix first, a name only when unique after normalisation. On
+ * failure sends the error reply, with the candidates when ambiguous. */
+struct store_match;
+int ctl_resolve_community(struct ctl_client *c, const char *text, struct store_match *m);
 void ctl_communities(struct ctl_client *c, const Tessera__Request *req);
 void ctl_peers(struct ctl_client *c, const Tessera__Request *req);
+/* BLOCK given a name (not an ID) needs req->confirmed: it removes records. */
 void ctl_block(struct ctl_client *c, const Tessera__Request *req);
 void ctl_unblock(struct ctl_client *c, const Tessera__Request *req);
 /* ctl_import.c */

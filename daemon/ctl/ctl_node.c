@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/identity.h"
 #include "core/log.h"
+#include "core/names.h"
 #include "core/nodeid.h"
 #include "core/util.h"
 #include "ctl/ctl_int.h"
@@ -84,6 +85,11 @@ community_list(const struct ctl_env *env, struct community_list *l, Tessera__Rep
 		x->languages = split_list(l->a[i].languages, &x->n_languages);
 		x->blocked = l->a[i].blocked;
 		x->local = memcmp(l->a[i].author, env->id->pub, TESS_KEY_LEN) == 0;
+		if (l->a[i].alike != NAMES_NONE) {
+			x->has_looks_like = 1;
+			x->looks_like = (ProtobufCBinaryData){ TESS_KEY_LEN,
+				l->a[l->a[i].alike].author };
+		}
 		l->ptrs[i] = x;
 	}
 	reply->communities = l->ptrs;
@@ -172,59 +178,93 @@ ctl_peers(struct ctl_client *c, const Tessera__Request *req)
 	peers_views_free(&r);
 }
 
+int
+ctl_resolve_community(struct ctl_client *c, const char *text, struct store_match *m)
+{
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	int rc = store_resolve_author(ctl_client_env(c)->ops->store, text, m);
+
+	if (rc == -EEXIST) {
+		char *msg = strfmt("ambiguous community '%s': %zu communities match%s; name one "
+		    "by its ID", text, m->n_found, m->by_name ? " that name" : " that ID prefix");
+
+		r.has_code = 1;
+		r.code = TESSERA__REPLY__CODE__AMBIGUOUS;
+		r.error = msg != NULL ? msg : "ambiguous community";
+		r.candidates = m->cands;
+		r.n_candidates = m->n_cands;
+		ctl_send(c, &r);
+		free(msg);
+	} else if (rc == -ENOENT) {
+		ctl_error(c, TESSERA__REPLY__CODE__NOT_FOUND, "no community '%s'", text);
+	} else if (rc != 0) {
+		ctl_fail(c, rc, NULL);
+	}
+	if (rc != 0)
+		store_match_free(m);
+	return rc;
+}
+
 static void
-block(struct ctl_client *c, const char *who, bool blocked)
+block(struct ctl_client *c, const Tessera__Request *req, bool blocked)
 {
 	const struct ctl_env *env = ctl_client_env(c);
-	struct store *st = env->ops->store;
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	Tessera__ImportResult res = TESSERA__IMPORT_RESULT__INIT;
-	uint8_t author[TESS_KEY_LEN];
-	const char *why;
-	char *cands = NULL;
+	Tessera__Community who = TESSERA__COMMUNITY__INIT, *whop = &who;
+	char id[NODEID_STRLEN + 1];
+	struct store_match m;
 	uint64_t removed;
 	int rc;
 
-	/* A full node ID may name a community we have never heard of. */
-	if (who != NULL && nodeid_decode(who, author, &why) == 0)
-		rc = 0;
-	else
-		rc = store_resolve_author(st, who ? who : "", author, &cands);
-	if (rc == 0 && memcmp(author, env->id->pub, TESS_KEY_LEN) == 0) {
+	if (ctl_resolve_community(c, req->community ? req->community : "", &m) != 0)
+		return;
+	nodeid_encode(m.author, id);
+	if (memcmp(m.author, env->id->pub, TESS_KEY_LEN) == 0) {
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "cannot block this node's own community");
+		store_match_free(&m);
 		return;
 	}
-	if (rc != 0) {
-		ctl_error(c, ctl_code(rc), rc == -EEXIST ? "ambiguous community: %s" :
-		    "no community '%s'", rc == -EEXIST ? cands : (who ? who : ""));
-		free(cands);
+	/* A name is what an impostor can copy: removing records on its word
+	 * alone needs the user to have seen which community it is. */
+	if (blocked && m.by_name && !req->confirmed) {
+		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "'%s' is a name: blocking community %s "
+		    "(%s) removes its %llu records; give its ID, or add --yes to confirm",
+		    req->community, id, m.name ? m.name : "no profile yet",
+		    (unsigned long long)m.records);
+		store_match_free(&m);
 		return;
 	}
-	if ((rc = store_block(st, author, blocked, &removed)) != 0) {
+	if ((rc = store_block(env->ops->store, m.author, blocked, &removed)) != 0) {
 		ctl_fail(c, rc, NULL);
+		store_match_free(&m);
 		return;
 	}
-	char shortid[NODEID_SHORT + 1];
-
-	nodeid_short(author, shortid);
-	log_info("community %s %s by operator (%llu records removed)", shortid,
-	    blocked ? "blocked" : "unblocked", (unsigned long long)removed);
-	ctl_tell_blocked(c, author, blocked);
+	log_info("community %s (%s) %s by operator (%llu records removed)", id,
+	    m.name ? m.name : "no profile", blocked ? "blocked" : "unblocked",
+	    (unsigned long long)removed);
+	ctl_tell_blocked(c, m.author, blocked);
 	res.has_updated = 1;
 	res.updated = (uint32_t)removed;
 	r.import = &res;
+	who.has_author = who.has_blocked = 1;
+	who.author = (ProtobufCBinaryData){ TESS_KEY_LEN, m.author };
+	who.name = m.name;
+	who.blocked = blocked;
+	r.communities = &whop;
+	r.n_communities = 1;
 	ctl_send(c, &r);
+	store_match_free(&m);
 }
-
 
 void
 ctl_block(struct ctl_client *c, const Tessera__Request *req)
 {
-	block(c, req->community, true);
+	block(c, req, true);
 }
 
 void
 ctl_unblock(struct ctl_client *c, const Tessera__Request *req)
 {
-	block(c, req->community, false);
+	block(c, req, false);
 }

@@ -70,7 +70,6 @@ static int
 to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter *f,
     uint32_t max_limit)
 {
-	char *cands = NULL;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
@@ -83,16 +82,12 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 	f->lang = in->lang;
 	f->tag = in->tag;
 	if (in->community != NULL) {
-		rc = store_resolve_author(store_of(c), in->community, f->author, &cands);
-		if (rc == -EEXIST) {
-			ctl_error(c, TESSERA__REPLY__CODE__AMBIGUOUS, "ambiguous community: %s", cands);
-			free(cands);
+		struct store_match m;
+
+		if ((rc = ctl_resolve_community(c, in->community, &m)) != 0)
 			return rc;
-		}
-		if (rc != 0) {
-			ctl_error(c, ctl_code(rc), "no community '%s'", in->community);
-			return rc;
-		}
+		memcpy(f->author, m.author, TESS_KEY_LEN);
+		store_match_free(&m);
 		f->has_author = true;
 	}
 	return 0;
@@ -105,9 +100,11 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 	struct store *st = store_of(c);
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	struct view_batch *b = view_batch_new(st, with_signed);
+	Tessera__RecordView *v;
 	uint8_t *body, sig[TESS_SIG_LEN];
 	uint64_t seq;
 	size_t len;
+	int rc;
 
 	if (b == NULL || store_get(st, id, &body, &len, sig, &seq) != 0) {
 		view_batch_free(b);
@@ -115,9 +112,10 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 		return;
 	}
 	free(body);
-	if (view_batch_add(b, seq) == NULL) {
+	if ((rc = view_batch_add(b, seq, &v)) != 0) {
 		view_batch_free(b);
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "stored record fails verification");
+		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "%s", rc == -EBADMSG ?
+		    "stored record fails verification" : "storage error reading the record");
 		return;
 	}
 	view_batch_attach(b, &r);
@@ -214,18 +212,90 @@ ctl_delete(struct ctl_client *c, const Tessera__Request *req)
 	reply_record(c, id, false);
 }
 
-/* Streams c->cursor's records, a frame at a time. */
+/* Ends a stream that cannot go on with an error reply after the frames
+ * already sent, so that the CLI reports the output as incomplete. */
 static int
-stream_cursor(struct ctl_client *c, bool with_signed)
+stream_fail(struct ctl_client *c, const char *what, int rc, uint64_t seq)
 {
+	const char *why = rc == -EBADMSG ? "fails verification (run tesserad check)" :
+	    rc == -ENOMEM ? "cannot be read: out of memory" : "cannot be read: storage error";
+	int sent;
+
+	if (rc == -EIO)
+		sent = ctl_error(c, TESSERA__REPLY__CODE__STORAGE,
+		    "%s ended early: record %zu of %zu (seq %llu) %s: %s", what, c->cursor_pos,
+		    c->cursor_n, (unsigned long long)seq, why, store_errmsg(store_of(c)));
+	else
+		sent = ctl_error(c, rc == -EBADMSG ? TESSERA__REPLY__CODE__STORAGE : ctl_code(rc),
+		    "%s ended early: record %zu of %zu (seq %llu) %s", what, c->cursor_pos,
+		    c->cursor_n, (unsigned long long)seq, why);
+	return sent != 0 ? sent : 1;
+}
+
+/* Lists for an export the records stored since its list was made: the new
+ * versions of records that were gone when their turn came, and anything
+ * else stored meanwhile. */
+static int
+export_more(struct ctl_client *c)
+{
+	struct search_filter f = { .has_author = c->export_has_author };
+	uint64_t *seqs;
+	size_t n;
+	char *cause = NULL;
+	int rc;
+
+	memcpy(f.author, c->export_author, TESS_KEY_LEN);
+	rc = search_export(store_of(c), &f, c->export_upto, &seqs, &n, &cause);
+	if (rc != 0) {
+		rc = ctl_error(c, ctl_code(rc), "export ended early: listing the records changed "
+		    "during the export: %s", cause);
+		free(cause);
+		return rc != 0 ? rc : 1;
+	}
+	free(c->cursor);
+	c->cursor = seqs;
+	c->cursor_n = n;
+	c->cursor_pos = 0;
+	c->export_gone = false;
+	if (n > 0)
+		c->export_upto = seqs[n - 1];
+	return 0;
+}
+
+/* Streams c->cursor's records, a frame at a time. A record gone since the
+ * cursor was made is skipped: deleted by a block, or replaced, whose new
+ * version an export lists and sends after the others. One that fails
+ * verification is skipped by list, which shows what is readable (logged),
+ * but ends an export, which must be the whole or fail, as does any other
+ * failure. */
+static int
+stream_cursor(struct ctl_client *c, bool export)
+{
+	const char *what = export ? "export" : "list";
 	Tessera__Reply r = TESSERA__REPLY__INIT;
-	struct view_batch *b = view_batch_new(store_of(c), with_signed);
+	struct view_batch *b = view_batch_new(store_of(c), export);
+	Tessera__RecordView *v;
 	int rc;
 
 	if (b == NULL)
-		return -ENOMEM;
-	while (c->cursor_pos < c->cursor_n && !view_batch_full(b))
-		view_batch_add(b, c->cursor[c->cursor_pos++]);
+		return stream_fail(c, what, -ENOMEM, c->cursor_pos < c->cursor_n ?
+		    c->cursor[c->cursor_pos] : 0);
+	while (c->cursor_pos < c->cursor_n && !view_batch_full(b)) {
+		uint64_t seq = c->cursor[c->cursor_pos++];
+
+		rc = view_batch_add(b, seq, &v);
+		if (rc == -ENOENT)
+			c->export_gone = true;
+		else if (rc != 0 && (export || rc != -EBADMSG)) {
+			view_batch_free(b);
+			return stream_fail(c, what, rc, seq);
+		}
+	}
+	if (export && c->cursor_pos == c->cursor_n && c->export_gone &&
+	    (rc = export_more(c)) != 0) {
+		view_batch_free(b);
+		return rc;
+	}
 	view_batch_attach(b, &r);
 	r.has_more = 1;
 	r.more = c->cursor_pos < c->cursor_n;
@@ -289,9 +359,10 @@ ctl_search(struct ctl_client *c, const Tessera__Request *req)
 		return;
 	}
 	for (size_t i = 0; i < nh; i++) {
-		Tessera__RecordView *v = view_batch_add(b, hits[i].seq);
+		Tessera__RecordView *v;
 
-		if (v != NULL) {
+		/* A hit gone or damaged since the query is left out (logged). */
+		if (view_batch_add(b, hits[i].seq, &v) == 0) {
 			v->snippet = hits[i].snippet;
 			v->snippet_lang = hits[i].lang;
 			hits[i].snippet = hits[i].lang = NULL;
@@ -315,37 +386,23 @@ ctl_search(struct ctl_client *c, const Tessera__Request *req)
 void
 ctl_export(struct ctl_client *c, const Tessera__Request *req)
 {
-	struct store *st = store_of(c);
 	struct search_filter f;
-	sqlite3_stmt *s;
-	size_t cap = 1024;
+	char *cause = NULL;
+	int rc;
 
 	if (to_filter(c, req->filter, &f, LIST_MAX_LIMIT) != 0)
 		return;
-	/* Every record of the community, tombstones included, oldest first. */
-	if (sqlite3_prepare_v2(store_db(st),
-		f.has_author ? "SELECT seq FROM records WHERE author = ?1 ORDER BY seq" :
-			       "SELECT seq FROM records ORDER BY seq", -1, &s, NULL) != SQLITE_OK ||
-	    (c->cursor = malloc(cap * sizeof(uint64_t))) == NULL) {
-		sqlite3_finalize(s);
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
+	rc = search_export(store_of(c), &f, 0, &c->cursor, &c->cursor_n, &cause);
+	if (rc != 0) {
+		ctl_error(c, ctl_code(rc), "export failed: %s", cause);
+		free(cause);
 		return;
 	}
-	if (f.has_author)
-		sqlite3_bind_blob(s, 1, f.author, TESS_KEY_LEN, SQLITE_STATIC);
-	c->cursor_n = c->cursor_pos = 0;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (c->cursor_n == cap) {
-			uint64_t *nc = realloc(c->cursor, 2 * cap * sizeof(uint64_t));
-
-			if (nc == NULL)
-				break;
-			c->cursor = nc;
-			cap *= 2;
-		}
-		c->cursor[c->cursor_n++] = (uint64_t)sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
+	c->cursor_pos = 0;
+	c->export_has_author = f.has_author;
+	memcpy(c->export_author, f.author, TESS_KEY_LEN);
+	c->export_gone = false;
+	c->export_upto = c->cursor_n > 0 ? c->cursor[c->cursor_n - 1] : 0;
 	ctl_stream(c, stream_export);
 }
 

@@ -1,6 +1,7 @@
 /* Building RecordView replies from stored records. */
 #include "ctl/ctl_view.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,32 +34,39 @@ author_name(struct view_batch *b, const uint8_t *author)
 	return b->cached_name;
 }
 
-Tessera__RecordView *
-view_batch_add(struct view_batch *b, uint64_t seq)
+int
+view_batch_add(struct view_batch *b, uint64_t seq, Tessera__RecordView **out)
 {
 	Tessera__RecordView *v = &b->views[b->n];
 	Tessera__Record *r;
 	uint8_t *body;
 	size_t len;
 	const char *why, *name;
+	int rc;
 
-	if (b->n >= VIEW_CHUNK_MAX ||
-	    store_get_seq(b->st, seq, &body, &len, b->sigs[b->n]) != 0)
-		return NULL;
+	if (b->n >= VIEW_CHUNK_MAX)
+		return -ENOSPC;
+	if ((rc = store_get_seq(b->st, seq, &body, &len, b->sigs[b->n])) != 0)
+		return rc;
 	/* Reading verifies: a record damaged on disk is reported, never shown. */
 	if (record_open(body, len, b->sigs[b->n], TESS_SIG_LEN, &r, &why) != 0) {
 		log_warnx("store: record at seq %llu fails verification: %s",
 		    (unsigned long long)seq, why);
 		free(body);
-		return NULL;
+		return -EBADMSG;
+	}
+	name = author_name(b, r->author.data);
+	b->names[b->n] = NULL;
+	if (name != NULL && (b->names[b->n] = strdup(name)) == NULL) {
+		record_free(r);
+		free(body);
+		return -ENOMEM;
 	}
 	tessera__record_view__init(v);
 	v->record = r;
 	v->has_seq = 1;
 	v->seq = seq;
-	name = author_name(b, r->author.data);
-	if (name != NULL)
-		v->author_name = b->names[b->n] = strdup(name);
+	v->author_name = b->names[b->n];
 	if (b->with_signed) {
 		Tessera__SignedRecord *s = &b->signed_[b->n];
 
@@ -73,7 +81,8 @@ view_batch_add(struct view_batch *b, uint64_t seq)
 	b->bytes += len + 128;
 	b->ptrs[b->n] = v;
 	b->n++;
-	return v;
+	*out = v;
+	return 0;
 }
 
 bool

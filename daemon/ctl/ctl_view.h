@@ -31,9 +31,10 @@ struct view_batch {
 /* Heap-allocated: a batch is large. */
 struct view_batch *view_batch_new(struct store *st, bool with_signed);
 void view_batch_free(struct view_batch *b);
-/* Adds the record stored at seq; returns the added view, or NULL if it is
- * gone or fails verification (skipped, logged). */
-Tessera__RecordView *view_batch_add(struct view_batch *b, uint64_t seq);
+/* Adds the record stored at seq and points *v at its view. Returns 0, or
+ * -ENOENT (gone since it was listed), -EBADMSG (fails verification, logged),
+ * -ENOSPC (the batch is full), -ENOMEM or -EIO: nothing added. */
+int view_batch_add(struct view_batch *b, uint64_t seq, Tessera__RecordView **v);
 /* True when another record might not fit in a reply frame. */
 bool view_batch_full(const struct view_batch *b);
 /* Points reply->records at the batch. */

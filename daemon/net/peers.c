@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/rand.h>
 
 #include "core/identity.h"
 #include "core/log.h"
+#include "net/dial.h"
 #include "core/util.h"
 #include "net/net.h"
 #include "net/peer.h"
@@ -16,14 +18,6 @@
 #include "sync/session.h"
 
 #define TICK_MS 200
-
-struct dial {
-	uv_getaddrinfo_t req;
-	uv_connect_t conn;
-	struct peers *m;
-	uint8_t id[TESS_KEY_LEN];
-	struct peer *p;
-};
 
 const struct config *
 peers_conf(const struct peers *m)
@@ -79,6 +73,7 @@ slot_free(struct peer_slot *s)
 {
 	if (s == NULL)
 		return;
+	dial_forget(s->dial);
 	free(s->name);
 	free(s->address);
 	free(s->ep.host);
@@ -101,11 +96,11 @@ slot_new(struct peers *m, const struct peer_conf *pc)
 	return s;
 }
 
-static void
-maybe_free(struct peers *m)
+void
+peers_maybe_free(struct peers *m)
 {
-	/* A pending getaddrinfo still holds m: its callback runs even when
-	 * stopping, so the manager lives until the last one has returned. */
+	/* A dial still holds m: its getaddrinfo and close callbacks run even
+	 * when stopping, so the manager lives until the last dial has ended. */
 	if (!m->stopping || m->conns != NULL || m->n_listening > 0 || m->n_resolving > 0 ||
 	    !uv_is_closing((uv_handle_t *)&m->tick))
 		return;
@@ -114,21 +109,26 @@ maybe_free(struct peers *m)
 		slot_free(s);
 	}
 	tls_ctx_free(m->tls);
+	admit_free(&m->admit);
 	free(m->listeners);
 	free(m);
 }
 
-static void
-schedule_redial(struct peers *m, struct peer_slot *s)
+void
+peers_redial_later(struct peers *m, struct peer_slot *s)
 {
 	const struct config *c = peers_conf(m);
-	double jitter = 0.5 + (double)random() / RAND_MAX;
+	double jitter = 0.5 + rng_double(&m->rng);
+	uint64_t delay;
 
-	/* Exponential backoff with jitter, so restarted networks do not dial in lockstep. */
+	/* Exponential backoff with jitter, so restarted networks do not dial in
+	 * lockstep: each daemon's generator has a seed of its own. */
 	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : c->backoff_min_ms;
 	if (s->backoff_ms > c->backoff_max_ms)
 		s->backoff_ms = c->backoff_max_ms;
-	s->next_dial = mono_ms() + (uint64_t)(s->backoff_ms * jitter);
+	delay = (uint64_t)(s->backoff_ms * jitter);
+	s->next_dial = mono_ms() + delay;
+	log_debug("peer %s: next dial in %llu ms", s->label, (unsigned long long)delay);
 }
 
 /* An inbound connection that never became a peer: the first REFUSED_LOG_MAX
@@ -157,8 +157,8 @@ log_refused(struct peers *m, struct peer *p, const char *reason)
 }
 
 /* Logs a failure of s unless it is a repeat inside flap suppression. */
-static void
-slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
+void
+peers_slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up)
 {
 	const char *at = addr != NULL && *addr ? addr : s->address ? s->address : "?";
 
@@ -221,10 +221,10 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 	if (m->stopping)
 		return;
 	if (reason != NULL)
-		slot_failed(s, p->addr, reason, was_up);
+		peers_slot_failed(s, p->addr, reason, was_up);
 	if (was_up)
 		s->backoff_ms = 0;
-	schedule_redial(m, s);
+	peers_redial_later(m, s);
 }
 
 int
@@ -233,6 +233,8 @@ peers_attach(struct peers *m, struct peer *p)
 	struct peer_slot *s = p->inbound ? slot_find(m, p->key) : p->slot;
 	char shortid[NODEID_SHORT + 1];
 
+	/* The pin check passed: no longer a stranger. */
+	admit_remove(&m->admit, p);
 	if (s == NULL) {
 		peer_close(p, "peer is no longer configured");
 		return -ENOENT;
@@ -271,104 +273,20 @@ peers_attach(struct peers *m, struct peer *p)
 void
 peers_unlink(struct peers *m, struct peer *p)
 {
+	/* Its descriptor is closed now, not when it began to close. */
+	admit_remove(&m->admit, p);
 	for (struct peer **pp = &m->conns; *pp; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
 			break;
 		}
-	maybe_free(m);
-}
-
-static void
-on_connect(uv_connect_t *req, int status)
-{
-	struct dial *d = req->data;
-	struct peer *p = d->p;
-
-	free(d);
-	if (p->state == PEER_CLOSING)
-		return;
-	if (status < 0) {
-		peer_close(p, "connect failed: %s", uv_strerror(status));
-		return;
-	}
-	peer_start(p);
-}
-
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct dial *d = req->data;
-	struct peers *m = d->m;
-	struct peer_slot *s = slot_find(m, d->id);
-	struct peer *p;
-	int rc;
-
-	m->n_resolving--;
-	if (s != NULL)
-		s->resolving = false;
-	if (m->stopping || s == NULL || s->active != NULL || status < 0) {
-		if (s != NULL && status < 0 && !m->stopping) {
-			char why[192];
-
-			snprintf(why, sizeof(why), "cannot resolve %s: %s", s->address,
-			    uv_strerror(status));
-			slot_failed(s, s->address, why, false);
-			schedule_redial(m, s);
-		}
-		uv_freeaddrinfo(res);
-		free(d);
-		maybe_free(m);
-		return;
-	}
-	if ((p = peer_new(m, false, s)) == NULL) {
-		uv_freeaddrinfo(res);
-		free(d);
-		schedule_redial(m, s);
-		return;
-	}
-	net_addr_str(res->ai_addr, p->addr, sizeof(p->addr));
-	s->dialing = p;
-	d->p = p;
-	d->conn.data = d;
-	rc = uv_tcp_connect(&d->conn, &p->tcp, res->ai_addr, on_connect);
-	uv_freeaddrinfo(res);
-	if (rc != 0) {
-		free(d);
-		peer_close(p, "connect failed: %s", uv_strerror(rc));
-	}
-}
-
-static void
-dial(struct peers *m, struct peer_slot *s)
-{
-	struct dial *d = calloc(1, sizeof(*d));
-	struct addrinfo hints;
-	char port[8];
-
-	if (d == NULL)
-		return;
-	d->m = m;
-	memcpy(d->id, s->id, TESS_KEY_LEN);
-	d->req.data = d;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%u", s->ep.port);
-	s->resolving = true;
-	if (uv_getaddrinfo(m->loop, &d->req, on_resolved, s->ep.host, port, &hints) != 0) {
-		s->resolving = false;
-		free(d);
-		schedule_redial(m, s);
-		return;
-	}
-	m->n_resolving++;
+	peers_maybe_free(m);
 }
 
 static void
 tick_closed(uv_handle_t *h)
 {
-	maybe_free(h->data);
+	peers_maybe_free(h->data);
 }
 
 static void
@@ -377,10 +295,12 @@ on_tick(uv_timer_t *t)
 	struct peers *m = t->data;
 	uint64_t now = mono_ms();
 
+	peers_close_silent(m, now);
 	for (struct peer *p = m->conns, *next; p; p = next) {
 		next = p->next;
 		peer_tick(p, now);
 	}
+	dial_tick(m, now);
 	if (m->stopping) {
 		if (m->conns == NULL) {
 			uv_timer_stop(&m->tick);
@@ -389,28 +309,9 @@ on_tick(uv_timer_t *t)
 		return;
 	}
 	for (struct peer_slot *s = m->slots; s; s = s->next)
-		if (s->address && s->ep.host && !s->active && !s->dialing && !s->resolving &&
+		if (s->address && s->ep.host && !s->active && !s->dialing && !s->dial &&
 		    now >= s->next_dial)
-			dial(m, s);
-}
-
-static void
-on_incoming(uv_stream_t *server, int status)
-{
-	struct peers *m = server->data;
-	struct peer *p;
-
-	if (status < 0) {
-		log_warnx("accept: %s", uv_strerror(status));
-		return;
-	}
-	if ((p = peer_new(m, true, NULL)) == NULL)
-		return;
-	if (uv_accept(server, (uv_stream_t *)&p->tcp) != 0) {
-		peer_close(p, NULL);
-		return;
-	}
-	peer_start(p);
+			dial_start(m, s);
 }
 
 static void
@@ -419,7 +320,7 @@ listener_closed(uv_handle_t *h)
 	struct peers *m = h->data;
 
 	m->n_listening--;
-	maybe_free(m);
+	peers_maybe_free(m);
 }
 
 int
@@ -427,12 +328,19 @@ peers_start(const struct peers_env *env, struct peers **out, char **cause)
 {
 	const struct config *c = env->conf;
 	struct peers *m = calloc(1, sizeof(*m));
+	uint64_t seed;
 	int rc;
 
 	if (m == NULL || (c->n_listen && !(m->listeners = calloc(c->n_listen, sizeof(uv_tcp_t))))) {
 		free(m);
 		return set_cause(cause, -ENOMEM, "out of memory");
 	}
+	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1) {
+		free(m->listeners);
+		free(m);
+		return set_cause(cause, -EIO, "no random seed for the reconnect jitter");
+	}
+	rng_seed(&m->rng, seed);
 	m->loop = env->loop;
 	m->conf = env->conf;
 	m->sessions = env->sessions;
@@ -449,7 +357,7 @@ peers_start(const struct peers_env *env, struct peers **out, char **cause)
 	for (size_t i = 0; i < c->n_listen; i++) {
 		uv_tcp_t *h = &m->listeners[i];
 
-		rc = net_listen(m->loop, &c->listen[i], h, on_incoming, cause);
+		rc = net_listen(m->loop, &c->listen[i], h, peers_on_incoming, cause);
 		h->data = m;
 		m->n_listeners++;
 		m->n_listening++;

@@ -34,6 +34,13 @@ void peers_stop(struct peers *p);
  * unchanged ones left alone; nc becomes the manager's configuration (old is
  * freed by the caller afterwards). */
 void peers_reload(struct peers *p, const struct config *old, const struct config *nc);
+/* Inbound connections before authentication (max_unauthenticated). */
+struct peers_strangers {
+	uint64_t held;                 /* now */
+	uint64_t refused_full;         /* since start-up, at max_unauthenticated */
+	uint64_t refused_address;      /* at max_unauthenticated_per_address */
+};
+void peers_strangers(const struct peers *p, struct peers_strangers *out);
 /* Number of peers with an established session (0 for NULL). */
 uint32_t peers_connected(const struct peers *p);
 /* One configured peer as the manager sees it. The strings and id are the

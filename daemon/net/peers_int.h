@@ -9,10 +9,13 @@
 
 #include "core/config.h"
 #include "core/flap.h"
+#include "net/admit.h"
+#include "core/rng.h"
 #include "net/peers.h"
 #include "core/tessera.h"
 
 struct peer;
+struct dial;
 
 struct peer_slot {
 	char *name;
@@ -21,7 +24,8 @@ struct peer_slot {
 	uint8_t id[TESS_KEY_LEN];
 	struct peer *active;           /* the one session kept (hello or established) */
 	struct peer *dialing;          /* outbound attempt in progress */
-	bool resolving;                /* getaddrinfo in flight */
+	struct dial *dial;             /* resolving or connecting (net/dial.c); NULL once a
+	                                * peer holds the connection (dialing) */
 	uint32_t backoff_ms;
 	uint64_t next_dial;            /* mono ms */
 	int64_t connected_since, last_sync;   /* wall ms */
@@ -44,9 +48,13 @@ struct peers {
 	size_t n_listeners, n_listening;
 	struct peer_slot *slots;
 	struct peer *conns;            /* every connection, any state */
-	size_t n_resolving;            /* getaddrinfo requests in flight */
+	size_t n_resolving;            /* dials alive (resolving, connecting or closing) */
+	struct dial *dials;            /* those dials, to time out and stop */
 	uv_timer_t tick;
+	struct rng rng;                /* reconnect jitter; seeded from RAND_bytes at start */
 	bool stopping;
+	/* Inbound connections from accept until the pin check passes. */
+	struct admit admit;
 	/* Refused inbound connections: a few logged per minute, the rest
 	 * counted, so that strangers cannot fill the log. */
 	uint64_t refused_window;       /* mono ms the current minute began */
@@ -54,6 +62,12 @@ struct peers {
 };
 
 const struct config *peers_conf(const struct peers *m);
+/* Logs a failure of s at addr unless it repeats inside flap suppression. */
+void peers_slot_failed(struct peer_slot *s, const char *addr, const char *reason, bool was_up);
+/* Sets s's next dial after its backoff, with jitter. */
+void peers_redial_later(struct peers *m, struct peer_slot *s);
+/* Frees a stopping manager once nothing holds it any more. */
+void peers_maybe_free(struct peers *m);
 /* TLS pin callback for inbound connections: any configured peer. */
 int peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN]);
 /* After the TLS handshake: binds p to its slot, keeping one session per
@@ -63,5 +77,9 @@ int peers_attach(struct peers *m, struct peer *p);
 void peers_detach(struct peers *m, struct peer *p, const char *reason);
 /* p's handle is closed: drop it from the list (it is freed by the caller). */
 void peers_unlink(struct peers *m, struct peer *p);
+/* The listeners' callback: accepts, then admits or refuses (peers_admit.c). */
+void peers_on_incoming(uv_stream_t *server, int status);
+/* Closes strangers silent for first_byte_timeout; called by the tick. */
+void peers_close_silent(struct peers *m, uint64_t now);
 
 #endif

@@ -30,7 +30,7 @@ slot_state(const struct peer_slot *s)
 {
 	if (s->active != NULL)
 		return s->active->state == PEER_ESTABLISHED ? "up" : "handshake";
-	if (s->dialing != NULL || s->resolving)
+	if (s->dialing != NULL || s->dial != NULL)
 		return "connecting";
 	return s->address ? "down" : "waiting";   /* waiting: it dials us */
 }

@@ -99,15 +99,35 @@ engine_ssl_fail(struct tls_engine *e, int ret)
 	return engine_fail(e, e->pin_state == PIN_REFUSED ? -EACCES : -EPROTO, reason);
 }
 
+/* Asks the pin about the leaf's key, once per connection. */
+static int
+pin_leaf(struct tls_engine *e, X509 *cert)
+{
+	uint8_t pub[TESS_KEY_LEN];
+
+	if (e->pin_state != PIN_UNCHECKED)
+		return e->pin_state == PIN_ACCEPTED ? 0 : -1;
+	if (cert == NULL || identity_cert_pubkey(cert, pub) != 0) {
+		e->pin_state = PIN_REFUSED;
+		engine_fail(e, -EACCES, "peer certificate key is not Ed25519");
+	} else if (e->pin(e->arg, pub) != 0) {
+		e->pin_state = PIN_REFUSED;
+		engine_fail(e, -EACCES, "peer key not pinned");
+	} else {
+		memcpy(e->peer, pub, sizeof(e->peer));
+		e->pin_state = PIN_ACCEPTED;
+	}
+	return e->pin_state == PIN_ACCEPTED ? 0 : -1;
+}
+
 /* Self-signed certificates are all we expect, so trust comes from the pin,
- * not from a CA: chain errors on the leaf are forgiven, the key is not. */
+ * not from a CA: chain errors on the leaf are forgiven, the key is not.
+ * cert_verify_cb has already pinned the leaf and refused any chain. */
 static int
 verify_cb(int ok, X509_STORE_CTX *xs)
 {
 	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
 	struct tls_engine *e = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
-	X509 *cert = X509_STORE_CTX_get_current_cert(xs);
-	uint8_t pub[TESS_KEY_LEN];
 
 	if (e == NULL)
 		return 0;
@@ -129,27 +149,37 @@ verify_cb(int ok, X509_STORE_CTX *xs)
 			return 0;
 		}
 	}
-
-	/* OpenSSL calls back several times for the leaf (once per forgiven
-	 * error, once more on success): ask the pin only the first time. */
-	if (e->pin_state == PIN_UNCHECKED) {
-		if (cert == NULL || identity_cert_pubkey(cert, pub) != 0) {
-			e->pin_state = PIN_REFUSED;
-			engine_fail(e, -EACCES, "peer certificate key is not Ed25519");
-		} else if (e->pin(e->arg, pub) != 0) {
-			e->pin_state = PIN_REFUSED;
-			engine_fail(e, -EACCES, "peer key not pinned");
-		} else {
-			memcpy(e->peer, pub, sizeof(e->peer));
-			e->pin_state = PIN_ACCEPTED;
-		}
-	}
-	if (e->pin_state != PIN_ACCEPTED) {
+	if (pin_leaf(e, X509_STORE_CTX_get_current_cert(xs)) != 0) {
 		/* Maps to a bad_certificate alert rather than unknown_ca. */
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
 		return 0;
 	}
 	return 1;
+}
+
+/* Replaces OpenSSL's chain verification: the leaf's key is compared with
+ * the pin before any chain is built or any signature checked, so a stranger
+ * costs one key comparison; only a pinned, lone certificate goes on to
+ * X509_verify_cert (its self-signature and dates, through verify_cb). */
+static int
+cert_verify_cb(X509_STORE_CTX *xs, void *arg)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_engine *e = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xs);
+
+	if (e == NULL)
+		return 0;
+	if (pin_leaf(e, X509_STORE_CTX_get0_cert(xs)) != 0) {
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
+		return 0;
+	}
+	if (sent != NULL && sk_X509_num(sent) > 1) {
+		engine_fail(e, -EPROTO, "peer sent a certificate chain, not one self-signed one");
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
+		return 0;
+	}
+	return X509_verify_cert(xs);
 }
 
 int
@@ -179,6 +209,10 @@ tls_ctx_new(const struct identity *id, struct tls_ctx **out, char **cause)
 	    SSL_CTX_check_private_key(s) != 1)
 		goto fail;
 	SSL_CTX_set_verify(s, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_cert_verify_callback(s, cert_verify_cb, NULL);
+	/* One self-signed Ed25519 certificate is a few hundred bytes: a larger
+	 * Certificate message is refused before OpenSSL parses it. */
+	SSL_CTX_set_max_cert_list(s, TLS_MAX_CERT_LIST);
 	*out = ctx;
 	return 0;
 fail:

@@ -4,7 +4,8 @@
  * tls_read(); plaintext in with tls_write(), ciphertext out with
  * tls_take_output(). Never touches a socket. Both sides present their
  * Ed25519 certificate; the peer's key is checked by pin callback inside the
- * handshake (verify callback), so an unpinned key fails the handshake. */
+ * handshake, on the leaf before any chain is built or verified, so an
+ * unpinned key fails the handshake cheaply. */
 #ifndef TLS_H
 #define TLS_H
 
@@ -13,6 +14,10 @@
 #include <stdint.h>
 
 #include "core/tessera.h"
+
+/* Largest Certificate message accepted from a peer, in bytes: ours are
+ * about 400 (see docs/hostile-peers.md). */
+#define TLS_MAX_CERT_LIST 4096
 
 struct tls_ctx;
 struct tls_engine;

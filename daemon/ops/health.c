@@ -9,25 +9,18 @@
 #include <sys/statvfs.h>
 
 #include "core/config.h"
+#include "core/names.h"
 #include "core/nodeid.h"
 #include "core/util.h"
 #include "net/peers.h"
 #include "ops/ops.h"
 #include "store/store.h"
 
-static const char *const reject_names[SYNC_REJECT_COUNT] = {
-	[SYNC_REJECT_INVALID] = "invalid",
-	[SYNC_REJECT_SIGNATURE] = "bad_signature",
-	[SYNC_REJECT_UNSOLICITED] = "unsolicited",
-	[SYNC_REJECT_CONFLICT] = "conflict",
-	[SYNC_REJECT_QUOTA] = "quota",
-	[SYNC_REJECT_NOT_AUTHOR] = "not_author",
-};
-
+/* The engine names its reasons; one table, in sync/session.c. */
 const char *
 health_reject_name(enum sync_reject why)
 {
-	return (unsigned)why < SYNC_REJECT_COUNT ? reject_names[why] : "invalid";
+	return sync_reject_name(why);
 }
 
 void
@@ -85,9 +78,33 @@ bytes(uint64_t b, char *out, size_t len)
 		snprintf(out, len, "%.1f MB", (double)b / (1024.0 * 1024));
 }
 
+/* One item per community whose name looks like an earlier one's: a
+ * stranger may have copied it to be blocked, listed or trusted instead. */
+static int
+alike_items(const struct store_author *a, size_t n, struct health_items *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char id[NODEID_STRLEN + 1], other[NODEID_STRLEN + 1];
+		const struct store_author *o;
+
+		if (a[i].alike == NAMES_NONE || a[i].alike > i)
+			continue;
+		o = &a[a[i].alike];
+		nodeid_encode(a[i].author, id);
+		nodeid_encode(o->author, other);
+		rc = add(out, "community \"%s\" (%s) has a name that looks like \"%s\" (%s): "
+		    "name them by ID in commands (tessera communities)", a[i].name ? a[i].name : "",
+		    id, o->name ? o->name : "", other);
+	}
+	return rc;
+}
+
 int
 health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size_t n_peers,
-    int64_t now, struct health_items *out)
+    const struct store_author *authors, size_t n_authors, int64_t now,
+    struct health_items *out)
 {
 	char a[32], b[32];
 	int rc = 0;
@@ -122,6 +139,8 @@ health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size
 	else if (rc == 0 && s->has_disk_free && s->disk_total > 0 && s->disk_free == 0)
 		rc = add(out, "the disk holding %s is full: new records cannot be stored",
 		    s->data_dir ? s->data_dir : "the data directory");
+	if (rc == 0)
+		rc = alike_items(authors, n_authors, out);
 	if (rc == 0 && s->has_disk_free && s->disk_total > 0) {
 		bytes(s->disk_free, a, sizeof(a));
 		bytes(s->disk_total, b, sizeof(b));
@@ -150,6 +169,8 @@ health_status(const struct ops_env *env, const struct store_stats *st, Tessera__
     Tessera__Reply *r, struct health_items *keep)
 {
 	const struct health *h = env->health;
+	struct store_author *authors;
+	size_t n_authors;
 	struct statvfs vfs;
 	int rc;
 
@@ -172,7 +193,14 @@ health_status(const struct ops_env *env, const struct store_stats *st, Tessera__
 	}
 	if ((rc = peers_views(env->peers, env->store, r)) != 0)
 		return rc;
-	if ((rc = health_attention(s, r->peers, r->n_peers, now_ms(), keep)) != 0) {
+	/* Without the list (out of memory), the other items still count. */
+	if (store_authors(env->store, &authors, &n_authors) != 0) {
+		authors = NULL;
+		n_authors = 0;
+	}
+	rc = health_attention(s, r->peers, r->n_peers, authors, n_authors, now_ms(), keep);
+	store_authors_free(authors, n_authors);
+	if (rc != 0) {
 		peers_views_free(r);
 		return rc;
 	}

@@ -10,6 +10,7 @@
 #include "sync/session.h"
 
 struct ops_env;
+struct store_author;
 struct store_stats;
 
 #define HEALTH_PEER_DOWN_MS (60 * 60 * 1000)    /* unreachable longer: attention */
@@ -37,10 +38,12 @@ struct health_items {
 	size_t n;
 };
 
-/* Pure: what needs attention given a filled Status and the peers' views at
- * wall time now (ms). Returns 0 or -ENOMEM. */
+/* Pure: what needs attention given a filled Status, the peers' views and
+ * the known communities (store_authors, with their look-alikes) at wall
+ * time now (ms). Returns 0 or -ENOMEM. */
 int health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers,
-    size_t n_peers, int64_t now, struct health_items *out);
+    size_t n_peers, const struct store_author *authors, size_t n_authors, int64_t now,
+    struct health_items *out);
 void health_items_free(struct health_items *it);
 
 /* Fills the health fields of s (disk, rejections, tombstones, attention)

@@ -21,6 +21,10 @@ void metrics_stop(struct metrics *m);
  * it off. */
 void metrics_reload(struct metrics **m, const struct ops_env *env, const struct endpoint *ep);
 
+/* Communities shown by name in tessera_community_records; the others are
+ * summed, so the text does not grow with the number of authors. */
+#define METRICS_TOP_COMMUNITIES 10
+
 /* The exposition text (malloc'd, *len bytes, NUL-terminated). */
 int metrics_render(const struct ops_env *env, char **out, size_t *len);
 

@@ -1,8 +1,10 @@
 /* The Prometheus text exposition of a node's state (struct ops_env). */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 
 #include "core/config.h"
@@ -161,11 +163,12 @@ records_section(FILE *f, const struct ops_env *env)
 	static const char *const kinds[STORE_KINDS] = { "unknown", "profile", "initiative",
 		"resource" };
 	struct store_kinds k;
-	struct store_author *a;
-	size_t na;
-	char id[NODEID_SHORT + 1];
+	struct store_communities cs;
+	uint64_t shown = 0;
+	char id[NODEID_SHORT + 1], help[128];
 
-	if (store_count_kinds(env->store, &k) != 0 || store_authors(env->store, &a, &na) != 0)
+	if (store_count_kinds(env->store, &k) != 0 ||
+	    store_count_communities(env->store, METRICS_TOP_COMMUNITIES, &cs) != 0)
 		return -EIO;
 	head(f, "tessera_records", "gauge", "Records held, by kind (tombstone: deleted).");
 	for (int i = 0; i < STORE_KINDS; i++)
@@ -173,21 +176,64 @@ records_section(FILE *f, const struct ops_env *env)
 		    (unsigned long long)k.live[i]);
 	fprintf(f, "tessera_records{kind=\"tombstone\"} %llu\n", (unsigned long long)k.tombstones);
 	head(f, "tessera_communities", "gauge", "Communities (authors) this node holds.");
-	fprintf(f, "tessera_communities %zu\n", na);
-	head(f, "tessera_community_records", "gauge", "Live records held, by community.");
-	for (size_t i = 0; i < na; i++) {
-		nodeid_short(a[i].author, id);
+	fprintf(f, "tessera_communities %llu\n", (unsigned long long)cs.total);
+	/* Any key can author records: one series per author would let
+	 * strangers grow every scrape and the monitoring's storage. */
+	snprintf(help, sizeof(help), "Live records held by the %d communities holding the most; "
+	    "community=\"other\" sums the rest.", METRICS_TOP_COMMUNITIES);
+	head(f, "tessera_community_records", "gauge", help);
+	for (size_t i = 0; i < cs.n_top; i++) {
+		nodeid_short(cs.top[i].author, id);
 		fprintf(f, "tessera_community_records{community=\"%s\",name=\"", id);
-		label(f, a[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)a[i].records);
+		label(f, cs.top[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)cs.top[i].records);
+		shown += cs.top[i].records;
 	}
-	store_authors_free(a, na);
+	fprintf(f, "tessera_community_records{community=\"other\",name=\"\"} %llu\n",
+	    (unsigned long long)(cs.records > shown ? cs.records - shown : 0));
+	store_communities_free(&cs);
 	head(f, "tessera_records_rejected_total", "counter",
 	    "Records from peers refused since start-up, by reason.");
 	for (int i = 0; i < SYNC_REJECT_COUNT; i++)
 		fprintf(f, "tessera_records_rejected_total{reason=\"%s\"} %llu\n",
 		    health_reject_name(i), (unsigned long long)env->health->rejected[i]);
 	return 0;
+}
+
+/* Descriptors in use and allowed (the names client libraries use), and the
+ * connections held before authentication: what a flood of strangers would
+ * exhaust first. */
+static void
+fds_section(FILE *f, const struct ops_env *env)
+{
+	struct peers_strangers st;
+	struct rlimit rl;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (d != NULL) {
+		uint64_t open = 0;
+
+		/* Counts ".", ".." and d's own descriptor: three out. */
+		while (readdir(d) != NULL)
+			open++;
+		closedir(d);
+		head(f, "process_open_fds", "gauge", "Open file descriptors.");
+		fprintf(f, "process_open_fds %llu\n", (unsigned long long)(open - 3));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		head(f, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+		fprintf(f, "process_max_fds %llu\n", (unsigned long long)rl.rlim_cur);
+	}
+	peers_strangers(env->peers, &st);
+	head(f, "tessera_unauthenticated_connections", "gauge",
+	    "Inbound connections not yet past the TLS pin check.");
+	fprintf(f, "tessera_unauthenticated_connections %llu\n", (unsigned long long)st.held);
+	head(f, "tessera_connections_refused_total", "counter",
+	    "Inbound connections closed at once since start-up, by the cap they met.");
+	fprintf(f, "tessera_connections_refused_total{cap=\"max_unauthenticated\"} %llu\n",
+	    (unsigned long long)st.refused_full);
+	fprintf(f, "tessera_connections_refused_total{cap=\"max_unauthenticated_per_address\"} "
+	    "%llu\n", (unsigned long long)st.refused_address);
 }
 
 static int
@@ -212,6 +258,7 @@ node_section(FILE *f, const struct ops_env *env)
 	fprintf(f, "tessera_store_size_bytes %llu\n", (unsigned long long)st.db_bytes);
 	head(f, "tessera_store_sequence", "gauge", "Highest local sequence number.");
 	fprintf(f, "tessera_store_sequence %llu\n", (unsigned long long)st.seq);
+	fds_section(f, env);
 	if (statvfs(env->conf->data_dir, &vfs) == 0) {
 		head(f, "tessera_disk_free_bytes", "gauge",
 		    "Bytes available to tesserad on the data directory's file system.");

@@ -2,7 +2,7 @@
  *
  * Runs SQLite's integrity_check, then verifies every stored record: its
  * signature, and that the columns the node indexes it by (id, author,
- * version, deleted) match the signed bytes. */
+ * version, deleted) match the signed bytes. Reports the key file's mode. */
 #include "store/check.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "core/identity.h"
 #include "core/record.h"
 #include "store/store.h"
 #include "core/util.h"
@@ -126,16 +127,34 @@ verify_records(sqlite3 *db, FILE *out, uint64_t *n, uint64_t *tombstones)
 	return bad > 0 ? -EIO : 0;
 }
 
+/* The key file's mode: a key that group or others can read fails the check. */
+static int
+key_mode(const char *dir, FILE *out)
+{
+	char *cause = NULL;
+	mode_t mode;
+	int rc = identity_key_mode(dir, &mode, &cause);
+
+	if (rc == 0)
+		fprintf(out, "%s/%s: mode %04o (owner only)\n", dir, IDENTITY_KEY_FILE,
+		    (unsigned)mode);
+	else
+		fprintf(out, "%s\n", cause != NULL ? cause : strerror(-rc));
+	free(cause);
+	return rc;
+}
+
 int
 check_store(const char *dir, FILE *out)
 {
 	char *path;
 	sqlite3 *db = NULL;
 	uint64_t n = 0, tombstones = 0;
-	int rc, irc, vrc;
+	int rc, irc, vrc, krc;
 
 	if ((rc = not_running(dir, out)) != 0)
 		return rc;
+	krc = key_mode(dir, out);
 	if ((path = strfmt("%s/%s", dir, STORE_DB_FILE)) == NULL)
 		return -ENOMEM;
 	if (access(path, R_OK | W_OK) != 0) {
@@ -158,5 +177,5 @@ check_store(const char *dir, FILE *out)
 		    (unsigned long long)n, (unsigned long long)tombstones);
 	sqlite3_close(db);
 	free(path);
-	return irc != 0 ? irc : vrc;
+	return irc != 0 ? irc : vrc != 0 ? vrc : krc;
 }

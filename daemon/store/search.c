@@ -293,3 +293,55 @@ search_list(struct store *st, const struct search_filter *f, uint64_t **seqs, si
 	*n = cnt;
 	return 0;
 }
+
+int
+search_export(struct store *st, const struct search_filter *f, uint64_t after,
+    uint64_t **seqs, size_t *n, char **cause)
+{
+	size_t cap = 1024, cnt = 0;
+	uint64_t *out;
+	sqlite3_stmt *s;
+	int rc;
+
+	*seqs = NULL;
+	*n = 0;
+	/* Every record of the community, tombstones included, oldest first. */
+	if ((rc = sqlite3_prepare_v2(st->db, f->has_author ?
+		 "SELECT seq FROM records WHERE seq > ?1 AND author = ?4 ORDER BY seq" :
+		 "SELECT seq FROM records WHERE seq > ?1 ORDER BY seq", -1, &s, NULL)) != SQLITE_OK)
+		return set_cause(cause, store_err(st, rc, "export"), "reading the records: %s",
+		    sqlite3_errmsg(st->db));
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)after);
+	if (f->has_author)
+		sqlite3_bind_blob(s, 4, f->author, TESS_KEY_LEN, SQLITE_STATIC);
+	if ((out = malloc(cap * sizeof(*out))) == NULL) {
+		sqlite3_finalize(s);
+		return set_cause(cause, -ENOMEM, "out of memory");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			uint64_t *more = realloc(out, 2 * cap * sizeof(*out));
+
+			if (more == NULL) {
+				sqlite3_finalize(s);
+				free(out);
+				return set_cause(cause, -ENOMEM, "out of memory after %zu records", cnt);
+			}
+			out = more;
+			cap *= 2;
+		}
+		out[cnt++] = (uint64_t)sqlite3_column_int64(s, 0);
+	}
+	/* A step that fails midway must not pass for the end of the table. */
+	if (rc != SQLITE_DONE) {
+		rc = set_cause(cause, store_err(st, rc, "export"), "reading the records after %zu: %s",
+		    cnt, sqlite3_errmsg(st->db));
+		sqlite3_finalize(s);
+		free(out);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	*seqs = out;
+	*n = cnt;
+	return 0;
+}

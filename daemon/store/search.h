@@ -41,6 +41,14 @@ void search_hits_free(struct search_hit *hits, size_t n);
 /* Live records matching the filter, newest first: *seqs malloc'd. */
 int search_list(struct store *st, const struct search_filter *f, uint64_t **seqs, size_t *n);
 
+/* Every record (tombstones included) stored at a seq above after, of
+ * f->author or of every author when !f->has_author, oldest first: *seqs
+ * malloc'd. Any failure, a step that fails midway included, returns negative
+ * with *cause set (malloc'd) and nothing in *seqs: an export never passes a
+ * part for the whole. */
+int search_export(struct store *st, const struct search_filter *f, uint64_t after,
+    uint64_t **seqs, size_t *n, char **cause);
+
 /* Builds the FTS5 expression for a user query (exported for tests). */
 char *search_fts_expr(const char *query);
 

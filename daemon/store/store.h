@@ -6,7 +6,6 @@
 #ifndef STORE_H
 #define STORE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +26,8 @@ enum store_put_result {
 	STORE_BLOCKED,       /* author blocked by the operator */
 	STORE_QUOTA,         /* author over its record quota */
 	STORE_NOT_AUTHOR,    /* id belongs to another author */
+	STORE_FUTURE,        /* timestamp further in the future than the allowed
+	                      * clock skew (store_set_max_skew): nothing stored */
 };
 
 struct store_stats {
@@ -39,8 +40,20 @@ struct store_stats {
 struct store_author {
 	uint8_t author[TESS_KEY_LEN];
 	char *name, *country, *languages;   /* languages comma-separated */
+	char *key;                          /* names_key(name), NULL if none */
+	size_t alike;                       /* index of a look-alike, or NAMES_NONE */
 	uint64_t records;
 	bool blocked;
+};
+
+/* What a community given by the user resolved to. */
+struct store_match {
+	uint8_t author[TESS_KEY_LEN];
+	bool by_name;            /* matched by its name, not by its ID */
+	uint64_t records;        /* live records held (0 if unknown) */
+	char *name;              /* its profile name, NULL if none */
+	char **cands;            /* -EEXIST: "ID  name" per candidate, at most 16 */
+	size_t n_cands, n_found;
 };
 
 struct store_peer {
@@ -70,12 +83,20 @@ struct store_opts {
 int store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
     char **cause);
 void store_close(struct store *st);
-sqlite3 *store_db(struct store *st);
+/* The database handle, for the store's own files and the tests (only
+ * store/ includes sqlite3.h). */
+struct sqlite3;
+struct sqlite3 *store_db(struct store *st);
 const uint8_t *store_epoch(const struct store *st);
 /* The quota bounds what other communities can make us store; our own
  * community (set with store_set_local) is not subject to it. */
 void store_set_quota(struct store *st, uint32_t max_records_per_author);
 void store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN]);
+/* A record whose timestamp is more than ms after this node's clock is
+ * refused (STORE_FUTURE): otherwise an author could date its records in
+ * year 9999 and keep them first in every list by date, for ever. */
+#define STORE_MAX_SKEW_MS (24LL * 60 * 60 * 1000)
+void store_set_max_skew(struct store *st, int64_t ms);
 
 /* Group writes for speed and atomicity. Nested calls are not allowed. */
 int store_begin(struct store *st);
@@ -126,13 +147,31 @@ struct store_kinds {
 	uint64_t tombstones;
 };
 int store_count_kinds(struct store *st, struct store_kinds *k);
-/* Authors with at least one record or a profile. Free with store_authors_free. */
+/* The limit communities holding the most live records (ties: by key; name
+ * and records filled), how many communities store_authors would list, and
+ * their live records: the metrics endpoint's view, whose size does not
+ * grow with the number of authors. Free with store_communities_free. */
+struct store_communities {
+	struct store_author *top;
+	size_t n_top;
+	uint64_t total;
+	uint64_t records;
+};
+int store_count_communities(struct store *st, size_t limit, struct store_communities *out);
+void store_communities_free(struct store_communities *c);
+/* Authors with at least one record or a profile, each with the index of
+ * another whose name looks the same (core/names.h). Free with
+ * store_authors_free. */
 int store_authors(struct store *st, struct store_author **out, size_t *n);
 void store_authors_free(struct store_author *a, size_t n);
-/* Resolves a community given as node ID (prefix) or name: -ENOENT, -EEXIST
- * (ambiguous; *cands gets a malloc'd comma list) or 0. */
-int store_resolve_author(struct store *st, const char *text, uint8_t author[TESS_KEY_LEN],
-    char **cands);
+/* Resolves a community given by the user. Names never override identities:
+ * a full node ID (even of a community never heard of) or a prefix of known
+ * IDs first; only text that is no ID prefix at all is taken as a name, and
+ * matches when exactly one community's name has its key (core/names.h).
+ * Returns 0, -ENOENT, -EEXIST (ambiguous: m->cands lists the candidates)
+ * or -ENOMEM; free m with store_match_free in every case. */
+int store_resolve_author(struct store *st, const char *text, struct store_match *m);
+void store_match_free(struct store_match *m);
 /* Marks an author blocked and removes its records, or unblocks it. */
 int store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
     uint64_t *removed);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/nodeid.h"
+#include "core/names.h"
 #include "store/store_int.h"
 #include "core/util.h"
 
@@ -14,6 +14,26 @@ col_strdup(sqlite3_stmt *s, int col)
 	const unsigned char *t = sqlite3_column_text(s, col);
 
 	return t ? strdup((const char *)t) : NULL;
+}
+
+/* Fills each author's look-alike from the keys of their names. */
+static int
+find_alike(struct store_author *a, size_t n)
+{
+	char **keys = calloc(n + 1, sizeof(*keys));
+	size_t *alike = calloc(n + 1, sizeof(*alike));
+	int rc = -ENOMEM;
+
+	if (keys != NULL && alike != NULL) {
+		for (size_t i = 0; i < n; i++)
+			keys[i] = a[i].key;
+		if ((rc = names_alike(keys, n, alike)) == 0)
+			for (size_t i = 0; i < n; i++)
+				a[i].alike = alike[i];
+	}
+	free(keys);
+	free(alike);
+	return rc;
 }
 
 int
@@ -27,7 +47,7 @@ store_authors(struct store *st, struct store_author **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT author, name, country, languages, records, blocked FROM authors"
+	    "SELECT author, name, country, languages, records, blocked, name_key FROM authors"
 	    " WHERE records > 0 OR name IS NOT NULL OR blocked ORDER BY name",
 	    -1, &s, NULL);
 	if (rc != SQLITE_OK)
@@ -54,12 +74,15 @@ store_authors(struct store *st, struct store_author **out, size_t *n)
 		x->languages = col_strdup(s, 3);
 		x->records = (uint64_t)sqlite3_column_int64(s, 4);
 		x->blocked = sqlite3_column_int(s, 5) != 0;
+		x->key = col_strdup(s, 6);
 	}
 	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE && (rc = find_alike(a, *n)) == 0)
+		rc = SQLITE_DONE;
 	if (rc != SQLITE_DONE) {
 		store_authors_free(a, *n);
 		*n = 0;
-		return rc == SQLITE_NOMEM ? -ENOMEM : store_err(st, rc, "authors");
+		return rc == SQLITE_NOMEM || rc == -ENOMEM ? -ENOMEM : store_err(st, rc, "authors");
 	}
 	*out = a;
 	return 0;
@@ -72,57 +95,9 @@ store_authors_free(struct store_author *a, size_t n)
 		free(a[i].name);
 		free(a[i].country);
 		free(a[i].languages);
+		free(a[i].key);
 	}
 	free(a);
-}
-
-int
-store_resolve_author(struct store *st, const char *text, uint8_t author[TESS_KEY_LEN],
-    char **cands)
-{
-	struct store_author *a;
-	char want[NODEID_COMPACT + 1];
-	size_t n, found = 0;
-	int wlen, rc;
-	char *list = NULL;
-
-	if (cands != NULL)
-		*cands = NULL;
-	if ((rc = store_authors(st, &a, &n)) != 0)
-		return rc;
-	/* An exact name wins over everything else. */
-	for (size_t i = 0; i < n; i++)
-		if (a[i].name != NULL && strcmp(a[i].name, text) == 0) {
-			memcpy(author, a[i].author, TESS_KEY_LEN);
-			store_authors_free(a, n);
-			return 0;
-		}
-	wlen = nodeid_normalize(text, want, sizeof(want));
-	for (size_t i = 0; wlen > 0 && i < n; i++) {
-		char full[NODEID_STRLEN + 1], compact[NODEID_COMPACT + 1];
-
-		nodeid_encode(a[i].author, full);
-		nodeid_normalize(full, compact, sizeof(compact));
-		if (strncmp(compact, want, (size_t)wlen) != 0)
-			continue;
-		if (found++ == 0)
-			memcpy(author, a[i].author, TESS_KEY_LEN);
-		char *nl = strfmt("%s%s%s (%s)", list ? list : "", list ? ", " : "", full,
-		    a[i].name ? a[i].name : "?");
-
-		free(list);
-		list = nl;
-	}
-	store_authors_free(a, n);
-	if (found == 1) {
-		free(list);
-		return 0;
-	}
-	if (found > 1 && cands != NULL)
-		*cands = list;
-	else
-		free(list);
-	return found == 0 ? -ENOENT : -EEXIST;
 }
 
 int
@@ -157,7 +132,7 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		"DELETE FROM tags WHERE seq IN (SELECT seq FROM records WHERE author = ?1)",
 		"DELETE FROM records WHERE author = ?1",
 		"UPDATE authors SET records = 0, name = NULL, country = NULL, languages = NULL,"
-		" profile_version = 0 WHERE author = ?1",
+		" name_key = NULL, profile_version = 0 WHERE author = ?1",
 	};
 	for (size_t i = 0; blocked && rc == SQLITE_OK && i < sizeof(purge) / sizeof(purge[0]); i++) {
 		if ((rc = sqlite3_prepare_v2(st->db, purge[i], -1, &s, NULL)) != SQLITE_OK)
@@ -175,6 +150,38 @@ store_block(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		return rc;
 	}
 	return store_commit(st);
+}
+
+int
+store_author_keys(struct store *st, char **cause)
+{
+	sqlite3_stmt *s, *u;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT author, name FROM authors"
+	    " WHERE name IS NOT NULL AND name_key IS NULL", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	rc = sqlite3_prepare_v2(st->db, "UPDATE authors SET name_key = ?2 WHERE author = ?1", -1,
+	    &u, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *key = names_key((const char *)sqlite3_column_text(s, 1));
+
+		if (key == NULL) {
+			rc = SQLITE_OK;   /* unreadable: looks like no other name */
+			continue;
+		}
+		sqlite3_bind_value(u, 1, sqlite3_column_value(s, 0));
+		sqlite3_bind_text(u, 2, key, -1, free);
+		rc = sqlite3_step(u);
+		sqlite3_reset(u);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	if (rc != SQLITE_DONE && rc != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: name keys: %s", st->path, sqlite3_errmsg(st->db));
+	return 0;
 }
 
 bool

@@ -19,6 +19,7 @@ struct store {
 	sqlite3_stmt *stmt[S_COUNT];
 	uint8_t epoch[TESS_EPOCH_LEN];
 	uint32_t quota;
+	int64_t max_skew_ms;     /* how far in the future a record's timestamp may be */
 	uint8_t local[TESS_KEY_LEN];   /* our own author: not subject to the quota */
 	bool has_local;
 	uint64_t last_version;   /* last own version handed out */
@@ -47,6 +48,10 @@ void store_writable(struct store *st);
 /* Wall clock in microseconds: the store's clock (store_open_opts) or the
  * real one. */
 uint64_t store_now_us(const struct store *st);
+
+/* Fills the name key of every profile name that has none (stored before
+ * schema version 2). */
+int store_author_keys(struct store *st, char **cause);
 
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);

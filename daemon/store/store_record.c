@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/names.h"
 #include "store/store_int.h"
 #include "core/util.h"
 
@@ -127,13 +128,19 @@ author_update(struct store *st, const Tessera__Record *r, int delta, int new_id)
 			strcat(langs, ",");
 		strcat(langs, r->profile->languages[i]);
 	}
-	if ((s = store_stmt(st, S_AUTHOR_PROFILE)) == NULL)
+	/* NULL if ICU cannot read the name: it then looks like no other. */
+	char *key = r->profile->name != NULL ? names_key(r->profile->name) : NULL;
+
+	if ((s = store_stmt(st, S_AUTHOR_PROFILE)) == NULL) {
+		free(key);
 		return -EIO;
+	}
 	sqlite3_bind_blob(s, 1, r->author.data, TESS_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->profile->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->profile->country, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, langs, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->version);
+	sqlite3_bind_text(s, 6, key, -1, free);
 	return step_done(st, s, "profile");
 }
 
@@ -197,6 +204,10 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	int rc, delta = r->deleted ? 0 : 1;
 
 	*res = STORE_STORED;
+	if (r->timestamp > (int64_t)(store_now_us(st) / 1000) + st->max_skew_ms) {
+		*res = STORE_FUTURE;
+		return 0;
+	}
 	if ((s = store_stmt(st, S_GET_BY_ID)) == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, r->id.data, TESS_ID_LEN, SQLITE_STATIC);

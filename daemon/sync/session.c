@@ -44,6 +44,7 @@ static const char *const reject_names[SYNC_REJECT_COUNT] = {
 	[SYNC_REJECT_CONFLICT] = "conflict",
 	[SYNC_REJECT_QUOTA] = "quota",
 	[SYNC_REJECT_NOT_AUTHOR] = "not_author",
+	[SYNC_REJECT_FUTURE] = "future",
 };
 
 const char *

@@ -53,6 +53,7 @@ enum sync_reject {
 	SYNC_REJECT_CONFLICT,      /* same author and version, different record */
 	SYNC_REJECT_QUOTA,         /* author over its record quota */
 	SYNC_REJECT_NOT_AUTHOR,    /* record id belongs to another author */
+	SYNC_REJECT_FUTURE,        /* timestamp beyond the allowed clock skew */
 	SYNC_REJECT_COUNT
 };
 

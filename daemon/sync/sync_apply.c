@@ -230,6 +230,9 @@ apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *log
 		case STORE_NOT_AUTHOR:
 			reject(s, SYNC_REJECT_NOT_AUTHOR, "record id belongs to another author", logged);
 			break;
+		case STORE_FUTURE:
+			reject(s, SYNC_REJECT_FUTURE, "timestamp too far in the future", logged);
+			break;
 		}
 	}
 	return rc;

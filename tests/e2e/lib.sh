@@ -163,8 +163,16 @@ node_conf() {
 # node_start NAME: runs the daemon in the background and waits until it
 # answers status (10 s at most).
 node_start() {
+	node_start_with "$1" "$TESSERAD" -c "$T/$1/tesserad.conf"
+}
+
+# node_start_with NAME CMD...: node_start with the daemon's own command line,
+# possibly behind wrappers (ip netns exec, unshare, sh -c '... exec') that
+# exec it, so that the PID recorded for the cleanup is the daemon's.
+node_start_with() {
 	local name=$1 i
-	"$TESSERAD" -c "$T/$name/tesserad.conf" 2>>"$T/$name/log" &
+	shift
+	"$@" 2>>"$T/$name/log" &
 	NODE_PID[$name]=$!
 	for i in $(seq 100); do
 		if "$TESSERA" -s "$T/$name/ctl.sock" status >/dev/null 2>&1; then

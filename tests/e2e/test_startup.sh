@@ -38,6 +38,20 @@ assert_eq "$(stat -c %a "$T/a/data/key.pem")" 600 "key.pem is 0600"
 mv "$T/a/data/key.pem" "$T/key.pem"
 run_fail "missing key" "key.pem" "$TESSERAD" -c "$conf"
 mv "$T/key.pem" "$T/a/data/key.pem"
+
+# A key that group or others may read is refused, naming the file and the
+# chmod to run (as ssh does); tesserad check reports the key file's mode.
+chmod 640 "$T/a/data/key.pem"
+run_fail "key readable by its group" "run: chmod 600 $T/a/data/key.pem" "$TESSERAD" -c "$conf"
+out=$("$TESSERAD" check --data "$T/a/data") && rc=0 || rc=$?
+assert_eq "$rc" 1 "check fails on a key readable by its group"
+assert_contains "$out" "permissions 0640 are too open" "check names the key's mode"
+chmod 604 "$T/a/data/key.pem"
+run_fail "key readable by others" "run: chmod 600 $T/a/data/key.pem" "$TESSERAD" id --data "$T/a/data"
+chmod 600 "$T/a/data/key.pem"
+out=$("$TESSERAD" check --data "$T/a/data") && rc=0 || rc=$?
+assert_eq "$rc" 0 "check passes on a 0600 key"
+assert_contains "$out" "key.pem: mode 0600 (owner only)" "check reports the key's mode"
 cp "$T/a/data/tessera.db" "$T/db.bak"
 printf 'garbage, not SQLite' >"$T/a/data/tessera.db"
 run_fail "damaged database" "tessera.db" "$TESSERAD" -c "$conf"
@@ -60,6 +74,11 @@ run_fail "unusable data directory" "$T/ro/" "$TESSERAD" -c "$T/ro.conf"
 port=$(free_port)
 node_conf a "listen = 127.0.0.1:$port"
 node_start a
+# No core dumps (a core would hold the private key); the descriptor limit
+# is logged at start-up.
+assert_eq "$(awk '/^Max core file size/ {print $5, $6}' "/proc/${NODE_PID[a]}/limits")" "0 0" \
+	"core dumps are off"
+assert_contains "$(cat "$T/a/log")" "open files limit: " "the open files limit is logged"
 python3 - "$port" <<'PY'
 import socket, ssl, sys
 port = int(sys.argv[1])

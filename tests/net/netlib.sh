@@ -160,19 +160,7 @@ net_confs() {
 # net_start NAME: node_start, but the daemon runs inside NAME's namespace
 # (`ip netns exec` execs it, so the PID is the daemon's own).
 net_start() {
-	local name=$1 i
-	ip netns exec "${NODE_NS[$name]}" "$TESSERAD" -c "$T/$name/tesserad.conf" \
-		2>>"$T/$name/log" &
-	NODE_PID[$name]=$!
-	for i in $(seq 100); do
-		if cli "$name" status >/dev/null 2>&1; then
-			return 0
-		fi
-		kill -0 "${NODE_PID[$name]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "node $name did not start in ${NODE_NS[$name]}; log tail:
-$(tail -n 20 "$T/$name/log" 2>/dev/null)"
+	node_start_with "$1" ip netns exec "${NODE_NS[$1]}" "$TESSERAD" -c "$T/$1/tesserad.conf"
 }
 
 # --- links -------------------------------------------------------------------

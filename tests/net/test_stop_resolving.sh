@@ -36,18 +36,10 @@ setup() {
 
 # start_a: the daemon in its namespace, with the silent DNS server.
 start_a() {
-	local i
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	ip netns exec "${NODE_NS[a]}" unshare -m sh -c \
+	node_start_with a ip netns exec "${NODE_NS[a]}" unshare -m sh -c \
 		'mount --bind "$1" /etc/resolv.conf && exec "$2" -c "$3"' sh \
-		"$T/resolv.conf" "$TESSERAD" "$T/a/tesserad.conf" 2>>"$T/a/log" &
-	NODE_PID[a]=$!
-	for i in $(seq 100); do
-		cli a status >/dev/null 2>&1 && return 0
-		kill -0 "${NODE_PID[a]}" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "node a did not start; log tail: $(tail -n 20 "$T/a/log")"
+		"$T/resolv.conf" "$TESSERAD" "$T/a/tesserad.conf"
 }
 
 test_stop_while_resolving() {

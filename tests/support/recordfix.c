@@ -99,18 +99,28 @@ void
 recordfix_sign_raw(const struct identity *me, const Tessera__Record *r, uint8_t **body, size_t *len,
     uint8_t sig[TESS_SIG_LEN])
 {
-	size_t n = tessera__record__get_packed_size(r), ctx = sizeof(RECORDFIX_SIG_CONTEXT) - 1;
-	uint8_t *buf = malloc(n + 1), *msg = malloc(ctx + n + 1);
+	size_t n = tessera__record__get_packed_size(r);
+	uint8_t *buf = malloc(n + 1);
 
 	assert_non_null(buf);
-	assert_non_null(msg);
 	assert_int_equal(tessera__record__pack(r, buf), n);
-	memcpy(msg, RECORDFIX_SIG_CONTEXT, ctx);
-	memcpy(msg + ctx, buf, n);
-	assert_int_equal(identity_sign(me, msg, ctx + n, sig), 0);
-	free(msg);
+	recordfix_sign_bytes(me, buf, n, sig);
 	*body = buf;
 	*len = n;
+}
+
+void
+recordfix_sign_bytes(const struct identity *me, const uint8_t *body, size_t len,
+    uint8_t sig[TESS_SIG_LEN])
+{
+	size_t ctx = sizeof(RECORDFIX_SIG_CONTEXT) - 1;
+	uint8_t *msg = malloc(ctx + len + 1);
+
+	assert_non_null(msg);
+	memcpy(msg, RECORDFIX_SIG_CONTEXT, ctx);
+	memcpy(msg + ctx, body, len);
+	assert_int_equal(identity_sign(me, msg, ctx + len, sig), 0);
+	free(msg);
 }
 
 /* Expects record_open to refuse body/sig with rc; returns why. */

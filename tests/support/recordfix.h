@@ -42,6 +42,9 @@ void recordfix_draft_small(struct recordfix_draft *d, const struct identity *me)
 /* Packs and signs r without validating it, as a hostile author would. */
 void recordfix_sign_raw(const struct identity *me, const Tessera__Record *r, uint8_t **body,
     size_t *len, uint8_t sig[TESS_SIG_LEN]);
+/* Signs body as its author would (bytes edited after packing). */
+void recordfix_sign_bytes(const struct identity *me, const uint8_t *body, size_t len,
+    uint8_t sig[TESS_SIG_LEN]);
 /* Expects record_open to refuse body/sig with rc; returns why. */
 const char *recordfix_open_fails(const uint8_t *body, size_t len, const uint8_t *sig,
     int want);

@@ -88,6 +88,9 @@ assert_defaults(const struct config *c)
 	assert_int_equal(c->backoff_min_ms, 500);
 	assert_int_equal(c->backoff_max_ms, 60000);
 	assert_int_equal(c->peer_rate_limit, 2000);
+	assert_int_equal(c->max_unauthenticated, 256);
+	assert_int_equal(c->max_unauthenticated_per_address, 8);
+	assert_int_equal(c->first_byte_timeout_ms, 2000);
 }
 
 static int

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/names.h"
 #include "ops/health.h"
+#include "store/store.h"
 
 #define MIN (60 * 1000LL)
 #define HOUR (60 * MIN)
@@ -39,7 +41,7 @@ test_healthy_node_has_nothing(void **state)
 	s.has_disk_free = s.has_disk_total = 1;
 	s.disk_free = 50 * 1024 * MB;
 	s.disk_total = 100 * 1024 * MB;
-	assert_int_equal(health_attention(&s, peers, 1, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, peers, 1, NULL, 0, NOW, &it), 0);
 	assert_int_equal(it.n, 0);
 	health_items_free(&it);
 }
@@ -54,7 +56,7 @@ test_peer_down_over_an_hour(void **state)
 	peer(&a, "recent", "127.0.0.1:7070", NOW - 59 * MIN);
 	peer(&b, "wales", "127.0.0.1:7071", NOW - 3 * HOUR - 12 * MIN);
 	peer(&c, "dialer", NULL, NOW - 2 * HOUR);
-	assert_int_equal(health_attention(&s, peers, 3, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, peers, 3, NULL, 0, NOW, &it), 0);
 	assert_int_equal(it.n, 2);
 	assert_non_null(strstr(it.v[0], "peer wales ("));
 	assert_non_null(strstr(it.v[0], "unreachable for 3 h 12 min"));
@@ -73,7 +75,7 @@ test_rejected_records(void **state)
 	s.has_records_rejected = 1;
 	s.records_rejected = 3;
 	s.last_reject = "evil (ABCDEFG): bad signature";
-	assert_int_equal(health_attention(&s, NULL, 0, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, NULL, 0, NULL, 0, NOW, &it), 0);
 	assert_int_equal(it.n, 1);
 	assert_string_equal(it.v[0], "3 records from peers were rejected since start-up; last: "
 	    "evil (ABCDEFG): bad signature");
@@ -90,7 +92,7 @@ disk(uint64_t free_b, uint64_t total, const char *want)
 	s.has_disk_free = s.has_disk_total = 1;
 	s.disk_free = free_b;
 	s.disk_total = total;
-	assert_int_equal(health_attention(&s, NULL, 0, NOW, &it), 0);
+	assert_int_equal(health_attention(&s, NULL, 0, NULL, 0, NOW, &it), 0);
 	if (want == NULL) {
 		assert_int_equal(it.n, 0);
 	} else {
@@ -112,6 +114,29 @@ test_storage_thresholds(void **state)
 	disk(0, 1024 * MB, "is full: new records cannot be stored");
 }
 
+/* Two communities whose names look the same: one item, naming both by ID. */
+static void
+test_lookalike_communities(void **state)
+{
+	Tessera__Status s = TESSERA__STATUS__INIT;
+	struct store_author a[3];
+	struct health_items it;
+
+	memset(a, 0, sizeof(a));
+	a[0].name = "\xc3\x89vora";
+	a[0].alike = 1;
+	a[1].name = "\xc3\x89vor\xd0\xb0";
+	a[1].alike = 0;
+	a[1].author[0] = 0xff;
+	a[2].name = "Wales";
+	a[2].alike = NAMES_NONE;
+	assert_int_equal(health_attention(&s, NULL, 0, a, 3, NOW, &it), 0);
+	assert_int_equal(it.n, 1);
+	assert_non_null(strstr(it.v[0], "community \"\xc3\x89vor\xd0\xb0\" (7"));
+	assert_non_null(strstr(it.v[0], "looks like \"\xc3\x89vora\" (AAAAAAA-"));
+	health_items_free(&it);
+}
+
 static void
 test_reject_counts(void **state)
 {
@@ -124,6 +149,7 @@ test_reject_counts(void **state)
 	assert_string_equal(health_reject_name(SYNC_REJECT_CONFLICT), "conflict");
 	assert_string_equal(health_reject_name(SYNC_REJECT_QUOTA), "quota");
 	assert_string_equal(health_reject_name(SYNC_REJECT_NOT_AUTHOR), "not_author");
+	assert_string_equal(health_reject_name(SYNC_REJECT_FUTURE), "future");
 	assert_string_equal(health_reject_name(SYNC_REJECT_COUNT), "invalid");
 	memset(&h, 0, sizeof(h));
 	health_rejected(&h, "evil (ABCDEFG)", SYNC_REJECT_SIGNATURE, "bad signature");
@@ -150,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_healthy_node_has_nothing),
 		cmocka_unit_test(test_peer_down_over_an_hour),
 		cmocka_unit_test(test_rejected_records),
+		cmocka_unit_test(test_lookalike_communities),
 		cmocka_unit_test(test_storage_thresholds),
 		cmocka_unit_test(test_reject_counts),
 	};

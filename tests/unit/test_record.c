@@ -135,6 +135,7 @@ test_identity_load_errors(void **state)
 	assert_int_equal(fwrite(buf, 1, n, out), n);
 	fclose(in);
 	fclose(out);
+	assert_int_equal(chmod(dst, 0600), 0);
 	assert_true(identity_load(dir, &id, &cause) < 0);   /* no certificate */
 	assert_non_null(cause);
 	free(cause);
@@ -165,6 +166,7 @@ test_identity_load_errors(void **state)
 		assert_non_null(out);
 		assert_int_equal(PEM_write_PrivateKey(out, ec, NULL, NULL, 0, NULL, NULL), 1);
 		fclose(out);
+		assert_int_equal(chmod(dst, 0600), 0);
 		EVP_PKEY_free(ec);
 		assert_int_equal(identity_load(dir, &id, &cause), -EINVAL);
 		assert_null(id);
@@ -179,8 +181,58 @@ test_identity_load_errors(void **state)
 	assert_non_null(out);
 	fputs("-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n", out);
 	fclose(out);
+	assert_int_equal(chmod(dst, 0600), 0);
 	assert_int_equal(identity_load(dir, &id, &cause), -EINVAL);
 	assert_null(id);
+	free(cause);
+	recordfix_remove_dir(dir);
+}
+
+/* A key file that group or others may access is refused, naming the file
+ * and the chmod to run, as ssh does; identity_key_mode reports the mode. */
+static void
+test_identity_key_mode(void **state)
+{
+	static const mode_t open_modes[] = { 0644, 0640, 0604, 0660, 0602, 0620, 0601 };
+	struct identity *id = NULL;
+	char dir[64], path[PATH_MAX], want[PATH_MAX + 32], *cause = NULL;
+	mode_t mode;
+
+	recordfix_make_dir(dir, sizeof(dir));
+	assert_int_equal(identity_create(dir, &id, &cause), 0);
+	identity_free(id);
+	id = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, IDENTITY_KEY_FILE);
+	snprintf(want, sizeof(want), "run: chmod 600 %s", path);
+	for (size_t i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i++) {
+		assert_int_equal(chmod(path, open_modes[i]), 0);
+		assert_int_equal(identity_load(dir, &id, &cause), -EACCES);
+		assert_null(id);
+		assert_non_null(cause);
+		assert_non_null(strstr(cause, path));
+		assert_non_null(strstr(cause, "too open"));
+		assert_non_null(strstr(cause, want));
+		free(cause);
+		cause = NULL;
+		assert_int_equal(identity_key_mode(dir, &mode, &cause), -EACCES);
+		assert_int_equal(mode, open_modes[i]);
+		assert_non_null(cause);
+		free(cause);
+		cause = NULL;
+	}
+	/* Read-only for the owner is as good as 0600. */
+	for (mode_t m = 0400; m <= 0600; m += 0200) {
+		assert_int_equal(chmod(path, m), 0);
+		assert_int_equal(identity_key_mode(dir, &mode, &cause), 0);
+		assert_int_equal(mode, m);
+		assert_int_equal(identity_load(dir, &id, &cause), 0);
+		assert_null(cause);
+		identity_free(id);
+		id = NULL;
+	}
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(identity_key_mode(dir, &mode, &cause), -ENOENT);
+	assert_int_equal(mode, 0);
 	free(cause);
 	recordfix_remove_dir(dir);
 }
@@ -363,6 +415,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identity_files),
 		cmocka_unit_test(test_identity_load_errors),
+		cmocka_unit_test(test_identity_key_mode),
 		cmocka_unit_test(test_sign_verify),
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_body_bit_flips),

@@ -328,8 +328,9 @@ test_profile_and_authors(void **state)
 	Tessera__Record tmpl = TESSERA__RECORD__INIT;
 	Tessera__Profile prof = TESSERA__PROFILE__INIT;
 	Tessera__Text text = TESSERA__TEXT__INIT, *texts[1] = { &text };
-	char *langs[] = { "ro", "en" }, *name, *cands = NULL, *cause = NULL;
-	uint8_t pid[TESS_ID_LEN], pid2[TESS_ID_LEN], who[TESS_KEY_LEN];
+	char *langs[] = { "ro", "en" }, *name, *cause = NULL;
+	uint8_t pid[TESS_ID_LEN], pid2[TESS_ID_LEN];
+	struct store_match m;
 	char prefix[NODEID_STRLEN + 1];
 
 	prof.name = "Comunitatea de învățare România";
@@ -377,21 +378,27 @@ test_profile_and_authors(void **state)
 
 	/* Resolving a community by name or by ID prefix. */
 	assert_int_equal(storefix_put_new(fx->st, fx->b, "Alt autor", 1, NULL), STORE_STORED);
-	assert_int_equal(store_resolve_author(fx->st, "Comunitatea România", who, &cands), 0);
-	assert_memory_equal(who, fx->a->pub, TESS_KEY_LEN);
+	assert_int_equal(store_resolve_author(fx->st, "Comunitatea România", &m), 0);
+	assert_memory_equal(m.author, fx->a->pub, TESS_KEY_LEN);
+	assert_true(m.by_name);
+	store_match_free(&m);
 	snprintf(prefix, sizeof(prefix), "%s", fx->b->id);
-	assert_int_equal(store_resolve_author(fx->st, prefix, who, &cands), 0);
-	assert_memory_equal(who, fx->b->pub, TESS_KEY_LEN);
+	assert_int_equal(store_resolve_author(fx->st, prefix, &m), 0);
+	assert_memory_equal(m.author, fx->b->pub, TESS_KEY_LEN);
+	assert_false(m.by_name);
+	store_match_free(&m);
 	prefix[9] = '\0';         /* "XXXXXXX-X" */
 	for (char *p = prefix; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	assert_int_equal(store_resolve_author(fx->st, prefix, who, &cands), 0);
-	assert_memory_equal(who, fx->b->pub, TESS_KEY_LEN);
-	assert_int_equal(store_resolve_author(fx->st, "Nimeni", who, &cands), -ENOENT);
-	assert_null(cands);
+	assert_int_equal(store_resolve_author(fx->st, prefix, &m), 0);
+	assert_memory_equal(m.author, fx->b->pub, TESS_KEY_LEN);
+	store_match_free(&m);
+	assert_int_equal(store_resolve_author(fx->st, "Nimeni", &m), -ENOENT);
+	assert_int_equal(m.n_cands, 0);
+	store_match_free(&m);
 	/* Separators alone are no prefix at all. */
-	assert_int_equal(store_resolve_author(fx->st, "-", who, &cands), -ENOENT);
-	free(cands);
+	assert_int_equal(store_resolve_author(fx->st, "-", &m), -ENOENT);
+	store_match_free(&m);
 }
 
 int

@@ -1,0 +1,15 @@
+/* Process-wide protections and limits, set once at start-up. */
+#ifndef PROCESS_H
+#define PROCESS_H
+
+#include <stddef.h>
+
+/* Keeps the private key out of core dumps and away from other processes of
+ * the same user: RLIMIT_CORE 0 and PR_SET_DUMPABLE 0. Returns 0 or negative
+ * with *cause saying which call failed. */
+int process_harden(char **cause);
+/* Raises the soft open-files limit to the hard one and logs both; warns
+ * when they are below need, the descriptors the configured caps may use. */
+void process_nofile(size_t need);
+
+#endif
