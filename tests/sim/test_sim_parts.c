@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/identity.h"
 #include "core/record.h"
@@ -299,6 +300,42 @@ store_deterministic(void **state)
 	two_close(&t);
 }
 
+/* "Too far in the future" is judged by the store's clock: a record dated
+ * now by the real clock is two days ahead of a store whose clock is two days
+ * behind, and refused there (it was stored while the check read the real
+ * clock). */
+static void
+store_future_by_its_clock(void **state)
+{
+	uint8_t seed[IDENTITY_SEED_LEN] = { 8 }, id[TESS_ID_LEN], nonce[TESS_NONCE_LEN] = { 3 };
+	uint8_t sig[TESS_SIG_LEN], *body;
+	uint64_t behind = (uint64_t)time(NULL) * 1000000u - 2 * 24 * 3600 * 1000000ULL;
+	struct store_opts o = { .create = true, .clock_us = test_clock, .clock_arg = &behind };
+	Tessera__Record r;
+	Tessera__Text t = TESSERA__TEXT__INIT, *ts[1] = { &t };
+	enum store_put_result res;
+	struct identity *me;
+	struct store *st;
+	char dir[64];
+	size_t len;
+
+	assert_int_equal(identity_from_seed(seed, &me, NULL), 0);
+	assert_int_equal(testdir_make(dir, sizeof(dir), "test_sim"), 0);
+	assert_int_equal(store_open_opts(dir, &o, &st, NULL), 0);
+	testid_record_init(&r, id, nonce, me, 1, (int64_t)time(NULL) * 1000);
+	t.lang = "en";
+	t.title = "dated now";
+	r.texts = ts;
+	r.n_texts = 1;
+	assert_int_equal(record_seal(me, &r, &body, &len, sig), 0);
+	assert_int_equal(store_put(st, body, len, sig, &r, &res), 0);
+	assert_int_equal(res, STORE_FUTURE);
+	free(body);
+	store_close(st);
+	assert_int_equal(testdir_remove(dir), 0);
+	identity_free(me);
+}
+
 /* store_open keeps its random epoch and real clock. */
 static void
 store_open_unchanged(void **state)
@@ -445,6 +482,7 @@ main(void)
 		cmocka_unit_test(ledger_grows),
 		cmocka_unit_test(identity_seeded),
 		cmocka_unit_test(store_deterministic),
+		cmocka_unit_test(store_future_by_its_clock),
 		cmocka_unit_test(store_open_unchanged),
 		cmocka_unit_test(final_checks),
 	};
