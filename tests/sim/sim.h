@@ -15,22 +15,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/rng.h"
 #include "core/tessera.h"
 #include "sync/session.h"
 
-/* The seeded random source: xoshiro256** seeded through splitmix64. */
-struct sim_rng {
-	uint64_t s[4];
-};
-void rng_seed(struct sim_rng *r, uint64_t seed);
-uint64_t rng_next(struct sim_rng *r);
-/* Uniform in [0, n); 0 when n is 0. */
-uint64_t rng_below(struct sim_rng *r, uint64_t n);
+/* Draws from the seeded source (core/rng.h) that the simulator needs. */
 /* Uniform in [lo, hi]. */
-uint64_t rng_range(struct sim_rng *r, uint64_t lo, uint64_t hi);
+uint64_t sim_rand_range(struct rng *r, uint64_t lo, uint64_t hi);
 /* True with probability permille / 1000. */
-bool rng_chance(struct sim_rng *r, unsigned permille);
-void rng_bytes(struct sim_rng *r, void *buf, size_t n);
+bool sim_rand_chance(struct rng *r, unsigned permille);
+void sim_rand_bytes(struct rng *r, void *buf, size_t n);
 
 /* The event queue: a binary heap ordered by (time, sequence number), so
  * that events at the same time run in the order they were scheduled. */
@@ -73,7 +67,7 @@ struct sim_graph {
 	size_t (*edges)[2];
 	size_t *deg;
 };
-int graph_make(struct sim_graph *g, struct sim_rng *r, size_t n, size_t dmin, size_t dmax);
+int graph_make(struct sim_graph *g, struct rng *r, size_t n, size_t dmin, size_t dmax);
 bool graph_connected(const struct sim_graph *g, const bool *skip);
 void graph_free(struct sim_graph *g);
 
@@ -225,7 +219,7 @@ struct sim_stats {
 
 struct sim {
 	struct sim_opts o;
-	struct sim_rng rng;
+	struct rng rng;
 	struct sim_queue q;
 	uint64_t now;           /* µs */
 	struct sim_node *nodes;

@@ -86,7 +86,7 @@ bench_catchup(struct sim *sim, struct sim_node *k, size_t catchup)
 		struct sim_node *n;
 
 		do
-			n = &sim->nodes[rng_below(&sim->rng, sim->n_honest)];
+			n = &sim->nodes[rng_uniform(&sim->rng, sim->n_honest)];
 		while (n == k);
 		records_author(sim, n);
 	}
@@ -141,9 +141,9 @@ sim_bench(size_t n, uint64_t seed, const struct sim_opts *base, size_t catchup)
 	w1 = wall_s();
 	printf("start: %" PRIu64 " sessions established, idle after %.1f ms simulated (%.1f s wall)\n",
 	    sim.st.established, sim.now / 1000.0, w1 - w0);
-	rc = bench_convergence(&sim, &sim.nodes[rng_below(&sim.rng, n)]);
+	rc = bench_convergence(&sim, &sim.nodes[rng_uniform(&sim.rng, n)]);
 	if (rc == 0)
-		rc = bench_catchup(&sim, &sim.nodes[rng_below(&sim.rng, n)], catchup);
+		rc = bench_catchup(&sim, &sim.nodes[rng_uniform(&sim.rng, n)], catchup);
 	if (sim.n_violations > 0) {
 		for (size_t i = 0; i < sim.n_violations && i < SIM_VIOLATIONS_MAX; i++)
 			printf("  violation %s\n", sim.violation[i]);

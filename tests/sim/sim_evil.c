@@ -102,7 +102,7 @@ make_record(struct sim *sim, const uint8_t author[TESS_KEY_LEN], const uint8_t *
 	if (nonce_in != NULL)
 		memcpy(nonce, nonce_in, TESS_NONCE_LEN);
 	else
-		rng_bytes(&sim->rng, nonce, TESS_NONCE_LEN);
+		sim_rand_bytes(&sim->rng, nonce, TESS_NONCE_LEN);
 	if (id_in != NULL)
 		memcpy(id, id_in, TESS_ID_LEN);
 	else
@@ -130,7 +130,7 @@ make_record(struct sim *sim, const uint8_t author[TESS_KEY_LEN], const uint8_t *
 	identity_sign(sim->evil->node->id, msg, ctx + out->len, out->sig);
 	free(msg);
 	if (spoil)
-		out->sig[rng_below(&sim->rng, TESS_SIG_LEN)] ^= 0x20;
+		out->sig[rng_uniform(&sim->rng, TESS_SIG_LEN)] ^= 0x20;
 	return 0;
 }
 
@@ -169,7 +169,7 @@ send_offer(struct sim *sim, struct sim_side *sd, struct evil_conn *ec)
 	offer.items = ptrs;
 	offer.n_items = ec->n_offered;
 	offer.has_upto = offer.has_caught_up = 1;
-	offer.upto = 1 + rng_below(&sim->rng, 1000);
+	offer.upto = 1 + rng_uniform(&sim->rng, 1000);
 	offer.caught_up = 1;
 	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
 	env.offer = &offer;
@@ -217,20 +217,20 @@ static void
 act_forge(struct sim *sim, struct sim_side *sd, struct evil_conn *ec)
 {
 	struct evil_state *ev = sim->evil;
-	size_t n = rng_range(&sim->rng, 1, FORGE_MAX);
+	size_t n = sim_rand_range(&sim->rng, 1, FORGE_MAX);
 
 	for (size_t i = 0; i < n; i++) {
 		struct blob *b = &ec->offered[ec->n_offered];
 		Tessera__Record *r = NULL;
 		int rc;
 
-		if (ev->n_pool > 0 && rng_chance(&sim->rng, 500) &&
-		    (r = peek(&ev->pool[rng_below(&sim->rng, ev->n_pool)])) != NULL)
+		if (ev->n_pool > 0 && sim_rand_chance(&sim->rng, 500) &&
+		    (r = peek(&ev->pool[rng_uniform(&sim->rng, ev->n_pool)])) != NULL)
 			rc = make_record(sim, r->author.data, r->id.data, r->nonce.data,
 			    r->version + 1, false, b);
 		else
-			rc = make_record(sim, sim->nodes[rng_below(&sim->rng, sim->n_honest)].id->pub,
-			    NULL, NULL, rng_range(&sim->rng, 1, UINT32_MAX), false, b);
+			rc = make_record(sim, sim->nodes[rng_uniform(&sim->rng, sim->n_honest)].id->pub,
+			    NULL, NULL, sim_rand_range(&sim->rng, 1, UINT32_MAX), false, b);
 		if (r != NULL)
 			tessera__record__free_unpacked(r, NULL);
 		if (rc != 0)
@@ -282,10 +282,10 @@ act_flood(struct sim *sim, struct sim_side *sd)
 		Tessera__OfferItem items[16], *ptrs[16];
 		uint8_t ids[16][TESS_ID_LEN], author[TESS_KEY_LEN];
 
-		rng_bytes(&sim->rng, author, sizeof(author));
+		sim_rand_bytes(&sim->rng, author, sizeof(author));
 		for (int i = 0; i < 16; i++) {
 			tessera__offer_item__init(&items[i]);
-			rng_bytes(&sim->rng, ids[i], TESS_ID_LEN);
+			sim_rand_bytes(&sim->rng, ids[i], TESS_ID_LEN);
 			items[i].has_id = items[i].has_author = items[i].has_version = 1;
 			items[i].id = (ProtobufCBinaryData){ TESS_ID_LEN, ids[i] };
 			items[i].author = (ProtobufCBinaryData){ TESS_KEY_LEN, author };
@@ -306,10 +306,10 @@ static void
 act_junk(struct sim *sim, struct sim_side *sd)
 {
 	uint8_t frame[WIRE_HDR + 64];
-	size_t n = rng_range(&sim->rng, 1, 64);
+	size_t n = sim_rand_range(&sim->rng, 1, 64);
 
 	wire_put_u32(frame, (uint32_t)n);
-	rng_bytes(&sim->rng, frame + WIRE_HDR, n);
+	sim_rand_bytes(&sim->rng, frame + WIRE_HDR, n);
 	frame[WIRE_HDR] = 0xff;   /* field 31, wire type 7: never decodes */
 	link_send(sd, frame, WIRE_HDR + n);
 }
@@ -408,7 +408,7 @@ evil_on_frame(struct sim *sim, struct sim_side *sd, const uint8_t *payload, size
 	switch (env->msg_case) {
 	case TESSERA__ENVELOPE__MSG_SYNC:
 		/* Asked for our changes: act a little later. */
-		sim_schedule(sim, sim->now + rng_range(&sim->rng, 1000, 50000), EV_EVIL, sd, NULL,
+		sim_schedule(sim, sim->now + sim_rand_range(&sim->rng, 1000, 50000), EV_EVIL, sd, NULL,
 		    sd->conn->gen, 0);
 		break;
 	case TESSERA__ENVELOPE__MSG_OFFER: on_offer(sd, env->offer); break;
@@ -430,7 +430,7 @@ evil_connect(struct sim *sim, struct sim_side *sd)
 
 	if (ec == NULL)
 		return;
-	ec->act = (enum evil_act)rng_below(&sim->rng, ACT_COUNT);
+	ec->act = (enum evil_act)rng_uniform(&sim->rng, ACT_COUNT);
 	sd->evil = ec;
 	h.has_protocol = h.has_max_frame = h.has_max_batch = h.has_epoch = h.has_seq = 1;
 	h.protocol = TESS_PROTOCOL_VERSION;

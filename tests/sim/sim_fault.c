@@ -59,7 +59,7 @@ fault_parse(const char *list, uint32_t *mask)
 static struct sim_node *
 pick_honest(struct sim *sim)
 {
-	return &sim->nodes[rng_below(&sim->rng, sim->n_honest)];
+	return &sim->nodes[rng_uniform(&sim->rng, sim->n_honest)];
 }
 
 /* Edges between honest nodes only: the evil node's links are its own. */
@@ -69,7 +69,7 @@ pick_edge(struct sim *sim)
 	struct sim_edge *e;
 
 	do
-		e = &sim->edges[rng_below(&sim->rng, sim->n_edges)];
+		e = &sim->edges[rng_uniform(&sim->rng, sim->n_edges)];
 	while (e->n[0]->evil || e->n[1]->evil);
 	return e;
 }
@@ -91,8 +91,8 @@ add_fault(struct sim *sim, enum sim_fault_kind kind, uint64_t min_ms, uint64_t m
 	if (first > latest)
 		first = latest;
 	f->kind = kind;
-	f->start = rng_range(&sim->rng, first, latest);
-	dur = rng_range(&sim->rng, min_ms, max_ms) * 1000;
+	f->start = sim_rand_range(&sim->rng, first, latest);
+	dur = sim_rand_range(&sim->rng, min_ms, max_ms) * 1000;
 	f->end = f->start + dur < last ? f->start + dur : last;
 	if (f->end < f->start)
 		f->end = f->start;
@@ -109,7 +109,7 @@ add_fault(struct sim *sim, enum sim_fault_kind kind, uint64_t min_ms, uint64_t m
 static int
 plan_partition(struct sim *sim, struct sim_fault *f)
 {
-	size_t side = rng_range(&sim->rng, 1, sim->n_honest / 2 > 0 ? sim->n_honest / 2 : 1);
+	size_t side = sim_rand_range(&sim->rng, 1, sim->n_honest / 2 > 0 ? sim->n_honest / 2 : 1);
 	bool *in = calloc(sim->n_nodes, sizeof(*in));
 
 	if (in == NULL || (f->edges = calloc(sim->n_edges, sizeof(*f->edges))) == NULL) {
@@ -117,7 +117,7 @@ plan_partition(struct sim *sim, struct sim_fault *f)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < side; i++)
-		in[rng_below(&sim->rng, sim->n_honest)] = true;
+		in[rng_uniform(&sim->rng, sim->n_honest)] = true;
 	for (size_t e = 0; e < sim->n_edges; e++) {
 		struct sim_edge *ed = &sim->edges[e];
 
@@ -143,7 +143,7 @@ faults_plan(struct sim *sim)
 		f->edges = calloc(3, sizeof(*f->edges));
 		if (f->edges == NULL)
 			return -ENOMEM;
-		f->n_edges = rng_range(&sim->rng, 1, 3);
+		f->n_edges = sim_rand_range(&sim->rng, 1, 3);
 		for (size_t k = 0; k < f->n_edges; k++)
 			f->edges[k] = pick_edge(sim);
 	}
@@ -284,7 +284,7 @@ set_cut(struct sim *sim, struct sim_fault *f, bool start)
 			if (e->conn != NULL)
 				link_teardown(sim, e->conn, "link cut");
 		} else if (--e->cut == 0) {
-			link_schedule_dial(sim, e, rng_range(&sim->rng, 1, 100));
+			link_schedule_dial(sim, e, sim_rand_range(&sim->rng, 1, 100));
 		}
 	}
 }
@@ -313,7 +313,7 @@ fault_fire(struct sim *sim, struct sim_fault *f, bool start)
 	switch (f->kind) {
 	case F_DELAY:
 		for (size_t k = 0; k < f->n_edges; k++)
-			f->edges[k]->slow = start ? (uint32_t)rng_range(&sim->rng, 10, 50) : 1;
+			f->edges[k]->slow = start ? (uint32_t)sim_rand_range(&sim->rng, 10, 50) : 1;
 		break;
 	case F_CUT:
 	case F_PARTITION:

@@ -37,7 +37,7 @@ free_adj(size_t **adj, size_t n)
 }
 
 int
-graph_make(struct sim_graph *g, struct sim_rng *r, size_t n, size_t dmin, size_t dmax)
+graph_make(struct sim_graph *g, struct rng *r, size_t n, size_t dmin, size_t dmax)
 {
 	size_t **adj = NULL, *order = NULL, *want = NULL;
 	int rc = -ENOMEM;
@@ -58,10 +58,10 @@ graph_make(struct sim_graph *g, struct sim_rng *r, size_t n, size_t dmin, size_t
 		if ((adj[i] = calloc(dmax + 1, sizeof(**adj))) == NULL)
 			goto out;
 		order[i] = i;
-		want[i] = rng_range(r, dmin, dmax);
+		want[i] = sim_rand_range(r, dmin, dmax);
 	}
 	for (size_t i = n - 1; i > 0; i--) {   /* Fisher-Yates */
-		size_t j = rng_below(r, i + 1), t = order[i];
+		size_t j = rng_uniform(r, i + 1), t = order[i];
 
 		order[i] = order[j];
 		order[j] = t;
@@ -71,7 +71,7 @@ graph_make(struct sim_graph *g, struct sim_rng *r, size_t n, size_t dmin, size_t
 		size_t tries = 0, j;
 
 		do
-			j = order[rng_below(r, i)];
+			j = order[rng_uniform(r, i)];
 		while (g->deg[j] >= dmax && ++tries < 64);
 		if (g->deg[j] >= dmax) {   /* scan: some earlier node has room in a tree */
 			for (size_t k = 0; k < i; k++)
@@ -84,7 +84,7 @@ graph_make(struct sim_graph *g, struct sim_rng *r, size_t n, size_t dmin, size_t
 	}
 	/* Extra edges towards each node's drawn degree, bounded attempts. */
 	for (size_t round = 0; round < 8 * n; round++) {
-		size_t a = rng_below(r, n), b = rng_below(r, n);
+		size_t a = rng_uniform(r, n), b = rng_uniform(r, n);
 
 		if (a == b || g->deg[a] >= want[a] || g->deg[b] >= dmax || has_edge(adj, g->deg, a, b))
 			continue;

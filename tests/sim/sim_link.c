@@ -88,7 +88,7 @@ link_send(struct sim_side *sd, const uint8_t *frame, size_t len)
 	if (sd->wire_free < sim->now)
 		sd->wire_free = sim->now;
 	sd->wire_free += len * 1000000u / e->bytes_per_s;
-	delay = (uint64_t)e->delay_us * e->slow + rng_below(&sim->rng, e->jitter_us + 1);
+	delay = (uint64_t)e->delay_us * e->slow + rng_uniform(&sim->rng, e->jitter_us + 1);
 	f->at = sd->wire_free + delay;
 	if (f->at < sd->last_at)
 		f->at = sd->last_at;   /* in order, as over one TCP connection */
@@ -155,7 +155,7 @@ io_verify(void *link, struct sync_job *j)
 
 	/* Verification runs on a thread pool: a cost and a jitter, so that
 	 * jobs may finish out of order, as on two cores. */
-	sim_schedule(sim, sim->now + 50 + rng_below(&sim->rng, 400), EV_VERIFY, sd->ss, j, 0, 0);
+	sim_schedule(sim, sim->now + 50 + rng_uniform(&sim->rng, 400), EV_VERIFY, sd->ss, j, 0, 0);
 	return 0;
 }
 
@@ -199,7 +199,7 @@ link_schedule_dial(struct sim *sim, struct sim_edge *e, uint64_t after_ms)
 	if (e->dial_pending)
 		return;
 	e->dial_pending = true;
-	sim_schedule(sim, sim->now + after_ms * 1000 + rng_below(&sim->rng, after_ms * 250 + 1),
+	sim_schedule(sim, sim->now + after_ms * 1000 + rng_uniform(&sim->rng, after_ms * 250 + 1),
 	    EV_DIAL, e, NULL, 0, 0);
 }
 
@@ -387,7 +387,7 @@ link_deliver(struct sim *sim, struct sim_side *from, uint64_t gen)
 		from->paused_queue = false;   /* hysteresis, as tesserad */
 		schedule_delivery(sim, to);
 	}
-	if (sim->o.lose_permille > 0 && rng_chance(&sim->rng, sim->o.lose_permille)) {
+	if (sim->o.lose_permille > 0 && sim_rand_chance(&sim->rng, sim->o.lose_permille)) {
 		/* --lose: no TCP connection does this; the run must fail. */
 	} else if (!to->closed) {
 		trace_frame(sim, from, to, f);

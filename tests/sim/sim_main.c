@@ -74,10 +74,10 @@ faults_text(uint32_t mask, char *buf, size_t sz)
 static size_t
 nodes_of(uint64_t seed)
 {
-	struct sim_rng r;
+	struct rng r;
 
 	rng_seed(&r, seed ^ 0x5eed5eed5eed5eedULL);
-	return (size_t)rng_range(&r, 5, 20);
+	return (size_t)sim_rand_range(&r, 5, 20);
 }
 
 static void

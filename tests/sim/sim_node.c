@@ -101,8 +101,8 @@ node_init(struct sim *sim, struct sim_node *n, int idx, bool evil, char **cause)
 	n->sim = sim;
 	n->idx = idx;
 	n->evil = evil;
-	rng_bytes(&sim->rng, seed, sizeof(seed));
-	rng_bytes(&sim->rng, n->epoch, sizeof(n->epoch));
+	sim_rand_bytes(&sim->rng, seed, sizeof(seed));
+	sim_rand_bytes(&sim->rng, n->epoch, sizeof(n->epoch));
 	if (identity_from_seed(seed, &n->id, cause) != 0)
 		return -1;
 	if (evil) {
@@ -190,7 +190,7 @@ node_restart(struct sim_node *n, char **cause)
 		return -1;
 	n->up = true;
 	for (size_t k = 0; k < n->n_edges; k++)
-		link_schedule_dial(n->sim, n->edges[k], rng_range(&n->sim->rng, 1, 500));
+		link_schedule_dial(n->sim, n->edges[k], sim_rand_range(&n->sim->rng, 1, 500));
 	return 0;
 }
 

@@ -67,21 +67,21 @@ records_author(struct sim *sim, struct sim_node *n)
 	char title[96], summary[160];
 	enum store_put_result res;
 	size_t len, k = 0;
-	bool update = n->n_own > 0 && rng_chance(&sim->rng, 250), del = false;
+	bool update = n->n_own > 0 && sim_rand_chance(&sim->rng, 250), del = false;
 	int rc;
 
 	if (!n->up || n->evil)
 		return 0;
 	if (update) {
-		k = rng_below(&sim->rng, n->n_own);
+		k = rng_uniform(&sim->rng, n->n_own);
 		update = !n->own[k].deleted;
-		del = update && rng_chance(&sim->rng, 200);
+		del = update && sim_rand_chance(&sim->rng, 200);
 	}
 	if (update) {
 		memcpy(id, n->own[k].id, TESS_ID_LEN);
 		memcpy(nonce, n->own[k].nonce, TESS_NONCE_LEN);
 	} else {
-		rng_bytes(&sim->rng, nonce, TESS_NONCE_LEN);
+		sim_rand_bytes(&sim->rng, nonce, TESS_NONCE_LEN);
 		record_make_id(n->id->pub, nonce, id);
 	}
 	r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = 1;
@@ -91,20 +91,20 @@ records_author(struct sim *sim, struct sim_node *n)
 	r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, n->id->pub };
 	r.version = store_next_version(n->st, n->id->pub);
 	r.timestamp = SIM_TIME_BASE_MS + (int64_t)sim_now_ms(sim);
-	r.kind = rng_chance(&sim->rng, 500) ? TESSERA__KIND__KIND_RESOURCE :
+	r.kind = sim_rand_chance(&sim->rng, 500) ? TESSERA__KIND__KIND_RESOURCE :
 	    TESSERA__KIND__KIND_INITIATIVE;
 	if (del) {
 		r.has_deleted = 1;
 		r.deleted = 1;
 	} else {
 		snprintf(title, sizeof(title), "%s %s of node %d",
-		    words[rng_below(&sim->rng, sizeof(words) / sizeof(words[0]))],
+		    words[rng_uniform(&sim->rng, sizeof(words) / sizeof(words[0]))],
 		    update ? "updated" : "new", n->idx);
 		snprintf(summary, sizeof(summary), "%s and %s, %llu",
-		    words[rng_below(&sim->rng, sizeof(words) / sizeof(words[0]))],
-		    words[rng_below(&sim->rng, sizeof(words) / sizeof(words[0]))],
-		    (unsigned long long)rng_below(&sim->rng, 1000000));
-		text.lang = rng_chance(&sim->rng, 500) ? "en" : "ro";
+		    words[rng_uniform(&sim->rng, sizeof(words) / sizeof(words[0]))],
+		    words[rng_uniform(&sim->rng, sizeof(words) / sizeof(words[0]))],
+		    (unsigned long long)rng_uniform(&sim->rng, 1000000));
+		text.lang = sim_rand_chance(&sim->rng, 500) ? "en" : "ro";
 		text.title = title;
 		text.summary = summary;
 		r.texts = texts;

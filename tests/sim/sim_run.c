@@ -20,11 +20,11 @@ draw_limits(struct sim *sim)
 	static const uint32_t softs[] = { 64 * 1024, 256 * 1024, 4 * 1024 * 1024 };
 
 	sim->lim.max_frame = TESS_MAX_FRAME;
-	sim->lim.max_batch = batches[rng_below(&sim->rng, 3)];
+	sim->lim.max_batch = batches[rng_uniform(&sim->rng, 3)];
 	sim->lim.max_inflight_wants = 4096;
 	sim->lim.rate_limit = 2000;
 	sim->lim.keepalive_ms = sim->o.keepalive_ms;
-	sim->soft_limit = softs[rng_below(&sim->rng, 3)];
+	sim->soft_limit = softs[rng_uniform(&sim->rng, 3)];
 	sim->hard_limit = 4 * sim->soft_limit;
 }
 
@@ -37,9 +37,9 @@ add_edge(struct sim *sim, size_t a, size_t b)
 	e->n[0] = &sim->nodes[a];
 	e->n[1] = &sim->nodes[b];
 	/* Between 0.5 and 20 ms one way, jitter up to half of it, 1 to 50 MB/s. */
-	e->delay_us = (uint32_t)rng_range(&sim->rng, 500, 20000);
-	e->jitter_us = (uint32_t)rng_below(&sim->rng, e->delay_us / 2 + 1);
-	e->bytes_per_s = rng_range(&sim->rng, 1, 50) * 1000000;
+	e->delay_us = (uint32_t)sim_rand_range(&sim->rng, 500, 20000);
+	e->jitter_us = (uint32_t)rng_uniform(&sim->rng, e->delay_us / 2 + 1);
+	e->bytes_per_s = sim_rand_range(&sim->rng, 1, 50) * 1000000;
 	e->slow = 1;
 	e->backoff_ms = 500;
 	for (int i = 0; i < 2; i++) {
@@ -59,7 +59,7 @@ build_network(struct sim *sim, char **cause)
 {
 	struct sim_graph g;
 	bool evil = sim->o.faults & (1u << F_EVIL);
-	size_t evil_links = evil ? rng_range(&sim->rng, 1, 2) : 0;
+	size_t evil_links = evil ? sim_rand_range(&sim->rng, 1, 2) : 0;
 
 	if (graph_make(&g, &sim->rng, sim->n_honest, sim->o.dmin, sim->o.dmax) != 0)
 		return set_cause(cause, -ENOMEM, "cannot make the graph");
@@ -81,7 +81,7 @@ build_network(struct sim *sim, char **cause)
 	graph_free(&g);
 	/* The misbehaving node hangs off honest nodes, which dial it. */
 	for (size_t i = 0; i < evil_links; i++) {
-		size_t a = rng_below(&sim->rng, sim->n_honest);
+		size_t a = rng_uniform(&sim->rng, sim->n_honest);
 
 		if (i > 0 && sim->edges[sim->n_edges - 1].n[0]->idx == (int)a)
 			continue;
@@ -118,14 +118,14 @@ sim_init(struct sim *sim, const struct sim_opts *o, char **cause)
 	if (faults_plan(sim) != 0)
 		return set_cause(cause, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < sim->n_edges; i++)
-		link_schedule_dial(sim, &sim->edges[i], rng_range(&sim->rng, 1, 200));
+		link_schedule_dial(sim, &sim->edges[i], sim_rand_range(&sim->rng, 1, 200));
 	for (size_t i = 0; i < sim->n_honest; i++)
-		sim_schedule(sim, rng_below(&sim->rng, o->tick_ms * 1000), EV_TICK, &sim->nodes[i], NULL,
+		sim_schedule(sim, rng_uniform(&sim->rng, o->tick_ms * 1000), EV_TICK, &sim->nodes[i], NULL,
 		    0, 0);
 	/* Records are written while faults happen, up to the heal. */
 	for (size_t i = 0; i < o->records; i++)
-		sim_schedule(sim, rng_range(&sim->rng, 1000, sim->heal_at > 0 ? sim->heal_at :
-		    until / 2), EV_AUTHOR, &sim->nodes[rng_below(&sim->rng, sim->n_honest)], NULL, 0, 0);
+		sim_schedule(sim, sim_rand_range(&sim->rng, 1000, sim->heal_at > 0 ? sim->heal_at :
+		    until / 2), EV_AUTHOR, &sim->nodes[rng_uniform(&sim->rng, sim->n_honest)], NULL, 0, 0);
 	return 0;
 }
 

@@ -22,7 +22,7 @@
 static void
 rng_replays(void **state)
 {
-	struct sim_rng a, b, c;
+	struct rng a, b, c;
 	bool differs = false;
 
 	rng_seed(&a, 42);
@@ -36,25 +36,25 @@ rng_replays(void **state)
 	}
 	assert_true(differs);
 	for (int i = 0; i < 10000; i++) {
-		assert_true(rng_below(&a, 7) < 7);
-		uint64_t v = rng_range(&a, 3, 6);
+		assert_true(rng_uniform(&a, 7) < 7);
+		uint64_t v = sim_rand_range(&a, 3, 6);
 
 		assert_true(v >= 3 && v <= 6);
 	}
-	assert_int_equal(rng_below(&a, 0), 0);
-	assert_int_equal(rng_range(&a, 5, 5), 5);
+	assert_int_equal(rng_uniform(&a, 0), 0);
+	assert_int_equal(sim_rand_range(&a, 5, 5), 5);
 }
 
 /* Every value of a small range is drawn: no value is unreachable. */
 static void
 rng_covers(void **state)
 {
-	struct sim_rng r;
+	struct rng r;
 	int seen[6] = { 0 };
 
 	rng_seed(&r, 1);
 	for (int i = 0; i < 600; i++)
-		seen[rng_range(&r, 0, 5)]++;
+		seen[sim_rand_range(&r, 0, 5)]++;
 	for (int i = 0; i < 6; i++)
 		assert_true(seen[i] > 50);
 }
@@ -63,13 +63,13 @@ static void
 queue_orders(void **state)
 {
 	struct sim_queue q = { 0 };
-	struct sim_rng r;
+	struct rng r;
 	struct sim_event e, prev = { 0 };
 	size_t n = 0;
 
 	rng_seed(&r, 7);
 	for (int i = 0; i < 5000; i++) {
-		e = (struct sim_event){ .t = rng_below(&r, 100), .kind = i % 3 ? EV_DELIVER : EV_TICK,
+		e = (struct sim_event){ .t = rng_uniform(&r, 100), .kind = i % 3 ? EV_DELIVER : EV_TICK,
 			.arg = (uint64_t)i };
 		assert_int_equal(simq_push(&q, &e), 0);
 	}
@@ -105,7 +105,7 @@ static void
 graph_shapes(void **state)
 {
 	for (uint64_t seed = 1; seed <= 200; seed++) {
-		struct sim_rng r, r2;
+		struct rng r, r2;
 		struct sim_graph g, g2;
 		size_t n = 2 + seed % 40, dmin = 1 + seed % 3, dmax = dmin + seed % 4;
 		double sum = 0;
@@ -149,14 +149,14 @@ static void
 ledger_grows(void **state)
 {
 	struct sim_ledger l = { 0 };
-	struct sim_rng r;
+	struct rng r;
 	uint8_t ids[3000][TESS_ID_LEN];
 
 	rng_seed(&r, 3);
 	for (int i = 0; i < 3000; i++) {
 		struct sim_ack *a;
 
-		rng_bytes(&r, ids[i], TESS_ID_LEN);
+		sim_rand_bytes(&r, ids[i], TESS_ID_LEN);
 		assert_non_null(a = ledger_get(&l, ids[i], true));
 		a->version = (uint64_t)i + 1;
 	}
