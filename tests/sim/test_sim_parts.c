@@ -203,28 +203,37 @@ test_clock(void *arg)
 	return *(uint64_t *)arg;
 }
 
-/* Seals a small record of me with a fixed nonce and stores it in st. */
+/* Seals a small record of me with a fixed nonce, dated ts (ms), and stores
+ * it in st, expecting want. */
 static void
-put_record(struct store *st, const struct identity *me, uint8_t nonce_byte, uint64_t version,
-    uint8_t id[TESS_ID_LEN], uint8_t sig[TESS_SIG_LEN])
+put_record_at(struct store *st, const struct identity *me, uint8_t nonce_byte,
+    uint64_t version, int64_t ts, enum store_put_result want, uint8_t id[TESS_ID_LEN],
+    uint8_t sig[TESS_SIG_LEN])
 {
 	Tessera__Record r;
-	Tessera__Text t = TESSERA__TEXT__INIT, *ts[1] = { &t };
+	Tessera__Text t = TESSERA__TEXT__INIT, *texts[1] = { &t };
 	uint8_t nonce[TESS_NONCE_LEN], *body;
 	size_t len;
 	enum store_put_result res;
 
-	testid_record_init(&r, id, nonce, me, version, 1767225600000LL);
+	testid_record_init(&r, id, nonce, me, version, ts);
 	memset(nonce, nonce_byte, sizeof(nonce));
 	record_make_id(me->pub, nonce, id);
 	t.lang = "en";
 	t.title = "sim";
-	r.texts = ts;
+	r.texts = texts;
 	r.n_texts = 1;
 	assert_int_equal(record_seal(me, &r, &body, &len, sig), 0);
 	assert_int_equal(store_put(st, body, len, sig, &r, &res), 0);
-	assert_int_equal(res, STORE_STORED);
+	assert_int_equal(res, want);
 	free(body);
+}
+
+static void
+put_record(struct store *st, const struct identity *me, uint8_t nonce_byte, uint64_t version,
+    uint8_t id[TESS_ID_LEN], uint8_t sig[TESS_SIG_LEN])
+{
+	put_record_at(st, me, nonce_byte, version, 1767225600000LL, STORE_STORED, id, sig);
 }
 
 struct two {
@@ -307,30 +316,17 @@ store_deterministic(void **state)
 static void
 store_future_by_its_clock(void **state)
 {
-	uint8_t seed[IDENTITY_SEED_LEN] = { 8 }, id[TESS_ID_LEN], nonce[TESS_NONCE_LEN] = { 3 };
-	uint8_t sig[TESS_SIG_LEN], *body;
+	uint8_t seed[IDENTITY_SEED_LEN] = { 8 }, id[TESS_ID_LEN], sig[TESS_SIG_LEN];
 	uint64_t behind = (uint64_t)time(NULL) * 1000000u - 2 * 24 * 3600 * 1000000ULL;
 	struct store_opts o = { .create = true, .clock_us = test_clock, .clock_arg = &behind };
-	Tessera__Record r;
-	Tessera__Text t = TESSERA__TEXT__INIT, *ts[1] = { &t };
-	enum store_put_result res;
 	struct identity *me;
 	struct store *st;
 	char dir[64];
-	size_t len;
 
 	assert_int_equal(identity_from_seed(seed, &me, NULL), 0);
 	assert_int_equal(testdir_make(dir, sizeof(dir), "test_sim"), 0);
 	assert_int_equal(store_open_opts(dir, &o, &st, NULL), 0);
-	testid_record_init(&r, id, nonce, me, 1, (int64_t)time(NULL) * 1000);
-	t.lang = "en";
-	t.title = "dated now";
-	r.texts = ts;
-	r.n_texts = 1;
-	assert_int_equal(record_seal(me, &r, &body, &len, sig), 0);
-	assert_int_equal(store_put(st, body, len, sig, &r, &res), 0);
-	assert_int_equal(res, STORE_FUTURE);
-	free(body);
+	put_record_at(st, me, 3, 1, (int64_t)time(NULL) * 1000, STORE_FUTURE, id, sig);
 	store_close(st);
 	assert_int_equal(testdir_remove(dir), 0);
 	identity_free(me);
