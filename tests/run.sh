@@ -2,7 +2,7 @@
 # The whole test suite: installs what is missing, builds, runs every test
 # through CTest, then again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then the libFuzzer targets (corpus replay + 60 s each), then the unit tests
-# under valgrind. Long variants (net-long, durability-long) are left out.
+# under valgrind. Long variants (net-long, durability-long, sim-long) are left out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -11,7 +11,8 @@ deploy/build.sh build
 # net-long (50 partition cycles, 10,000 records under loss and latency) takes
 # far longer than CI allows: run it with `ctest --test-dir build -L net-long`.
 # durability-long (100 kill -9 cycles per crash test): `ctest -L durability-long`.
-(cd build && ctest --output-on-failure -j2 --timeout 300 -LE '^(net-long|durability-long)$')
+# sim-long (4,000 simulator seeds): `ctest -L sim-long`.
+(cd build && ctest --output-on-failure -j2 --timeout 300 -LE '^(net-long|durability-long|sim-long)$')
 
 BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 # Under the sanitizers the partition and shutdown net tests run (they drive
@@ -21,7 +22,7 @@ BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 # cost minutes of the CI budget for no new coverage.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --output-on-failure -j2 --timeout 600 -LE '^(bench|net-impair|net-long|durability-long)$')
+	ctest --output-on-failure -j2 --timeout 600 -LE '^(bench|net-impair|net-long|durability-long|sim-long)$')
 
 # Fuzzing (docs/fuzzing.md): clang-14 build, corpus replay and 60 s per
 # target, two targets at a time.

@@ -201,6 +201,27 @@ identity_key_mode(const char *dir, mode_t *mode, char **cause)
 }
 
 int
+identity_from_seed(const uint8_t seed[IDENTITY_SEED_LEN], struct identity **out, char **cause)
+{
+	struct identity *id = calloc(1, sizeof(*id));
+
+	if (id == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	/* An Ed25519 private key is 32 bytes of seed and signing is
+	 * deterministic (RFC 8032), so the same seed signs the same bytes. */
+	id->key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, IDENTITY_SEED_LEN);
+	if (id->key == NULL || fill_public(id) != 0 ||
+	    (id->cert = make_cert(id->key, id->id)) == NULL) {
+		int rc = set_cause(cause, -EIO, "key from seed failed: %s", ssl_reason());
+
+		identity_free(id);
+		return rc;
+	}
+	*out = id;
+	return 0;
+}
+
+int
 identity_load(const char *dir, struct identity **out, char **cause)
 {
 	struct identity *id;

@@ -23,6 +23,12 @@ struct identity {
 
 /* Creates DIR/key.pem (mode 0600, never overwritten) and DIR/cert.pem. */
 int identity_create(const char *dir, struct identity **out, char **cause);
+/* An identity in memory only, its key made from 32 seed bytes: the same
+ * seed gives the same key and signatures (the simulator's nodes). The
+ * certificate's serial and dates are not derived from the seed. */
+#define IDENTITY_SEED_LEN 32
+int identity_from_seed(const uint8_t seed[IDENTITY_SEED_LEN], struct identity **out,
+    char **cause);
 /* Loads both files; the certificate must carry the key's public half. A key
  * file that group or others may access is refused (-EACCES, *cause names
  * the file and the chmod to run). */

@@ -198,8 +198,19 @@ migrate(struct store *st, char **cause)
 	return 0;
 }
 
+uint64_t
+store_now_us(const struct store *st)
+{
+	struct timespec ts;
+
+	if (st->clock_us != NULL)
+		return st->clock_us(st->clock_arg);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static int
-load_epoch(struct store *st, bool create, char **cause)
+load_epoch(struct store *st, bool create, const uint8_t *given, char **cause)
 {
 	char *hex = NULL;
 	int rc = store_meta_get(st, "epoch", &hex);
@@ -213,7 +224,9 @@ load_epoch(struct store *st, bool create, char **cause)
 		return set_cause(cause, -EINVAL, "%s: no epoch (not a tessera database?)", st->path);
 	char buf[2 * TESS_EPOCH_LEN + 1];
 
-	if (RAND_bytes(st->epoch, TESS_EPOCH_LEN) != 1)
+	if (given != NULL)
+		memcpy(st->epoch, given, TESS_EPOCH_LEN);
+	else if (RAND_bytes(st->epoch, TESS_EPOCH_LEN) != 1)
 		return set_cause(cause, -EIO, "random number generator failed");
 	hex_encode(st->epoch, TESS_EPOCH_LEN, buf);
 	if (store_meta_set(st, "epoch", buf) != 0)
@@ -224,16 +237,26 @@ load_epoch(struct store *st, bool create, char **cause)
 int
 store_open(const char *dir, bool create, struct store **out, char **cause)
 {
+	struct store_opts o = { .create = create };
+
+	return store_open_opts(dir, &o, out, cause);
+}
+
+int
+store_open_opts(const char *dir, const struct store_opts *o, struct store **out, char **cause)
+{
 	struct store *st;
 	struct stat sb;
+	bool create = o->create;
 	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return set_cause(cause, -ENOMEM, "out of memory");
 	st->quota = 100000;
+	st->clock_us = o->clock_us;
+	st->clock_arg = o->clock_arg;
 	st->max_skew_ms = STORE_MAX_SKEW_MS;
 	st->budget = (struct store_budget)STORE_BUDGET_DEFAULT;
-	st->now = now_ms;
 	if ((st->path = strfmt("%s/%s", dir, STORE_DB_FILE)) == NULL) {
 		free(st);
 		return set_cause(cause, -ENOMEM, "out of memory");
@@ -264,7 +287,7 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 	if ((rc = exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
 			   "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
 			   "PRAGMA cache_size = -8000;", cause)) != 0 ||
-	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, cause)) != 0)
+	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, o->epoch, cause)) != 0)
 		goto fail;
 	if ((rc = seq_jump(st, cause)) != 0 || (rc = store_author_keys(st, cause)) != 0)
 		goto fail;
@@ -500,7 +523,7 @@ store_peer_checkpoint(struct store *st, const uint8_t id[TESS_KEY_LEN],
 	sqlite3_bind_blob(s, 1, id, TESS_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(s, 2, epoch, TESS_EPOCH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)seq);
-	sqlite3_bind_int64(s, 4, now_ms());
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)(store_now_us(st) / 1000u));
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "checkpoint");
@@ -558,10 +581,8 @@ static int
 seq_jump(struct store *st, char **cause)
 {
 	sqlite3_stmt *s;
-	struct timespec ts;
 	int rc;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
 	if (exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
 		     " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'records')",
 		cause) != 0)
@@ -569,7 +590,7 @@ seq_jump(struct store *st, char **cause)
 	rc = sqlite3_prepare_v2(st->db,
 	    "UPDATE sqlite_sequence SET seq = max(seq, ?1) WHERE name = 'records'", -1, &s, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)store_now_us(st));
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 		sqlite3_finalize(s);
 	}

@@ -86,6 +86,21 @@ struct store_peer {
 /* Opens (creating when create is true) DIR/tessera.db and migrates it.
  * Refuses to create over an existing database. */
 int store_open(const char *dir, bool create, struct store **out, char **cause);
+
+/* What store_open takes, for a store run under a simulated clock and seed
+ * (tests/sim): the same store, with its time and its epoch as inputs. */
+struct store_opts {
+	bool create;
+	/* Wall clock, microseconds since the Unix epoch, for the store's own
+	 * uses of time (the sequence jump at open, checkpoint times, own
+	 * versions); NULL: the real clock. */
+	uint64_t (*clock_us)(void *arg);
+	void *clock_arg;
+	/* The epoch of a store being created; NULL: random. */
+	const uint8_t *epoch;
+};
+int store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
+    char **cause);
 void store_close(struct store *st);
 /* The database handle, for the store's own files and the tests (only
  * store/ includes sqlite3.h). */
@@ -105,7 +120,8 @@ void store_set_max_skew(struct store *st, int64_t ms);
 void store_set_limits(struct store *st, const struct config *c);
 /* The per-peer daily budget for new authors (see struct store_budget). */
 void store_set_budget(struct store *st, const struct store_budget *b);
-/* The wall clock (ms) the budget's days come from; now_ms by default. */
+/* The wall clock (ms) the budget's days come from; by default the store's
+ * clock (store_opts.clock_us, else the real one). */
 void store_set_clock(struct store *st, int64_t (*now)(void));
 
 /* Group writes for speed and atomicity. Nested calls are not allowed. */

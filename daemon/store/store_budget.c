@@ -47,7 +47,7 @@ store_set_clock(struct store *st, int64_t (*now)(void))
 int64_t
 store_day(const struct store *st)
 {
-	int64_t now = st->now();
+	int64_t now = st->now != NULL ? st->now() : (int64_t)(store_now_us(st) / 1000u);
 
 	/* Day 0 marks authors known before budgets existed: never today. */
 	return now > 0 ? now / DAY_MS + 1 : 1;

@@ -35,6 +35,8 @@ struct store {
 	char full_why[192];
 	store_full_cb on_full;
 	void *on_full_arg;
+	uint64_t (*clock_us)(void *arg);   /* NULL: the real clock */
+	void *clock_arg;
 };
 
 /* Prepared statement, reset and cleared, or NULL (logged) on failure. */
@@ -45,6 +47,10 @@ sqlite3_stmt *store_stmt(struct store *st, enum store_stmt which);
 int store_err(struct store *st, int rc, const char *what);
 /* A commit went through: leaves the storage-full state. */
 void store_writable(struct store *st);
+
+/* Wall clock in microseconds: the store's clock (store_open_opts) or the
+ * real one. */
+uint64_t store_now_us(const struct store *st);
 
 /* Fills the name key of every profile name that has none (stored before
  * schema version 2). */

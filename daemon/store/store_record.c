@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "core/log.h"
 #include "core/names.h"
@@ -213,7 +212,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	int rc, delta = r->deleted ? 0 : 1;
 
 	*res = STORE_STORED;
-	if (r->timestamp > now_ms() + st->max_skew_ms) {
+	if (r->timestamp > (int64_t)(store_now_us(st) / 1000) + st->max_skew_ms) {
 		*res = STORE_FUTURE;
 		return 0;
 	}
@@ -448,7 +447,6 @@ store_next_version(struct store *st, const uint8_t author[TESS_KEY_LEN])
 {
 	sqlite3_stmt *s = store_stmt(st, S_AUTHOR_GET);
 	uint64_t seen = 0, now;
-	struct timeval tv;
 
 	if (s != NULL) {
 		sqlite3_bind_blob(s, 1, author, TESS_KEY_LEN, SQLITE_STATIC);
@@ -456,8 +454,7 @@ store_next_version(struct store *st, const uint8_t author[TESS_KEY_LEN])
 			seen = (uint64_t)sqlite3_column_int64(s, 2);
 		sqlite3_reset(s);
 	}
-	gettimeofday(&tv, NULL);
-	now = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	now = store_now_us(st);
 	/* Versions handed out but not yet stored (an import being staged) count too. */
 	if (seen < st->last_version)
 		seen = st->last_version;

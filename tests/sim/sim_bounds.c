@@ -1,0 +1,34 @@
+/* Limits checked after every event that touched a node's sessions. */
+#include "sim.h"
+
+/* Queues and in-flight counts of n's sessions stay within their limits. */
+void
+check_bounds(struct sim *sim, struct sim_node *n)
+{
+	for (size_t k = 0; k < n->n_edges; k++) {
+		struct sim_conn *c = n->edges[k]->conn;
+		struct sim_side *sd;
+		const struct session *s;
+
+		if (c == NULL)
+			continue;
+		sd = &c->side[c->edge->n[0] == n ? 0 : 1];
+		if (sd->queued > sim->hard_limit)
+			sim_violation(sim, "node %d: %zu bytes queued to node %d (hard limit %u)",
+			    n->idx, sd->queued, link_other(sd)->node->idx, sim->hard_limit);
+		if (sd->ss == NULL)
+			continue;
+		s = &sd->ss->s;
+		if (s->sync.n_wanted > sim->lim.max_inflight_wants)
+			sim_violation(sim, "node %d: %zu records wanted from node %d (limit %u)",
+			    n->idx, s->sync.n_wanted, link_other(sd)->node->idx,
+			    sim->lim.max_inflight_wants);
+		if (s->sync.offers_inflight > SYNC_OFFERS_INFLIGHT)
+			sim_violation(sim, "node %d: %zu offers in flight to node %d (limit %d)",
+			    n->idx, s->sync.offers_inflight, link_other(sd)->node->idx,
+			    SYNC_OFFERS_INFLIGHT);
+		if (session_jobs(s) > SYNC_JOBS_MAX)
+			sim_violation(sim, "node %d: %zu verification jobs for node %d (limit %d)",
+			    n->idx, session_jobs(s), link_other(sd)->node->idx, SYNC_JOBS_MAX);
+	}
+}
