@@ -292,3 +292,25 @@ store_fp_items(struct store *st, const uint8_t lo[TESS_ID_LEN], const uint8_t *h
 		return crc < 0 ? crc : 0;
 	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "fingerprint items");
 }
+
+int
+store_fp_author(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t author[TESS_KEY_LEN],
+    uint64_t *version)
+{
+	sqlite3_stmt *s = store_stmt(st, S_FP_AUTHOR);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, id, TESS_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) == TESS_KEY_LEN) {
+		memcpy(author, sqlite3_column_blob(s, 0), TESS_KEY_LEN);
+		*version = (uint64_t)sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? -ENOENT : store_err(st, rc, "author");
+	}
+	sqlite3_reset(s);
+	return rc;
+}

@@ -46,6 +46,10 @@ int store_fp_range(struct store *st, const uint8_t lo[TESS_ID_LEN], const uint8_
 /* Calls cb for each item in [lo, hi) in id order, at most limit of them;
  * cb returns 0 to go on, non-zero to stop (negative: failure returned).
  * *n (may be NULL) counts the calls. */
+/* The author and version of a stored record; -ENOENT if absent. */
+int store_fp_author(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t author[TESS_KEY_LEN],
+    uint64_t *version);
+
 typedef int (*store_fp_item_cb)(void *arg, const uint8_t id[TESS_ID_LEN], uint64_t version);
 int store_fp_items(struct store *st, const uint8_t lo[TESS_ID_LEN], const uint8_t *hi,
     size_t limit, store_fp_item_cb cb, void *arg, size_t *n);
