@@ -1,8 +1,8 @@
 /* Range-based set reconciliation (see reconcile.h). */
 #include "sync/reconcile.h"
+#include "sync/reconcile_int.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +12,6 @@
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
-#define PREFIX_MAX ((RECON_MAX_DEPTH + 1) / 2)
 
 /* A range we sent as a node: the peer's turn answers each child once. */
 struct range {
@@ -22,22 +21,16 @@ struct range {
 };
 
 struct part_node {
-	uint8_t prefix[PREFIX_MAX];
+	uint8_t prefix[RECON_PREFIX_MAX];
 	unsigned depth;
 	uint8_t fps[RECON_FANOUT * RECON_FP_LEN];
 };
 
 struct part_list {
-	uint8_t prefix[PREFIX_MAX];
+	uint8_t prefix[RECON_PREFIX_MAX];
 	unsigned depth;
 	uint8_t *hashes;
 	size_t n;
-};
-
-/* A growable array of fixed-size elements. */
-struct vec {
-	void *v;
-	size_t n, cap, size;
 };
 
 struct recon {
@@ -64,31 +57,6 @@ struct recon {
 	unsigned turns;
 };
 
-static int
-vec_push(struct vec *v, const void *e)
-{
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? 2 * v->cap : 16;
-		void *nv = realloc(v->v, cap * v->size);
-
-		if (nv == NULL)
-			return -ENOMEM;
-		v->v = nv;
-		v->cap = cap;
-	}
-	memcpy((uint8_t *)v->v + v->n * v->size, e, v->size);
-	v->n++;
-	return 0;
-}
-
-static void
-vec_free(struct vec *v)
-{
-	free(v->v);
-	v->v = NULL;
-	v->n = v->cap = 0;
-}
-
 static void
 part_clear(struct recon *r)
 {
@@ -106,14 +74,14 @@ recon_free(struct recon *r)
 	if (r == NULL)
 		return;
 	part_clear(r);
-	vec_free(&r->sent);
-	vec_free(&r->sent_items);
-	vec_free(&r->next);
-	vec_free(&r->next_items);
-	vec_free(&r->pn);
-	vec_free(&r->pl);
-	vec_free(&r->pw);
-	vec_free(&r->give);
+	recon_vec_free(&r->sent);
+	recon_vec_free(&r->sent_items);
+	recon_vec_free(&r->next);
+	recon_vec_free(&r->next_items);
+	recon_vec_free(&r->pn);
+	recon_vec_free(&r->pl);
+	recon_vec_free(&r->pw);
+	recon_vec_free(&r->give);
 	free(r);
 }
 
@@ -149,130 +117,15 @@ recon_give_pop(struct recon *r)
 	if (recon_give_left(r) == 0)
 		return;
 	if (++r->give_pos == r->give.n) {   /* all handed out: release the memory */
-		vec_free(&r->give);
+		recon_vec_free(&r->give);
 		r->give_pos = 0;
 	}
-}
-
-/* Nibble i of an id. */
-static unsigned
-nibble(const uint8_t *id, unsigned i)
-{
-	return i % 2 ? id[i / 2] & 0x0f : id[i / 2] >> 4;
-}
-
-static void
-set_nibble(uint8_t *id, unsigned i, unsigned v)
-{
-	if (i % 2)
-		id[i / 2] = (uint8_t)((id[i / 2] & 0xf0) | v);
-	else
-		id[i / 2] = (uint8_t)((id[i / 2] & 0x0f) | v << 4);
-}
-
-/* The end of the range of depth nibbles starting at lo: false when it runs
- * to the end of the key space. */
-static bool
-range_hi(const uint8_t lo[TESS_ID_LEN], unsigned depth, uint8_t hi[TESS_ID_LEN])
-{
-	memcpy(hi, lo, TESS_ID_LEN);
-	for (unsigned i = depth; i-- > 0;) {
-		unsigned v = nibble(hi, i);
-
-		if (v < 15) {
-			set_nibble(hi, i, v + 1);
-			return true;
-		}
-		set_nibble(hi, i, 0);
-	}
-	return false;
-}
-
-/* The wire fingerprint of a range: 8 bytes of SHA-256(sum || count), zero
- * for an empty range. */
-static void
-wire_fp(const struct store_fp *f, uint8_t out[RECON_FP_LEN])
-{
-	uint8_t in[STORE_FP_ACC + 8], md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	memset(out, 0, RECON_FP_LEN);
-	if (f->n == 0)
-		return;
-	memcpy(in, f->acc, STORE_FP_ACC);
-	for (int i = 0; i < 8; i++)
-		in[STORE_FP_ACC + i] = (uint8_t)(f->n >> (8 * i));
-	EVP_Digest(in, sizeof(in), md, &len, EVP_sha256(), NULL);
-	memcpy(out, md, RECON_FP_LEN);
-	if (memcmp(out, "\0\0\0\0\0\0\0\0", RECON_FP_LEN) == 0)
-		out[0] = 1;   /* zero means empty */
-}
-
-static int
-range_fp(struct session *s, const uint8_t lo[TESS_ID_LEN], unsigned depth, struct store_fp *f)
-{
-	uint8_t hi[TESS_ID_LEN];
-	bool bounded = range_hi(lo, depth, hi);
-
-	return store_fp_range(s->env->store, lo, bounded ? hi : NULL, f);
-}
-
-/* Items of one range with their wire hashes. */
-struct item {
-	uint8_t hash[RECON_FP_LEN];
-	uint8_t id[TESS_ID_LEN];
-};
-
-struct items {
-	struct vec v;
-	size_t max;
-};
-
-static int
-item_add(void *arg, const uint8_t id[TESS_ID_LEN], uint64_t version)
-{
-	struct items *it = arg;
-	uint8_t h[STORE_FP_ACC];
-	struct item e;
-
-	if (it->v.n >= it->max)
-		return -E2BIG;
-	store_fp_item(id, version, h);
-	memcpy(e.hash, h, RECON_FP_LEN);
-	memcpy(e.id, id, TESS_ID_LEN);
-	return vec_push(&it->v, &e);
-}
-
-static int
-item_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, RECON_FP_LEN);
-}
-
-/* Our items in a range, ascending by hash. */
-static int
-range_items(struct session *s, const uint8_t lo[TESS_ID_LEN], unsigned depth, size_t max,
-    struct items *out)
-{
-	uint8_t hi[TESS_ID_LEN];
-	bool bounded = range_hi(lo, depth, hi);
-	int rc;
-
-	out->v = (struct vec){ .size = sizeof(struct item) };
-	out->max = max;
-	rc = store_fp_items(s->env->store, lo, bounded ? hi : NULL, max + 1, item_add, out, NULL);
-	if (rc != 0) {
-		vec_free(&out->v);
-		return rc;
-	}
-	qsort(out->v.v, out->v.n, sizeof(struct item), item_cmp);
-	return 0;
 }
 
 static int
 give_add(struct recon *r, const uint8_t id[TESS_ID_LEN])
 {
-	return r->give_on ? vec_push(&r->give, id) : 0;
+	return r->give_on ? recon_vec_push(&r->give, id) : 0;
 }
 
 static int
@@ -287,7 +140,7 @@ static int
 give_range(struct session *s, const uint8_t lo[TESS_ID_LEN], unsigned depth)
 {
 	uint8_t hi[TESS_ID_LEN];
-	bool bounded = range_hi(lo, depth, hi);
+	bool bounded = recon_range_hi(lo, depth, hi);
 
 	if (!s->sync.recon->give_on)
 		return 0;
@@ -316,7 +169,7 @@ flush_part(struct session *s, bool more)
 	for (size_t i = 0; i < r->pn.n; i++) {
 		tessera__recon_node__init(&nodes[i]);
 		nodes[i].has_prefix = nodes[i].has_depth = nodes[i].has_fps = 1;
-		nodes[i].prefix = (ProtobufCBinaryData){ (pn[i].depth + 1) / 2, pn[i].prefix };
+		nodes[i].prefix = (ProtobufCBinaryData){ RECON_PREFIX_BYTES(pn[i].depth), pn[i].prefix };
 		nodes[i].depth = pn[i].depth;
 		nodes[i].fps = (ProtobufCBinaryData){ sizeof(pn[i].fps), pn[i].fps };
 		np[i] = &nodes[i];
@@ -324,7 +177,7 @@ flush_part(struct session *s, bool more)
 	for (size_t i = 0; i < r->pl.n; i++) {
 		tessera__recon_list__init(&lists[i]);
 		lists[i].has_prefix = lists[i].has_depth = lists[i].has_hashes = 1;
-		lists[i].prefix = (ProtobufCBinaryData){ (pl[i].depth + 1) / 2, pl[i].prefix };
+		lists[i].prefix = (ProtobufCBinaryData){ RECON_PREFIX_BYTES(pl[i].depth), pl[i].prefix };
 		lists[i].depth = pl[i].depth;
 		lists[i].hashes = (ProtobufCBinaryData){ pl[i].n * RECON_FP_LEN, pl[i].hashes };
 		lp[i] = &lists[i];
@@ -364,10 +217,10 @@ part_room(struct session *s)
 }
 
 static void
-copy_prefix(uint8_t prefix[PREFIX_MAX], const uint8_t lo[TESS_ID_LEN], unsigned depth)
+copy_prefix(uint8_t prefix[RECON_PREFIX_MAX], const uint8_t lo[TESS_ID_LEN], unsigned depth)
 {
-	memset(prefix, 0, PREFIX_MAX);
-	memcpy(prefix, lo, (depth + 1) / 2);
+	memset(prefix, 0, RECON_PREFIX_MAX);
+	memcpy(prefix, lo, RECON_PREFIX_BYTES(depth));
 }
 
 /* Sends our fingerprints of the children of a range. */
@@ -385,16 +238,16 @@ out_node(struct session *s, const uint8_t lo[TESS_ID_LEN], unsigned depth)
 		struct store_fp f;
 
 		memcpy(child, lo, TESS_ID_LEN);
-		set_nibble(child, depth, c);
-		if ((rc = range_fp(s, child, depth + 1, &f)) != 0)
+		recon_set_digit(child, depth, c);
+		if ((rc = recon_range_fp(s->env->store, child, depth + 1, &f)) != 0)
 			return rc;
-		wire_fp(&f, pn.fps + c * RECON_FP_LEN);
+		recon_wire_fp(&f, pn.fps + c * RECON_FP_LEN);
 	}
 	memcpy(rg.lo, lo, TESS_ID_LEN);
-	if ((rc = vec_push(&r->pn, &pn)) != 0 || (rc = vec_push(&r->next, &rg)) != 0)
+	if ((rc = recon_vec_push(&r->pn, &pn)) != 0 || (rc = recon_vec_push(&r->next, &rg)) != 0)
 		return rc;
 	r->next_work = true;
-	r->part_bytes += sizeof(pn.fps) + PREFIX_MAX + 8;
+	r->part_bytes += sizeof(pn.fps) + RECON_PREFIX_MAX + 8;
 	return part_room(s);
 }
 
@@ -404,30 +257,30 @@ out_list(struct session *s, const uint8_t lo[TESS_ID_LEN], unsigned depth)
 {
 	struct recon *r = s->sync.recon;
 	struct part_list pl = { .depth = depth };
-	struct items it;
+	struct vec it;
 	struct item *e;
 	int rc;
 
-	if ((rc = range_items(s, lo, depth, RECON_LIST_MAX, &it)) != 0)
+	if ((rc = recon_range_items(s->env->store, lo, depth, RECON_LIST_MAX, &it)) != 0)
 		return rc;
-	e = it.v.v;
+	e = it.v;
 	copy_prefix(pl.prefix, lo, depth);
-	pl.n = it.v.n;
+	pl.n = it.n;
 	if ((pl.hashes = malloc(pl.n * RECON_FP_LEN + 1)) == NULL) {
-		vec_free(&it.v);
+		recon_vec_free(&it);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < pl.n && rc == 0; i++) {
 		memcpy(pl.hashes + i * RECON_FP_LEN, e[i].hash, RECON_FP_LEN);
-		rc = vec_push(&r->next_items, e[i].id);
+		rc = recon_vec_push(&r->next_items, e[i].id);
 	}
-	vec_free(&it.v);
-	if (rc != 0 || (rc = vec_push(&r->pl, &pl)) != 0) {
+	recon_vec_free(&it);
+	if (rc != 0 || (rc = recon_vec_push(&r->pl, &pl)) != 0) {
 		free(pl.hashes);
 		return rc;
 	}
 	r->next_work = true;
-	r->part_bytes += pl.n * RECON_FP_LEN + PREFIX_MAX + 8;
+	r->part_bytes += pl.n * RECON_FP_LEN + RECON_PREFIX_MAX + 8;
 	return part_room(s);
 }
 
@@ -442,9 +295,9 @@ answer_child(struct session *s, const uint8_t lo[TESS_ID_LEN], unsigned depth,
 	struct store_fp f;
 	int rc;
 
-	if ((rc = range_fp(s, lo, depth, &f)) != 0)
+	if ((rc = recon_range_fp(s->env->store, lo, depth, &f)) != 0)
 		return rc;
-	wire_fp(&f, ours);
+	recon_wire_fp(&f, ours);
 	if (memcmp(ours, theirs, RECON_FP_LEN) == 0)
 		return 0;
 	if (memcmp(theirs, empty, RECON_FP_LEN) == 0)
@@ -473,8 +326,11 @@ check_entry(struct session *s, const ProtobufCBinaryData *prefix, uint32_t depth
 	uint8_t parent[TESS_ID_LEN];
 	struct range *p;
 
+	unsigned used = depth * RECON_BITS;
+
 	if (depth > (node ? RECON_MAX_DEPTH - 1 : RECON_MAX_DEPTH) ||
-	    prefix->len != (depth + 1) / 2 || (depth % 2 && (prefix->data[depth / 2] & 0x0f)))
+	    prefix->len != RECON_PREFIX_BYTES(depth) ||
+	    (used % 8 && (prefix->data[used / 8] & (0xff >> (used % 8)))))
 		return session_fail(s, SESSION_END_PROTOCOL,
 		    "protocol violation: malformed reconciliation range");
 	memset(lo, 0, TESS_ID_LEN);
@@ -492,13 +348,13 @@ check_entry(struct session *s, const ProtobufCBinaryData *prefix, uint32_t depth
 		return session_fail(s, SESSION_END_PROTOCOL,
 		    "protocol violation: reconciliation range not asked for");
 	memcpy(parent, lo, TESS_ID_LEN);
-	set_nibble(parent, depth - 1, 0);
+	recon_set_digit(parent, depth - 1, 0);
 	p = bsearch(parent, r->sent.v, r->sent.n, sizeof(struct range), range_cmp);
 	if (p == NULL || p->depth != depth - 1 ||
-	    (p->answered & (1u << nibble(lo, depth - 1))))
+	    (p->answered & (1u << recon_digit(lo, depth - 1))))
 		return session_fail(s, SESSION_END_PROTOCOL,
 		    "protocol violation: reconciliation range not asked for");
-	p->answered |= (uint16_t)(1u << nibble(lo, depth - 1));
+	p->answered |= (uint16_t)(1u << recon_digit(lo, depth - 1));
 	return 0;
 }
 
@@ -517,7 +373,7 @@ on_node(struct session *s, const Tessera__ReconNode *n)
 		uint8_t child[TESS_ID_LEN];
 
 		memcpy(child, lo, TESS_ID_LEN);
-		set_nibble(child, n->depth, c);
+		recon_set_digit(child, n->depth, c);
 		if ((rc = answer_child(s, child, n->depth + 1,
 		    n->fps.data + c * RECON_FP_LEN)) != 0)
 			return rc;
@@ -533,7 +389,7 @@ on_list(struct session *s, const Tessera__ReconList *l)
 	struct recon *r = s->sync.recon;
 	uint8_t lo[TESS_ID_LEN], *seen = NULL;
 	size_t n = l->hashes.len / RECON_FP_LEN;
-	struct items it;
+	struct vec it;
 	struct item *e;
 	int rc;
 
@@ -549,15 +405,15 @@ on_list(struct session *s, const Tessera__ReconList *l)
 			    "protocol violation: reconciliation list not in order");
 	/* Our side of an honest peer's small range is small too; one that is
 	 * not is listed back in full below. */
-	if ((rc = range_items(s, lo, l->depth, SIZE_MAX / 2, &it)) != 0)
+	if ((rc = recon_range_items(s->env->store, lo, l->depth, SIZE_MAX / 2, &it)) != 0)
 		return rc;
 	if ((seen = calloc(n + 1, 1)) == NULL) {
-		vec_free(&it.v);
+		recon_vec_free(&it);
 		return -ENOMEM;
 	}
-	e = it.v.v;
-	for (size_t i = 0; i < it.v.n && rc == 0; i++) {
-		uint8_t *hit = bsearch(e[i].hash, l->hashes.data, n, RECON_FP_LEN, item_cmp);
+	e = it.v;
+	for (size_t i = 0; i < it.n && rc == 0; i++) {
+		uint8_t *hit = bsearch(e[i].hash, l->hashes.data, n, RECON_FP_LEN, recon_hash_cmp);
 
 		if (hit != NULL)
 			seen[(size_t)(hit - l->hashes.data) / RECON_FP_LEN] = 1;
@@ -568,13 +424,13 @@ on_list(struct session *s, const Tessera__ReconList *l)
 		uint32_t w = (uint32_t)(r->in_hashes + i);
 
 		if (!seen[i]) {
-			rc = vec_push(&r->pw, &w);
+			rc = recon_vec_push(&r->pw, &w);
 			r->part_bytes += 5;
 		}
 	}
 	r->in_hashes += n;
 	free(seen);
-	vec_free(&it.v);
+	recon_vec_free(&it);
 	return rc != 0 ? rc : part_room(s);
 }
 
@@ -619,10 +475,10 @@ finish(struct session *s)
 	struct recon *r = s->sync.recon;
 
 	r->done = true;
-	vec_free(&r->sent);
-	vec_free(&r->sent_items);
-	vec_free(&r->next);
-	vec_free(&r->next_items);
+	recon_vec_free(&r->sent);
+	recon_vec_free(&r->sent_items);
+	recon_vec_free(&r->next);
+	recon_vec_free(&r->next_items);
 	log_debug("peer %s: reconciliation done after %u turns: %zu records to offer", s->label,
 	    r->turns, recon_give_left(r));
 }

@@ -22,10 +22,11 @@
 #include "core/tessera.h"
 
 #define RECON_FEATURE 1u           /* Hello.features bit */
-#define RECON_FANOUT 16            /* children per range: one nibble */
+#define RECON_BITS 2               /* id bits per level: a digit */
+#define RECON_FANOUT (1u << RECON_BITS)   /* children per range */
 #define RECON_FP_LEN 8             /* fingerprint and item hash bytes on the wire */
-#define RECON_LIST_AT 16           /* a differing range of at most this many items is listed */
-#define RECON_MAX_DEPTH 12         /* nibbles: ranges this deep are always listed */
+#define RECON_LIST_AT 8           /* a differing range of at most this many items is listed */
+#define RECON_MAX_DEPTH (48 / RECON_BITS)   /* digits: ranges this deep are always listed */
 #define RECON_LIST_MAX 4096        /* items in one list */
 
 struct session;
