@@ -3,13 +3,13 @@
  *
  * Used when a side has no valid checkpoint for its peer: instead of being
  * offered everything, the two sides compare fingerprints of id ranges
- * (store_fp.h), split the ranges that differ into 16 by the next nibble of
- * the id, and list the items of small ones, turn by turn, so that the bytes
+ * (store_fp.h), split the ranges that differ into RECON_FANOUT by the next
+ * digit (RECON_BITS bits) of the id, and list the items of small ones, turn by turn, so that the bytes
  * follow the difference, not the data set. What a side finds the peer lacks
  * is its give set: it is offered through the ordinary Offer/Want/Records
  * path, before the offers of changes after its seq at the start. Each turn
  * must answer the previous one (children of the nodes sent, wants of the
- * items listed) and goes one nibble deeper, so a reconciliation ends after
+ * items listed) and goes one digit deeper, so a reconciliation ends after
  * at most RECON_MAX_DEPTH turns whatever the peer sends. */
 #ifndef RECONCILE_H
 #define RECONCILE_H
@@ -25,7 +25,7 @@
 #define RECON_BITS 2               /* id bits per level: a digit */
 #define RECON_FANOUT (1u << RECON_BITS)   /* children per range */
 #define RECON_FP_LEN 8             /* fingerprint and item hash bytes on the wire */
-#define RECON_LIST_AT 8           /* a differing range of at most this many items is listed */
+#define RECON_LIST_AT 8            /* a differing range of at most this many items is listed */
 #define RECON_MAX_DEPTH (48 / RECON_BITS)   /* digits: ranges this deep are always listed */
 #define RECON_LIST_MAX 4096        /* items in one list */
 
