@@ -1,0 +1,250 @@
+/* Range reconciliation messages against the real session engine over a real
+ * store holding 300 records.
+ *
+ * Input: one control byte, then Recon messages, each as a 2-byte big-endian
+ * length and its bytes. Before them the harness plays an honest opening:
+ * the peer's Hello (feature bit 0; control bit 0 picks its epoch so that
+ * the session is either the initiator or the responder) and a SyncRequest
+ * asking to reconcile. Each message that decodes as a Recon is sent in an
+ * Envelope, the others as raw envelope bytes.
+ *
+ * Oracles besides the sanitizers: every frame the session sends is well
+ * formed and within the frame limit; the give set never exceeds the records
+ * held; a closed session sends nothing more and is closed once. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "peer.pb-c.h"
+#include "core/identity.h"
+#include "core/record.h"
+#include "core/tessera.h"
+#include "core/wire.h"
+#include "store/store.h"
+#include "sync/reconcile.h"
+#include "sync/session.h"
+
+#define RECORDS 300
+
+struct fuzz_link {
+	struct session s;
+	int closes;
+	size_t sent_after_close;
+};
+
+static int
+l_send(void *link, const uint8_t *frame, size_t len)
+{
+	struct fuzz_link *l = link;
+
+	if (l->closes > 0)
+		l->sent_after_close++;
+	if (len < WIRE_HDR || wire_get_u32(frame) != len - WIRE_HDR || len > TESS_MAX_FRAME + WIRE_HDR)
+		abort();
+	fuzz_touch(frame, len);
+	return 0;
+}
+
+static size_t
+l_room(void *link)
+{
+	(void)link;
+	return 1u << 20;
+}
+
+static void
+l_pause(void *link, bool paused)
+{
+	(void)link;
+	(void)paused;
+}
+
+static int
+l_verify(void *link, struct sync_job *j)
+{
+	struct fuzz_link *l = link;
+
+	session_job_verify(j);
+	session_job_done(&l->s, j);
+	return 0;
+}
+
+static void
+l_close(void *link, enum session_end why, const char *detail)
+{
+	struct fuzz_link *l = link;
+
+	if (why >= SESSION_END_COUNT)
+		abort();
+	fuzz_touch_str(detail);
+	l->closes++;
+}
+
+static const struct session_io fuzz_io = { l_send, l_room, l_pause, l_verify, l_close };
+
+static struct session_env env;
+static char store_dir[64];
+
+static void
+remove_store(void)
+{
+	char path[128];
+	static const char *const files[] = { STORE_DB_FILE, STORE_DB_FILE "-wal",
+		STORE_DB_FILE "-shm" };
+
+	store_close(env.store);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", store_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(store_dir);
+}
+
+/* Signs and stores one small resource of the fuzz identity. */
+static void
+put_record(int i)
+{
+	const struct identity *me = fuzz_identity();
+	Tessera__Record r = TESSERA__RECORD__INIT;
+	Tessera__Text t = TESSERA__TEXT__INIT, *texts[1] = { &t };
+	uint8_t id[TESS_ID_LEN], nonce[TESS_NONCE_LEN], *body = NULL, sig[TESS_SIG_LEN];
+	enum store_put_result res;
+	char title[32];
+	size_t len;
+
+	if (record_new_id(me->pub, nonce, id) != 0)
+		abort();
+	snprintf(title, sizeof(title), "Record %d", i);
+	r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = r.has_kind = 1;
+	r.id = (ProtobufCBinaryData){ TESS_ID_LEN, id };
+	r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
+	r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+	r.version = 1;
+	r.timestamp = 1700000000000LL + i;
+	r.kind = TESSERA__KIND__KIND_RESOURCE;
+	t.lang = "ro";
+	t.title = title;
+	r.texts = texts;
+	r.n_texts = 1;
+	if (record_seal(me, &r, &body, &len, sig) != 0 ||
+	    store_put(env.store, body, len, sig, &r, &res) != 0 || res != STORE_STORED)
+		abort();
+	free(body);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char *cause = NULL;
+
+	(void)argc;
+	(void)argv;
+	snprintf(store_dir, sizeof(store_dir), "/tmp/fuzz-recon.XXXXXX");
+	if (mkdtemp(store_dir) == NULL ||
+	    store_open(store_dir, true, &env.store, &cause) != 0) {
+		fprintf(stderr, "fuzz_recon: store: %s\n", cause ? cause : "mkdtemp failed");
+		abort();
+	}
+	store_set_local(env.store, fuzz_identity()->pub);
+	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 100000, 30000 };
+	atexit(remove_store);
+	if (store_begin(env.store) != 0)
+		abort();
+	for (int i = 0; i < RECORDS; i++)
+		put_record(i);
+	if (store_commit(env.store) != 0)
+		abort();
+	return 0;
+}
+
+static int
+send_env(struct fuzz_link *l, const Tessera__Envelope *e, uint64_t now)
+{
+	size_t n = tessera__envelope__get_packed_size(e);
+	uint8_t *buf = malloc(n + 1);
+	int rc;
+
+	if (buf == NULL)
+		abort();
+	tessera__envelope__pack(e, buf);
+	rc = session_on_frame(&l->s, buf, n, now);
+	free(buf);
+	return rc;
+}
+
+/* The peer's Hello and its request to reconcile. */
+static int
+opening(struct fuzz_link *l, bool low_epoch)
+{
+	Tessera__Envelope e = TESSERA__ENVELOPE__INIT;
+	Tessera__Hello h = TESSERA__HELLO__INIT;
+	Tessera__SyncRequest req = TESSERA__SYNC_REQUEST__INIT;
+	uint8_t epoch[TESS_EPOCH_LEN];
+
+	memset(epoch, low_epoch ? 0x00 : 0xff, sizeof(epoch));
+	h.has_protocol = h.has_max_frame = h.has_max_batch = h.has_epoch = h.has_seq = 1;
+	h.has_features = 1;
+	h.protocol = TESS_PROTOCOL_VERSION;
+	h.max_frame = TESS_MAX_FRAME;
+	h.max_batch = 512;
+	h.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, epoch };
+	h.seq = 1;
+	h.features = RECON_FEATURE;
+	e.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
+	e.hello = &h;
+	if (send_env(l, &e, 1001) != 0)
+		return -1;
+	req.has_epoch = req.has_since = req.has_reconcile = 1;
+	req.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(env.store) };
+	req.reconcile = 1;
+	e.msg_case = TESSERA__ENVELOPE__MSG_SYNC;
+	e.sync = &req;
+	return send_env(l, &e, 1002);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fuzz_link link;
+	static const uint8_t peer_key[TESS_KEY_LEN] = { 4, 5, 6 };
+	uint64_t now = 1003;
+
+	if (size < 1)
+		return 0;
+	memset(&link, 0, sizeof(link));
+	if (store_peer_checkpoint(env.store, peer_key, (const uint8_t[TESS_EPOCH_LEN]){ 0 }, 0) != 0)
+		abort();   /* no checkpoint: this node asks to reconcile too */
+	if (session_start(&link.s, &env, &fuzz_io, &link, peer_key, "fuzz", "fuzz", 1000) != 0)
+		abort();
+	if (opening(&link, data[0] & 1) == 0) {
+		for (size_t pos = 1; pos + 2 <= size && link.s.state != SESSION_CLOSED;) {
+			size_t len = (size_t)data[pos] << 8 | data[pos + 1];
+			Tessera__Recon *m;
+
+			pos += 2;
+			if (len > size - pos)
+				len = size - pos;
+			if ((m = tessera__recon__unpack(NULL, len, data + pos)) != NULL) {
+				Tessera__Envelope e = TESSERA__ENVELOPE__INIT;
+
+				e.msg_case = TESSERA__ENVELOPE__MSG_RECON;
+				e.recon = m;
+				send_env(&link, &e, now++);
+				tessera__recon__free_unpacked(m, NULL);
+			} else {
+				session_on_frame(&link.s, data + pos, len, now++);
+			}
+			pos += len;
+			if (recon_give_left(link.s.sync.recon) > RECORDS)
+				abort();
+		}
+	}
+	if (link.closes > 1 || link.sent_after_close > 0)
+		abort();
+	session_drop(&link.s);
+	session_free(&link.s);
+	return 0;
+}
