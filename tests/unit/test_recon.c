@@ -19,6 +19,7 @@
 
 #define SHARED 100000
 #define DIFFS 100
+#define BEHIND 4900        /* with x's DIFFS: 5% of 100,000 behind */
 
 /* One run of a fresh link: bytes each way and the time it took. */
 struct figures {
@@ -158,6 +159,20 @@ test_recon_100k(void **state)
 	report("100 differences each way", legacy, recon);
 	assert_true(recon.bytes - recon.record_bytes <= 64 * 1024);
 	assert_true(recon.bytes * 5 < legacy.bytes);
+
+	/* b restored from a week-old backup: 5% of a's records missing (the
+	 * BEHIND new ones and x's earlier DIFFS). */
+	put_many(x, "Published this week", BEHIND, p->a.st, NULL);
+	assert_int_equal(store_block(p->b.st, x->pub, true, &removed), 0);
+	assert_int_equal(store_block(p->b.st, x->pub, false, &removed), 0);
+	recon = link_once(p, true);
+	assert_int_equal(sessionfix_count(p->b.st), SHARED + 2 * DIFFS + BEHIND);
+	assert_int_equal(store_block(p->b.st, x->pub, true, &removed), 0);
+	assert_int_equal(store_block(p->b.st, x->pub, false, &removed), 0);
+	legacy = link_once(p, false);
+	assert_int_equal(sessionfix_count(p->b.st), SHARED + 2 * DIFFS + BEHIND);
+	report("5% behind (week-old backup)", legacy, recon);
+	assert_true(recon.bytes < legacy.bytes);
 	assert_int_equal(testid_pair_free(dx, dy, x, y), 0);
 }
 
