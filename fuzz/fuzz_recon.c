@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz_session.h"
 #include "peer.pb-c.h"
 #include "core/identity.h"
 #include "core/record.h"
@@ -29,80 +30,7 @@
 
 #define RECORDS 300
 
-struct fuzz_link {
-	struct session s;
-	int closes;
-	size_t sent_after_close;
-};
-
-static int
-l_send(void *link, const uint8_t *frame, size_t len)
-{
-	struct fuzz_link *l = link;
-
-	if (l->closes > 0)
-		l->sent_after_close++;
-	if (len < WIRE_HDR || wire_get_u32(frame) != len - WIRE_HDR || len > TESS_MAX_FRAME + WIRE_HDR)
-		abort();
-	fuzz_touch(frame, len);
-	return 0;
-}
-
-static size_t
-l_room(void *link)
-{
-	(void)link;
-	return 1u << 20;
-}
-
-static void
-l_pause(void *link, bool paused)
-{
-	(void)link;
-	(void)paused;
-}
-
-static int
-l_verify(void *link, struct sync_job *j)
-{
-	struct fuzz_link *l = link;
-
-	session_job_verify(j);
-	session_job_done(&l->s, j);
-	return 0;
-}
-
-static void
-l_close(void *link, enum session_end why, const char *detail)
-{
-	struct fuzz_link *l = link;
-
-	if (why >= SESSION_END_COUNT)
-		abort();
-	fuzz_touch_str(detail);
-	l->closes++;
-}
-
-static const struct session_io fuzz_io = { l_send, l_room, l_pause, l_verify, l_close };
-
 static struct session_env env;
-static char store_dir[64];
-
-static void
-remove_store(void)
-{
-	char path[128];
-	static const char *const files[] = { STORE_DB_FILE, STORE_DB_FILE "-wal",
-		STORE_DB_FILE "-shm" };
-
-	store_close(env.store);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", store_dir, files[i]);
-		unlink(path);
-	}
-	rmdir(store_dir);
-}
-
 /* Signs and stores one small resource of the fuzz identity. */
 static void
 put_record(int i)
@@ -138,19 +66,11 @@ put_record(int i)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *cause = NULL;
-
 	(void)argc;
 	(void)argv;
-	snprintf(store_dir, sizeof(store_dir), "/tmp/fuzz-recon.XXXXXX");
-	if (mkdtemp(store_dir) == NULL ||
-	    store_open(store_dir, true, &env.store, &cause) != 0) {
-		fprintf(stderr, "fuzz_recon: store: %s\n", cause ? cause : "mkdtemp failed");
-		abort();
-	}
+	fuzz_session_store(&env, "fuzz-recon");
 	store_set_local(env.store, fuzz_identity()->pub);
 	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 100000, 30000 };
-	atexit(remove_store);
 	if (store_begin(env.store) != 0)
 		abort();
 	for (int i = 0; i < RECORDS; i++)
@@ -237,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&link, 0, sizeof(link));
 	if (store_peer_checkpoint(env.store, peer_key, (const uint8_t[TESS_EPOCH_LEN]){ 0 }, 0) != 0)
 		abort();   /* no checkpoint: this node asks to reconcile too */
-	if (session_start(&link.s, &env, &fuzz_io, &link, peer_key, "fuzz", "fuzz", 1000) != 0)
+	if (session_start(&link.s, &env, &fuzz_session_io, &link, peer_key, "fuzz", "fuzz", 1000) != 0)
 		abort();
 	if (opening(&link, data[0] & 1) == 0) {
 		for (size_t pos = 1; pos + 2 <= size && link.s.state != SESSION_CLOSED;) {

@@ -56,6 +56,18 @@ recon_open(struct conn *c, Tessera__Envelope **first)
 	return OUT_OK;
 }
 
+/* recon_open, the opening not needed. */
+static int
+recon_begin(struct conn *c)
+{
+	Tessera__Envelope *first = NULL;
+	int o;
+
+	if ((o = recon_open(c, &first)) == OUT_OK)
+		tessera__envelope__free_unpacked(first, NULL);
+	return o;
+}
+
 /* A node for child `child` of the range (lo, depth), with random fps. */
 static void
 node_init(Tessera__ReconNode *n, uint8_t *lo, unsigned depth, unsigned child,
@@ -78,6 +90,20 @@ send_recon(struct conn *c, Tessera__Recon *m)
 	env.msg_case = TESSERA__ENVELOPE__MSG_RECON;
 	env.recon = m;
 	return conn_send(c, &env);
+}
+
+/* One turn of one node: child `child` of the range (lo, depth). */
+static int
+send_node(struct conn *c, uint8_t *lo, unsigned depth, unsigned child)
+{
+	Tessera__ReconNode n, *np[1] = { &n };
+	Tessera__Recon m = TESSERA__RECON__INIT;
+	uint8_t fps[FANOUT * RECON_FP_LEN];
+
+	node_init(&n, lo, depth, child, fps);
+	m.nodes = np;
+	m.n_nodes = 1;
+	return send_recon(c, &m);
 }
 
 /* After the link was closed: a new plain link still gets answers. */
@@ -106,7 +132,6 @@ closed_and_alive(struct conn *c, const char *what)
 int
 scn_recon_order(int arg)
 {
-	Tessera__Envelope *first = NULL;
 	Tessera__ReconNode nodes[2], *np[2] = { &nodes[0], &nodes[1] };
 	Tessera__Recon m = TESSERA__RECON__INIT;
 	uint8_t lo[2][TESS_ID_LEN] = { { 0 } }, fps[2][FANOUT * RECON_FP_LEN];
@@ -114,9 +139,8 @@ scn_recon_order(int arg)
 	int o;
 
 	(void)arg;
-	if ((o = recon_open(&c, &first)) != OUT_OK)
+	if ((o = recon_begin(&c)) != OUT_OK)
 		return o;
-	tessera__envelope__free_unpacked(first, NULL);
 	node_init(&nodes[0], lo[0], 0, 2, fps[0]);   /* child 2, then child 1 */
 	node_init(&nodes[1], lo[1], 0, 1, fps[1]);
 	m.nodes = np;
@@ -235,15 +259,10 @@ scn_recon_endless(int arg)
 	}
 	if (in != NULL && in->recon->n_lists > 0) {
 		const Tessera__ReconList *l = in->recon->lists[0];
-		Tessera__ReconNode n, *np[1] = { &n };
-		Tessera__Recon m = TESSERA__RECON__INIT;
-		uint8_t lo[TESS_ID_LEN] = { 0 }, fps[FANOUT * RECON_FP_LEN];
+		uint8_t lo[TESS_ID_LEN] = { 0 };
 
 		memcpy(lo, l->prefix.data, l->prefix.len < TESS_ID_LEN ? l->prefix.len : TESS_ID_LEN);
-		node_init(&n, lo, l->depth, 0, fps);
-		m.nodes = np;
-		m.n_nodes = 1;
-		send_recon(&c, &m);
+		send_node(&c, lo, l->depth, 0);
 		tessera__envelope__free_unpacked(in, NULL);
 		return closed_and_alive(&c, "splitting a range the daemon listed");
 	}
@@ -251,14 +270,9 @@ scn_recon_endless(int arg)
 		tessera__envelope__free_unpacked(in, NULL);
 	/* Nothing listed: the reconciliation ended; one more turn. */
 	{
-		Tessera__ReconNode n, *np[1] = { &n };
-		Tessera__Recon m = TESSERA__RECON__INIT;
-		uint8_t lo[TESS_ID_LEN] = { 0 }, fps[FANOUT * RECON_FP_LEN];
+		uint8_t lo[TESS_ID_LEN] = { 0 };
 
-		node_init(&n, lo, 0, 0, fps);
-		m.nodes = np;
-		m.n_nodes = 1;
-		send_recon(&c, &m);
+		send_node(&c, lo, 0, 0);
 	}
 	return closed_and_alive(&c, "a reconciliation turn after the end");
 }
@@ -266,7 +280,6 @@ scn_recon_endless(int arg)
 int
 scn_recon_oversized(int arg)
 {
-	Tessera__Envelope *first = NULL;
 	Tessera__ReconList l = TESSERA__RECON_LIST__INIT, *lp[1] = { &l };
 	Tessera__Recon m = TESSERA__RECON__INIT;
 	size_t n = RECON_LIST_MAX + 1;
@@ -275,9 +288,8 @@ scn_recon_oversized(int arg)
 	int o;
 
 	(void)arg;
-	if ((o = recon_open(&c, &first)) != OUT_OK)
+	if ((o = recon_begin(&c)) != OUT_OK)
 		return o;
-	tessera__envelope__free_unpacked(first, NULL);
 	if ((hashes = malloc(n * RECON_FP_LEN)) == NULL) {
 		conn_close(&c);
 		return result(OUT_LOCAL, "out of memory");
@@ -301,12 +313,11 @@ scn_recon_oversized(int arg)
 	Tessera__ReconNode *nodes = calloc(3000, sizeof(*nodes)), **np = calloc(3000, sizeof(*np));
 	uint8_t fps[FANOUT * RECON_FP_LEN];
 
-	if (nodes == NULL || np == NULL || (o = recon_open(&c, &first)) != OUT_OK) {
+	if (nodes == NULL || np == NULL || (o = recon_begin(&c)) != OUT_OK) {
 		free(nodes);
 		free(np);
 		return nodes == NULL || np == NULL ? result(OUT_LOCAL, "out of memory") : o;
 	}
-	tessera__envelope__free_unpacked(first, NULL);
 	memset(lo, 0, sizeof(lo));
 	for (int i = 0; i < 3000; i++) {
 		node_init(&nodes[i], lo, 0, (unsigned)i % FANOUT, fps);
