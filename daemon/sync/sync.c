@@ -75,11 +75,18 @@ sync_on_request(struct session *s, const Tessera__SyncRequest *m)
 	s->sync.serving = true;
 	s->sync.offer_pos = m->has_epoch && m->epoch.len == TESS_EPOCH_LEN &&
 		memcmp(m->epoch.data, ours, TESS_EPOCH_LEN) == 0 && m->has_since ? m->since : 0;
+	bool we_asked = s->sync.recon_asked;
+
+	/* Both asked and both stores have one epoch (one database copied):
+	 * nothing orders the two sides to pick who opens, so both take the
+	 * plain path, each deciding the same from the same facts. */
+	if (we_asked && they_asked && memcmp(ours, s->sync.epoch, TESS_EPOCH_LEN) == 0)
+		we_asked = they_asked = false;
 	/* Reconciling: what differs now is found by it and offered first;
 	 * the changes stream starts at our seq now. */
 	if (they_asked)
 		s->sync.offer_pos = store_max_seq(s->env->store);
-	if ((rc = recon_start(s, s->sync.recon_asked, they_asked)) != 0)
+	if ((rc = recon_start(s, we_asked, they_asked)) != 0)
 		return rc == -ENOMEM ? rc : -EPROTO;
 	sync_pump(s);
 	return 0;

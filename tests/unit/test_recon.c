@@ -15,6 +15,7 @@
 #include "sessionfix.h"
 #include "storefix.h"
 #include "testid.h"
+#include "core/util.h"
 #include "store/store.h"
 
 #define SHARED 100000
@@ -254,6 +255,34 @@ test_recon_old_peer(void **state)
 	assert_int_equal(sessionfix_count(p->b.st), 2);
 }
 
+/* Two stores with one epoch (a database copied to make a second node) that
+ * both ask to reconcile: neither could be picked to open, so both take the
+ * offer path instead of waiting for each other for ever. */
+static void
+test_recon_same_epoch(void **state)
+{
+	struct pair *p = *state;
+	char hex[2 * TESS_EPOCH_LEN + 1], *cause = NULL;
+	uint8_t id[TESS_ID_LEN];
+
+	hex_encode(store_epoch(p->a.st), TESS_EPOCH_LEN, hex);
+	assert_int_equal(store_meta_set(p->b.st, "epoch", hex), 0);
+	store_close(p->b.st);
+	if (store_open(p->b.dir, false, &p->b.st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+	p->b.env.store = p->b.st;
+	assert_memory_equal(store_epoch(p->a.st), store_epoch(p->b.st), TESS_EPOCH_LEN);
+	assert_int_equal(storefix_put_new(p->a.st, p->fx->a, "On a", 1, id), STORE_STORED);
+	assert_int_equal(storefix_put_new(p->b.st, p->fx->b, "On b", 1, id), STORE_STORED);
+	sessionfix_start(p);
+	sessionfix_run(p, 1000);
+	assert_true(p->a.s.sync.recon_asked && p->b.s.sync.recon_asked);
+	assert_null(p->a.s.sync.recon);
+	assert_null(p->b.s.sync.recon);
+	assert_int_equal(sessionfix_count(p->a.st), 2);
+	assert_int_equal(sessionfix_count(p->b.st), 2);
+}
+
 int
 main(void)
 {
@@ -261,6 +290,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recon_versions, sessionfix_setup,
 		    sessionfix_teardown),
 		cmocka_unit_test_setup_teardown(test_recon_old_peer, sessionfix_setup,
+		    sessionfix_teardown),
+		cmocka_unit_test_setup_teardown(test_recon_same_epoch, sessionfix_setup,
 		    sessionfix_teardown),
 		cmocka_unit_test_setup_teardown(test_recon_100k, sessionfix_setup,
 		    sessionfix_teardown),
