@@ -108,6 +108,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
 	[S_FP_BUCKETS] = "SELECT n, acc FROM recon_fp WHERE b >= ?1 AND b < ?2",
+	[S_FP_ADD] = "INSERT INTO recon_fp (b, n, acc) VALUES (?1, 1, ?2)"
+		     " ON CONFLICT (b) DO UPDATE SET n = n + 1, acc = tess_fp_merge(acc, ?2, 1)",
 	[S_FP_AUTHOR] = "SELECT author, version FROM records WHERE id = ?1",
 	[S_FP_ITEMS] = "SELECT id, version FROM records WHERE id >= ?1 AND id < ?2 ORDER BY id"
 		       " LIMIT ?3",

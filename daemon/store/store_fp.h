@@ -4,8 +4,8 @@
  * 8 bytes big-endian). The fingerprint of a set of items is the sum of their
  * hashes modulo 2^256 with their count: commutative and invertible, so the
  * store keeps it per bucket of ids (by first byte, and by first two bytes),
- * updated by triggers in the same transaction as every insert or delete of
- * a record. The fingerprint of any id range [lo, hi) then combines whole
+ * updated in the same transaction as every insert (store_fp_put, from
+ * store_put) or delete (a trigger) of a record. The fingerprint of any id range [lo, hi) then combines whole
  * buckets and scans only the records of the (at most two) buckets cut by
  * its edges: no full scan per session. */
 #ifndef STORE_FP_H
@@ -32,6 +32,10 @@ extern const char store_fp_schema[];
 
 /* Registers the SQL functions the triggers call; before any migration. */
 int store_fp_register(sqlite3 *db);
+
+/* Adds a record just inserted into records to its buckets (removal is a
+ * trigger's). Inside the caller's transaction. */
+int store_fp_put(struct store *st, const uint8_t id[TESS_ID_LEN], uint64_t version);
 
 /* The hash of one item. */
 void store_fp_item(const uint8_t id[TESS_ID_LEN], uint64_t version, uint8_t h[STORE_FP_ACC]);

@@ -1,4 +1,4 @@
-/* Store: range fingerprints kept by triggers equal a fresh computation over
+/* Store: range fingerprints kept with the records equal a fresh computation over
  * the records, through inserts, new versions and removals. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -131,7 +131,7 @@ test_fp_backfill(void **state)
 	for (int i = 0; i < 50; i++)
 		assert_int_equal(storefix_put_new(fx->st, fx->a, "Old", 1, id), STORE_STORED);
 	assert_int_equal(sqlite3_exec(store_db(fx->st),
-	    "DROP TRIGGER records_fp_ai; DROP TRIGGER records_fp_ad; DROP TRIGGER records_fp_au;"
+	    "DROP TRIGGER records_fp_ad; DROP TRIGGER records_fp_au;"
 	    "DROP TABLE recon_fp; PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	store_close(fx->st);
 	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
