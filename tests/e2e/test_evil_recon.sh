@@ -19,8 +19,11 @@ setup() {
 	sync_conf a b evil
 	sync_conf b a
 	start_all a b
-	# a must hold records (and no checkpoint of evil) to ask to reconcile.
+	# a must hold records (and no checkpoint of evil) to ask to reconcile;
+	# 2,000 of them make the made-up differences go several turns deep.
 	import_sample b wales
+	python3 "$TESSERA_SRC/bench/gen_records.py" 2000 --seed 3 --size 200 -o "$T/items.jsonl"
+	cli b import "$T/items.jsonl" >/dev/null || fail "import of 2,000 records on b failed"
 	converge "a and b before the attacks" "$(total_own a b)" a b ||
 		fail "a and b do not sync; nothing to test"
 }
