@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz_session.h"
 #include "peer.pb-c.h"
 #include "core/tessera.h"
 #include "core/wire.h"
@@ -50,98 +51,12 @@ fnv1a(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* The link the session drives: counts and checks, verifies in line. */
-struct fuzz_link {
-	struct session s;
-	int closes;
-	size_t sent_after_close;
-	size_t queued;
-	bool paused;
-};
-
-static int
-l_send(void *link, const uint8_t *frame, size_t len)
-{
-	struct fuzz_link *l = link;
-
-	if (l->closes > 0)
-		l->sent_after_close++;
-	if (len < WIRE_HDR || wire_get_u32(frame) != len - WIRE_HDR)
-		abort();   /* the session sent a malformed frame */
-	fuzz_touch(frame, len);
-	l->queued += len;
-	return 0;
-}
-
-static size_t
-l_room(void *link)
-{
-	struct fuzz_link *l = link;
-
-	/* A bounded queue, so that the "no room" paths run too. */
-	return l->queued < (1u << 20) ? (1u << 20) - l->queued : 0;
-}
-
-static void
-l_pause(void *link, bool paused)
-{
-	((struct fuzz_link *)link)->paused = paused;
-}
-
-static int
-l_verify(void *link, struct sync_job *j)
-{
-	struct fuzz_link *l = link;
-
-	session_job_verify(j);
-	session_job_done(&l->s, j);
-	return 0;
-}
-
-static void
-l_close(void *link, enum session_end why, const char *detail)
-{
-	struct fuzz_link *l = link;
-
-	if (why >= SESSION_END_COUNT)
-		abort();
-	fuzz_touch_str(detail);
-	l->closes++;
-}
-
-static const struct session_io fuzz_io = { l_send, l_room, l_pause, l_verify, l_close };
-
 static struct session_env env;
-static char store_dir[64];
-
-static void
-remove_store(void)
-{
-	char path[128];
-	static const char *const files[] = { STORE_DB_FILE, STORE_DB_FILE "-wal",
-		STORE_DB_FILE "-shm" };
-
-	store_close(env.store);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", store_dir, files[i]);
-		unlink(path);
-	}
-	rmdir(store_dir);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *cause = NULL;
-
-	snprintf(store_dir, sizeof(store_dir), "/tmp/fuzz-frame.XXXXXX");
-	if (mkdtemp(store_dir) == NULL ||
-	    store_open(store_dir, true, &env.store, &cause) != 0) {
-		fprintf(stderr, "fuzz_frame: store: %s\n", cause ? cause : "mkdtemp failed");
-		abort();
-	}
+	fuzz_session_store(&env, "fuzz-frame");
 	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 2000, 30000 };
-	atexit(remove_store);
 	return 0;
 }
 
@@ -221,7 +136,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&whole, 0, sizeof(whole));
 	memset(&parts, 0, sizeof(parts));
 	memset(&link, 0, sizeof(link));
-	if (session_start(&link.s, &env, &fuzz_io, &link, peer_key, "fuzz", "fuzz", 1000) != 0)
+	if (session_start(&link.s, &env, &fuzz_session_io, &link, peer_key, "fuzz", "fuzz", 1000) != 0)
 		abort();
 	parts.link = &link;
 	parts.now = 1000;

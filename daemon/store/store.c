@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/nodeid.h"
 #include "core/util.h"
+#include "store/store_fp.h"
 
 /* Numbered migrations: migration i brings user_version from i to i + 1.
  * Append only; never edit one that has shipped. */
@@ -81,6 +82,9 @@ static const char *migrations[] = {
 	"ALTER TABLE peers ADD COLUMN new_bytes INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE peers ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE peers ADD COLUMN blocks_new INTEGER NOT NULL DEFAULT 0;",   /* block --peer */
+	/* 4: range fingerprints for set reconciliation (store_fp.c; kept in
+	 * its own file so that renumbering it on a merge is one line) */
+	store_fp_schema,
 };
 
 static void fts_reload(struct store *st);
@@ -127,6 +131,12 @@ static const char *stmt_sql[S_COUNT] = {
 			 " sent = sent + ?3, rejected = rejected + ?4",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+	[S_FP_BUCKETS] = "SELECT n, acc FROM recon_fp WHERE b >= ?1 AND b < ?2",
+	[S_FP_ADD] = "INSERT INTO recon_fp (b, n, acc) VALUES (?1, 1, ?2)"
+		     " ON CONFLICT (b) DO UPDATE SET n = n + 1, acc = tess_fp_merge(acc, ?2, 1)",
+	[S_FP_AUTHOR] = "SELECT author, version FROM records WHERE id = ?1",
+	[S_FP_ITEMS] = "SELECT id, version FROM records WHERE id >= ?1 AND id < ?2 ORDER BY id"
+		       " LIMIT ?3",
 };
 
 const char *
@@ -279,6 +289,11 @@ store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
+	/* The fingerprint triggers call these: registered before migrating. */
+	if (store_fp_register(st->db) != 0) {
+		rc = set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	/* WAL + synchronous=FULL: a commit is on disk when it returns, so what
 	 * we acknowledge survives a crash or power loss. Exclusive locking: the
 	 * daemon is the only user (it holds the data directory's lock), and

@@ -13,6 +13,7 @@
 #include "core/wire.h"
 #include "store/store.h"
 #include "sync/peer_check.h"
+#include "sync/reconcile.h"
 #include "sync/sync_int.h"
 
 struct held_frame {
@@ -170,6 +171,8 @@ send_hello(struct session *s, const char *name)
 	h.max_batch = l->max_batch;
 	h.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(s->env->store) };
 	h.seq = store_seq_mark(s->env->store);
+	h.has_features = 1;
+	h.features = s->env->no_recon ? 0 : RECON_FEATURE;
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	return session_send(s, &env);
@@ -204,6 +207,7 @@ on_hello(struct session *s, const Tessera__Hello *h)
 		return -EPROTO;
 	}
 	snprintf(s->remote_name, sizeof(s->remote_name), "%s", h->name ? h->name : "");
+	s->remote_features = h->has_features ? h->features : 0;
 	change_state(s, SESSION_ESTABLISHED, "hello received");
 	if (s->env->on_established != NULL)
 		s->env->on_established(s->env->hook_arg, s);
@@ -234,6 +238,7 @@ fsm(struct session *s, const Tessera__Envelope *env)
 		case TESSERA__ENVELOPE__MSG_OFFER: return sync_on_offer(s, env->offer);
 		case TESSERA__ENVELOPE__MSG_WANT: return sync_on_want(s, env->want);
 		case TESSERA__ENVELOPE__MSG_RECORDS: return sync_on_records(s, env->records);
+		case TESSERA__ENVELOPE__MSG_RECON: return recon_on_msg(s, env->recon);
 		case TESSERA__ENVELOPE__MSG_PING: return 0;
 		case TESSERA__ENVELOPE__MSG__NOT_SET: return 0;   /* newer message type: skip */
 		default:

@@ -104,6 +104,9 @@ struct session_env {
 	/* Storage is full but a probe found space: received records may try
 	 * to commit (set around session_drain by the owner's probe). */
 	bool storage_retry;
+	/* Do not announce range reconciliation (benchmarks and tests of the
+	 * path older nodes take). */
+	bool no_recon;
 	/* Upward news. Each may be NULL. */
 	void (*on_established)(void *arg, struct session *s);
 	/* A commit stored n new records received on s: offer them onward. */
@@ -125,6 +128,7 @@ struct session {
 	char label[96];                /* "name (SHORTID)" or the address, for logs */
 	char remote_name[65];
 	uint32_t remote_max_frame, remote_max_batch;
+	uint32_t remote_features;      /* Hello.features (RECON_FEATURE) */
 	uint64_t last_rx;              /* time of the last whole message */
 	uint64_t last_tx;              /* time of the last frame sent */
 	uint64_t now;                  /* the latest time given to the session */

@@ -7,6 +7,8 @@
 
 #include "core/log.h"
 #include "store/store.h"
+#include "store/store_fp.h"
+#include "sync/reconcile.h"
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
@@ -18,6 +20,7 @@ void
 sync_free(struct sync *y)
 {
 	sync_jobs_free(y);
+	recon_free(y->recon);
 	free(y->serve_ids);
 	free(y->wanted);
 	for (int i = 0; i < SYNC_OFFERS_INFLIGHT; i++)
@@ -48,6 +51,11 @@ sync_start(struct session *s, const Tessera__Hello *hello)
 	req.has_epoch = req.has_since = 1;
 	req.epoch = hello->epoch;
 	req.since = y->applied;
+	/* No checkpoint, but records of our own: reconcile rather than be
+	 * offered everything (an empty store takes the plain path). */
+	if (y->applied == 0 && (s->remote_features & RECON_FEATURE) && !s->env->no_recon &&
+	    store_max_seq(s->env->store) > 0)
+		req.has_reconcile = req.reconcile = y->recon_asked = true;
 	env.msg_case = TESSERA__ENVELOPE__MSG_SYNC;
 	env.sync = &req;
 	log_debug("peer %s: asking for changes after %llu", s->label,
@@ -59,12 +67,27 @@ int
 sync_on_request(struct session *s, const Tessera__SyncRequest *m)
 {
 	const uint8_t *ours = store_epoch(s->env->store);
+	bool they_asked = m->has_reconcile && m->reconcile;
+	int rc;
 
 	if (s->sync.serving)
 		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: second sync request");
 	s->sync.serving = true;
 	s->sync.offer_pos = m->has_epoch && m->epoch.len == TESS_EPOCH_LEN &&
 		memcmp(m->epoch.data, ours, TESS_EPOCH_LEN) == 0 && m->has_since ? m->since : 0;
+	bool we_asked = s->sync.recon_asked;
+
+	/* Both asked and both stores have one epoch (one database copied):
+	 * nothing orders the two sides to pick who opens, so both take the
+	 * plain path, each deciding the same from the same facts. */
+	if (we_asked && they_asked && memcmp(ours, s->sync.epoch, TESS_EPOCH_LEN) == 0)
+		we_asked = they_asked = false;
+	/* Reconciling: what differs now is found by it and offered first;
+	 * the changes stream starts at our seq now. */
+	if (they_asked)
+		s->sync.offer_pos = store_max_seq(s->env->store);
+	if ((rc = recon_start(s, we_asked, they_asked)) != 0)
+		return rc == -ENOMEM ? rc : -EPROTO;
 	sync_pump(s);
 	return 0;
 }
@@ -125,6 +148,58 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 	return ++b->n >= b->max ? 1 : 0;
 }
 
+static int
+offer_init(struct session *ss, struct offer_build *b)
+{
+	size_t max = ss->env->lim.max_batch;
+
+	if (max > ss->remote_max_batch)
+		max = ss->remote_max_batch;
+	b->s = ss;
+	b->max = max;
+	b->items = calloc(max, sizeof(*b->items));
+	b->ptrs = calloc(max, sizeof(*b->ptrs));
+	b->ids = calloc(max, sizeof(*b->ids));
+	return b->items == NULL || b->ptrs == NULL || b->ids == NULL ? -ENOMEM : 0;
+}
+
+static void
+offer_done(struct offer_build *b)
+{
+	free(b->items);
+	free(b->ptrs);
+	free(b->ids);
+}
+
+/* Sends the offer built in b and remembers its ids for the Want. Returns 1
+ * when sent. */
+static int
+offer_send(struct session *ss, struct offer_build *b, uint64_t upto, bool caught_up)
+{
+	struct sync *s = &ss->sync;
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Offer offer = TESSERA__OFFER__INIT;
+	int rc;
+
+	offer.items = b->ptrs;
+	offer.n_items = b->n;
+	offer.has_upto = offer.has_caught_up = 1;
+	offer.upto = upto;
+	offer.caught_up = caught_up;
+	offer.authors = b->authors;
+	offer.n_authors = b->n_authors;
+	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
+	env.offer = &offer;
+	if ((rc = session_send(ss, &env)) != 0)
+		return rc;
+	/* Remember the ids: the Want will name them by index. */
+	s->offer_ids[s->offers_inflight] = b->ids;
+	s->offer_n[s->offers_inflight] = b->n;
+	b->ids = NULL;
+	s->offer_upto[s->offers_inflight++] = upto;
+	return 1;
+}
+
 /* Sends the next offer of our changes after offer_pos, if there is one. */
 static int
 send_offer(struct session *ss)
@@ -132,58 +207,64 @@ send_offer(struct session *ss)
 	struct sync *s = &ss->sync;
 	struct store *st = ss->env->store;
 	struct offer_build b = { .s = ss };
-	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-	Tessera__Offer offer = TESSERA__OFFER__INIT;
 	uint64_t last = s->offer_pos, top = store_max_seq(st);
-	size_t max = ss->env->lim.max_batch;
 	bool end = false;
 	int rc = 0;
 
-	if (max > ss->remote_max_batch)
-		max = ss->remote_max_batch;
 	if (s->offer_pos >= top && s->caught_up_sent)
 		return 0;   /* nothing new since the last offer */
 	if (ss->env->store_held)
 		return 0;   /* never offer what an import may still roll back */
-	b.max = max;
-	b.items = calloc(max, sizeof(*b.items));
-	b.ptrs = calloc(max, sizeof(*b.ptrs));
-	b.ids = calloc(max, sizeof(*b.ids));
-	if (b.items == NULL || b.ptrs == NULL || b.ids == NULL) {
-		rc = -ENOMEM;
+	if ((rc = offer_init(ss, &b)) != 0)
 		goto out;
-	}
-	for (int round = 0; round < SCAN_FACTOR && b.n < max && !end && !b.full; round++) {
-		size_t want = max - b.n;
+	for (int round = 0; round < SCAN_FACTOR && b.n < b.max && !end && !b.full; round++) {
+		size_t want = b.max - b.n;
 
 		b.visited = 0;
 		if ((rc = store_changes(st, last, want, offer_add, &b, &last)) < 0)
 			goto out;
 		end = !b.full && (b.visited < want || last >= top);
 	}
-	offer.items = b.ptrs;
-	offer.n_items = b.n;
-	offer.has_upto = offer.has_caught_up = 1;
-	offer.upto = last;
-	offer.caught_up = end;
-	offer.authors = b.authors;
-	offer.n_authors = b.n_authors;
-	env.msg_case = TESSERA__ENVELOPE__MSG_OFFER;
-	env.offer = &offer;
-	if ((rc = session_send(ss, &env)) == 0) {
-		/* Remember the ids: the Want will name them by index. */
-		s->offer_ids[s->offers_inflight] = b.ids;
-		s->offer_n[s->offers_inflight] = b.n;
-		b.ids = NULL;
-		s->offer_upto[s->offers_inflight++] = last;
+	if ((rc = offer_send(ss, &b, last, end)) == 1) {
 		s->offer_pos = last;
-		s->caught_up_sent = offer.caught_up;
-		rc = 1;
+		s->caught_up_sent = end;
 	}
 out:
-	free(b.items);
-	free(b.ptrs);
-	free(b.ids);
+	offer_done(&b);
+	return rc;
+}
+
+/* Offers what reconciliation found the peer lacks. Its upto is 0: it covers
+ * none of the changes stream, so the peer's checkpoint moves only with the
+ * offers that follow, once all of these were answered. */
+static int
+send_give_offer(struct session *ss)
+{
+	struct offer_build b = { .s = ss };
+	const uint8_t *id;
+	int rc;
+
+	if (ss->env->store_held)
+		return 0;
+	if ((rc = offer_init(ss, &b)) != 0)
+		goto out;
+	while (b.n < b.max && (id = recon_give_next(ss->sync.recon)) != NULL) {
+		uint8_t author[TESS_KEY_LEN];
+		uint64_t version;
+
+		if ((rc = store_fp_author(ss->env->store, id, author, &version)) == -ENOENT) {
+			recon_give_pop(ss->sync.recon);   /* gone since (blocked) */
+			continue;
+		}
+		if (rc != 0)
+			goto out;
+		if (offer_add(&b, 0, id, author, version, NULL) == STORE_CHANGES_BEFORE)
+			break;   /* the author table is full: the next offer takes it */
+		recon_give_pop(ss->sync.recon);
+	}
+	rc = b.n > 0 ? offer_send(ss, &b, 0, false) : 0;
+out:
+	offer_done(&b);
 	return rc;
 }
 
@@ -272,8 +353,14 @@ sync_pump(struct session *ss)
 				return;
 			continue;
 		}
-		if (!s->serving || s->offers_inflight >= SYNC_OFFERS_INFLIGHT)
+		if (!s->serving || s->offers_inflight >= SYNC_OFFERS_INFLIGHT ||
+		    recon_holds_offers(s->recon))
 			return;
+		if (recon_give_left(s->recon) > 0) {
+			if (send_give_offer(ss) <= 0 && recon_give_left(s->recon) > 0)
+				return;
+			continue;
+		}
 		if (send_offer(ss) <= 0)
 			return;
 	}

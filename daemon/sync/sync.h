@@ -55,6 +55,9 @@ struct sync {
 	size_t n_jobs;
 	uint8_t (*wanted)[TESS_ID_LEN]; /* solicited and not yet received */
 	size_t n_wanted, cap_wanted;
+	/* Range reconciliation, when either side had no checkpoint. */
+	struct recon *recon;
+	bool recon_asked;               /* we asked (our SyncRequest) */
 	/* Counters for this session. */
 	uint64_t sent, received, rejected;
 };

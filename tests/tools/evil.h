@@ -10,7 +10,9 @@
  * evil_scn_session.c  the session engine's limits: frame floor, repeated wants
  * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
  *                     versions, invalid UTF-8, and unpinned outsiders
- * evil_scn_sybil.c    a pinned peer making up authors by the thousand */
+ * evil_scn_sybil.c    a pinned peer making up authors by the thousand
+ * evil_scn_recon.c    range reconciliation: ranges out of order, inconsistent
+ *                     fingerprints, splits past the end, oversized lists */
 #ifndef EVIL_H
 #define EVIL_H
 
@@ -51,6 +53,7 @@ struct conn {
 	char why[256];
 	unsigned seen[8];               /* messages received, by msg_case */
 	bool got_hello, got_sync, got_goodbye;
+	bool sync_reconcile;            /* the daemon's SyncRequest asked to reconcile */
 	char goodbye[256];
 	char name[65];                  /* from the daemon's Hello */
 	uint32_t max_frame, max_batch;
@@ -87,6 +90,7 @@ struct options {
 	bool has_target;
 	uint8_t target[TESS_ID_LEN];
 	uint64_t version;               /* next version of our records */
+	uint32_t features;              /* Hello.features we announce */
 };
 
 extern struct options opt;          /* defined in evil_peer.c */
@@ -207,6 +211,18 @@ int scn_bomb(int);
 int scn_tiny_frame(int);
 /* A long-form Want naming one offered record N times. */
 int scn_want_repeat(int);
+
+/* evil_scn_recon.c */
+/* Children of the daemon's opening out of order. */
+int scn_recon_order(int);
+/* Fingerprints that differ everywhere, turn after turn: bounded turns. */
+int scn_recon_inconsistent(int);
+/* Splitting a listed range, and turns after the end. */
+int scn_recon_endless(int);
+/* A list over the limit; a turn of thousands of ranges. */
+int scn_recon_oversized(int);
+/* A Recon message with no reconciliation under way. */
+int scn_recon_unasked(int);
 
 /* evil_scn_authors.c */
 /* Update and tombstones of another author's record (--target). */

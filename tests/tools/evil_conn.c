@@ -238,6 +238,7 @@ conn_recv(struct conn *c, uint64_t deadline, Tessera__Envelope **out)
 		break;
 	case TESSERA__ENVELOPE__MSG_SYNC:
 		c->got_sync = true;
+		c->sync_reconcile = env->sync->has_reconcile && env->sync->reconcile;
 		break;
 	case TESSERA__ENVELOPE__MSG_GOODBYE:
 		c->got_goodbye = true;
@@ -397,6 +398,8 @@ send_hello(struct conn *c, uint32_t protocol)
 	h.max_batch = 512;
 	h.epoch = (ProtobufCBinaryData){ sizeof(epoch), epoch };
 	h.seq = 0;
+	h.has_features = opt.features != 0;
+	h.features = opt.features;
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	return conn_send(c, &env);

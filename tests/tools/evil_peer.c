@@ -93,6 +93,12 @@ static const struct {
 	{ "tiny-frame", scn_tiny_frame, "hello with max_frame 1024, below the protocol floor" },
 	{ "want-repeat", scn_want_repeat, "a want naming one offered record N times (500)" },
 	{ "sybil", scn_sybil, "N made-up authors with 10 valid records each" },
+	{ "recon-order", scn_recon_order, "reconciliation ranges out of order" },
+	{ "recon-inconsistent", scn_recon_inconsistent,
+	  "fingerprints that differ at every split: bounded turns" },
+	{ "recon-endless", scn_recon_endless, "splitting a listed range; turns after the end" },
+	{ "recon-oversized", scn_recon_oversized, "a list over 4096 items; a turn of 3000 ranges" },
+	{ "recon-unasked", scn_recon_unasked, "a reconciliation message nobody asked for" },
 };
 
 static void
