@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/nodeid.h"
 #include "core/util.h"
+#include "store/tokenizer.h"
 
 /* Numbered migrations: migration i brings user_version from i to i + 1.
  * Append only; never edit one that has shipped. */
@@ -66,9 +67,43 @@ static const char *migrations[] = {
 	"  received INTEGER NOT NULL DEFAULT 0,"
 	"  sent INTEGER NOT NULL DEFAULT 0,"
 	"  rejected INTEGER NOT NULL DEFAULT 0);",
+	/* 2: multilingual search (docs/search.md). The FTS index reads texts
+	 * through a view that puts each text's language in front of every
+	 * column, for the tokenizer; the index is rebuilt by reindex() below.
+	 * vocab and vocab_tri hold the indexed words for the typo fallback.
+	 * records.listed orders `tessera list`: the author's timestamp, but
+	 * never later than the record's arrival here. */
+	"DROP TRIGGER texts_ad;"
+	"DROP TABLE texts_fts;"
+	"CREATE VIEW texts_src AS SELECT rowid AS rid,"
+	"  char(31) || lang || char(31) || title AS title,"
+	"  char(31) || lang || char(31) || summary AS summary,"
+	"  char(31) || lang || char(31) || body AS body,"
+	"  char(31) || lang || char(31) || tags AS tags FROM texts;"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
+	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
+	"  VALUES ('delete', old.rowid,"
+	"    char(31) || old.lang || char(31) || old.title,"
+	"    char(31) || old.lang || char(31) || old.summary,"
+	"    char(31) || old.lang || char(31) || old.body,"
+	"    char(31) || old.lang || char(31) || old.tags); END;"
+	"CREATE TABLE vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE vocab_tri (tri TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tri, id))"
+	"  WITHOUT ROWID;"
+	"ALTER TABLE records ADD COLUMN listed INTEGER;"
+	"UPDATE records SET listed = MIN(ts, CAST((julianday('now') - 2440587.5) * 86400000"
+	"  AS INTEGER));"
+	"CREATE INDEX records_listed ON records (deleted, listed);",
 };
 
+/* Work a migration does beyond its SQL, in the same transaction. */
+static int reindex(struct store *st, char **cause);
+static int (*const migration_fns[])(struct store *, char **) = { NULL, reindex };
+
 static void fts_reload(struct store *st);
+static int fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
 static int seq_jump(struct store *st, char **cause);
 
 static const char *stmt_sql[S_COUNT] = {
@@ -77,7 +112,7 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_GET_BY_SEQ] = "SELECT body, sig FROM records WHERE seq = ?1",
 	[S_DELETE_RECORD] = "DELETE FROM records WHERE seq = ?1",
 	[S_INSERT_RECORD] = "INSERT INTO records (id, author, version, kind, deleted, ts, body, sig,"
-			    " origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			    " origin, listed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, MIN(?6, ?10))",
 	[S_DELETE_TEXTS] = "DELETE FROM texts WHERE seq = ?1",
 	[S_INSERT_TEXT] = "INSERT INTO texts (seq, lang, title, summary, body, tags)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -103,6 +138,8 @@ static const char *stmt_sql[S_COUNT] = {
 			 " sent = sent + ?3, rejected = rejected + ?4",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+	[S_VOCAB_ADD] = "INSERT OR IGNORE INTO vocab (word) VALUES (?1)",
+	[S_VOCAB_TRI] = "INSERT OR IGNORE INTO vocab_tri (tri, id) VALUES (?1, ?2)",
 };
 
 const char *
@@ -163,7 +200,9 @@ migrate(struct store *st, char **cause)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", version + 1);
 		if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
 			return -EIO;
-		if (exec(st, migrations[version], cause) != 0 || exec(st, pragma, cause) != 0) {
+		if (exec(st, migrations[version], cause) != 0 ||
+		    (migration_fns[version] != NULL && migration_fns[version](st, cause) != 0) ||
+		    exec(st, pragma, cause) != 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			return -EIO;
 		}
@@ -229,6 +268,8 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
+	if ((rc = tokenizer_register(st->db, &st->tok, cause)) != 0)
+		goto fail;
 	/* WAL + synchronous=FULL: a commit is on disk when it returns, so what
 	 * we acknowledge survives a crash or power loss. Exclusive locking: the
 	 * daemon is the only user (it holds the data directory's lock), and
@@ -297,17 +338,65 @@ store_fts_flush(struct store *st)
 	sqlite3_finalize(s);
 	if (top <= st->fts_upto)
 		return 0;
+	if ((rc = fts_index(st, st->fts_upto, top)) != 0)
+		return rc;
+	st->fts_upto = top;
+	return 0;
+}
+
+/* Indexes the texts with rowids in (lo, hi], and their new words. */
+static int
+fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
+{
+	sqlite3_stmt *s;
+	int rc;
+
 	if ((rc = sqlite3_prepare_v2(st->db,
 		 "INSERT INTO texts_fts (rowid, title, summary, body, tags)"
-		 " SELECT rowid, title, summary, body, tags FROM texts WHERE rowid > ?1",
+		 " SELECT rid, title, summary, body, tags FROM texts_src"
+		 " WHERE rid > ?1 AND rid <= ?2",
 		 -1, &s, NULL)) != SQLITE_OK)
 		return store_err(st, rc, "index");
-	sqlite3_bind_int64(s, 1, st->fts_upto);
+	sqlite3_bind_int64(s, 1, lo);
+	sqlite3_bind_int64(s, 2, hi);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_err(st, rc, "index");
-	st->fts_upto = top;
+	return store_vocab_flush(st);
+}
+
+#define REINDEX_BATCH 20000
+
+/* Migration 2: indexes every text again with the search tokenizer, in
+ * batches, saying how far it got (a large store takes minutes). */
+static int
+reindex(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 top = 0, total = 0, done = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0), count(*) FROM texts", -1, &s,
+		NULL) != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		top = sqlite3_column_int64(s, 0);
+		total = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (total == 0)
+		return 0;
+	log_info("store: re-indexing %lld texts for multilingual search", (long long)total);
+	for (sqlite3_int64 lo = 0; lo < top; lo += REINDEX_BATCH) {
+		sqlite3_int64 hi = lo + REINDEX_BATCH < top ? lo + REINDEX_BATCH : top;
+
+		if (fts_index(st, lo, hi) != 0)
+			return set_cause(cause, -EIO, "%s: re-indexing: %s", st->path,
+			    sqlite3_errmsg(st->db));
+		done = hi;
+		log_info("store: re-indexed texts up to rowid %lld of %lld", (long long)done,
+		    (long long)top);
+	}
 	return 0;
 }
 

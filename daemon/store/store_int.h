@@ -11,6 +11,7 @@ enum store_stmt {
 	S_DELETE_TEXTS, S_INSERT_TEXT, S_INSERT_META, S_DELETE_META, S_DELETE_TAGS, S_INSERT_TAG,
 	S_AUTHOR_GET, S_AUTHOR_UPSERT, S_AUTHOR_COUNT, S_AUTHOR_PROFILE,
 	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
+	S_VOCAB_ADD, S_VOCAB_TRI,
 	S_COUNT
 };
 
@@ -23,6 +24,7 @@ struct store {
 	bool has_local;
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
+	struct tokenizer *tok;    /* the search tokenizer, owned by db */
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
 	/* Storage full: set by a write that failed for lack of space, cleared
 	 * by the next commit; on_full hears of both transitions. */
@@ -44,5 +46,8 @@ void store_writable(struct store *st);
 
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);
+/* Adds the words the tokenizer indexed since the last call to the typo
+ * vocabulary (search_typo.c). */
+int store_vocab_flush(struct store *st);
 
 #endif

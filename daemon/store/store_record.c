@@ -241,6 +241,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	sqlite3_bind_blob(s, 8, sig, TESS_SIG_LEN, SQLITE_STATIC);
 	if (origin != NULL)
 		sqlite3_bind_blob(s, 9, origin, TESS_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)now_ms());
 	if ((rc = step_done(st, s, "insert record")) != 0)
 		return rc;
 	seq = sqlite3_last_insert_rowid(st->db);
