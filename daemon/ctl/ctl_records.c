@@ -259,8 +259,9 @@ do_list(struct ctl_client *c, const Tessera__Filter *in)
 }
 
 static void
-do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
+do_search(struct ctl_client *c, const Tessera__Request *req)
 {
+	const char *query = req->query;
 	struct node *n = ctl_node(c);
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 	struct search_filter f;
@@ -270,8 +271,9 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 	char *cause = NULL;
 	int rc;
 
-	if (to_filter(c, in, &f, SEARCH_MAX_LIMIT) != 0)
+	if (to_filter(c, req->filter, &f, SEARCH_MAX_LIMIT) != 0)
 		return;
+	f.exact = req->has_exact && req->exact;
 	if ((rc = search_query(n->store, query ? query : "", &f, &hits, &nh, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
 		return;
@@ -290,6 +292,7 @@ do_search(struct ctl_client *c, const char *query, const Tessera__Filter *in)
 			hits[i].snippet = hits[i].lang = NULL;
 			v->has_score = 1;
 			v->score = -hits[i].score;  /* higher is better for readers */
+			v->matched = (char *)search_match_name(hits[i].match);
 		}
 		if (view_batch_full(b) || i + 1 == nh) {
 			view_batch_attach(b, &r);
@@ -381,7 +384,7 @@ ctl_dispatch(struct ctl_client *c, const Tessera__Request *req)
 		break;
 	}
 	case TESSERA__REQUEST__OP__LIST: do_list(c, req->filter); break;
-	case TESSERA__REQUEST__OP__SEARCH: do_search(c, req->query, req->filter); break;
+	case TESSERA__REQUEST__OP__SEARCH: do_search(c, req); break;
 	case TESSERA__REQUEST__OP__COMMUNITIES: ctl_communities(c); break;
 	case TESSERA__REQUEST__OP__EXPORT: do_export(c, req->filter); break;
 	case TESSERA__REQUEST__OP__IMPORT:
