@@ -205,8 +205,6 @@ word_group(struct store *st, struct group *g, const struct search_word *w, bool 
 	phrase_ns(g, TOK_FOLDED, folded, SEARCH_FOLDED);
 	/* The query's language is unknown: its stem under every stemmer. */
 	for (algos = g->prefix ? NULL : tokenizer_stemmers(); algos != NULL && *algos; algos++) {
-		if (strcmp(*algos, "porter") == 0)
-			continue;
 		stems(st, g, *algos, w->surface, SEARCH_STEMMED);
 		if (strcmp(folded, w->surface) != 0)
 			stems(st, g, *algos, folded, SEARCH_STEMMED);

@@ -4,7 +4,6 @@
 #include "store/tokenizer.h"
 
 #include <errno.h>
-#include <libstemmer.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,7 +304,7 @@ tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, ch
 const char **
 tokenizer_stemmers(void)
 {
-	return sb_stemmer_list();
+	return stem_languages();
 }
 
 /* tessera_match(texts_fts, map): see tokenizer.h. */

@@ -3,7 +3,7 @@
  *
  *	közösségek      the surface form: NFKC, case folded (ş ţ as ș ț, l·l as ll)
  *	\1kozossegek    the folded form, when it differs: no diacritics, ё е, й и
- *	\2kozosseg      the stem in the text's own language, folded (Snowball)
+ *	\2hu:kozosseg   the stem in the text's own language, folded (Snowball)
  *
  * Texts reach it with their language in front, TOK_LANG_MARK lang
  * TOK_LANG_MARK (SQLite 3.40 has no per-value locale); the marker is read,
@@ -43,11 +43,11 @@ int tokenizer_words(struct tokenizer *t, const char *text, int len, tokenizer_wo
     void *arg);
 
 /* The folded stem of a surface word under language lang (a tag such as
- * "pt-BR" or a Snowball name such as "portuguese") into out; its length,
+ * "pt-BR"), prefixed with the language ("pt:inov"), into out; its length,
  * or -1 if lang has no stemmer or the result does not fit. */
 int tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, char *out,
     int cap);
-/* The Snowball algorithms (NULL-terminated, owned by libstemmer). */
+/* The languages with a stemmer, as codes (NULL-terminated, static). */
 const char **tokenizer_stemmers(void);
 
 /* Hands every folded word indexed since the last drain to cb, then

@@ -60,9 +60,30 @@ stem_word(struct stem_cache *c, const char *lang, const char *w, int len, char *
 		fold_romanian_cedilla(buf, len);
 	if ((st = sb_stemmer_stem(sb, (const sb_symbol *)buf, len)) == NULL)
 		return -1;
+	/* "ro:comun": a stem stands for a word of its own language only, so
+	 * that a Catalan stem does not match a Romanian word by chance. */
+	int kl = (int)strlen(sb_lang), fl;
+
+	if (kl + 2 >= cap)
+		return -1;
+	memcpy(out, sb_lang, (size_t)kl);
+	out[kl] = ':';
 	/* In Portuguese and Catalan the stem depends on the accents: stem
 	 * what was written, then fold, as the query side does. */
-	return fold_word((const char *)st, sb_stemmer_length(sb), out, cap);
+	fl = fold_word((const char *)st, sb_stemmer_length(sb), out + kl + 1, cap - kl - 1);
+	return fl < 0 ? -1 : kl + 1 + fl;
+}
+
+/* The languages of libstemmer 2.2 by ISO 639-1 code (texts carry codes). */
+static const char *codes[] = {
+	"ar", "ca", "da", "de", "el", "en", "es", "eu", "fi", "fr", "ga", "hi", "hu", "hy", "id",
+	"it", "lt", "ne", "nl", "no", "pt", "ro", "ru", "sr", "sv", "ta", "tr", "yi", NULL,
+};
+
+const char **
+stem_languages(void)
+{
+	return codes;
 }
 
 void

@@ -16,10 +16,13 @@ struct stem_cache {
 	int n;
 };
 
-/* The stem of w[0..len) (a surface word) under lang, folded, into out;
- * its length, or -1 if lang has no stemmer or it does not fit. */
+/* The stem of w[0..len) (a surface word) under lang, folded and prefixed
+ * with the language ("ro:comun"), into out; its length, or -1 if lang has
+ * no stemmer or it does not fit. */
 int stem_word(struct stem_cache *c, const char *lang, const char *w, int len, char *out,
     int cap);
 void stem_cache_free(struct stem_cache *c);
+/* The codes of the languages with a stemmer, NULL-terminated. */
+const char **stem_languages(void);
 
 #endif
