@@ -31,7 +31,6 @@ struct cand {
 	double score;
 	int match;
 	int tier;                   /* 0: this node or a peer's community */
-	bool local;                 /* this node's own */
 	uint8_t author[TESS_KEY_LEN];
 	char lang[36];
 };
@@ -116,7 +115,7 @@ tier_of(const struct cands *cs, const uint8_t *author)
 }
 
 static int
-cand_add(struct store *st, struct cands *cs, sqlite3_stmt *s)
+cand_add(struct cands *cs, sqlite3_stmt *s)
 {
 	struct cand *c;
 	const void *author = sqlite3_column_blob(s, 3);
@@ -141,7 +140,6 @@ cand_add(struct store *st, struct cands *cs, sqlite3_stmt *s)
 	c->score = sqlite3_column_double(s, 4);
 	c->match = sqlite3_column_int(s, 5);
 	c->tier = tier_of(cs, c->author);
-	c->local = st->has_local && memcmp(c->author, st->local, TESS_KEY_LEN) == 0;
 	return 0;
 }
 
@@ -185,7 +183,7 @@ collect(struct store *st, const struct search_expr *e, const struct search_filte
 			break;
 		}
 		last = seq;
-		if ((rc = cand_add(st, cs, s)) != 0)
+		if ((rc = cand_add(cs, s)) != 0)
 			break;
 		rows++;
 	}
@@ -241,40 +239,24 @@ rank(struct cands *cs)
 	qsort(cs->c, cs->n, sizeof(*cs->c), by_rank);
 }
 
-/* The page: at most share hits per author other than this node while
- * others wait, then the rest in rank order. pick[] gets indexes into cs. */
+/* The page: at most share hits per stranger (an author neither this node
+ * nor a peer) unless the filter names the author; a stranger's other
+ * matches are reached by filtering on its community. pick[] gets indexes
+ * into cs, in rank order. */
 static size_t
 page(const struct cands *cs, const struct search_filter *f, size_t limit, size_t *pick)
 {
 	size_t share = limit / 5 > 2 ? limit / 5 : 2, n = 0;
-	bool *taken = calloc(cs->n ? cs->n : 1, sizeof(*taken));
 
-	if (taken == NULL)
-		share = limit;
 	for (size_t i = 0; i < cs->n && n < limit; i++) {
 		size_t same = 0;
 
-		for (size_t k = 0; k < n && !cs->c[i].local && !f->has_author; k++)
+		for (size_t k = 0; k < n && cs->c[i].tier > 0 && !f->has_author; k++)
 			same += memcmp(cs->c[pick[k]].author, cs->c[i].author, TESS_KEY_LEN) == 0;
 		if (same >= share)
 			continue;
 		pick[n++] = i;
-		if (taken != NULL)
-			taken[i] = true;
 	}
-	for (size_t i = 0; taken != NULL && i < cs->n && n < limit; i++)
-		if (!taken[i])
-			pick[n++] = i;
-	free(taken);
-	/* The rest were appended in rank order after the capped ones: sort
-	 * the page back into rank order. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && pick[k] < pick[k - 1]; k--) {
-			size_t t = pick[k];
-
-			pick[k] = pick[k - 1];
-			pick[k - 1] = t;
-		}
 	return n;
 }
 

@@ -54,9 +54,9 @@ struct search_hit {
 /* Ranked search. The query is words (a trailing * makes a prefix of at
  * least two letters), all of which must match in one of their forms
  * (docs/search.md); hits are ranked by how they matched, then records of
- * this node and its peers' communities, then bm25. One author other than
- * this node holds at most a fifth of a page while others are waiting,
- * unless the filter names that author. *cause on -EINVAL. */
+ * this node and its peers' communities, then bm25. An author that is
+ * neither this node nor a peer holds at most a fifth of a page (at least
+ * 2 hits) unless the filter names that author. *cause on -EINVAL. */
 int search_query(struct store *st, const char *query, const struct search_filter *f,
     struct search_hit **hits, size_t *n, char **cause);
 void search_hits_free(struct search_hit *hits, size_t n);

@@ -236,6 +236,8 @@ setup(void **state)
 		fprintf(stderr, "store: %s\n", cause ? cause : "mkdir");
 		return -1;
 	}
+	/* The node's own records: no per-community share of a page. */
+	store_set_local(ev->st, ev->me->pub);
 	*state = ev;
 	return 0;
 }
