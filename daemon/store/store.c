@@ -1,4 +1,4 @@
-/* Store: opening, schema migrations, transactions, metadata, authors, peers. */
+/* Store: opening, transactions, metadata, authors, peers. */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -13,97 +13,7 @@
 #include "core/util.h"
 #include "store/tokenizer.h"
 
-/* Numbered migrations: migration i brings user_version from i to i + 1.
- * Append only; never edit one that has shipped. */
-static const char *migrations[] = {
-	/* 1: records, texts + FTS5, tags, authors, peers, metadata */
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE records ("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  id BLOB NOT NULL UNIQUE,"
-	"  author BLOB NOT NULL,"
-	"  version INTEGER NOT NULL,"
-	"  kind INTEGER NOT NULL,"
-	"  deleted INTEGER NOT NULL,"
-	"  ts INTEGER NOT NULL,"
-	"  body BLOB NOT NULL,"
-	"  sig BLOB NOT NULL,"
-	"  origin BLOB);"      /* peer it came from; NULL = created here */
-	"CREATE INDEX records_author ON records (author, deleted, kind);"
-	"CREATE INDEX records_ts ON records (deleted, ts);"
-	"CREATE TABLE texts ("
-	"  rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  seq INTEGER NOT NULL,"
-	"  lang TEXT NOT NULL,"
-	"  title TEXT, summary TEXT, body TEXT, tags TEXT);"
-	"CREATE INDEX texts_seq ON texts (seq);"
-	/* Search reads candidates and filters from these narrow rows: dozens
-	 * per page instead of a few wide texts rows. */
-	"CREATE TABLE text_meta ("
-	"  rowid INTEGER PRIMARY KEY,"   /* = texts.rowid */
-	"  seq INTEGER NOT NULL, lang TEXT NOT NULL, kind INTEGER NOT NULL,"
-	"  author BLOB NOT NULL);"
-	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
-	"  content='texts', content_rowid='rowid',"
-	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
-	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
-	"  VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags); END;"
-	"CREATE TABLE tags (tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq))"
-	"  WITHOUT ROWID;"
-	"CREATE INDEX tags_seq ON tags (seq);"
-	"CREATE TABLE authors ("
-	"  author BLOB PRIMARY KEY,"
-	"  name TEXT, country TEXT, languages TEXT,"
-	"  profile_version INTEGER NOT NULL DEFAULT 0,"
-	"  max_version INTEGER NOT NULL DEFAULT 0,"
-	"  records INTEGER NOT NULL DEFAULT 0,"   /* live records */
-	"  stored INTEGER NOT NULL DEFAULT 0,"    /* ids held, tombstones too: the quota */
-	"  blocked INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE peers ("
-	"  id BLOB PRIMARY KEY,"
-	"  epoch BLOB, seq INTEGER NOT NULL DEFAULT 0,"
-	"  last_sync INTEGER NOT NULL DEFAULT 0,"
-	"  received INTEGER NOT NULL DEFAULT 0,"
-	"  sent INTEGER NOT NULL DEFAULT 0,"
-	"  rejected INTEGER NOT NULL DEFAULT 0);",
-	/* 2: multilingual search (docs/search.md). The FTS index reads texts
-	 * through a view that puts each text's language in front of every
-	 * column, for the tokenizer; the index is rebuilt by reindex() below.
-	 * vocab and vocab_tri hold the indexed words for the typo fallback.
-	 * records.listed orders `tessera list`: the author's timestamp, but
-	 * never later than the record's arrival here. */
-	"DROP TRIGGER texts_ad;"
-	"DROP TABLE texts_fts;"
-	"CREATE VIEW texts_src AS SELECT rowid AS rid,"
-	"  char(31) || lang || char(31) || title AS title,"
-	"  char(31) || lang || char(31) || summary AS summary,"
-	"  char(31) || lang || char(31) || body AS body,"
-	"  char(31) || lang || char(31) || tags AS tags FROM texts;"
-	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
-	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
-	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
-	"  VALUES ('delete', old.rowid,"
-	"    char(31) || old.lang || char(31) || old.title,"
-	"    char(31) || old.lang || char(31) || old.summary,"
-	"    char(31) || old.lang || char(31) || old.body,"
-	"    char(31) || old.lang || char(31) || old.tags); END;"
-	"CREATE TABLE vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE vocab_tri (tri TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tri, id))"
-	"  WITHOUT ROWID;"
-	"ALTER TABLE records ADD COLUMN listed INTEGER;"
-	"UPDATE records SET listed = MIN(ts, CAST((julianday('now') - 2440587.5) * 86400000"
-	"  AS INTEGER));"
-	"CREATE INDEX records_listed ON records (deleted, listed);",
-};
-
-/* Work a migration does beyond its SQL, in the same transaction. */
-static int reindex(struct store *st, char **cause);
-static int (*const migration_fns[])(struct store *, char **) = { NULL, reindex };
-
 static void fts_reload(struct store *st);
-static int fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
 static int seq_jump(struct store *st, char **cause);
 
 static const char *stmt_sql[S_COUNT] = {
@@ -166,8 +76,8 @@ store_stmt(struct store *st, enum store_stmt which)
 	return s;
 }
 
-static int
-exec(struct store *st, const char *sql, char **cause)
+int
+store_exec(struct store *st, const char *sql, char **cause)
 {
 	char *err = NULL;
 
@@ -179,39 +89,6 @@ exec(struct store *st, const char *sql, char **cause)
 	return 0;
 }
 
-static int
-migrate(struct store *st, char **cause)
-{
-	sqlite3_stmt *s;
-	int version = 0;
-	const int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (version > latest)
-		return set_cause(cause, -EPROTO, "%s: schema version %d is newer than this tesserad (%d)",
-		    st->path, version, latest);
-	for (; version < latest; version++) {
-		char pragma[64];
-
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", version + 1);
-		if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
-			return -EIO;
-		if (exec(st, migrations[version], cause) != 0 ||
-		    (migration_fns[version] != NULL && migration_fns[version](st, cause) != 0) ||
-		    exec(st, pragma, cause) != 0) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -EIO;
-		}
-		if (exec(st, "COMMIT", cause) != 0)
-			return -EIO;
-		log_debug("store: migrated schema to version %d", version + 1);
-	}
-	return 0;
-}
 
 static int
 load_epoch(struct store *st, bool create, char **cause)
@@ -275,10 +152,10 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 	 * daemon is the only user (it holds the data directory's lock), and
 	 * shared locking cost two fcntl() calls per statement (a third of the
 	 * CPU of serving a sync, measured). */
-	if ((rc = exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
+	if ((rc = store_exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
 			   "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
 			   "PRAGMA cache_size = -8000;", cause)) != 0 ||
-	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, cause)) != 0)
+	    (rc = store_migrate(st, cause)) != 0 || (rc = load_epoch(st, create, cause)) != 0)
 		goto fail;
 	if ((rc = seq_jump(st, cause)) != 0)
 		goto fail;
@@ -338,15 +215,15 @@ store_fts_flush(struct store *st)
 	sqlite3_finalize(s);
 	if (top <= st->fts_upto)
 		return 0;
-	if ((rc = fts_index(st, st->fts_upto, top)) != 0)
+	if ((rc = store_fts_index(st, st->fts_upto, top)) != 0)
 		return rc;
 	st->fts_upto = top;
 	return 0;
 }
 
 /* Indexes the texts with rowids in (lo, hi], and their new words. */
-static int
-fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
+int
+store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -364,40 +241,6 @@ fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
 	if (rc != SQLITE_DONE)
 		return store_err(st, rc, "index");
 	return store_vocab_flush(st);
-}
-
-#define REINDEX_BATCH 20000
-
-/* Migration 2: indexes every text again with the search tokenizer, in
- * batches, saying how far it got (a large store takes minutes). */
-static int
-reindex(struct store *st, char **cause)
-{
-	sqlite3_stmt *s;
-	sqlite3_int64 top = 0, total = 0, done = 0;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0), count(*) FROM texts", -1, &s,
-		NULL) != SQLITE_OK)
-		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		top = sqlite3_column_int64(s, 0);
-		total = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_finalize(s);
-	if (total == 0)
-		return 0;
-	log_info("store: re-indexing %lld texts for multilingual search", (long long)total);
-	for (sqlite3_int64 lo = 0; lo < top; lo += REINDEX_BATCH) {
-		sqlite3_int64 hi = lo + REINDEX_BATCH < top ? lo + REINDEX_BATCH : top;
-
-		if (fts_index(st, lo, hi) != 0)
-			return set_cause(cause, -EIO, "%s: re-indexing: %s", st->path,
-			    sqlite3_errmsg(st->db));
-		done = hi;
-		log_info("store: re-indexed texts up to rowid %lld of %lld", (long long)done,
-		    (long long)top);
-	}
-	return 0;
 }
 
 static void
@@ -616,7 +459,7 @@ seq_jump(struct store *st, char **cause)
 	int rc;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
+	if (store_exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
 		     " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'records')",
 		cause) != 0)
 		return -EIO;

@@ -44,6 +44,12 @@ int store_err(struct store *st, int rc, const char *what);
 /* A commit went through: leaves the storage-full state. */
 void store_writable(struct store *st);
 
+/* Runs sql; *cause names the database on failure (-EIO). */
+int store_exec(struct store *st, const char *sql, char **cause);
+/* Brings the schema to the latest version (store_migrate.c). */
+int store_migrate(struct store *st, char **cause);
+/* Indexes the texts with rowids in (lo, hi], and their new words. */
+int store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);
 /* Adds the words the tokenizer indexed since the last call to the typo
