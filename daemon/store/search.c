@@ -231,6 +231,8 @@ rank(struct cands *cs)
 {
 	size_t o = 0;
 
+	if (cs->n == 0)
+		return;     /* cs->c is NULL: qsort wants a pointer */
 	qsort(cs->c, cs->n, sizeof(*cs->c), by_record);
 	for (size_t i = 0; i < cs->n; i++)
 		if (o == 0 || cs->c[o - 1].seq != cs->c[i].seq)
