@@ -132,7 +132,10 @@ store_migrate(struct store *st, char **cause)
 	return 0;
 }
 
-#define REINDEX_BATCH 20000
+/* Texts per batch: the tokenizer's word sink (TOK_SINK_MAX) is drained
+ * after each, so batches stay well under its bound. */
+#define REINDEX_BATCH 5000
+#define REINDEX_LOG_EVERY 20000
 
 /* Migration 2: indexes every text again with the search tokenizer, in
  * batches, saying how far it got (a large store takes minutes). */
@@ -159,9 +162,11 @@ reindex(struct store *st, char **cause)
 		if (store_fts_index(st, lo, hi) != 0)
 			return set_cause(cause, -EIO, "%s: re-indexing: %s", st->path,
 			    sqlite3_errmsg(st->db));
+		/* A line per REINDEX_LOG_EVERY rowids, and one at the end. */
+		if (hi / REINDEX_LOG_EVERY != done / REINDEX_LOG_EVERY || hi == top)
+			log_info("store: re-indexed texts up to rowid %lld of %lld", (long long)hi,
+			    (long long)top);
 		done = hi;
-		log_info("store: re-indexed texts up to rowid %lld of %lld", (long long)done,
-		    (long long)top);
 	}
 	return 0;
 }

@@ -370,9 +370,12 @@ tokenizer_register(sqlite3 *db, struct tokenizer **out, char **cause)
 		free(t);
 		return set_cause(cause, -ENOSYS, "FTS5 has no unicode61 tokenizer");
 	}
-	/* From here db owns t: freed by tokenizer_free when it closes. */
-	if (api->xCreateTokenizer(api, TOK_NAME, t, &mod, tokenizer_free) != SQLITE_OK)
+	/* Once registered, db owns t (tokenizer_free when it closes); a failed
+	 * registration leaves it to us. */
+	if (api->xCreateTokenizer(api, TOK_NAME, t, &mod, tokenizer_free) != SQLITE_OK) {
+		tokenizer_free(t);
 		return set_cause(cause, -EIO, "cannot register the search tokenizer");
+	}
 	if (api->xCreateFunction(api, TOK_MATCH_FN, NULL, match_fn, NULL) != SQLITE_OK)
 		return set_cause(cause, -EIO, "cannot register %s()", TOK_MATCH_FN);
 	*out = t;
