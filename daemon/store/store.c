@@ -218,6 +218,7 @@ store_fts_flush(struct store *st)
 	if ((rc = store_fts_index(st, st->fts_upto, top)) != 0)
 		return rc;
 	st->fts_upto = top;
+	st->fts_pending = 0;
 	return 0;
 }
 
@@ -250,6 +251,7 @@ fts_reload(struct store *st)
 
 	/* After open or a rollback: everything committed is indexed. */
 	st->fts_upto = 0;
+	st->fts_pending = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0) FROM texts", -1, &s,
 		NULL) != SQLITE_OK)
 		return;

@@ -26,6 +26,7 @@ struct store {
 	char *path;
 	struct tokenizer *tok;    /* the search tokenizer, owned by db */
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
+	size_t fts_pending;       /* texts added since, about */
 	/* Storage full: set by a write that failed for lack of space, cleared
 	 * by the next commit; on_full hears of both transitions. */
 	bool full;
@@ -50,6 +51,9 @@ int store_exec(struct store *st, const char *sql, char **cause);
 int store_migrate(struct store *st, char **cause);
 /* Indexes the texts with rowids in (lo, hi], and their new words. */
 int store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
+/* Texts indexed in one go inside a long transaction: large enough that
+ * FTS5 writes few segments, small enough that no single write waits long. */
+#define STORE_FTS_BATCH 5000
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);
 /* Adds the words the tokenizer indexed since the last call to the typo

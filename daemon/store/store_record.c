@@ -247,6 +247,11 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	seq = sqlite3_last_insert_rowid(st->db);
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)
 		return rc;
+	/* A long transaction (an import) indexes as it goes: all at the
+	 * commit made the last reply wait for minutes at 100k records. */
+	st->fts_pending += r->deleted ? 0 : r->n_texts;
+	if (st->fts_pending >= STORE_FTS_BATCH && (rc = store_fts_flush(st)) != 0)
+		return rc;
 	return author_update(st, r, delta, old_seq == 0);
 }
 

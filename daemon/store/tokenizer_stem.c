@@ -19,8 +19,8 @@ lang_key(const char *lang, char *key, size_t cap)
 	key[i] = '\0';
 }
 
-static struct sb_stemmer *
-stem_get(struct stem_cache *c, const char *lang)
+struct stem_entry *
+stem_lookup(struct stem_cache *c, const char *lang)
 {
 	char key[sizeof(c->e[0].lang)];
 
@@ -29,49 +29,49 @@ stem_get(struct stem_cache *c, const char *lang)
 		return NULL;
 	for (int i = 0; i < c->n; i++)
 		if (strcmp(c->e[i].lang, key) == 0)
-			return c->e[i].sb;
+			return c->e[i].sb != NULL ? &c->e[i] : NULL;
+	/* Only odd tags fill the cache; do without rather than grow. */
+	if (c->n == STEM_CACHE_MAX)
+		return NULL;
+	memcpy(c->e[c->n].lang, key, sizeof(key));
 	/* libstemmer takes ISO 639 codes and its own names alike. */
-	struct sb_stemmer *sb = sb_stemmer_new(key, "UTF_8");
+	c->e[c->n].sb = sb_stemmer_new(key, "UTF_8");
+	c->n++;
+	return c->e[c->n - 1].sb != NULL ? &c->e[c->n - 1] : NULL;
+}
 
-	if (c->n < STEM_CACHE_MAX) {
-		memcpy(c->e[c->n].lang, key, sizeof(key));
-		c->e[c->n++].sb = sb;
-	} else if (sb != NULL) {
-		/* Only odd tags get here; do without rather than grow. */
-		sb_stemmer_delete(sb);
-		sb = NULL;
-	}
-	return sb;
+int
+stem_with(const struct stem_entry *e, const char *w, int len, char *out, int cap)
+{
+	char buf[TOK_WORD_MAX + 1];
+	const sb_symbol *st;
+	int kl, fl;
+
+	if (e == NULL || len > TOK_WORD_MAX)
+		return -1;
+	memcpy(buf, w, (size_t)len);
+	buf[len] = '\0';
+	if (strcmp(e->lang, "ro") == 0 || strcmp(e->lang, "romanian") == 0)
+		fold_romanian_cedilla(buf, len);
+	if ((st = sb_stemmer_stem(e->sb, (const sb_symbol *)buf, len)) == NULL)
+		return -1;
+	/* "ro:comun": a stem stands for a word of its own language only, so
+	 * that a Catalan stem does not match a Romanian word by chance. */
+	kl = (int)strlen(e->lang);
+	if (kl + 2 >= cap)
+		return -1;
+	memcpy(out, e->lang, (size_t)kl);
+	out[kl] = ':';
+	/* In Portuguese and Catalan the stem depends on the accents: stem
+	 * what was written, then fold, as the query side does. */
+	fl = fold_word((const char *)st, sb_stemmer_length(e->sb), out + kl + 1, cap - kl - 1);
+	return fl < 0 ? -1 : kl + 1 + fl;
 }
 
 int
 stem_word(struct stem_cache *c, const char *lang, const char *w, int len, char *out, int cap)
 {
-	struct sb_stemmer *sb;
-	char buf[TOK_WORD_MAX + 1], sb_lang[sizeof(c->e[0].lang)];
-	const sb_symbol *st;
-
-	if (lang == NULL || len > TOK_WORD_MAX || (sb = stem_get(c, lang)) == NULL)
-		return -1;
-	lang_key(lang, sb_lang, sizeof(sb_lang));
-	memcpy(buf, w, (size_t)len);
-	buf[len] = '\0';
-	if (strcmp(sb_lang, "ro") == 0 || strcmp(sb_lang, "romanian") == 0)
-		fold_romanian_cedilla(buf, len);
-	if ((st = sb_stemmer_stem(sb, (const sb_symbol *)buf, len)) == NULL)
-		return -1;
-	/* "ro:comun": a stem stands for a word of its own language only, so
-	 * that a Catalan stem does not match a Romanian word by chance. */
-	int kl = (int)strlen(sb_lang), fl;
-
-	if (kl + 2 >= cap)
-		return -1;
-	memcpy(out, sb_lang, (size_t)kl);
-	out[kl] = ':';
-	/* In Portuguese and Catalan the stem depends on the accents: stem
-	 * what was written, then fold, as the query side does. */
-	fl = fold_word((const char *)st, sb_stemmer_length(sb), out + kl + 1, cap - kl - 1);
-	return fl < 0 ? -1 : kl + 1 + fl;
+	return lang == NULL ? -1 : stem_with(stem_lookup(c, lang), w, len, out, cap);
 }
 
 /* The languages of libstemmer 2.2 by ISO 639-1 code (texts carry codes). */

@@ -21,6 +21,10 @@ struct stem_cache {
  * no stemmer or it does not fit. */
 int stem_word(struct stem_cache *c, const char *lang, const char *w, int len, char *out,
     int cap);
+/* The stemmer for lang, or NULL if it has none. */
+struct stem_entry *stem_lookup(struct stem_cache *c, const char *lang);
+/* stem_word with a stemmer already looked up (NULL: -1). */
+int stem_with(const struct stem_entry *e, const char *w, int len, char *out, int cap);
 void stem_cache_free(struct stem_cache *c);
 /* The codes of the languages with a stemmer, NULL-terminated. */
 const char **stem_languages(void);
