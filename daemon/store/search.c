@@ -143,6 +143,32 @@ cand_add(struct cands *cs, sqlite3_stmt *s)
 	return 0;
 }
 
+/* The expression restricted to the trusted authors' texts: their author
+ * tokens (the who column) ANDed on, which FTS5 intersects through the
+ * doclists instead of reading every match. */
+static char *
+trusted_expr(const struct search_expr *e, const struct cands *cs)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t cap = e->len + 16 + cs->ntrusted * (2 * TESS_KEY_LEN + 12), o;
+	char *out = malloc(cap);
+
+	if (out == NULL)
+		return NULL;
+	o = (size_t)snprintf(out, cap, "(%s) AND (", e->fts);
+	for (size_t i = 0; i < cs->ntrusted; i++) {
+		o += (size_t)snprintf(out + o, cap - o, "%s\"%c%c", i ? " OR " : "", TOK_VERBATIM,
+		    TOK_AUTHOR);
+		for (size_t k = 0; k < TESS_KEY_LEN; k++) {
+			out[o++] = hex[cs->trusted[i][k] >> 4];
+			out[o++] = hex[cs->trusted[i][k] & 15];
+		}
+		out[o++] = '"';
+	}
+	snprintf(out + o, cap - o, ")");
+	return out;
+}
+
 /* Reads matching texts newest first into cs: the general pass stops after
  * SEARCH_CANDIDATES records or SEARCH_CANDIDATE_ROWS texts; the trusted
  * pass reads only the texts of trusted authors. */
@@ -150,30 +176,29 @@ static int
 collect(struct store *st, const struct search_expr *e, const struct search_filter *f,
     bool trusted, struct cands *cs, char **cause)
 {
-	char sql[1400];
+	char sql[1400], *fts = NULL;
 	sqlite3_stmt *s;
 	uint64_t last = 0;
 	size_t rows = 0;
 	int rc;
 
 	snprintf(sql, sizeof(sql),
-	    "SELECT m.rowid, m.seq, m.lang, m.author, bm25(texts_fts, 10.0, 4.0, 1.0, 2.0),"
+	    "SELECT m.rowid, m.seq, m.lang, m.author, bm25(texts_fts, 10.0, 4.0, 1.0, 2.0, 0.0),"
 	    " " TOK_MATCH_FN "(texts_fts, ?7)"
 	    " FROM texts_fts JOIN text_meta m ON m.rowid = texts_fts.rowid"
 	    " WHERE texts_fts MATCH ?1");
 	filter_sql(sql, sizeof(sql), f);
-	if (trusted)
-		strncat(sql, " AND (m.author = ?8 OR m.author IN (SELECT id FROM peers))",
-		    sizeof(sql) - strlen(sql) - 1);
 	strncat(sql, " ORDER BY texts_fts.rowid DESC LIMIT ?6", sizeof(sql) - strlen(sql) - 1);
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK)
+	if (trusted && (fts = trusted_expr(e, cs)) == NULL)
+		return -ENOMEM;
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL)) != SQLITE_OK) {
+		free(fts);
 		return store_err(st, rc, "search");
-	sqlite3_bind_text(s, 1, e->fts, (int)e->len, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(s, 1, fts ? fts : e->fts, -1, SQLITE_STATIC);
 	filter_bind(s, f);
 	sqlite3_bind_int(s, 6, trusted ? TRUSTED_ROWS : SEARCH_CANDIDATE_ROWS);
 	sqlite3_bind_blob(s, 7, e->map, (int)(e->nphrase * 2), SQLITE_STATIC);
-	if (trusted)
-		sqlite3_bind_blob(s, 8, st->local, TESS_KEY_LEN, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t seq = (uint64_t)sqlite3_column_int64(s, 1);
 
@@ -190,6 +215,7 @@ collect(struct store *st, const struct search_expr *e, const struct search_filte
 	if (!trusted && rows == SEARCH_CANDIDATE_ROWS)
 		cs->truncated = true;
 	sqlite3_finalize(s);
+	free(fts);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -332,7 +358,7 @@ gather(struct store *st, const struct search_expr *e, const struct search_filter
 
 	if ((rc = trusted_load(st, cs)) != 0 || (rc = collect(st, e, f, false, cs, cause)) != 0)
 		return rc;
-	if (cs->truncated && !f->has_author)
+	if (cs->truncated && !f->has_author && cs->ntrusted > 0)
 		rc = collect(st, e, f, true, cs, cause);
 	if (rc == 0)
 		rank(cs);

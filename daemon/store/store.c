@@ -230,8 +230,8 @@ store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
 	int rc;
 
 	if ((rc = sqlite3_prepare_v2(st->db,
-		 "INSERT INTO texts_fts (rowid, title, summary, body, tags)"
-		 " SELECT rid, title, summary, body, tags FROM texts_src"
+		 "INSERT INTO texts_fts (rowid, title, summary, body, tags, who)"
+		 " SELECT rid, title, summary, body, tags, who FROM texts_src"
 		 " WHERE rid > ?1 AND rid <= ?2",
 		 -1, &s, NULL)) != SQLITE_OK)
 		return store_err(st, rc, "index");

@@ -65,26 +65,33 @@ static const char *migrations[] = {
 	"  rejected INTEGER NOT NULL DEFAULT 0);",
 	/* 2: multilingual search (docs/search.md). The FTS index reads texts
 	 * through a view that puts each text's language in front of every
-	 * column, for the tokenizer; the index is rebuilt by reindex() below.
+	 * column, for the tokenizer, and adds the author as one token (who),
+	 * for the search of trusted authors' records; the index is rebuilt by
+	 * reindex() below.
 	 * vocab and vocab_tri hold the indexed words for the typo fallback.
 	 * records.listed orders `tessera list`: the author's timestamp, but
 	 * never later than the record's arrival here. */
 	"DROP TRIGGER texts_ad;"
 	"DROP TABLE texts_fts;"
-	"CREATE VIEW texts_src AS SELECT rowid AS rid,"
-	"  char(31) || lang || char(31) || title AS title,"
-	"  char(31) || lang || char(31) || summary AS summary,"
-	"  char(31) || lang || char(31) || body AS body,"
-	"  char(31) || lang || char(31) || tags AS tags FROM texts;"
-	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
+	"CREATE VIEW texts_src AS SELECT t.rowid AS rid,"
+	"  char(31) || t.lang || char(31) || t.title AS title,"
+	"  char(31) || t.lang || char(31) || t.summary AS summary,"
+	"  char(31) || t.lang || char(31) || t.body AS body,"
+	"  char(31) || t.lang || char(31) || t.tags AS tags,"
+	"  char(29) || char(3) || hex(m.author) AS who"
+	"  FROM texts t LEFT JOIN text_meta m ON m.rowid = t.rowid;"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags, who,"
 	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
+	/* Texts go before their text_meta rows everywhere (unindex, block). */
 	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)"
 	"  VALUES ('delete', old.rowid,"
 	"    char(31) || old.lang || char(31) || old.title,"
 	"    char(31) || old.lang || char(31) || old.summary,"
 	"    char(31) || old.lang || char(31) || old.body,"
-	"    char(31) || old.lang || char(31) || old.tags); END;"
+	"    char(31) || old.lang || char(31) || old.tags,"
+	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+	"  END;"
 	"CREATE TABLE vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE vocab_tri (tri TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tri, id))"
 	"  WITHOUT ROWID;"

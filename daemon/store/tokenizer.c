@@ -274,8 +274,8 @@ tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int len,
 
 	if (text == NULL || len <= 0)
 		return SQLITE_OK;
-	/* A query token search.c built: taken as is. */
-	if ((flags & FTS5_TOKENIZE_QUERY) && text[0] == TOK_VERBATIM) {
+	/* A query token search.c built, or the author column: taken as is. */
+	if (text[0] == TOK_VERBATIM) {
 		if (len < 2 || len - 1 > TOK_FORM_CAP)
 			return SQLITE_OK;
 		return emit(ctx, 0, text + 1, len - 1, 0, len);

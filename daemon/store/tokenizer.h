@@ -8,7 +8,8 @@
  * Texts reach it with their language in front, TOK_LANG_MARK lang
  * TOK_LANG_MARK (SQLite 3.40 has no per-value locale); the marker is read,
  * not indexed. Queries are built by search.c from the same functions: a
- * query string starting with TOK_VERBATIM is one token, taken as is. */
+ * string starting with TOK_VERBATIM is one token, taken as is (query
+ * phrases, and the author column: TOK_AUTHOR + hex key). */
 #ifndef TOKENIZER_H
 #define TOKENIZER_H
 
@@ -19,6 +20,7 @@
 #define TOK_NAME "tessera"
 #define TOK_FOLDED '\x01'
 #define TOK_STEM '\x02'
+#define TOK_AUTHOR '\x03'
 #define TOK_VERBATIM '\x1d'
 #define TOK_LANG_MARK '\x1f'
 /* Words longer than this (bytes) are indexed in their surface form only. */

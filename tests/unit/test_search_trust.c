@@ -119,13 +119,12 @@ is_own(const uint64_t *own, size_t n, uint64_t seq)
 	return false;
 }
 
-/* 20 records from 4 throwaway keys, 32 texts each saying "repair", then
- * re-signed to be the newest: the node's 30 repair records keep the page.
- * Before candidates were counted per record they took every slot. */
+/* The node's 30 repair records, then per spamming key `per_key` records
+ * with 32 texts saying "repair", each re-signed once to be the newest:
+ * the node's records must keep the whole first page. */
 static void
-test_spam_keeps_own_records(void **state)
+spam_run(struct storefix *fx, int per_key)
 {
-	struct storefix *fx = *state;
 	struct spam sp;
 	uint64_t own[OWN];
 	struct search_hit *hits;
@@ -141,7 +140,7 @@ test_spam_keeps_own_records(void **state)
 		own[i] = own_add(fx->st, fx->a, title);
 	}
 	for (int k = 0; k < SPAM_KEYS; k++)
-		for (int i = 0; i < 5; i++) {
+		for (int i = 0; i < per_key; i++) {
 			fat_init(f, sp.id[k], "repair repair repair repair", 1700000000000LL + i);
 			fat_put(fx->st, sp.id[k], f);
 			/* A new version costs nothing and is stored anew. */
@@ -158,15 +157,31 @@ test_spam_keeps_own_records(void **state)
 	search_hits_free(hits, n);
 	/* Filtered to one spammer's community, its records are all shown. */
 	{
-		struct search_filter flt = { .has_author = true };
+		struct search_filter flt = { .has_author = true, .limit = 100 };
 
 		memcpy(flt.author, sp.id[0]->pub, TESS_KEY_LEN);
 		assert_int_equal(search_query(fx->st, "repair", &flt, &hits, &n, NULL), 0);
-		assert_int_equal(n, 5);
+		assert_int_equal(n, (size_t)per_key);
 		search_hits_free(hits, n);
 	}
 	spam_free(&sp);
 	free(f);
+}
+
+/* 20 records from 4 throwaway keys (issue 16). Before candidates were
+ * counted per record, their 640 texts filled the window of 600. */
+static void
+test_spam_keeps_own_records(void **state)
+{
+	spam_run(*state, 5);
+}
+
+/* A flood larger than the candidate window (1,280 texts): the node's
+ * records are found by the pass over trusted authors. */
+static void
+test_flood_keeps_own_records(void **state)
+{
+	spam_run(*state, 10);
 }
 
 /* Strangers only: no one of them holds more than a fifth of the page (at
@@ -238,6 +253,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_spam_keeps_own_records, storefix_setup,
+		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_flood_keeps_own_records, storefix_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_author_share, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_future_timestamps_do_not_pin, storefix_setup,
