@@ -11,6 +11,7 @@
 #include "store/search_typo.h"
 #include "store/store_int.h"
 #include "store/tokenizer_fold.h"
+#include "store/tokenizer_stem.h"
 #include "store/translit.h"
 
 /* Distinct forms kept for one query word. */
@@ -196,20 +197,25 @@ static void
 word_group(struct store *st, struct group *g, const struct search_word *w, bool exact, bool typos)
 {
 	char folded[TOK_FORM_CAP];
-	const char **algos;
+	const char *langs[STEM_CACHE_MAX];
+	bool cyrillic;
+	int nl;
 
 	phrase_ns(g, 0, w->surface, SEARCH_EXACT);
 	if (exact || fold_word(w->surface, (int)strlen(w->surface), folded, sizeof(folded)) <= 0)
 		return;
 	phrase_ns(g, 0, folded, SEARCH_FOLDED);
 	phrase_ns(g, TOK_FOLDED, folded, SEARCH_FOLDED);
-	/* The query's language is unknown: its stem under every stemmer. */
-	for (algos = g->prefix ? NULL : tokenizer_stemmers(); algos != NULL && *algos; algos++) {
-		stems(st, g, *algos, w->surface, SEARCH_STEMMED);
+	/* The query's language is unknown: its stem in every language of the
+	 * store that has a stemmer (stems only match their own language). */
+	nl = tokenizer_languages(st->tok, langs, STEM_CACHE_MAX, &cyrillic);
+	for (int i = 0; i < nl && !g->prefix; i++) {
+		stems(st, g, langs[i], w->surface, SEARCH_STEMMED);
 		if (strcmp(folded, w->surface) != 0)
-			stems(st, g, *algos, folded, SEARCH_STEMMED);
+			stems(st, g, langs[i], folded, SEARCH_STEMMED);
 	}
-	translit(st, g, folded);
+	if (cyrillic)
+		translit(st, g, folded);
 	if (typos && !g->prefix) {
 		char cand[TYPO_MAX][TOK_FORM_CAP];
 		int n = typo_candidates(st, folded, (int)strlen(folded), cand, TYPO_MAX);

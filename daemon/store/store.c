@@ -14,6 +14,7 @@
 #include "store/tokenizer.h"
 
 static void fts_reload(struct store *st);
+static void languages_load(struct store *st);
 static int seq_jump(struct store *st, char **cause);
 
 static const char *stmt_sql[S_COUNT] = {
@@ -159,6 +160,7 @@ store_open(const char *dir, bool create, struct store **out, char **cause)
 		goto fail;
 	if ((rc = seq_jump(st, cause)) != 0)
 		goto fail;
+	languages_load(st);
 	fts_reload(st);
 	*out = st;
 	return 0;
@@ -257,6 +259,20 @@ fts_reload(struct store *st)
 		return;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		st->fts_upto = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+}
+
+/* The languages of the stored texts, for the query's stemmers. */
+static void
+languages_load(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT DISTINCT lang FROM text_meta", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		tokenizer_note_language(st->tok, (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 }
 

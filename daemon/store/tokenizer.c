@@ -365,37 +365,56 @@ tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, ch
 	return stem_word(&t->stems, lang, w, len, out, cap);
 }
 
-const char **
-tokenizer_stemmers(void)
+void
+tokenizer_note_language(struct tokenizer *t, const char *lang)
 {
-	return stem_languages();
+	stem_lookup(&t->stems, lang);
 }
 
-/* tessera_match(texts_fts, map): see tokenizer.h. */
+int
+tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyrillic)
+{
+	static const char *cyr[] = { "ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn" };
+	int n = 0;
+
+	*cyrillic = false;
+	for (int i = 0; i < t->stems.n; i++) {
+		for (size_t k = 0; k < sizeof(cyr) / sizeof(cyr[0]); k++)
+			*cyrillic |= strcmp(t->stems.e[i].lang, cyr[k]) == 0;
+		if (t->stems.e[i].sb != NULL && n < max)
+			langs[n++] = t->stems.e[i].lang;
+	}
+	return n;
+}
+
+/* tessera_match(texts_fts, map): see tokenizer.h. It walks the row's
+ * phrase instances, which bm25() has already collected for the row, rather
+ * than asking each of the (many) phrases whether it matched. */
 static void
 match_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
     sqlite3_value **val)
 {
 	const unsigned char *map;
 	unsigned char best[256];
-	int nmap, nphrase, worst = 0;
+	int nmap, ninst = 0, worst = 0;
 
 	if (nval != 1 || (map = sqlite3_value_blob(val[0])) == NULL) {
 		sqlite3_result_error(ctx, "tessera_match: map expected", -1);
 		return;
 	}
 	nmap = sqlite3_value_bytes(val[0]) / 2;
-	nphrase = api->xPhraseCount(fts);
 	memset(best, 0xFF, sizeof(best));
-	for (int p = 0; p < nphrase && p < nmap; p++) {
-		unsigned char word = map[2 * p], form = map[2 * p + 1];
-		Fts5PhraseIter it;
-		int col = -1, off;
+	if (api->xInstCount(fts, &ninst) != SQLITE_OK) {
+		sqlite3_result_error(ctx, "tessera_match: no instances", -1);
+		return;
+	}
+	for (int i = 0; i < ninst; i++) {
+		int p, col, off;
 
-		if (form >= best[word])
+		if (api->xInst(fts, i, &p, &col, &off) != SQLITE_OK || p < 0 || p >= nmap)
 			continue;
-		if (api->xPhraseFirst(fts, p, &it, &col, &off) == SQLITE_OK && col >= 0)
-			best[word] = form;
+		if (map[2 * p + 1] < best[map[2 * p]])
+			best[map[2 * p]] = map[2 * p + 1];
 	}
 	for (int p = 0; p < nmap; p++)
 		if (best[map[2 * p]] > worst)

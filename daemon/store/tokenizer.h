@@ -49,8 +49,14 @@ int tokenizer_words(struct tokenizer *t, const char *text, int len, tokenizer_wo
  * or -1 if lang has no stemmer or the result does not fit. */
 int tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, char *out,
     int cap);
-/* The languages with a stemmer, as codes (NULL-terminated, static). */
-const char **tokenizer_stemmers(void);
+/* Makes lang known as a language of the indexed texts (the store does it
+ * for every language it holds when it opens; indexing a text does it). */
+void tokenizer_note_language(struct tokenizer *t, const char *lang);
+/* The known languages that have a stemmer (codes, borrowed until the next
+ * call) into langs: a query is stemmed in each, as stems only match words
+ * of their own language. *cyrillic: one of them is written in Cyrillic.
+ * Returns the count. */
+int tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyrillic);
 
 /* Hands every folded word indexed since the last drain to cb, then
  * forgets them. Stops at and returns cb's first non-zero result. */

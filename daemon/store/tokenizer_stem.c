@@ -19,6 +19,8 @@ lang_key(const char *lang, char *key, size_t cap)
 	key[i] = '\0';
 }
 
+/* Every language seen gets an entry, with or without a stemmer: the
+ * entries are also the list of the store's languages (tokenizer.h). */
 struct stem_entry *
 stem_lookup(struct stem_cache *c, const char *lang)
 {
@@ -72,18 +74,6 @@ int
 stem_word(struct stem_cache *c, const char *lang, const char *w, int len, char *out, int cap)
 {
 	return lang == NULL ? -1 : stem_with(stem_lookup(c, lang), w, len, out, cap);
-}
-
-/* The languages of libstemmer 2.2 by ISO 639-1 code (texts carry codes). */
-static const char *codes[] = {
-	"ar", "ca", "da", "de", "el", "en", "es", "eu", "fi", "fr", "ga", "hi", "hu", "hy", "id",
-	"it", "lt", "ne", "nl", "no", "pt", "ro", "ru", "sr", "sv", "ta", "tr", "yi", NULL,
-};
-
-const char **
-stem_languages(void)
-{
-	return codes;
 }
 
 void

@@ -26,7 +26,6 @@ struct stem_entry *stem_lookup(struct stem_cache *c, const char *lang);
 /* stem_word with a stemmer already looked up (NULL: -1). */
 int stem_with(const struct stem_entry *e, const char *w, int len, char *out, int cap);
 void stem_cache_free(struct stem_cache *c);
-/* The codes of the languages with a stemmer, NULL-terminated. */
-const char **stem_languages(void);
+
 
 #endif
