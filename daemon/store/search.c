@@ -1,5 +1,5 @@
 /* Search: FTS5 over every text of every language with the tessera
- * tokenizer, ranked by how a record matched, whose it is, and bm25. */
+ * tokenizer, ranked by how a record matched, whose it is, and its score. */
 #include "store/search.h"
 
 #include <errno.h>
@@ -137,8 +137,12 @@ cand_add(struct cands *cs, sqlite3_stmt *s)
 	snprintf(c->lang, sizeof(c->lang), "%s", lang ? lang : "");
 	if (author != NULL && sqlite3_column_bytes(s, 3) == TESS_KEY_LEN)
 		memcpy(c->author, author, TESS_KEY_LEN);
-	c->score = sqlite3_column_double(s, 4);
-	c->match = sqlite3_column_int(s, 5);
+	{
+		double r = sqlite3_column_double(s, 4);
+
+		c->match = (int)r;
+		c->score = r - c->match;
+	}
 	c->tier = tier_of(cs, c->author);
 	return 0;
 }
@@ -183,8 +187,7 @@ collect(struct store *st, const struct search_expr *e, const struct search_filte
 	int rc;
 
 	snprintf(sql, sizeof(sql),
-	    "SELECT m.rowid, m.seq, m.lang, m.author, bm25(texts_fts, 10.0, 4.0, 1.0, 2.0, 0.0),"
-	    " " TOK_MATCH_FN "(texts_fts, ?7)"
+	    "SELECT m.rowid, m.seq, m.lang, m.author, " TOK_MATCH_FN "(texts_fts, ?7)"
 	    " FROM texts_fts JOIN text_meta m ON m.rowid = texts_fts.rowid"
 	    " WHERE texts_fts MATCH ?1");
 	filter_sql(sql, sizeof(sql), f);
@@ -236,7 +239,7 @@ by_record(const void *a, const void *b)
 	return x->score < y->score ? -1 : (x->score > y->score);
 }
 
-/* Best first: how it matched, whose it is, bm25, newest. */
+/* Best first: how it matched, whose it is, score, newest. */
 static int
 by_rank(const void *a, const void *b)
 {
@@ -350,15 +353,28 @@ cands_free(struct cands *cs)
 
 /* Candidates for one expression: the general pass, then the trusted one
  * if the general pass could not see every match. */
+/* Trusted records among the candidates (a record's texts are adjacent). */
+static size_t
+trusted_seen(const struct cands *cs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cs->n; i++)
+		n += cs->c[i].tier == 0 && (i == 0 || cs->c[i - 1].seq != cs->c[i].seq);
+	return n;
+}
+
 static int
 gather(struct store *st, const struct search_expr *e, const struct search_filter *f,
-    struct cands *cs, char **cause)
+    size_t limit, struct cands *cs, char **cause)
 {
 	int rc;
 
 	if ((rc = trusted_load(st, cs)) != 0 || (rc = collect(st, e, f, false, cs, cause)) != 0)
 		return rc;
-	if (cs->truncated && !f->has_author && cs->ntrusted > 0)
+	/* Nothing to do when the window already holds a page of trusted
+	 * records: none of theirs was crowded out. */
+	if (cs->truncated && !f->has_author && cs->ntrusted > 0 && trusted_seen(cs) < limit)
 		rc = collect(st, e, f, true, cs, cause);
 	if (rc == 0)
 		rank(cs);
@@ -408,14 +424,25 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 		return rc;
 	if ((rc = search_expr_build(st, words, nw, f->exact, false, &e)) != 0)
 		return rc;
-	rc = gather(st, &e, f, &cs, cause);
-	/* Few records: the words may be mistyped; look for close words. */
+	rc = gather(st, &e, f, limit, &cs, cause);
+	/* Few records: the words may be mistyped; look for close words, and
+	 * search again if there are any. */
 	if (rc == 0 && !f->exact && cs.n < SEARCH_FEW) {
-		search_expr_free(&e);
-		cands_free(&cs);
-		if ((rc = search_expr_build(st, words, nw, false, true, &e)) != 0)
+		struct search_expr typo;
+
+		if ((rc = search_expr_build(st, words, nw, false, true, &typo)) != 0) {
+			search_expr_free(&e);
+			cands_free(&cs);
 			return rc;
-		rc = gather(st, &e, f, &cs, cause);
+		}
+		if (typo.nphrase > e.nphrase) {
+			search_expr_free(&e);
+			cands_free(&cs);
+			e = typo;
+			rc = gather(st, &e, f, limit, &cs, cause);
+		} else {
+			search_expr_free(&typo);
+		}
 	}
 	if (rc == 0)
 		rc = fill_hits(st, &e, &cs, f, limit, hits, n);

@@ -45,7 +45,7 @@ struct search_filter {
 
 struct search_hit {
 	uint64_t seq;
-	double score;                  /* bm25: lower is better */
+	double score;                  /* lower is better (within a form and tier) */
 	enum search_match match;
 	char *lang;                    /* language of the best matching text */
 	char *snippet;                 /* matches wrapped in [ ] */

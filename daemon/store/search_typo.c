@@ -5,6 +5,7 @@
 #include "store/search_typo.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,21 @@ typo_distance(const char *a, int alen, const char *b, int blen, int limit)
 	return d[n][m] > limit ? limit + 1 : d[n][m];
 }
 
+static bool
+vocab_has(struct store *st, const char *w, int len)
+{
+	sqlite3_stmt *s;
+	bool has = false;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM vocab WHERE word = ?1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, w, len, SQLITE_STATIC);
+	has = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return has;
+}
+
 struct typo_hit {
 	char word[TOK_FORM_CAP];
 	int dist, shared;
@@ -155,13 +171,17 @@ typo_candidates(struct store *st, const char *w, int len, char out[][TOK_FORM_CA
 		return 0;
 	limit = chars >= 8 ? 2 : 1;
 	ntri = n - 2;
-	/* An edit changes at most three trigrams; a transposition four. */
-	o = snprintf(sql, sizeof(sql), "SELECT v.word, count(*) AS c FROM vocab_tri t"
-	    " JOIN vocab v ON v.id = t.id WHERE t.tri IN (");
+	/* A word of the index is not a typo: a rare word stays rare. */
+	if (vocab_has(st, w, len))
+		return 0;
+	/* An edit changes at most three trigrams; a transposition four. Count
+	 * per word id first, then read the words of the best ones only. */
+	o = snprintf(sql, sizeof(sql), "SELECT v.word, t.c FROM (SELECT id, count(*) AS c"
+	    " FROM vocab_tri WHERE tri IN (");
 	for (int i = 0; i < ntri; i++)
 		o += snprintf(sql + o, sizeof(sql) - (size_t)o, "%s?%d", i ? "," : "", i + 1);
 	snprintf(sql + o, sizeof(sql) - (size_t)o,
-	    ") GROUP BY t.id HAVING c >= %d ORDER BY c DESC LIMIT %d",
+	    ") GROUP BY id HAVING c >= %d ORDER BY c DESC LIMIT %d) t JOIN vocab v ON v.id = t.id",
 	    ntri - 4 * limit > 1 ? ntri - 4 * limit : 1, TYPO_EXAMINE);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_err(st, sqlite3_errcode(st->db), "typo lookup");

@@ -10,8 +10,8 @@ struct store;
 #define TYPO_MAX 8
 
 /* Up to max indexed words (folded) within 1 edit of the folded word w (4
- * to 7 letters) or 2 edits (8 or more), closest first, w itself left out;
- * the count, or a negative errno. */
+ * to 7 letters) or 2 edits (8 or more), closest first; none when w is
+ * itself a word of the index. The count, or a negative errno. */
 int typo_candidates(struct store *st, const char *w, int len, char out[][TOK_FORM_CAP],
     int max);
 

@@ -64,7 +64,9 @@ int tokenizer_sink_drain(struct tokenizer *t, int (*cb)(void *arg, const char *w
 
 /* The auxiliary function tessera_match(texts_fts, map): map holds two bytes
  * per phrase of the MATCH expression, (query word, form); it returns the
- * worst over query words of the best form that matched in this row. */
+ * worst over query words of the best form that matched in this row as the
+ * integer part, and the row's score as the fraction (below 0.5, lower is
+ * better: column-weighted term frequency, shorter columns first). */
 #define TOK_MATCH_FN "tessera_match"
 
 #endif

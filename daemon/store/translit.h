@@ -5,7 +5,7 @@
 #ifndef TRANSLIT_H
 #define TRANSLIT_H
 
-#define TRANSLIT_MAX 16
+#define TRANSLIT_MAX 8
 #define TRANSLIT_CAP 256
 
 /* Fills out with up to TRANSLIT_MAX Cyrillic spellings of the folded Latin
