@@ -214,7 +214,8 @@ word_group(struct store *st, struct group *g, const struct search_word *w, bool 
 		if (strcmp(folded, w->surface) != 0)
 			stems(st, g, langs[i], folded, SEARCH_STEMMED);
 	}
-	if (cyrillic)
+	/* A Latin word that occurs in the texts is taken for what it is. */
+	if (cyrillic && !typo_known_word(st, folded, (int)strlen(folded)))
 		translit(st, g, folded);
 	if (typos && !g->prefix) {
 		char cand[TYPO_MAX][TOK_FORM_CAP];

@@ -126,8 +126,8 @@ typo_distance(const char *a, int alen, const char *b, int blen, int limit)
 	return d[n][m] > limit ? limit + 1 : d[n][m];
 }
 
-static bool
-vocab_has(struct store *st, const char *w, int len)
+bool
+typo_known_word(struct store *st, const char *w, int len)
 {
 	sqlite3_stmt *s;
 	bool has = false;
@@ -172,7 +172,7 @@ typo_candidates(struct store *st, const char *w, int len, char out[][TOK_FORM_CA
 	limit = chars >= 8 ? 2 : 1;
 	ntri = n - 2;
 	/* A word of the index is not a typo: a rare word stays rare. */
-	if (vocab_has(st, w, len))
+	if (typo_known_word(st, w, len))
 		return 0;
 	/* An edit changes at most three trigrams; a transposition four. Count
 	 * per word id first, then read the words of the best ones only. */

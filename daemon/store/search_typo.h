@@ -3,6 +3,8 @@
 #ifndef SEARCH_TYPO_H
 #define SEARCH_TYPO_H
 
+#include <stdbool.h>
+
 #include "store/tokenizer.h"
 
 struct store;
@@ -14,6 +16,10 @@ struct store;
  * itself a word of the index. The count, or a negative errno. */
 int typo_candidates(struct store *st, const char *w, int len, char out[][TOK_FORM_CAP],
     int max);
+
+/* Whether the folded word w occurs in the indexed texts (3 letters or
+ * more; the vocabulary only grows). */
+bool typo_known_word(struct store *st, const char *w, int len);
 
 /* Optimal string alignment distance between a and b (code points), or
  * limit + 1 once it exceeds limit (exported for tests). */
