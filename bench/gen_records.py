@@ -311,6 +311,27 @@ def queries(m, seed, out):
         return rank(lg, lo1, hi1) + " " + rank(lg, lo2, hi2), lg
 
     accent_langs = [lang for lang in LANGS if lang not in ("en", "ru")]
+    latin = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     "a b v g d e yo zh z i y k l m n o p r s t u f kh ts ch sh shch ' y ' e yu ya"
+                     .split(" ")))
+    suffixes = {"en": "s", "ro": "le", "hu": "ek", "ru": "ами", "ca": "s", "pt": "s",
+                "it": "i", "cy": "au"}
+
+    def inflected():
+        lg = qrng.choice(LANGS)
+        return rank(lg, 0, 300) + suffixes.get(lg, "s"), lg
+
+    def romanized():
+        return "".join(latin.get(c, c) for c in rank("ru", 0, 300)), "ru"
+
+    def typo():
+        lg = qrng.choice(LANGS)
+        for _ in range(1000):                       # bounded
+            w = rank(lg, 40, 500)
+            if len(w) >= 5:
+                i = qrng.randrange(1, len(w) - 1)
+                return w[:i] + w[i + 1] + w[i] + w[i + 2:], lg
+        return "comunty", lg
     # Each generator returns (query, language of its words).
     gens = [
         # Words in nearly every text of their language.
@@ -335,6 +356,11 @@ def queries(m, seed, out):
             qrng.choice(LANGS))),
         ("prefix", lambda: (lambda lg: (prefix(lg, 60, VOCAB_PER_LANG), lg))(
             qrng.choice(LANGS))),
+        # The forms of multilingual search (docs/search.md): another form
+        # of a word, Russian typed in Latin letters, two letters swapped.
+        ("inflected", inflected),
+        ("translit", romanized),
+        ("typo", typo),
     ]
     for i, (cat, gen) in zip(range(m), itertools.cycle(gens)):
         q, qlang = gen()

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/identity.h"
 #include "core/record.h"
 #include "store/search.h"
 #include "store/store.h"
@@ -264,6 +265,20 @@ main(int argc, char **argv)
 	if (store_open(argv[optind], false, &st, &cause) != 0) {
 		fprintf(stderr, "search_bench: %s\n", cause ? cause : "cannot open store");
 		return 1;
+	}
+	/* As the daemon: the node's own records are its community's. */
+	{
+		struct identity *id = NULL;
+
+		if (identity_load(argv[optind], &id, &cause) == 0) {
+			store_set_local(st, id->pub);
+			identity_free(id);
+		} else {
+			fprintf(stderr, "search_bench: no identity (%s): every author is a stranger\n",
+			    cause ? cause : "?");
+			free(cause);
+			cause = NULL;
+		}
 	}
 
 	for (size_t i = 0; i < nq; i++)

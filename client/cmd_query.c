@@ -24,6 +24,7 @@ static const struct option query_opts[] = {
 	{ "lang", required_argument, NULL, 'l' },
 	{ "tag", required_argument, NULL, 't' },
 	{ "limit", required_argument, NULL, 'n' },
+	{ "exact", no_argument, NULL, 'e' },
 	OPTS_COMMON
 };
 
@@ -140,7 +141,7 @@ query_run(struct cli *c, int argc, char **argv, int search, const char *help)
 	int ch, kind, rc;
 
 	opts_init(&o, c, cmd, help);
-	while ((ch = opts_next(&o, argc, argv, "k:c:l:t:n:", query_opts)) != -1) {
+	while ((ch = opts_next(&o, argc, argv, "k:c:l:t:n:e", query_opts)) != -1) {
 		switch (ch) {
 		case OPTS_STOP:
 			return o.rc;
@@ -161,6 +162,11 @@ query_run(struct cli *c, int argc, char **argv, int search, const char *help)
 			if (search)
 				return cli_usage(cmd, "unknown option '--tag'");
 			filter.tag = optarg;
+			break;
+		case 'e':
+			if (!search)
+				return cli_usage(cmd, "unknown option '--exact'");
+			req.has_exact = req.exact = 1;
 			break;
 		case 'n':
 			if (opts_uint(&o, "--limit", optarg, &filter.limit) != 0)
@@ -198,7 +204,8 @@ cmd_list(struct cli *c, int argc, char **argv)
 	    "usage: tessera list [--kind KIND] [--community C] [--lang LANG]\n"
 	    "           [--tag TAG] [--limit N] [--json]\n"
 	    "\n"
-	    "Lists live records (not deleted ones). KIND is profile, initiative or\n"
+	    "Lists live records (not deleted ones), newest first: by timestamp, but\n"
+	    "never later than the record's arrival here. KIND is profile, initiative or\n"
 	    "resource; C is a node ID (or a prefix of one) or a community name;\n"
 	    "LANG keeps records with a text in that language and shows its title.\n"
 	    "The ID column shows 12 hex digits, accepted by show, edit and delete.\n"
@@ -214,13 +221,18 @@ cmd_search(struct cli *c, int argc, char **argv)
 {
 	static const char help[] =
 	    "usage: tessera search QUERY [--kind KIND] [--community C] [--lang LANG]\n"
-	    "           [--limit N] [--json]\n"
+	    "           [--limit N] [--exact] [--json]\n"
 	    "\n"
 	    "Full-text search in every language, best matches first. Case and\n"
-	    "accents are ignored: 'kozosseg' finds 'közösség'. Each match is\n"
-	    "followed by a snippet with the matching words in [ ].\n"
+	    "accents are ignored ('kozosseg' finds 'közösség'), other forms of a\n"
+	    "word match ('guides' finds 'guide'), Russian may be typed in Latin\n"
+	    "letters ('soobshchestvo'), and a word with a typo finds the word when\n"
+	    "little else matches. Exact matches come first. Each match is followed\n"
+	    "by a snippet with the matching words in [ ]; --json says how each\n"
+	    "matched. A prefix (word*) needs at least 2 letters. See docs/search.md.\n"
 	    "\n"
-	    "  -k, --kind KIND   -c, --community C   -l, --lang LANG   -n, --limit N\n";
+	    "  -k, --kind KIND   -c, --community C   -l, --lang LANG   -n, --limit N\n"
+	    "  -e, --exact       the words as typed (case aside), no other forms\n";
 
 	return query_run(c, argc, argv, 1, help);
 }

@@ -164,6 +164,7 @@ recjson_from_view(const Tessera__RecordView *v, int flags)
 		json_object_set_new(o, "snippet", jstr(v->snippet));
 		json_object_set_new(o, "lang", jstr(v->snippet_lang));
 		json_object_set_new(o, "score", json_real(v->score));
+		json_object_set_new(o, "matched", jstr(v->matched));
 	}
 	if (decoded != NULL)
 		tessera__record__free_unpacked(decoded, NULL);

@@ -349,6 +349,7 @@ ctl_search(struct ctl_client *c, const Tessera__Request *req)
 
 	if (to_filter(c, req->filter, &f, SEARCH_MAX_LIMIT) != 0)
 		return;
+	f.exact = req->has_exact && req->exact;
 	if ((rc = search_query(st, query ? query : "", &f, &hits, &nh, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
 		return;
@@ -368,6 +369,7 @@ ctl_search(struct ctl_client *c, const Tessera__Request *req)
 			hits[i].snippet = hits[i].lang = NULL;
 			v->has_score = 1;
 			v->score = -hits[i].score;  /* higher is better for readers */
+			v->matched = (char *)search_match_name(hits[i].match);
 		}
 		if (view_batch_full(b) || i + 1 == nh) {
 			view_batch_attach(b, &r);

@@ -1,4 +1,4 @@
-/* Store: opening, schema migrations, transactions, metadata, authors, peers. */
+/* Store: opening, transactions, metadata, authors, peers. */
 #include "store/store_int.h"
 
 #include <errno.h>
@@ -12,82 +12,10 @@
 #include "core/nodeid.h"
 #include "core/util.h"
 #include "store/store_fp.h"
-
-/* Numbered migrations: migration i brings user_version from i to i + 1.
- * Append only; never edit one that has shipped. */
-static const char *migrations[] = {
-	/* 1: records, texts + FTS5, tags, authors, peers, metadata */
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE records ("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  id BLOB NOT NULL UNIQUE,"
-	"  author BLOB NOT NULL,"
-	"  version INTEGER NOT NULL,"
-	"  kind INTEGER NOT NULL,"
-	"  deleted INTEGER NOT NULL,"
-	"  ts INTEGER NOT NULL,"
-	"  body BLOB NOT NULL,"
-	"  sig BLOB NOT NULL,"
-	"  origin BLOB);"      /* peer it came from; NULL = created here */
-	"CREATE INDEX records_author ON records (author, deleted, kind);"
-	"CREATE INDEX records_ts ON records (deleted, ts);"
-	"CREATE TABLE texts ("
-	"  rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
-	"  seq INTEGER NOT NULL,"
-	"  lang TEXT NOT NULL,"
-	"  title TEXT, summary TEXT, body TEXT, tags TEXT);"
-	"CREATE INDEX texts_seq ON texts (seq);"
-	/* Search reads candidates and filters from these narrow rows: dozens
-	 * per page instead of a few wide texts rows. */
-	"CREATE TABLE text_meta ("
-	"  rowid INTEGER PRIMARY KEY,"   /* = texts.rowid */
-	"  seq INTEGER NOT NULL, lang TEXT NOT NULL, kind INTEGER NOT NULL,"
-	"  author BLOB NOT NULL);"
-	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
-	"  content='texts', content_rowid='rowid',"
-	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
-	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
-	"  VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags); END;"
-	"CREATE TABLE tags (tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq))"
-	"  WITHOUT ROWID;"
-	"CREATE INDEX tags_seq ON tags (seq);"
-	"CREATE TABLE authors ("
-	"  author BLOB PRIMARY KEY,"
-	"  name TEXT, country TEXT, languages TEXT,"
-	"  profile_version INTEGER NOT NULL DEFAULT 0,"
-	"  max_version INTEGER NOT NULL DEFAULT 0,"
-	"  records INTEGER NOT NULL DEFAULT 0,"   /* live records */
-	"  stored INTEGER NOT NULL DEFAULT 0,"    /* ids held, tombstones too: the quota */
-	"  blocked INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE peers ("
-	"  id BLOB PRIMARY KEY,"
-	"  epoch BLOB, seq INTEGER NOT NULL DEFAULT 0,"
-	"  last_sync INTEGER NOT NULL DEFAULT 0,"
-	"  received INTEGER NOT NULL DEFAULT 0,"
-	"  sent INTEGER NOT NULL DEFAULT 0,"
-	"  rejected INTEGER NOT NULL DEFAULT 0);",
-	/* 2: the key of each profile name (core/names.h), computed once when
-	 * the profile is stored, so that finding look-alikes among many
-	 * authors is a sort, not an ICU pass over every name (37 us each);
-	 * store_author_keys fills it for the names stored before. */
-	"ALTER TABLE authors ADD COLUMN name_key TEXT;",
-	/* 3: per-peer budgets for authors the node has not seen before
-	 * (store_budget.c). Authors stored before have first_day 0: seen. */
-	"ALTER TABLE authors ADD COLUMN introduced_by BLOB;"   /* peer; NULL: here */
-	"ALTER TABLE authors ADD COLUMN first_day INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN budget_day INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN new_authors INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN new_records INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN new_bytes INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE peers ADD COLUMN blocks_new INTEGER NOT NULL DEFAULT 0;",   /* block --peer */
-	/* 4: range fingerprints for set reconciliation (store_fp.c; kept in
-	 * its own file so that renumbering it on a merge is one line) */
-	store_fp_schema,
-};
+#include "store/tokenizer.h"
 
 static void fts_reload(struct store *st);
+static void languages_load(struct store *st);
 static int seq_jump(struct store *st, char **cause);
 
 static const char *stmt_sql[S_COUNT] = {
@@ -96,7 +24,7 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_GET_BY_SEQ] = "SELECT body, sig FROM records WHERE seq = ?1",
 	[S_DELETE_RECORD] = "DELETE FROM records WHERE seq = ?1",
 	[S_INSERT_RECORD] = "INSERT INTO records (id, author, version, kind, deleted, ts, body, sig,"
-			    " origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			    " origin, listed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, MIN(?6, ?10))",
 	[S_DELETE_TEXTS] = "DELETE FROM texts WHERE seq = ?1",
 	[S_INSERT_TEXT] = "INSERT INTO texts (seq, lang, title, summary, body, tags)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -137,6 +65,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_FP_AUTHOR] = "SELECT author, version FROM records WHERE id = ?1",
 	[S_FP_ITEMS] = "SELECT id, version FROM records WHERE id >= ?1 AND id < ?2 ORDER BY id"
 		       " LIMIT ?3",
+	[S_VOCAB_ADD] = "INSERT OR IGNORE INTO vocab (word) VALUES (?1)",
+	[S_VOCAB_TRI] = "INSERT OR IGNORE INTO vocab_tri (tri, id) VALUES (?1, ?2)",
 };
 
 const char *
@@ -163,8 +93,8 @@ store_stmt(struct store *st, enum store_stmt which)
 	return s;
 }
 
-static int
-exec(struct store *st, const char *sql, char **cause)
+int
+store_exec(struct store *st, const char *sql, char **cause)
 {
 	char *err = NULL;
 
@@ -176,37 +106,6 @@ exec(struct store *st, const char *sql, char **cause)
 	return 0;
 }
 
-static int
-migrate(struct store *st, char **cause)
-{
-	sqlite3_stmt *s;
-	int version = 0;
-	const int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
-	if (sqlite3_step(s) == SQLITE_ROW)
-		version = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (version > latest)
-		return set_cause(cause, -EPROTO, "%s: schema version %d is newer than this tesserad (%d)",
-		    st->path, version, latest);
-	for (; version < latest; version++) {
-		char pragma[64];
-
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", version + 1);
-		if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
-			return -EIO;
-		if (exec(st, migrations[version], cause) != 0 || exec(st, pragma, cause) != 0) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -EIO;
-		}
-		if (exec(st, "COMMIT", cause) != 0)
-			return -EIO;
-		log_debug("store: migrated schema to version %d", version + 1);
-	}
-	return 0;
-}
 
 uint64_t
 store_now_us(const struct store *st)
@@ -294,18 +193,21 @@ store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
 		rc = set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	if ((rc = tokenizer_register(st->db, &st->tok, cause)) != 0)
+		goto fail;
 	/* WAL + synchronous=FULL: a commit is on disk when it returns, so what
 	 * we acknowledge survives a crash or power loss. Exclusive locking: the
 	 * daemon is the only user (it holds the data directory's lock), and
 	 * shared locking cost two fcntl() calls per statement (a third of the
 	 * CPU of serving a sync, measured). */
-	if ((rc = exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
+	if ((rc = store_exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
 			   "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
 			   "PRAGMA cache_size = -8000;", cause)) != 0 ||
-	    (rc = migrate(st, cause)) != 0 || (rc = load_epoch(st, create, o->epoch, cause)) != 0)
+	    (rc = store_migrate(st, cause)) != 0 || (rc = load_epoch(st, create, o->epoch, cause)) != 0)
 		goto fail;
 	if ((rc = seq_jump(st, cause)) != 0 || (rc = store_author_keys(st, cause)) != 0)
 		goto fail;
+	languages_load(st);
 	fts_reload(st);
 	*out = st;
 	return 0;
@@ -368,18 +270,33 @@ store_fts_flush(struct store *st)
 	sqlite3_finalize(s);
 	if (top <= st->fts_upto)
 		return 0;
+	if ((rc = store_fts_index(st, st->fts_upto, top)) != 0)
+		return rc;
+	st->fts_upto = top;
+	st->fts_pending = 0;
+	return 0;
+}
+
+/* Indexes the texts with rowids in (lo, hi], and their new words. */
+int
+store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
+{
+	sqlite3_stmt *s;
+	int rc;
+
 	if ((rc = sqlite3_prepare_v2(st->db,
-		 "INSERT INTO texts_fts (rowid, title, summary, body, tags)"
-		 " SELECT rowid, title, summary, body, tags FROM texts WHERE rowid > ?1",
+		 "INSERT INTO texts_fts (rowid, title, summary, body, tags, who)"
+		 " SELECT rid, title, summary, body, tags, who FROM texts_src"
+		 " WHERE rid > ?1 AND rid <= ?2",
 		 -1, &s, NULL)) != SQLITE_OK)
 		return store_err(st, rc, "index");
-	sqlite3_bind_int64(s, 1, st->fts_upto);
+	sqlite3_bind_int64(s, 1, lo);
+	sqlite3_bind_int64(s, 2, hi);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_err(st, rc, "index");
-	st->fts_upto = top;
-	return 0;
+	return store_vocab_flush(st);
 }
 
 static void
@@ -389,11 +306,26 @@ fts_reload(struct store *st)
 
 	/* After open or a rollback: everything committed is indexed. */
 	st->fts_upto = 0;
+	st->fts_pending = 0;
 	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0) FROM texts", -1, &s,
 		NULL) != SQLITE_OK)
 		return;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		st->fts_upto = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+}
+
+/* The languages of the stored texts, for the query's stemmers. */
+static void
+languages_load(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT DISTINCT lang FROM text_meta", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		tokenizer_note_language(st->tok, (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 }
 
@@ -598,7 +530,7 @@ seq_jump(struct store *st, char **cause)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
+	if (store_exec(st, "INSERT INTO sqlite_sequence (name, seq) SELECT 'records', 0"
 		     " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'records')",
 		cause) != 0)
 		return -EIO;

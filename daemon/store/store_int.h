@@ -13,6 +13,7 @@ enum store_stmt {
 	S_BUDGET_GET, S_BUDGET_SET,
 	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
 	S_FP_BUCKETS, S_FP_ITEMS, S_FP_AUTHOR, S_FP_ADD,
+	S_VOCAB_ADD, S_VOCAB_TRI,
 	S_COUNT
 };
 
@@ -28,7 +29,9 @@ struct store {
 	int64_t (*now)(void);    /* wall clock, ms: the budget's day */
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
+	struct tokenizer *tok;    /* the search tokenizer, owned by db */
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
+	size_t fts_pending;       /* texts added since, about */
 	/* Storage full: set by a write that failed for lack of space, cleared
 	 * by the next commit; on_full hears of both transitions. */
 	bool full;
@@ -69,7 +72,19 @@ int store_budget_charge(struct store *st, const Tessera__Record *r, size_t len,
 /* Fills the budget fields of p: the peer's counters for today. */
 int store_budget_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_peer *p);
 
+/* Runs sql; *cause names the database on failure (-EIO). */
+int store_exec(struct store *st, const char *sql, char **cause);
+/* Brings the schema to the latest version (store_migrate.c). */
+int store_migrate(struct store *st, char **cause);
+/* Indexes the texts with rowids in (lo, hi], and their new words. */
+int store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
+/* Texts indexed in one go inside a long transaction: large enough that
+ * FTS5 writes few segments, small enough that no single write waits long. */
+#define STORE_FTS_BATCH 5000
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);
+/* Adds the words the tokenizer indexed since the last call to the typo
+ * vocabulary (search_typo.c). */
+int store_vocab_flush(struct store *st);
 
 #endif

@@ -262,12 +262,18 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	sqlite3_bind_blob(s, 8, sig, TESS_SIG_LEN, SQLITE_STATIC);
 	if (origin != NULL)
 		sqlite3_bind_blob(s, 9, origin, TESS_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)now_ms());
 	if ((rc = step_done(st, s, "insert record")) != 0)
 		return rc;
 	seq = sqlite3_last_insert_rowid(st->db);
 	if ((rc = store_fp_put(st, r->id.data, r->version)) != 0)
 		return rc;
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)
+		return rc;
+	/* A long transaction (an import) indexes as it goes: all at the
+	 * commit made the last reply wait for minutes at 100k records. */
+	st->fts_pending += r->deleted ? 0 : r->n_texts;
+	if (st->fts_pending >= STORE_FTS_BATCH && (rc = store_fts_flush(st)) != 0)
 		return rc;
 	return author_update(st, r, delta, old_seq == 0);
 }

@@ -76,6 +76,18 @@ assert_exit 0 cli a search comunitatii
 assert_contains "$OUT" "[" "human search shows the highlighted snippet"
 assert_exit 0 cli a --json search zzyzxnotaword
 assert_eq "$(echo "$OUT" | json 'len(d)')" 0 "no matches is an empty array"
+# How each hit matched (docs/search.md), and --exact.
+assert_exit 0 cli a --json search comunității
+assert_eq "$(echo "$OUT" | json 'd[0]["matched"]')" exact "as typed ranks first"
+assert_exit 0 cli a --json search comunitatii
+assert_eq "$(echo "$OUT" | json 'd[0]["matched"]')" folded "without diacritics: folded"
+assert_exit 0 cli a --json search sotrudnichestvo
+assert_eq "$(echo "$OUT" | json 'sorted(set(r["matched"] for r in d))')" '["transliterated"]' \
+	"Russian typed in Latin letters"
+assert_exit 0 cli a --json search --exact comunitatii
+assert_eq "$(echo "$OUT" | json 'len(d)')" 0 "--exact: no folding"
+assert_exit 7 cli a search "k*"
+assert_contains "$ERR" "at least 2" "a 1-letter prefix is refused, saying why"
 
 # --- add / edit / show / delete ----------------------------------------------------
 assert_exit 0 cli a add initiative --title "Repair café" --lang en --summary "Fix things" \

@@ -241,27 +241,34 @@ searchfix_has_hit(const struct search_hit *hits, size_t n, uint64_t seq)
 	return false;
 }
 
-/* q finds exactly the given lines of one file (line 0 ends the list), in lang. */
+/* q finds exactly the given lines of one file (line 0 ends the list), in
+ * lang, as its exact and folded hits, ranked first; other forms of the
+ * words (stems, transliterations) may add hits after them. */
 void
 searchfix_expect_hits(struct searchfix *fx, const char *q, const char *lang,
     int file, const int *lines)
 {
 	struct search_hit *hits;
-	size_t n, want = 0;
+	size_t n, want = 0, folded = 0;
 
-	hits = searchfix_query(fx->st, q, NULL, &n);
+	hits = searchfix_query(fx->st, q, &(struct search_filter){ .limit = 100 }, &n);
 	for (const int *l = lines; *l != 0; l++, want++)
 		if (!searchfix_has_hit(hits, n, searchfix_by_line(fx, file, *l)->seq))
 			fail_msg("\"%s\" does not find %s:%d", q, files[file], *l);
 	for (size_t i = 0; i < n; i++) {
 		const struct searchfix_rec *im = searchfix_by_seq(fx, hits[i].seq);
 
+		assert_non_null(hits[i].snippet);
+		if (hits[i].match > SEARCH_FOLDED)
+			continue;
+		if (i != folded)
+			fail_msg("\"%s\": %s hit after another form", q, search_match_name(hits[i].match));
+		folded++;
 		if (im->file != file)
 			fail_msg("\"%s\" finds %s:%d", q, files[im->file], im->line);
 		if (lang != NULL)
 			assert_string_equal(hits[i].lang, lang);
-		assert_non_null(hits[i].snippet);
 	}
-	assert_int_equal(n, want);
+	assert_int_equal(folded, want);
 	search_hits_free(hits, n);
 }

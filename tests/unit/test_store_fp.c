@@ -119,7 +119,7 @@ test_fp_follows_records(void **state)
 	check_all(fx->st);
 }
 
-/* A store made before the fingerprints (schema version 3) gets them from
+/* A store made before the fingerprints (schema version 4) gets them from
  * its records when migrated. */
 static void
 test_fp_backfill(void **state)
@@ -133,7 +133,7 @@ test_fp_backfill(void **state)
 		assert_int_equal(storefix_put_new(fx->st, fx->a, "Old", 1, id), STORE_STORED);
 	assert_int_equal(sqlite3_exec(store_db(fx->st),
 	    "DROP TRIGGER records_fp_ad; DROP TRIGGER records_fp_au;"
-	    "DROP TABLE recon_fp; PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	    "DROP TABLE recon_fp; PRAGMA user_version = 4;", NULL, NULL, NULL), SQLITE_OK);
 	store_close(fx->st);
 	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
 		fail_msg("store_open: %s", cause);

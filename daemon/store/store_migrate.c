@@ -1,0 +1,199 @@
+/* Store: the numbered schema migrations and the work they do beyond SQL. */
+#include "store/store_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "store/store_fp.h"
+#include "store/tokenizer.h"
+
+
+/* Numbered migrations: migration i brings user_version from i to i + 1.
+ * Append only; never edit one that has shipped. */
+static const char *migrations[] = {
+	/* 1: records, texts + FTS5, tags, authors, peers, metadata */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE records ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id BLOB NOT NULL UNIQUE,"
+	"  author BLOB NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  deleted INTEGER NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  body BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  origin BLOB);"      /* peer it came from; NULL = created here */
+	"CREATE INDEX records_author ON records (author, deleted, kind);"
+	"CREATE INDEX records_ts ON records (deleted, ts);"
+	"CREATE TABLE texts ("
+	"  rowid INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  seq INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  title TEXT, summary TEXT, body TEXT, tags TEXT);"
+	"CREATE INDEX texts_seq ON texts (seq);"
+	/* Search reads candidates and filters from these narrow rows: dozens
+	 * per page instead of a few wide texts rows. */
+	"CREATE TABLE text_meta ("
+	"  rowid INTEGER PRIMARY KEY,"   /* = texts.rowid */
+	"  seq INTEGER NOT NULL, lang TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  author BLOB NOT NULL);"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
+	"  content='texts', content_rowid='rowid',"
+	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
+	"  VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags); END;"
+	"CREATE TABLE tags (tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq))"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX tags_seq ON tags (seq);"
+	"CREATE TABLE authors ("
+	"  author BLOB PRIMARY KEY,"
+	"  name TEXT, country TEXT, languages TEXT,"
+	"  profile_version INTEGER NOT NULL DEFAULT 0,"
+	"  max_version INTEGER NOT NULL DEFAULT 0,"
+	"  records INTEGER NOT NULL DEFAULT 0,"   /* live records */
+	"  stored INTEGER NOT NULL DEFAULT 0,"    /* ids held, tombstones too: the quota */
+	"  blocked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE peers ("
+	"  id BLOB PRIMARY KEY,"
+	"  epoch BLOB, seq INTEGER NOT NULL DEFAULT 0,"
+	"  last_sync INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL DEFAULT 0,"
+	"  sent INTEGER NOT NULL DEFAULT 0,"
+	"  rejected INTEGER NOT NULL DEFAULT 0);",
+	/* 2: the key of each profile name (core/names.h), computed once when
+	 * the profile is stored, so that finding look-alikes among many
+	 * authors is a sort, not an ICU pass over every name (37 us each);
+	 * store_author_keys fills it for the names stored before. */
+	"ALTER TABLE authors ADD COLUMN name_key TEXT;",
+	/* 3: per-peer budgets for authors the node has not seen before
+	 * (store_budget.c). Authors stored before have first_day 0: seen. */
+	"ALTER TABLE authors ADD COLUMN introduced_by BLOB;"   /* peer; NULL: here */
+	"ALTER TABLE authors ADD COLUMN first_day INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN budget_day INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN new_authors INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN new_records INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN new_bytes INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN over_budget INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN blocks_new INTEGER NOT NULL DEFAULT 0;",   /* block --peer */
+	/* 4: multilingual search (docs/search.md). The FTS index reads texts
+	 * through a view that puts each text's language in front of every
+	 * column, for the tokenizer, and adds the author as one token (who),
+	 * for the search of trusted authors' records; the index is rebuilt by
+	 * reindex() below.
+	 * vocab and vocab_tri hold the indexed words for the typo fallback.
+	 * records.listed orders `tessera list`: the author's timestamp, but
+	 * never later than the record's arrival here. */
+	"DROP TRIGGER texts_ad;"
+	"DROP TABLE texts_fts;"
+	"CREATE VIEW texts_src AS SELECT t.rowid AS rid,"
+	"  char(31) || t.lang || char(31) || t.title AS title,"
+	"  char(31) || t.lang || char(31) || t.summary AS summary,"
+	"  char(31) || t.lang || char(31) || t.body AS body,"
+	"  char(31) || t.lang || char(31) || t.tags AS tags,"
+	"  char(29) || char(3) || hex(m.author) AS who"
+	"  FROM texts t LEFT JOIN text_meta m ON m.rowid = t.rowid;"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags, who,"
+	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
+	/* Texts go before their text_meta rows everywhere (unindex, block). */
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)"
+	"  VALUES ('delete', old.rowid,"
+	"    char(31) || old.lang || char(31) || old.title,"
+	"    char(31) || old.lang || char(31) || old.summary,"
+	"    char(31) || old.lang || char(31) || old.body,"
+	"    char(31) || old.lang || char(31) || old.tags,"
+	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+	"  END;"
+	"CREATE TABLE vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE vocab_tri (tri TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tri, id))"
+	"  WITHOUT ROWID;"
+	"ALTER TABLE records ADD COLUMN listed INTEGER;"
+	"UPDATE records SET listed = MIN(ts, CAST((julianday('now') - 2440587.5) * 86400000"
+	"  AS INTEGER));"
+	"CREATE INDEX records_listed ON records (deleted, listed);",
+	/* 5: range fingerprints for set reconciliation (store_fp.c) */
+	store_fp_schema,
+};
+
+/* Work a migration does beyond its SQL, in the same transaction. */
+static int reindex(struct store *st, char **cause);
+static int (*const migration_fns[])(struct store *, char **) = {
+	NULL, NULL, NULL, reindex, NULL,
+};
+
+int
+store_migrate(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+	const int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > latest)
+		return set_cause(cause, -EPROTO, "%s: schema version %d is newer than this tesserad (%d)",
+		    st->path, version, latest);
+	for (; version < latest; version++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", version + 1);
+		if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
+			return -EIO;
+		if (store_exec(st, migrations[version], cause) != 0 ||
+		    (migration_fns[version] != NULL && migration_fns[version](st, cause) != 0) ||
+		    store_exec(st, pragma, cause) != 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -EIO;
+		}
+		if (store_exec(st, "COMMIT", cause) != 0)
+			return -EIO;
+		log_debug("store: migrated schema to version %d", version + 1);
+	}
+	return 0;
+}
+
+/* Texts per batch: the tokenizer's word sink (TOK_SINK_MAX) is drained
+ * after each, so batches stay well under its bound. */
+#define REINDEX_BATCH 5000
+#define REINDEX_LOG_EVERY 20000
+
+/* Migration 4: indexes every text again with the search tokenizer, in
+ * batches, saying how far it got (a large store takes minutes). */
+static int
+reindex(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 top = 0, total = 0, done = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0), count(*) FROM texts", -1, &s,
+		NULL) != SQLITE_OK)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		top = sqlite3_column_int64(s, 0);
+		total = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (total == 0)
+		return 0;
+	log_info("store: re-indexing %lld texts for multilingual search", (long long)total);
+	for (sqlite3_int64 lo = 0; lo < top; lo += REINDEX_BATCH) {
+		sqlite3_int64 hi = lo + REINDEX_BATCH < top ? lo + REINDEX_BATCH : top;
+
+		if (store_fts_index(st, lo, hi) != 0)
+			return set_cause(cause, -EIO, "%s: re-indexing: %s", st->path,
+			    sqlite3_errmsg(st->db));
+		/* A line per REINDEX_LOG_EVERY rowids, and one at the end. */
+		if (hi / REINDEX_LOG_EVERY != done / REINDEX_LOG_EVERY || hi == top)
+			log_info("store: re-indexed texts up to rowid %lld of %lld", (long long)hi,
+			    (long long)top);
+		done = hi;
+	}
+	return 0;
+}

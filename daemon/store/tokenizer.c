@@ -1,0 +1,479 @@
+/* The FTS5 tokenizer "tessera" (see tokenizer.h): unicode61 over the
+ * normalised text, with the folded form and the stem of each word at the
+ * same position, and the tessera_match() auxiliary function. */
+#include "store/tokenizer.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store/tokenizer_fold.h"
+#include "store/tokenizer_stem.h"
+
+/* Longest language tag read from a marker (BCP 47 tags fit in 35). */
+#define LANG_MAX 35
+/* The forms of recent words, by (stemmer, word): text is Zipfian, so most
+ * words repeat, and folding and stemming were three quarters of the cost
+ * of indexing. Words up to WC_WORD bytes; direct-mapped, 16384 slots
+ * (about 2 MB: the 6 x 2,000 words of the benchmark's languages fit). */
+#define WC_SLOTS 16384
+#define WC_WORD 24
+#define WC_OUT 96
+
+struct wc_slot {
+	uint32_t hash;                 /* 0: empty */
+	const struct stem_entry *stem;
+	unsigned char wl, n, len[3];
+	char word[WC_WORD];
+	char out[WC_OUT];              /* the n forms, back to back */
+};
+
+struct tokenizer {
+	fts5_api *api;
+	fts5_tokenizer u61;
+	void *u61_ud;
+	Fts5Tokenizer *words;      /* a unicode61 instance for tokenizer_words */
+	struct stem_cache stems;
+	struct wc_slot *wc;            /* WC_SLOTS, or NULL (no caching) */
+	/* New words for the typo vocabulary: an open-addressing set. */
+	char **sink;
+	size_t sink_n, sink_cap;
+};
+
+struct tok_inst {
+	struct tokenizer *t;
+	Fts5Tokenizer *u61;
+};
+
+/* One call of xTokenize: where unicode61's tokens go. */
+struct tok_run {
+	struct tokenizer *t;
+	int flags;
+	const struct stem_entry *stem;  /* NULL: no stemming */
+	const struct fold_text *ft;
+	int skip;                  /* bytes of marker before the text */
+	void *ctx;
+	int (*emit)(void *, int, const char *, int, int, int);
+};
+
+static const char *u61_args[] = { "remove_diacritics", "0", "categories", "L* N* Co M*" };
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Remembers w for the vocabulary; a full sink drops words (the typo
+ * fallback then misses them, nothing else does). */
+static void
+sink_add(struct tokenizer *t, const char *w)
+{
+	size_t i;
+
+	if (t->sink_n >= TOK_SINK_MAX)
+		return;
+	if (t->sink_n * 2 >= t->sink_cap) {
+		size_t cap = t->sink_cap ? t->sink_cap * 2 : 1024;
+		char **ns = calloc(cap, sizeof(*ns));
+
+		if (ns == NULL)
+			return;
+		for (size_t k = 0; k < t->sink_cap; k++) {
+			if (t->sink[k] == NULL)
+				continue;
+			for (i = hash_str(t->sink[k]) & (cap - 1); ns[i] != NULL; i = (i + 1) & (cap - 1))
+				;
+			ns[i] = t->sink[k];
+		}
+		free(t->sink);
+		t->sink = ns;
+		t->sink_cap = cap;
+	}
+	for (i = hash_str(w) & (t->sink_cap - 1); t->sink[i] != NULL; i = (i + 1) & (t->sink_cap - 1))
+		if (strcmp(t->sink[i], w) == 0)
+			return;
+	if ((t->sink[i] = strdup(w)) != NULL)
+		t->sink_n++;
+}
+
+int
+tokenizer_sink_drain(struct tokenizer *t, int (*cb)(void *arg, const char *w), void *arg)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < t->sink_cap; i++) {
+		if (t->sink[i] == NULL)
+			continue;
+		if (rc == 0)
+			rc = cb(arg, t->sink[i]);
+		free(t->sink[i]);
+		t->sink[i] = NULL;
+	}
+	t->sink_n = 0;
+	return rc;
+}
+
+/* A word worth offering as a typo correction: three letters or more. */
+static bool
+vocab_worthy(const char *w, int len)
+{
+	int chars = 0;
+
+	if (*w >= '0' && *w <= '9')
+		return false;
+	for (int i = 0; i < len; i++)
+		chars += ((unsigned char)w[i] & 0xC0) != 0x80;
+	return chars >= 3;
+}
+
+/* Computes the other forms of a document word into forms[0..3). */
+static int
+word_forms(struct tok_run *r, const char *tok, int n, char forms[3][TOK_FORM_CAP], int *lens)
+{
+	int fl, sl, k = 0;
+	bool differs;
+	char *f = forms[0];
+
+	if ((fl = fold_word(tok, n, f + 1, TOK_FORM_CAP - 1)) <= 0)
+		return 0;
+	differs = fl != n || memcmp(f + 1, tok, (size_t)n) != 0;
+	if (vocab_worthy(f + 1, fl))
+		sink_add(r->t, f + 1);
+	if (differs) {
+		f[0] = TOK_FOLDED;
+		lens[k++] = fl + 1;
+	}
+	/* Words of one or two bytes (one or two Latin letters): no other form
+	 * worth indexing. */
+	if (r->stem == NULL || n < 3 || (sl = stem_with(r->stem, tok, n, forms[k] + 1,
+	    TOK_FORM_CAP - 1)) <= 0)
+		return k;
+	forms[k][0] = TOK_STEM;
+	lens[k++] = sl + 1;
+	/* Typed without accents, pt/ca words stem differently: index both. */
+	if (differs) {
+		int s2 = stem_with(r->stem, f + 1, fl, forms[k] + 1, TOK_FORM_CAP - 1);
+
+		if (s2 > 0 && (s2 != sl || memcmp(forms[k] + 1, forms[k - 1] + 1, (size_t)sl) != 0)) {
+			forms[k][0] = TOK_STEM;
+			lens[k++] = s2 + 1;
+		}
+	}
+	return k;
+}
+
+/* The folded form and stems of one document word, colocated with it:
+ * from the word cache, or computed and remembered. */
+static int
+tok_variants(struct tok_run *r, const char *tok, int n, int s, int e)
+{
+	char forms[3][TOK_FORM_CAP];
+	int lens[3], k, rc = 0;
+	struct wc_slot *w = NULL;
+	uint32_t h = 0;
+
+	if (r->t->wc != NULL && n <= WC_WORD) {
+		h = (uint32_t)(uintptr_t)r->stem * 2654435761u;
+		for (int i = 0; i < n; i++)
+			h = (h ^ (unsigned char)tok[i]) * 16777619u;
+		h |= 1;
+		w = &r->t->wc[h % WC_SLOTS];
+		if (w->hash == h && w->stem == r->stem && w->wl == n &&
+		    memcmp(w->word, tok, (size_t)n) == 0) {
+			for (int i = 0, o = 0; i < w->n && rc == 0; o += w->len[i++])
+				rc = r->emit(r->ctx, FTS5_TOKEN_COLOCATED, w->out + o, w->len[i], s, e);
+			return rc;
+		}
+	}
+	k = word_forms(r, tok, n, forms, lens);
+	for (int i = 0; i < k && rc == 0; i++)
+		rc = r->emit(r->ctx, FTS5_TOKEN_COLOCATED, forms[i], lens[i], s, e);
+	if (w != NULL) {
+		int o = 0, i;
+
+		for (i = 0; i < k && o + lens[i] <= WC_OUT; o += lens[i++]) {
+			memcpy(w->out + o, forms[i], (size_t)lens[i]);
+			w->len[i] = (unsigned char)lens[i];
+		}
+		/* Forms too long for the slot: the word is not cached. */
+		w->hash = i == k ? h : 0;
+		w->stem = r->stem;
+		w->wl = (unsigned char)n;
+		w->n = (unsigned char)k;
+		memcpy(w->word, tok, (size_t)n);
+	}
+	return rc;
+}
+
+/* A unicode61 token of the normalised text: mapped back to the original
+ * bytes, emitted, and in documents followed by its other forms. */
+static int
+tok_token(void *arg, int tflags, const char *tok, int n, int s, int e)
+{
+	struct tok_run *r = arg;
+	int os = r->skip + r->ft->map[s], oe = r->skip + r->ft->map[e];
+	int rc;
+
+	(void)tflags;
+	if (n <= 0)
+		return 0;
+	if ((rc = r->emit(r->ctx, 0, tok, n, os, oe)) != 0)
+		return rc;
+	if (!(r->flags & FTS5_TOKENIZE_DOCUMENT) || n > TOK_WORD_MAX)
+		return 0;
+	return tok_variants(r, tok, n, os, oe);
+}
+
+/* Reads "\x1f lang \x1f" at the start of text into lang; its length. */
+static int
+read_marker(const char *text, int len, char *lang)
+{
+	int i;
+
+	if (len < 2 || text[0] != TOK_LANG_MARK)
+		return 0;
+	for (i = 1; i < len && i <= LANG_MAX + 1 && text[i] != TOK_LANG_MARK; i++)
+		;
+	if (i >= len || text[i] != TOK_LANG_MARK || i > LANG_MAX + 1)
+		return 0;
+	memcpy(lang, text + 1, (size_t)(i - 1));
+	lang[i - 1] = '\0';
+	return i + 1;
+}
+
+static int
+run_u61(struct tokenizer *t, Fts5Tokenizer *u61, struct tok_run *r, const char *text, int len)
+{
+	struct fold_text ft = { 0 };
+	int rc;
+
+	if (fold_text(&ft, text, len) != 0) {
+		fold_text_free(&ft);
+		return SQLITE_NOMEM;
+	}
+	r->ft = &ft;
+	rc = t->u61.xTokenize(u61, r, r->flags, ft.out, ft.len, tok_token);
+	fold_text_free(&ft);
+	return rc;
+}
+
+static int
+tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int len,
+    int (*emit)(void *, int, const char *, int, int, int))
+{
+	struct tok_inst *in = (struct tok_inst *)p;
+	struct tok_run r = { .t = in->t, .flags = flags, .ctx = ctx, .emit = emit };
+	char lang[LANG_MAX + 1];
+
+	if (text == NULL || len <= 0)
+		return SQLITE_OK;
+	/* A query token search.c built, or the author column: taken as is. */
+	if (text[0] == TOK_VERBATIM) {
+		if (len < 2 || len - 1 > TOK_FORM_CAP)
+			return SQLITE_OK;
+		return emit(ctx, 0, text + 1, len - 1, 0, len);
+	}
+	if ((r.skip = read_marker(text, len, lang)) > 0 && lang[0] != '\0' &&
+	    (flags & FTS5_TOKENIZE_DOCUMENT))
+		r.stem = stem_lookup(&in->t->stems, lang);
+	return run_u61(in->t, in->u61, &r, text + r.skip, len - r.skip);
+}
+
+static int
+tok_create(void *ud, const char **args, int nargs, Fts5Tokenizer **out)
+{
+	struct tokenizer *t = ud;
+	struct tok_inst *in;
+	int rc;
+
+	(void)args;
+	(void)nargs;
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return SQLITE_NOMEM;
+	in->t = t;
+	rc = t->u61.xCreate(t->u61_ud, u61_args, 4, &in->u61);
+	if (rc != SQLITE_OK) {
+		free(in);
+		return rc;
+	}
+	*out = (Fts5Tokenizer *)in;
+	return SQLITE_OK;
+}
+
+static void
+tok_delete(Fts5Tokenizer *p)
+{
+	struct tok_inst *in = (struct tok_inst *)p;
+
+	if (in == NULL)
+		return;
+	in->t->u61.xDelete(in->u61);
+	free(in);
+}
+
+static void
+tokenizer_free(void *p)
+{
+	struct tokenizer *t = p;
+
+	if (t == NULL)
+		return;
+	if (t->words != NULL)
+		t->u61.xDelete(t->words);
+	stem_cache_free(&t->stems);
+	free(t->wc);
+	for (size_t i = 0; i < t->sink_cap; i++)
+		free(t->sink[i]);
+	free(t->sink);
+	free(t);
+}
+
+/* Words of a query: the same normalisation and splitting as documents. */
+struct words_run {
+	tokenizer_word_cb cb;
+	void *arg;
+};
+
+static int
+words_emit(void *ctx, int tflags, const char *tok, int n, int s, int e)
+{
+	struct words_run *w = ctx;
+
+	(void)tflags;
+	return w->cb(w->arg, tok, n, s, e);
+}
+
+int
+tokenizer_words(struct tokenizer *t, const char *text, int len, tokenizer_word_cb cb, void *arg)
+{
+	struct words_run w = { .cb = cb, .arg = arg };
+	struct tok_run r = { .t = t, .flags = FTS5_TOKENIZE_AUX, .ctx = &w, .emit = words_emit };
+
+	return run_u61(t, t->words, &r, text, len);
+}
+
+int
+tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, char *out, int cap)
+{
+	return stem_word(&t->stems, lang, w, len, out, cap);
+}
+
+void
+tokenizer_note_language(struct tokenizer *t, const char *lang)
+{
+	stem_lookup(&t->stems, lang);
+}
+
+int
+tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyrillic)
+{
+	static const char *cyr[] = { "ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn" };
+	int n = 0;
+
+	*cyrillic = false;
+	for (int i = 0; i < t->stems.n; i++) {
+		for (size_t k = 0; k < sizeof(cyr) / sizeof(cyr[0]); k++)
+			*cyrillic |= strcmp(t->stems.e[i].lang, cyr[k]) == 0;
+		if (t->stems.e[i].sb != NULL && n < max)
+			langs[n++] = t->stems.e[i].lang;
+	}
+	return n;
+}
+
+/* Weights of the columns title, summary, body, tags, who in the score. */
+static const double col_weight[] = { 10.0, 4.0, 1.0, 2.0, 0.0 };
+
+/* tessera_match(texts_fts, map): see tokenizer.h. It walks the row's
+ * phrase instances rather than asking each of the (many) phrases whether
+ * it matched, and scores the row as it goes: bm25 without its IDF, whose
+ * statistics FTS5 gathers by reading every phrase's whole doclist, which
+ * for the expansions of a frequent word cost more than the search. */
+static void
+match_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+    sqlite3_value **val)
+{
+	const unsigned char *map;
+	unsigned char best[256];
+	int nmap, ninst = 0, worst = 0, ncol = api->xColumnCount(fts);
+	double score = 0;
+
+	if (nval != 1 || (map = sqlite3_value_blob(val[0])) == NULL) {
+		sqlite3_result_error(ctx, "tessera_match: map expected", -1);
+		return;
+	}
+	nmap = sqlite3_value_bytes(val[0]) / 2;
+	memset(best, 0xFF, sizeof(best));
+	if (api->xInstCount(fts, &ninst) != SQLITE_OK) {
+		sqlite3_result_error(ctx, "tessera_match: no instances", -1);
+		return;
+	}
+	for (int i = 0; i < ninst; i++) {
+		int p, col, off, size = 0;
+
+		if (api->xInst(fts, i, &p, &col, &off) != SQLITE_OK || p < 0 || p >= nmap)
+			continue;
+		if (map[2 * p + 1] < best[map[2 * p]])
+			best[map[2 * p]] = map[2 * p + 1];
+		if (col >= 0 && col < ncol && col < 5 && api->xColumnSize(fts, col, &size) == SQLITE_OK)
+			score += col_weight[col] * 20.0 / (20.0 + size);
+	}
+	for (int p = 0; p < nmap; p++)
+		if (best[map[2 * p]] > worst)
+			worst = best[map[2 * p]];
+	/* The form in the integer part, the score (higher is better) folded
+	 * into [0, 0.5) so that lower is better throughout. */
+	sqlite3_result_double(ctx, worst + 0.5 / (1.0 + score));
+}
+
+static fts5_api *
+fts5_api_of(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+	return api;
+}
+
+int
+tokenizer_register(sqlite3 *db, struct tokenizer **out, char **cause)
+{
+	fts5_tokenizer mod = { tok_create, tok_delete, tok_tokenize };
+	struct tokenizer *t;
+	fts5_api *api;
+
+	if ((api = fts5_api_of(db)) == NULL || api->iVersion < 2)
+		return set_cause(cause, -ENOSYS, "SQLite has no FTS5");
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	t->api = api;
+	/* Without the cache indexing is slower, not wrong. */
+	t->wc = calloc(WC_SLOTS, sizeof(*t->wc));
+	if (api->xFindTokenizer(api, "unicode61", &t->u61_ud, &t->u61) != SQLITE_OK ||
+	    t->u61.xCreate(t->u61_ud, u61_args, 4, &t->words) != SQLITE_OK) {
+		free(t->wc);
+		free(t);
+		return set_cause(cause, -ENOSYS, "FTS5 has no unicode61 tokenizer");
+	}
+	/* Once registered, db owns t (tokenizer_free when it closes); a failed
+	 * registration leaves it to us. */
+	if (api->xCreateTokenizer(api, TOK_NAME, t, &mod, tokenizer_free) != SQLITE_OK) {
+		tokenizer_free(t);
+		return set_cause(cause, -EIO, "cannot register the search tokenizer");
+	}
+	if (api->xCreateFunction(api, TOK_MATCH_FN, NULL, match_fn, NULL) != SQLITE_OK)
+		return set_cause(cause, -EIO, "cannot register %s()", TOK_MATCH_FN);
+	*out = t;
+	return 0;
+}

@@ -1,0 +1,72 @@
+/* The FTS5 tokenizer "tessera": wraps unicode61 and indexes every word in
+ * up to three forms at the same position (FTS5_TOKEN_COLOCATED):
+ *
+ *	közösségek      the surface form: NFKC, case folded (ş ţ as ș ț, l·l as ll)
+ *	\1kozossegek    the folded form, when it differs: no diacritics, ё е, й и
+ *	\2hu:kozosseg   the stem in the text's own language, folded (Snowball)
+ *
+ * Texts reach it with their language in front, TOK_LANG_MARK lang
+ * TOK_LANG_MARK (SQLite 3.40 has no per-value locale); the marker is read,
+ * not indexed. Queries are built by search.c from the same functions: a
+ * string starting with TOK_VERBATIM is one token, taken as is (query
+ * phrases, and the author column: TOK_AUTHOR + hex key). */
+#ifndef TOKENIZER_H
+#define TOKENIZER_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TOK_NAME "tessera"
+#define TOK_FOLDED '\x01'
+#define TOK_STEM '\x02'
+#define TOK_AUTHOR '\x03'
+#define TOK_VERBATIM '\x1d'
+#define TOK_LANG_MARK '\x1f'
+/* Words longer than this (bytes) are indexed in their surface form only. */
+#define TOK_WORD_MAX 96
+/* Room for one form of a word, its namespace byte and a NUL. */
+#define TOK_FORM_CAP (TOK_WORD_MAX * 3 + 8)
+/* The vocabulary of new words collected between two drains (bounded). */
+#define TOK_SINK_MAX 65536
+
+struct tokenizer;
+
+/* Registers the tokenizer and the tessera_match() auxiliary function with
+ * db. The tokenizer belongs to db (freed when it closes); *out is borrowed
+ * for the calls below. */
+int tokenizer_register(sqlite3 *db, struct tokenizer **out, char **cause);
+
+/* Splits text into surface words as texts are split; cb gets each word
+ * and its byte range in text. A non-zero return from cb stops and is
+ * returned. */
+typedef int (*tokenizer_word_cb)(void *arg, const char *w, int len, int start, int end);
+int tokenizer_words(struct tokenizer *t, const char *text, int len, tokenizer_word_cb cb,
+    void *arg);
+
+/* The folded stem of a surface word under language lang (a tag such as
+ * "pt-BR"), prefixed with the language ("pt:inov"), into out; its length,
+ * or -1 if lang has no stemmer or the result does not fit. */
+int tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, char *out,
+    int cap);
+/* Makes lang known as a language of the indexed texts (the store does it
+ * for every language it holds when it opens; indexing a text does it). */
+void tokenizer_note_language(struct tokenizer *t, const char *lang);
+/* The known languages that have a stemmer (codes, borrowed until the next
+ * call) into langs: a query is stemmed in each, as stems only match words
+ * of their own language. *cyrillic: one of them is written in Cyrillic.
+ * Returns the count. */
+int tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyrillic);
+
+/* Hands every folded word indexed since the last drain to cb, then
+ * forgets them. Stops at and returns cb's first non-zero result. */
+int tokenizer_sink_drain(struct tokenizer *t, int (*cb)(void *arg, const char *w), void *arg);
+
+/* The auxiliary function tessera_match(texts_fts, map): map holds two bytes
+ * per phrase of the MATCH expression, (query word, form); it returns the
+ * worst over query words of the best form that matched in this row as the
+ * integer part, and the row's score as the fraction (below 0.5, lower is
+ * better: column-weighted term frequency, shorter columns first). */
+#define TOK_MATCH_FN "tessera_match"
+
+#endif

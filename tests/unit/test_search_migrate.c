@@ -1,0 +1,112 @@
+/* Migration 4 (search): a database of schema 3 (texts indexed by unicode61) is
+ * re-indexed for multilingual search when it is opened, saying so in the
+ * log, and then finds stems, transliterations and ё typed as е. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/identity.h"
+#include "store/publish.h"
+#include "store/search.h"
+#include "store/store.h"
+#include "store/tokenizer.h"
+#include "storefix.h"
+
+/* Schema 3: schema 1's search objects, as b8b1d71 created them, without the
+ * fingerprints of migration 5 (re-created, from the records, when the
+ * store opens). */
+static const char *to_v1 =
+	"DROP TRIGGER records_fp_ad; DROP TRIGGER records_fp_au; DROP TABLE recon_fp;"
+	"DROP TRIGGER texts_ad; DROP TABLE texts_fts; DROP VIEW texts_src;"
+	"DROP TABLE vocab; DROP TABLE vocab_tri; DROP INDEX records_listed;"
+	"ALTER TABLE records DROP COLUMN listed;"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
+	"  content='texts', content_rowid='rowid',"
+	"  tokenize='unicode61 remove_diacritics 2', prefix='2 3');"
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags)"
+	"  VALUES ('delete', old.rowid, old.title, old.summary, old.body, old.tags); END;"
+	"INSERT INTO texts_fts (texts_fts) VALUES ('rebuild');"
+	"PRAGMA user_version = 3;";
+
+static size_t
+hits_for(struct store *st, const char *q)
+{
+	struct search_hit *hits;
+	size_t n;
+
+	assert_int_equal(search_query(st, q, &(struct search_filter){ 0 }, &hits, &n, NULL), 0);
+	search_hits_free(hits, n);
+	return n;
+}
+
+static void
+test_reindex(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "ru",
+		.title = "Сообщества", .summary = "О партнёрстве и сотрудничестве." };
+	char path[128], logpath[128], buf[4096], *cause = NULL;
+	uint8_t id[TESS_ID_LEN];
+	sqlite3 *db;
+	ssize_t got;
+	int saved, fd;
+
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+	snprintf(path, sizeof(path), "%s/%s", fx->dir, STORE_DB_FILE);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	{
+		struct tokenizer *t;
+
+		/* Dropping the index needs its tokenizer. */
+		assert_int_equal(tokenizer_register(db, &t, &cause), 0);
+	}
+	if (sqlite3_exec(db, to_v1, NULL, NULL, &cause) != SQLITE_OK)
+		fail_msg("to schema 1: %s", cause);
+	sqlite3_close(db);
+	/* The log goes to stderr: catch it in a file while the store opens. */
+	snprintf(logpath, sizeof(logpath), "%s/log", fx->dir);
+	fd = open(logpath, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	assert_int_equal(store_open(fx->dir, false, &fx->st, &cause), 0);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	got = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	assert_true(got > 0);
+	buf[got] = '\0';
+	assert_non_null(strstr(buf, "re-indexing 1 texts"));
+	assert_non_null(strstr(buf, "re-indexed texts up to"));
+	/* What unicode61 could not find. */
+	assert_int_equal(hits_for(fx->st, "партнерстве"), 1);
+	assert_int_equal(hits_for(fx->st, "сообщество"), 1);
+	assert_int_equal(hits_for(fx->st, "sotrudnichestvo"), 1);
+	assert_int_equal(sqlite3_exec(store_db(fx->st),
+	    "INSERT INTO texts_fts (texts_fts, rank) VALUES ('integrity-check', 1)", NULL, NULL,
+	    NULL), SQLITE_OK);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reindex, storefix_setup, storefix_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
+}
