@@ -10,7 +10,7 @@
 
 #include "core/identity.h"
 #include "core/log.h"
-#include "net/dial.h"
+#include "net/peers_dial.h"
 #include "core/util.h"
 #include "net/net.h"
 #include "net/peer.h"

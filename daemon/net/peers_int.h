@@ -24,7 +24,7 @@ struct peer_slot {
 	uint8_t id[TESS_KEY_LEN];
 	struct peer *active;           /* the one session kept (hello or established) */
 	struct peer *dialing;          /* outbound attempt in progress */
-	struct dial *dial;             /* resolving or connecting (net/dial.c); NULL once a
+	struct dial *dial;             /* resolving or connecting (net/peers_dial.c); NULL once a
 	                                * peer holds the connection (dialing) */
 	uint32_t backoff_ms;
 	uint64_t next_dial;            /* mono ms */

@@ -1,7 +1,7 @@
 /* Dialing one configured peer: resolve its name, try each resolved address
  * in turn, and hand the first TCP connection that succeeds to a new peer. */
-#ifndef DIAL_H
-#define DIAL_H
+#ifndef PEERS_DIAL_H
+#define PEERS_DIAL_H
 
 #include <stdint.h>
 

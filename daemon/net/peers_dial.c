@@ -11,7 +11,7 @@
  * cannot be reused, and the next address may be of the other family); the
  * one that connects is handed to a new peer through a duplicate of its
  * descriptor, and the attempt's handle is closed. */
-#include "net/dial.h"
+#include "net/peers_dial.h"
 
 #include <errno.h>
 #include <fcntl.h>
