@@ -349,7 +349,8 @@ check_entry(struct session *s, const ProtobufCBinaryData *prefix, uint32_t depth
 		    "protocol violation: reconciliation range not asked for");
 	memcpy(parent, lo, TESS_ID_LEN);
 	recon_set_digit(parent, depth - 1, 0);
-	p = bsearch(parent, r->sent.v, r->sent.n, sizeof(struct range), range_cmp);
+	p = r->sent.n == 0 ? NULL :
+	    bsearch(parent, r->sent.v, r->sent.n, sizeof(struct range), range_cmp);
 	if (p == NULL || p->depth != depth - 1 ||
 	    (p->answered & (1u << recon_digit(lo, depth - 1))))
 		return session_fail(s, SESSION_END_PROTOCOL,
@@ -413,7 +414,9 @@ on_list(struct session *s, const Tessera__ReconList *l)
 	}
 	e = it.v;
 	for (size_t i = 0; i < it.n && rc == 0; i++) {
-		uint8_t *hit = bsearch(e[i].hash, l->hashes.data, n, RECON_FP_LEN, recon_hash_cmp);
+		/* bsearch wants a pointer even for no hashes */
+		uint8_t *hit = n == 0 ? NULL :
+		    bsearch(e[i].hash, l->hashes.data, n, RECON_FP_LEN, recon_hash_cmp);
 
 		if (hit != NULL)
 			seen[(size_t)(hit - l->hashes.data) / RECON_FP_LEN] = 1;

@@ -136,6 +136,7 @@ recon_range_items(struct store *st, const uint8_t lo[TESS_ID_LEN], unsigned dept
 		recon_vec_free(out);
 		return rc;
 	}
-	qsort(out->v, out->n, sizeof(struct item), recon_hash_cmp);
+	if (out->n > 1)   /* qsort wants a pointer even for no items */
+		qsort(out->v, out->n, sizeof(struct item), recon_hash_cmp);
 	return 0;
 }

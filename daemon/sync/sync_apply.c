@@ -404,7 +404,8 @@ sync_on_records(struct session *ss, const Tessera__Records *m)
 			job_free(j);
 			return -ENOMEM;
 		}
-		memcpy(it->body, sr->body.data, sr->body.len);
+		if (sr->body.len > 0)   /* an empty body may come as NULL */
+			memcpy(it->body, sr->body.data, sr->body.len);
 		it->len = sr->body.len;
 		memcpy(it->sig, sr->sig.data, TESS_SIG_LEN);
 	}

@@ -170,7 +170,8 @@ answer_all(struct conn *c, const Tessera__Recon *in, size_t *entries)
 		if (d->prefix.len > TESS_ID_LEN || d->depth + 1 >= RECON_MAX_DEPTH)
 			continue;   /* children would be lists: leave them */
 		for (unsigned ch = 0; ch < FANOUT; ch++, k++) {
-			memcpy(lo[k], d->prefix.data, d->prefix.len);
+			if (d->prefix.len > 0)   /* an empty prefix may come as NULL */
+				memcpy(lo[k], d->prefix.data, d->prefix.len);
 			node_init(&nodes[k], lo[k], d->depth, ch, fps[k]);
 			np[k] = &nodes[k];
 		}
