@@ -19,7 +19,10 @@
 #include "core/util.h"
 #include "store/store.h"
 
-#define SHARED 100000
+/* Records both stores hold: 100,000 (the issue's figures); the valgrind
+ * stage of tests/run.sh sets TESSERA_RECON_SHARED lower, where the same
+ * paths run 30 times slower. */
+static size_t SHARED = 100000;
 #define DIFFS 100
 #define BEHIND 4900        /* with x's DIFFS: 5% of 100,000 behind */
 
@@ -131,6 +134,8 @@ test_recon_100k(void **state)
 	struct figures legacy, recon;
 	uint64_t removed;
 
+	if (getenv("TESSERA_RECON_SHARED") != NULL)
+		SHARED = (size_t)strtoul(getenv("TESSERA_RECON_SHARED"), NULL, 10);
 	assert_int_equal(testid_pair("test_recon", dx, dy, sizeof(dx), &x, &y), 0);
 	store_set_quota(p->a.st, 1000000);
 	store_set_quota(p->b.st, 1000000);
