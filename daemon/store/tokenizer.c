@@ -274,9 +274,12 @@ tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int len,
 
 	if (text == NULL || len <= 0)
 		return SQLITE_OK;
-	/* A query token search.c built, or the author column: taken as is. */
+	/* A query token search.c built, or the author column: taken as is.
+	 * Never one with a NUL byte: SQLite 3.40's FTS5 keeps terms as C
+	 * strings in places, and such a term corrupts the index (records and
+	 * queries cannot hold a NUL; the fuzz target found this). */
 	if (text[0] == TOK_VERBATIM) {
-		if (len < 2 || len - 1 > TOK_FORM_CAP)
+		if (len < 2 || len - 1 > TOK_FORM_CAP || memchr(text + 1, '\0', (size_t)(len - 1)))
 			return SQLITE_OK;
 		return emit(ctx, 0, text + 1, len - 1, 0, len);
 	}
