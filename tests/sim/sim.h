@@ -142,6 +142,7 @@ struct sim_edge {
 	unsigned cut;           /* cuts and partitions in force */
 	uint32_t backoff_ms;
 	bool dial_pending;
+	bool parked;            /* sim_newlink.c: down, and not dialled, until unparked */
 	struct sim_conn c;      /* the connection while up; kept so that stale
 	                         * events can check its generation */
 };
@@ -225,7 +226,7 @@ struct sim {
 	struct sim_node *nodes;
 	size_t n_nodes, n_honest;
 	struct sim_edge *edges;
-	size_t n_edges;
+	size_t n_edges, cap_edges;
 	struct sim_fault *faults;
 	struct sim_ledger acks;
 	/* What the misbehaving node made and nobody may store: (id, sig). */
@@ -248,6 +249,10 @@ struct sim {
 
 /* sim_run.c: the world. */
 int sim_init(struct sim *sim, const struct sim_opts *o, char **cause);
+/* Links two nodes (not dialled yet); NULL when the SIM_SPARE_EDGES spare
+ * slots are used up or out of memory. Edges never move in memory. */
+#define SIM_SPARE_EDGES 8
+struct sim_edge *sim_add_edge(struct sim *sim, struct sim_node *a, struct sim_node *b);
 /* Runs events up to until (µs); stops early when quiet is set and only
  * ticks remain. Returns the number of events run. */
 uint64_t sim_run_until(struct sim *sim, uint64_t until, bool stop_when_quiet);

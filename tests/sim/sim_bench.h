@@ -14,4 +14,12 @@ struct sim_opts;
  * 2 if the network could not be built. */
 int sim_bench(size_t n, uint64_t seed, const struct sim_opts *o, size_t catchup);
 
+/* sim_newlink.c: n nodes, records written and spread, then four new links
+ * between nodes that never met: equal sets, and diff records written on
+ * each side while both were cut off, each with and without range
+ * reconciliation. Prints bytes, messages and simulated time per link;
+ * returns 0, 1 if a pair did not end equal (or a violation), 2 on a setup
+ * failure. */
+int sim_newlink(size_t n, uint64_t seed, const struct sim_opts *o, size_t records, size_t diff);
+
 #endif

@@ -233,8 +233,8 @@ link_dial(struct sim *sim, struct sim_edge *e)
 	struct sim_conn *c = &e->c;
 
 	e->dial_pending = false;
-	if (e->conn != NULL || !e->n[0]->up || !e->n[1]->up)
-		return;   /* a restart dials again */
+	if (e->conn != NULL || !e->n[0]->up || !e->n[1]->up || e->parked)
+		return;   /* a restart (or the end of parking) dials again */
 	if (e->cut > 0) {   /* no route: the connect fails */
 		e->backoff_ms = e->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : e->backoff_ms * 2;
 		link_schedule_dial(sim, e, e->backoff_ms);

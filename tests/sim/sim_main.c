@@ -5,6 +5,7 @@
  *               [--faults LIST] [--until MS] [--trace]
  *   tessera-sim --seeds A-B [same options]      many seeds, a summary
  *   tessera-sim --bench N [--degree LO-HI]     scale figures (sim_bench.c)
+ *   tessera-sim --newlink R [--diff D]         cost of a new link (sim_newlink.c)
  *
  * Exit status: 0 every invariant held, 1 a violation, 2 usage or setup. */
 #include "sim.h"
@@ -30,6 +31,7 @@ usage(void)
 	    "                   [--hash] [--quiet] [--lose PERMILLE]\n"
 	    "       tessera-sim --bench N [--degree LO-HI] [--seed S] [--catchup R] [--lean]\n"
 	    "                   [--cache-kib K] [--tmp DIR]\n"
+	    "       tessera-sim --newlink RECORDS [--diff D] [--nodes N] [--seed S]\n"
 	    "faults: delay,cut,partition,crash,full,restore,evil\n");
 	exit(2);
 }
@@ -149,13 +151,14 @@ main(int argc, char **argv)
 		{ "bench", required_argument, NULL, 'b' }, { "catchup", required_argument, NULL, 'c' },
 		{ "lean", no_argument, NULL, 'l' }, { "cache-kib", required_argument, NULL, 'k' },
 		{ "tmp", required_argument, NULL, 'T' }, { "lose", required_argument, NULL, 'L' },
+		{ "newlink", required_argument, NULL, 'N' }, { "diff", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts o = {
 		.dmin = 2, .dmax = 4, .records = SIM_DEFAULT_RECORDS, .faults = SIM_FAULTS_ALL,
 		.until_ms = SIM_DEFAULT_UNTIL_MS, .keepalive_ms = 30000, .tick_ms = 1000,
 	};
-	uint64_t lo = 0, hi = 0, bench = 0, catchup = 100, v1, v2;
+	uint64_t lo = 0, hi = 0, bench = 0, catchup = 100, newlink = 0, diff = 100, v1, v2;
 	bool have_seed = false, many = false, hash = false;
 	size_t nodes = 0;
 	int c, failed = 0, errors = 0;
@@ -183,13 +186,16 @@ main(int argc, char **argv)
 		case 'k': o.cache_kib = atoi(optarg); break;
 		case 'T': o.tmp = optarg; break;
 		case 'L': o.lose_permille = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'N': newlink = strtoull(optarg, NULL, 10); if (newlink < 1) usage(); break;
+		case 'D': diff = strtoull(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
 	/* Faults need time after them for the network to heal. */
-	if ((o.faults & ~(1u << F_EVIL)) != 0 && o.until_ms < SIM_MIN_UNTIL_MS && bench == 0) {
+	if ((o.faults & ~(1u << F_EVIL)) != 0 && o.until_ms < SIM_MIN_UNTIL_MS && bench == 0 &&
+	    newlink == 0) {
 		fprintf(stderr, "tessera-sim: --until %" PRIu64 " leaves too little time after the "
 		    "faults; at least %d, or --faults none\n", o.until_ms, SIM_MIN_UNTIL_MS);
 		return 2;
@@ -197,6 +203,9 @@ main(int argc, char **argv)
 	/* The engine logs to stderr; a run of thousands of sessions says only
 	 * what the simulator finds. */
 	log_init(o.trace ? 1 : 0, "tessera-sim");
+	if (newlink > 0)
+		return sim_newlink(nodes > 0 ? nodes : 10, have_seed ? lo : 1, &o, (size_t)newlink,
+		    (size_t)diff);
 	if (bench > 0)
 		return sim_bench((size_t)bench, have_seed ? lo : 1, &o, (size_t)catchup);
 	if (!have_seed)

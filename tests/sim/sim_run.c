@@ -28,14 +28,17 @@ draw_limits(struct sim *sim)
 	sim->hard_limit = 4 * sim->soft_limit;
 }
 
-static int
-add_edge(struct sim *sim, size_t a, size_t b)
+struct sim_edge *
+sim_add_edge(struct sim *sim, struct sim_node *na, struct sim_node *nb)
 {
-	struct sim_edge *e = &sim->edges[sim->n_edges];
+	struct sim_edge *e;
 
+	if (sim->n_edges >= sim->cap_edges)
+		return NULL;
+	e = &sim->edges[sim->n_edges];
 	e->idx = sim->n_edges++;
-	e->n[0] = &sim->nodes[a];
-	e->n[1] = &sim->nodes[b];
+	e->n[0] = na;
+	e->n[1] = nb;
 	/* Between 0.5 and 20 ms one way, jitter up to half of it, 1 to 50 MB/s. */
 	e->delay_us = (uint32_t)sim_rand_range(&sim->rng, 500, 20000);
 	e->jitter_us = (uint32_t)rng_uniform(&sim->rng, e->delay_us / 2 + 1);
@@ -47,11 +50,17 @@ add_edge(struct sim *sim, size_t a, size_t b)
 		void *p = realloc(n->edges, (n->n_edges + 1) * sizeof(*n->edges));
 
 		if (p == NULL)
-			return -ENOMEM;
+			return NULL;
 		n->edges = p;
 		n->edges[n->n_edges++] = e;
 	}
-	return 0;
+	return e;
+}
+
+static int
+add_edge(struct sim *sim, size_t a, size_t b)
+{
+	return sim_add_edge(sim, &sim->nodes[a], &sim->nodes[b]) != NULL ? 0 : -ENOMEM;
 }
 
 static int
@@ -63,7 +72,9 @@ build_network(struct sim *sim, char **cause)
 
 	if (graph_make(&g, &sim->rng, sim->n_honest, sim->o.dmin, sim->o.dmax) != 0)
 		return set_cause(cause, -ENOMEM, "cannot make the graph");
-	sim->edges = calloc(g.n_edges + evil_links, sizeof(*sim->edges));
+	/* Room for the links sim_newlink.c adds to a running network. */
+	sim->cap_edges = g.n_edges + evil_links + SIM_SPARE_EDGES;
+	sim->edges = calloc(sim->cap_edges, sizeof(*sim->edges));
 	if (sim->edges == NULL) {
 		graph_free(&g);
 		return set_cause(cause, -ENOMEM, "out of memory");
