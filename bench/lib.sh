@@ -220,3 +220,43 @@ wait_records() {
 		return 1
 	}
 }
+
+# chain_probe REPS NAME... [-- EXTRA_CONF_LINE...]: the named nodes peered
+# in a chain (each with its neighbours only) and started; once every
+# profile is everywhere, REPS records published on the first one and the
+# time from its arrival in the first store to its arrival in the last,
+# polled over the control sockets (benchtool.py chain). Leaves one line
+# per record in $B/chain.txt and the milliseconds in $B/chain.ms, and the
+# nodes running.
+chain_probe() {
+	local reps=$1 k j n p names=() extra=() lines
+	shift
+	while (($# > 0)) && [[ $1 != -- ]]; do names+=("$1"); shift; done
+	(($# > 0)) && shift
+	extra=("$@")
+	for n in "${names[@]}"; do
+		node_init "$n"
+		NODE_PORT["$n"]=$(free_port)
+	done
+	for ((k = 0; k < ${#names[@]}; k++)); do
+		n=${names[k]}
+		lines=("listen = 127.0.0.1:${NODE_PORT[$n]}")
+		for j in $((k - 1)) $((k + 1)); do
+			((j >= 0 && j < ${#names[@]})) || continue
+			p=${names[j]}
+			lines+=("$(printf '[peer "%s"]\naddress = 127.0.0.1:%s\nid = %s' "$p" \
+				"${NODE_PORT[$p]}" "${NODE_ID[$p]}")")
+		done
+		node_conf "$n" "${lines[@]}" "${extra[@]}"
+	done
+	for n in "${names[@]}"; do
+		node_start "$n"
+	done
+	for n in "${names[@]}"; do
+		wait_records "$n" ${#names[@]} 60 || die "the chain did not converge"
+	done
+	"$PY" "$TOOL" chain --src "$B/${names[0]}/ctl.sock" --dst "$B/${names[-1]}/ctl.sock" \
+		--tessera "$TESSERA" --reps "$reps" >"$B/chain.txt" || die "chain probe failed"
+	awk '{ print $4 }' "$B/chain.txt" >"$B/chain.ms"
+	wait_records "${names[-1]}" $((${#names[@]} + reps)) 30 || die "${names[-1]} misses records"
+}

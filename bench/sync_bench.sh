@@ -150,33 +150,8 @@ HELPER_PIDS=()
 
 # --- 4. propagation along a 6-node chain --------------------------------------
 CHAIN=(n1 n2 n3 n4 n5 n6)
-for n in "${CHAIN[@]}"; do
-	node_init "$n"
-	NODE_PORT["$n"]=$(free_port)
-done
-for ((k = 0; k < 6; k++)); do
-	n=${CHAIN[k]}
-	lines=("listen = 127.0.0.1:${NODE_PORT[$n]}")
-	for j in $((k - 1)) $((k + 1)); do
-		((j >= 0 && j < 6)) || continue
-		p=${CHAIN[j]}
-		lines+=("$(printf '[peer "%s"]\naddress = 127.0.0.1:%s\nid = %s' "$p" \
-			"${NODE_PORT[$p]}" "${NODE_ID[$p]}")")
-	done
-	node_conf "$n" "${lines[@]}"
-done
-for n in "${CHAIN[@]}"; do
-	node_start "$n"
-done
-# Every node's profile reaches every node: six records everywhere.
-for n in "${CHAIN[@]}"; do
-	wait_records "$n" 6 60 || die "the chain did not converge"
-done
-"$PY" "$TOOL" chain --src "$B/n1/ctl.sock" --dst "$B/n6/ctl.sock" --tessera "$TESSERA" \
-	--reps "$REPS" >"$B/chain.txt" || die "chain probe failed"
-awk '{ print $4 }' "$B/chain.txt" >"$B/chain.ms"
+chain_probe "$REPS" "${CHAIN[@]}"
 read -r _ CH_P50 CH_P99 CH_MAX CH_MEAN < <(percentiles "$B/chain.ms")
-wait_records n6 $((6 + REPS)) 30 || die "n6 misses records"
 say "chain n1 -> n6: p50 $CH_P50 ms, p99 $CH_P99 ms, max $CH_MAX ms over $REPS records"
 for n in "${CHAIN[@]}"; do
 	node_stop "$n"

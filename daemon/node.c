@@ -104,6 +104,7 @@ session_limits(struct session_limits *l, const struct config *c)
 	l->max_inflight_wants = c->max_inflight_wants;
 	l->rate_limit = c->peer_rate_limit;
 	l->keepalive_ms = c->keepalive_ms;
+	l->push_max = c->push_max_records;
 }
 
 #define STORAGE_PROBE_MS 2000
@@ -274,6 +275,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.health = &n->health,
 		.conf = conf,
 		.started = n->started,
+		.push_duplicates = &n->sessions.duplicates,
 	};
 	n->ctl_env = (struct ctl_env){
 		.ops = &n->ops,

@@ -56,7 +56,7 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_session_store(&env, "fuzz-frame");
-	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 2000, 30000 };
+	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 2000, 30000, 16 };
 	return 0;
 }
 

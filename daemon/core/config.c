@@ -57,6 +57,7 @@ static const struct opt opts[] = {
 	  TESS_MAX_RECORD, 2 * GiB, "128M" },
 	{ SECT_LIMITS, "max_batch", OPT_COUNT, CF(max_batch), 1, 4096, "512" },
 	{ SECT_LIMITS, "max_inflight_wants", OPT_COUNT, CF(max_inflight_wants), 1, 65536, "4096" },
+	{ SECT_LIMITS, "push_max_records", OPT_COUNT, CF(push_max_records), 0, 64, "16" },
 	{ SECT_LIMITS, "send_soft_limit", OPT_SIZE, CF(send_soft_limit), 64 * KiB, 256 * MiB,
 	  "4M" },
 	{ SECT_LIMITS, "send_hard_limit", OPT_SIZE, CF(send_hard_limit), 64 * KiB, GiB, "16M" },

@@ -197,6 +197,12 @@ records_section(FILE *f, const struct ops_env *env)
 	for (int i = 0; i < SYNC_REJECT_COUNT; i++)
 		fprintf(f, "tessera_records_rejected_total{reason=\"%s\"} %llu\n",
 		    health_reject_name(i), (unsigned long long)env->health->rejected[i]);
+	if (env->push_duplicates != NULL) {
+		head(f, "tessera_push_duplicates_total", "counter",
+		    "Records pushed by peers that this node already held (eager push).");
+		fprintf(f, "tessera_push_duplicates_total %llu\n",
+		    (unsigned long long)*env->push_duplicates);
+	}
 	return 0;
 }
 

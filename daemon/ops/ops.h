@@ -22,6 +22,9 @@ struct ops_env {
 	struct peers *peers;           /* NULL before start-up and after stop */
 	const struct config *conf;     /* the configuration in force */
 	int64_t started;               /* wall ms */
+	/* Records pushed to this node that it already held (the sessions'
+	 * session_env.duplicates); NULL: not counted. */
+	const uint64_t *push_duplicates;
 };
 
 #endif

@@ -146,6 +146,8 @@ int store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, s
     uint8_t sig[TESS_SIG_LEN], uint64_t *seq);
 int store_get_seq(struct store *st, uint64_t seq, uint8_t **body, size_t *len,
     uint8_t sig[TESS_SIG_LEN]);
+/* The length of a record's signed bytes, without copying them. */
+int store_get_len(struct store *st, const uint8_t id[TESS_ID_LEN], size_t *len);
 /* Record ids starting with a hex prefix (up to max; *n = total found, capped at max+1). */
 int store_find_prefix(struct store *st, const char *hex, uint8_t (*ids)[TESS_ID_LEN],
     size_t max, size_t *n);

@@ -362,6 +362,26 @@ store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_
 }
 
 int
+store_get_len(struct store *st, const uint8_t id[TESS_ID_LEN], size_t *len)
+{
+	sqlite3_stmt *s = store_stmt(st, S_GET_BY_ID);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, id, TESS_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(s, 4);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : store_err(st, rc, "get");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
 store_get_seq(struct store *st, uint64_t seq, uint8_t **body, size_t *len,
     uint8_t sig[TESS_SIG_LEN])
 {

@@ -172,7 +172,8 @@ send_hello(struct session *s, const char *name)
 	h.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(s->env->store) };
 	h.seq = store_seq_mark(s->env->store);
 	h.has_features = 1;
-	h.features = s->env->no_recon ? 0 : RECON_FEATURE;
+	h.features = (s->env->no_recon ? 0 : RECON_FEATURE) |
+	    (s->env->lim.push_max > 0 ? SYNC_PUSH_FEATURE : 0);
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	return session_send(s, &env);

@@ -68,6 +68,7 @@ struct session_limits {
 	uint32_t max_inflight_wants;   /* records wanted from one peer and not yet received */
 	uint32_t rate_limit;           /* messages per second from one peer (burst: one second) */
 	uint32_t keepalive_ms;         /* a Ping after this long without sending */
+	uint32_t push_max;             /* live records pushed unoffered at once; 0: never */
 };
 
 struct session;
@@ -107,6 +108,9 @@ struct session_env {
 	/* Do not announce range reconciliation (benchmarks and tests of the
 	 * path older nodes take). */
 	bool no_recon;
+	/* Records pushed to this node that it already held, over all
+	 * sessions (the cost of eager push). Written by the engine. */
+	uint64_t duplicates;
 	/* Upward news. Each may be NULL. */
 	void (*on_established)(void *arg, struct session *s);
 	/* A commit stored n new records received on s: offer them onward. */

@@ -200,7 +200,49 @@ offer_send(struct session *ss, struct offer_build *b, uint64_t upto, bool caught
 	return 1;
 }
 
-/* Sends the next offer of our changes after offer_pos, if there is one. */
+/* Largest record pushed without an offer: a peer that already holds it
+ * (it came over another link too) paid for it for nothing. */
+#define PUSH_RECORD_MAX 8192
+
+/* Whether the records of b go out pushed rather than offered: the peer is
+ * caught up (live records, one by one), both sides push, nothing of ours is
+ * outstanding (so that the peer applies them after every earlier offer),
+ * and they are few and small. */
+static bool
+push_fits(struct session *ss, const struct offer_build *b)
+{
+	const struct sync *s = &ss->sync;
+	size_t len;
+
+	if (!s->caught_up_sent || ss->env->lim.push_max == 0 ||
+	    !(ss->remote_features & SYNC_PUSH_FEATURE) || s->offers_inflight > 0 ||
+	    s->serving_want || b->n == 0 || b->n > ss->env->lim.push_max)
+		return false;
+	for (size_t i = 0; i < b->n; i++) {
+		if (store_get_len(ss->env->store, b->ids[i], &len) != 0 || len > PUSH_RECORD_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* Serves the records of b as if the peer had wanted them all: Records
+ * with pushed set, the last one carrying upto. */
+static void
+push_start(struct session *ss, struct offer_build *b, uint64_t upto)
+{
+	struct sync *s = &ss->sync;
+
+	free(s->serve_ids);
+	s->serve_ids = b->ids;
+	b->ids = NULL;
+	s->serve_n = b->n;
+	s->serve_pos = 0;
+	s->serve_upto = upto;
+	s->serving_want = s->pushing = true;
+}
+
+/* Sends the next offer of our changes after offer_pos, if there is one
+ * (or pushes them, see push_fits). */
 static int
 send_offer(struct session *ss)
 {
@@ -225,7 +267,13 @@ send_offer(struct session *ss)
 			goto out;
 		end = !b.full && (b.visited < want || last >= top);
 	}
-	if ((rc = offer_send(ss, &b, last, end)) == 1) {
+	if (push_fits(ss, &b)) {
+		push_start(ss, &b, last);
+		rc = 1;
+	} else {
+		rc = offer_send(ss, &b, last, end);
+	}
+	if (rc == 1) {
 		s->offer_pos = last;
 		s->caught_up_sent = end;
 	}
@@ -324,10 +372,13 @@ serve_records(struct session *ss)
 	}
 	msg.records = ptrs;
 	msg.n_records = n;
+	msg.has_pushed = msg.pushed = s->pushing;
+	if (s->pushing)
+		s->pushed += n;
 	if (s->serve_pos >= s->serve_n) {
 		msg.has_upto = 1;
 		msg.upto = s->serve_upto;
-		s->serving_want = false;
+		s->serving_want = s->pushing = false;
 	}
 	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
 	env.records = &msg;

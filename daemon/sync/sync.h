@@ -21,6 +21,8 @@
 
 #define SYNC_OFFERS_INFLIGHT 4      /* offers sent and not yet answered */
 #define SYNC_DEFER 1                /* handler return: hold the message, retry later */
+/* Hello.features bit: takes pushed Records (live records without an offer). */
+#define SYNC_PUSH_FEATURE 8u
 #define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
 
 struct sync_job;
@@ -41,6 +43,7 @@ struct sync {
 	size_t serve_n, serve_pos;
 	uint64_t serve_upto;
 	bool serving_want;
+	bool pushing;                   /* serve_ids are pushed, not wanted */
 	/* Receiving: the peer offers, we want. */
 	uint8_t epoch[TESS_EPOCH_LEN];  /* the peer's store epoch */
 	uint64_t applied;               /* checkpoint: peer seq fully applied */
@@ -58,8 +61,9 @@ struct sync {
 	/* Range reconciliation, when either side had no checkpoint. */
 	struct recon *recon;
 	bool recon_asked;               /* we asked (our SyncRequest) */
-	/* Counters for this session. */
-	uint64_t sent, received, rejected;
+	/* Counters for this session; pushed: records sent without an offer;
+	 * duplicates: records pushed to us that we already held. */
+	uint64_t sent, received, rejected, pushed, duplicates;
 };
 
 /* Starts both directions once Hello is exchanged: asks for the peer's changes

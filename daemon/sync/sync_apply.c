@@ -150,6 +150,7 @@ struct sync_job {
 	struct verify_item *items;
 	size_t n;
 	bool has_upto, done;
+	bool pushed;            /* sent unoffered (eager push): nothing was wanted */
 	uint64_t upto;
 	struct sync_job *next;
 };
@@ -198,7 +199,7 @@ session_job_verify(struct sync_job *j)
 
 /* Stores one verified record inside the caller's transaction. */
 static int
-apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *logged)
+apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored, size_t *logged)
 {
 	enum store_put_result res;
 	int rc;
@@ -209,7 +210,7 @@ apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *log
 		reject(s, it->reason, it->why ? it->why : "malformed or oversized record", logged);
 		return 0;
 	}
-	if (!(it->taken = wanted_take(&s->sync, it->r->id.data))) {
+	if (!(it->taken = wanted_take(&s->sync, it->r->id.data)) && !pushed) {
 		reject(s, SYNC_REJECT_UNSOLICITED, "not asked for", logged);
 		return 0;
 	}
@@ -217,7 +218,13 @@ apply_one(struct session *s, struct verify_item *it, size_t *stored, size_t *log
 	if (rc == 0) {
 		switch (res) {
 		case STORE_STORED: (*stored)++; break;
-		case STORE_DUPLICATE: case STORE_STALE: case STORE_BLOCKED: break;
+		case STORE_DUPLICATE: case STORE_STALE:
+			if (pushed) {   /* it came over another link first */
+				s->sync.duplicates++;
+				s->env->duplicates++;
+			}
+			break;
+		case STORE_BLOCKED: break;
 		case STORE_EQUIVOCATION:
 		case STORE_EQUIVOCATION_REPLACED:
 			conflict(s, it->r, res == STORE_EQUIVOCATION_REPLACED);
@@ -279,7 +286,7 @@ job_apply(struct session *ss, struct sync_job *j)
 	if ((rc = store_begin(st)) != 0)
 		goto fail;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
-		rc = apply_one(ss, &j->items[i], &stored, &logged);
+		rc = apply_one(ss, &j->items[i], j->pushed, &stored, &logged);
 	/* The offer is fully answered: its upto becomes our checkpoint, in the
 	 * same transaction as the records, so a crash loses neither. */
 	if (rc == 0 && j->has_upto)
@@ -379,9 +386,26 @@ sync_on_records(struct session *ss, const Tessera__Records *m)
 	struct sync *s = &ss->sync;
 	struct sync_job *j;
 
-	if (s->n_pending <= s->uptos_queued)
+	if (m->has_pushed && m->pushed) {
+		/* Pushed records stand for an offer wanted whole: only when
+		 * both sides announced push, and after every earlier offer's
+		 * records (the sender pushes with none outstanding). */
+		if (ss->env->lim.push_max == 0 || !(ss->remote_features & SYNC_PUSH_FEATURE))
+			return session_fail(ss, SESSION_END_PROTOCOL,
+			    "protocol violation: pushed records without push");
+		if (s->n_pending != s->uptos_queued)
+			return session_fail(ss, SESSION_END_PROTOCOL,
+			    "protocol violation: pushed records while an offer is open");
+		if (m->n_records > ss->env->lim.max_batch)
+			return session_fail(ss, SESSION_END_PROTOCOL,
+			    "protocol violation: %zu records pushed at once", m->n_records);
+		/* Its checkpoint waits its turn behind the queued ones. */
+		if (m->has_upto && s->n_pending >= SYNC_OFFERS_INFLIGHT)
+			return SYNC_DEFER;
+	} else if (s->n_pending <= s->uptos_queued) {
 		return session_fail(ss, SESSION_END_PROTOCOL,
 		    "protocol violation: records without an offer");
+	}
 	if ((j = calloc(1, sizeof(*j))) == NULL ||
 	    (j->items = calloc(m->n_records + 1, sizeof(*j->items))) == NULL) {
 		free(j);
@@ -390,6 +414,12 @@ sync_on_records(struct session *ss, const Tessera__Records *m)
 	j->has_upto = m->has_upto;
 	j->upto = m->upto;
 	j->n = m->n_records;
+	j->pushed = m->has_pushed && m->pushed;
+	if (j->pushed && j->has_upto) {
+		s->pending[s->n_pending].upto = m->upto;
+		s->pending[s->n_pending].caught_up = true;
+		s->n_pending++;
+	}
 	/* Copy: the message is freed when this handler returns. */
 	for (size_t i = 0; i < m->n_records; i++) {
 		const Tessera__SignedRecord *sr = m->records[i];

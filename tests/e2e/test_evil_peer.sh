@@ -65,6 +65,18 @@ test_hostile() {
 	assert_contains "$(peer_field a evil last_error)" "protocol floor" \
 		"tiny-frame: a's last_error for evil"
 	run_case want-repeat 0
+	# Eager push from a hostile peer: of the records it pushes only the
+	# valid one, pushed 200 times, is stored, once.
+	over_budget push
+	local before
+	before=$(count a) || before=unknown
+	: >"$T/ids.push"
+	evil evil push --ids "$T/ids.push"
+	check "push: evil_peer saw the expected behaviour (exit $EVIL_RC: $EVIL_OUT $(cat "$T/evil.err"))" \
+		test "$EVIL_RC" -eq 0
+	check "push: a holds one more record ($before before, $(count a) after)" \
+		test "$(count a)" -eq $((before + 1))
+	ids_absent push "$T/ids.push"
 }
 
 test_honest() {

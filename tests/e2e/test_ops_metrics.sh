@@ -83,6 +83,8 @@ check "sync lag is a small number of seconds" awk -v l="$lag" 'BEGIN { exit !(l 
 assert_eq "$(metric "$M" 'tessera_records_rejected_total{reason="bad_signature"}')" 0 \
 	"no rejected records"
 check "store size" test "$(metric "$M" tessera_store_size_bytes)" -gt 0
+# a has one peer: nothing pushed to it can have come over another link first.
+assert_eq "$(metric "$M" tessera_push_duplicates_total)" 0 "no duplicate pushes on a single link"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$M1/other")" 404 \
 	"other paths: 404"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$M1/metrics")" 405 \

@@ -30,12 +30,23 @@ traffic(const struct sim *sim, uint64_t *frames, uint64_t *bytes)
 	*bytes = sim->st.bytes;
 }
 
+/* Records pushed to a node that it already held, over all nodes. */
+static uint64_t
+duplicates(const struct sim *sim)
+{
+	uint64_t d = 0;
+
+	for (size_t i = 0; i < sim->n_honest; i++)
+		d += sim->nodes[i].env.duplicates;
+	return d;
+}
+
 /* One record from node a; every node records when and over how many hops
  * it arrived (sim_node.c: on_stored). */
 static int
 bench_convergence(struct sim *sim, struct sim_node *a)
 {
-	uint64_t f0, b0, f1, b1, t0 = sim->now, last = 0;
+	uint64_t f0, b0, f1, b1, t0 = sim->now, last = 0, d0 = duplicates(sim);
 	size_t got = 0;
 	double hops_sum = 0;
 	uint32_t hops_max = 0;
@@ -68,6 +79,9 @@ bench_convergence(struct sim *sim, struct sim_node *a)
 	    "(%" PRIu64 " messages, %" PRIu64 " bytes in all)\n", got, sim->n_honest, last / 1000.0,
 	    hops_max, hops_sum / (double)got, (double)(f1 - f0) / (double)sim->n_honest,
 	    (double)(b1 - b0) / (double)sim->n_honest, f1 - f0, b1 - b0);
+	printf("eager push (push_max %u): %.2f duplicate deliveries per node (%" PRIu64 " in all)\n",
+	    sim->lim.push_max, (double)(duplicates(sim) - d0) / (double)sim->n_honest,
+	    duplicates(sim) - d0);
 	return got == sim->n_honest ? 0 : 1;
 }
 

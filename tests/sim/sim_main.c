@@ -32,6 +32,7 @@ usage(void)
 	    "       tessera-sim --bench N [--degree LO-HI] [--seed S] [--catchup R] [--lean]\n"
 	    "                   [--cache-kib K] [--tmp DIR]\n"
 	    "       tessera-sim --newlink RECORDS [--diff D] [--nodes N] [--seed S]\n"
+	    "       (any: --push N sets the eager push limit, 0 off; default drawn per seed)\n"
 	    "faults: delay,cut,partition,crash,full,restore,evil\n");
 	exit(2);
 }
@@ -90,6 +91,8 @@ print_repro(const struct sim_opts *o)
 	faults_text(o->faults, f, sizeof(f));
 	if (o->lose_permille > 0)
 		snprintf(lose, sizeof(lose), " --lose %u", o->lose_permille);
+	if (o->push_max >= 0)
+		snprintf(lose + strlen(lose), sizeof(lose) - strlen(lose), " --push %d", o->push_max);
 	printf("reproduce: tessera-sim --seed %" PRIu64 " --nodes %zu --degree %zu-%zu "
 	    "--records %zu --faults %s --until %" PRIu64 "%s --trace\n", o->seed, o->nodes, o->dmin,
 	    o->dmax, o->records, f, o->until_ms, lose);
@@ -152,11 +155,12 @@ main(int argc, char **argv)
 		{ "lean", no_argument, NULL, 'l' }, { "cache-kib", required_argument, NULL, 'k' },
 		{ "tmp", required_argument, NULL, 'T' }, { "lose", required_argument, NULL, 'L' },
 		{ "newlink", required_argument, NULL, 'N' }, { "diff", required_argument, NULL, 'D' },
+		{ "push", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts o = {
 		.dmin = 2, .dmax = 4, .records = SIM_DEFAULT_RECORDS, .faults = SIM_FAULTS_ALL,
-		.until_ms = SIM_DEFAULT_UNTIL_MS, .keepalive_ms = 30000, .tick_ms = 1000,
+		.until_ms = SIM_DEFAULT_UNTIL_MS, .keepalive_ms = 30000, .tick_ms = 1000, .push_max = -1,
 	};
 	uint64_t lo = 0, hi = 0, bench = 0, catchup = 100, newlink = 0, diff = 100, v1, v2;
 	bool have_seed = false, many = false, hash = false;
@@ -188,6 +192,7 @@ main(int argc, char **argv)
 		case 'L': o.lose_permille = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'N': newlink = strtoull(optarg, NULL, 10); if (newlink < 1) usage(); break;
 		case 'D': diff = strtoull(optarg, NULL, 10); break;
+		case 'P': o.push_max = atoi(optarg); if (o.push_max < 0 || o.push_max > 64) usage(); break;
 		default: usage();
 		}
 	}

@@ -24,6 +24,10 @@ draw_limits(struct sim *sim)
 	sim->lim.max_inflight_wants = 4096;
 	sim->lim.rate_limit = 2000;
 	sim->lim.keepalive_ms = sim->o.keepalive_ms;
+	/* Eager push off, for a few records, or the default. */
+	sim->lim.push_max = (uint32_t[]){ 0, 4, 16 }[rng_uniform(&sim->rng, 3)];
+	if (sim->o.push_max >= 0)
+		sim->lim.push_max = (uint32_t)sim->o.push_max;
 	sim->soft_limit = softs[rng_uniform(&sim->rng, 3)];
 	sim->hard_limit = 4 * sim->soft_limit;
 }

@@ -60,6 +60,7 @@ struct conn {
 	uint8_t epoch[TESS_EPOCH_LEN];
 	uint64_t seq;                   /* our made-up sequence numbers */
 	bool offers_done;               /* the daemon's offers to us caught up */
+	bool pushing;                   /* send_records marks its Records pushed */
 	bool found;                     /* a record of another author it offered */
 	uint8_t found_id[TESS_ID_LEN];
 	uint64_t found_version;
@@ -210,6 +211,8 @@ int scn_bomb(int);
 /* Hello announcing max_frame 1024, below the protocol floor. */
 int scn_tiny_frame(int);
 /* A long-form Want naming one offered record N times. */
+/* evil_scn_push.c */
+int scn_push(int);
 int scn_want_repeat(int);
 
 /* evil_scn_recon.c */

@@ -92,6 +92,7 @@ static const struct {
 	{ "outsiders", scn_outsiders, "N handshakes with a key the daemon does not pin" },
 	{ "tiny-frame", scn_tiny_frame, "hello with max_frame 1024, below the protocol floor" },
 	{ "want-repeat", scn_want_repeat, "a want naming one offered record N times (500)" },
+	{ "push", scn_push, "pushed records: unannounced, forged, N duplicates, with an offer open" },
 	{ "sybil", scn_sybil, "N made-up authors with 10 valid records each" },
 	{ "recon-order", scn_recon_order, "reconciliation ranges out of order" },
 	{ "recon-inconsistent", scn_recon_inconsistent,

@@ -210,6 +210,7 @@ send_records(struct conn *c, const struct rec *r, size_t n, const bool *send, bo
 		m.n_records = k;
 		m.has_upto = has_upto && i >= n;
 		m.upto = upto;
+		m.has_pushed = m.pushed = c->pushing;
 		env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
 		env.records = &m;
 		rc = conn_send(c, &env);
