@@ -81,9 +81,6 @@ int store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
 /* Texts indexed in one go inside a long transaction: large enough that
  * FTS5 writes few segments, small enough that no single write waits long. */
 #define STORE_FTS_BATCH 5000
-/* The schema version before the migration that packs stems (tests build
- * such a store; renumbered with the migration list). */
-#define STORE_V_STEM_PACK 5
 /* Indexes texts added since the last flush; call before COMMIT. */
 int store_fts_flush(struct store *st);
 /* Adds the words the tokenizer indexed since the last call to the typo
