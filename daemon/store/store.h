@@ -16,6 +16,9 @@
 struct config;
 
 #define STORE_DB_FILE "tessera.db"
+/* The schema version before the migration that packs stems in the search
+ * index (store_migrate.c); tests build such a store. */
+#define STORE_V_STEM_PACK 5
 
 enum store_put_result {
 	STORE_STORED,        /* new record or newer version */

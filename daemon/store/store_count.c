@@ -33,8 +33,8 @@ store_count_kinds(struct store *st, struct store_kinds *out)
 	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "count by kind");
 }
 
-/* Fills c's top list: at most limit rows, one small sorter, no row kept
- * for the other authors. */
+/* Fills c's top list: the first limit entries of the authors_top index
+ * (migration 7), no other author read. */
 static int
 top_communities(struct store *st, size_t limit, struct store_communities *c)
 {
@@ -76,11 +76,9 @@ store_count_communities(struct store *st, size_t limit, struct store_communities
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* Counting is one pass over the authors table, as counting by kind
-	 * is over the records index; nothing is allocated per author. */
+	/* One row kept by triggers (migration 7): a scrape reads no author. */
 	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT count(*), total(records) FROM authors"
-	    " WHERE records > 0 OR name IS NOT NULL OR blocked", -1, &s, NULL);
+	    "SELECT communities, records FROM author_totals", -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return store_err(st, rc, "count communities");
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -117,13 +117,50 @@ static const char *migrations[] = {
 	"CREATE INDEX records_listed ON records (deleted, listed);",
 	/* 5: range fingerprints for set reconciliation (store_fp.c) */
 	store_fp_schema,
+	/* 6 (STORE_V_STEM_PACK + 1): stems are indexed packed (tokenizer.h),
+	 * which the stems of migration 4 are not: the index is rebuilt by
+	 * reindex() below. FTS5 gathers 2 MB of new terms (default 1 MB)
+	 * before it writes a segment: half the segments to merge later, for
+	 * 1 MB more memory while indexing (docs/search.md, "Performance"). */
+	"INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
+	"INSERT INTO texts_fts (texts_fts, rank) VALUES ('hashsize', 2097152);",
+	/* 7: what /metrics reads, kept so that a scrape does not read every
+	 * author (anyone can create authors): the communities listed (a
+	 * record, a profile or a block) and their live records, kept by
+	 * triggers in one row, and the authors holding records in record
+	 * order. An author row changes once per stored record; the
+	 * triggers write one small row then (measured: docs/search.md).
+	 * Written to run again on a store a test took back to an older
+	 * version (the totals are recomputed then). */
+	"CREATE TABLE IF NOT EXISTS author_totals (one INTEGER PRIMARY KEY CHECK (one = 1),"
+	"  communities INTEGER NOT NULL, records INTEGER NOT NULL);"
+	"INSERT OR REPLACE INTO author_totals SELECT 1,"
+	"  (SELECT count(*) FROM authors WHERE records > 0 OR name IS NOT NULL OR blocked),"
+	"  (SELECT IFNULL(sum(records), 0) FROM authors);"
+	"CREATE TRIGGER IF NOT EXISTS authors_totals_ai AFTER INSERT ON authors BEGIN"
+	"  UPDATE author_totals SET"
+	"  communities = communities + (new.records > 0 OR new.name IS NOT NULL OR new.blocked),"
+	"  records = records + new.records; END;"
+	"CREATE TRIGGER IF NOT EXISTS authors_totals_au"
+	"  AFTER UPDATE OF records, name, blocked ON authors BEGIN"
+	"  UPDATE author_totals SET"
+	"  communities = communities + (new.records > 0 OR new.name IS NOT NULL OR new.blocked)"
+	"    - (old.records > 0 OR old.name IS NOT NULL OR old.blocked),"
+	"  records = records + new.records - old.records; END;"
+	"CREATE TRIGGER IF NOT EXISTS authors_totals_ad AFTER DELETE ON authors BEGIN"
+	"  UPDATE author_totals SET"
+	"  communities = communities - (old.records > 0 OR old.name IS NOT NULL OR old.blocked),"
+	"  records = records - old.records; END;"
+	"CREATE INDEX IF NOT EXISTS authors_top ON authors (records DESC, author) WHERE records > 0;",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
-	NULL, NULL, NULL, reindex, NULL,
+	NULL, NULL, NULL, reindex, NULL, reindex, NULL,
 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
 
 int
 store_migrate(struct store *st, char **cause)
@@ -164,7 +201,7 @@ store_migrate(struct store *st, char **cause)
 #define REINDEX_BATCH 5000
 #define REINDEX_LOG_EVERY 20000
 
-/* Migration 4: indexes every text again with the search tokenizer, in
+/* Migrations 4 and 6: indexes every text again with the search tokenizer, in
  * batches, saying how far it got (a large store takes minutes). */
 static int
 reindex(struct store *st, char **cause)

@@ -3,7 +3,9 @@
  *
  *	közösségek      the surface form: NFKC, case folded (ş ţ as ș ț, l·l as ll)
  *	\1kozossegek    the folded form, when it differs: no diacritics, ё е, й и
- *	\2hu:kozosseg   the stem in the text's own language, folded (Snowball)
+ *	\xFE hu:kozosseg the stem in the text's own language, folded (Snowball),
+ *	                packed into bytes 0x80-0xBF so that FTS5 takes the whole
+ *	                token for one character and indexes no prefixes of it
  *
  * Texts reach it with their language in front, TOK_LANG_MARK lang
  * TOK_LANG_MARK (SQLite 3.40 has no per-value locale); the marker is read,
@@ -19,7 +21,7 @@
 
 #define TOK_NAME "tessera"
 #define TOK_FOLDED '\x01'
-#define TOK_STEM '\x02'
+#define TOK_STEM '\xFE'     /* never in UTF-8: no surface word starts so */
 #define TOK_AUTHOR '\x03'
 #define TOK_VERBATIM '\x1d'
 #define TOK_LANG_MARK '\x1f'
@@ -45,8 +47,9 @@ int tokenizer_words(struct tokenizer *t, const char *text, int len, tokenizer_wo
     void *arg);
 
 /* The folded stem of a surface word under language lang (a tag such as
- * "pt-BR"), prefixed with the language ("pt:inov"), into out; its length,
- * or -1 if lang has no stemmer or the result does not fit. */
+ * "pt-BR"), prefixed with the language ("pt:inov") and packed as the index
+ * packs it (the token after TOK_STEM), into out; its length, or -1 if lang
+ * has no stemmer or the result does not fit. */
 int tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, char *out,
     int cap);
 /* Makes lang known as a language of the indexed texts (the store does it

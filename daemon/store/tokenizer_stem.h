@@ -17,8 +17,9 @@ struct stem_cache {
 };
 
 /* The stem of w[0..len) (a surface word) under lang, folded and prefixed
- * with the language ("ro:comun"), into out; its length, or -1 if lang has
- * no stemmer or it does not fit. */
+ * with the language ("ro:comun"), packed into continuation bytes (see
+ * stem_with), into out; its length, or -1 if lang has no stemmer or it
+ * does not fit. */
 int stem_word(struct stem_cache *c, const char *lang, const char *w, int len, char *out,
     int cap);
 /* The stemmer for lang, or NULL if it has none. */

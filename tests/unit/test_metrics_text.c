@@ -113,11 +113,85 @@ test_many_authors(void **state)
 	}
 }
 
+static int
+count_ops(void *arg)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* The SQLite virtual machine steps of one render (in tens). */
+static uint64_t
+render_ops(const struct ops_env *n)
+{
+	uint64_t ops = 0;
+	size_t len;
+	char *text;
+
+	sqlite3_progress_handler(store_db(n->store), 10, count_ops, &ops);
+	assert_int_equal(metrics_render(n, &text, &len), 0);
+	sqlite3_progress_handler(store_db(n->store), 0, NULL, NULL);
+	free(text);
+	return ops;
+}
+
+/* The counts a scrape reads, recomputed from every author. */
+static void
+check_totals(struct store *st)
+{
+	struct store_communities cs;
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+	    "SELECT count(*), IFNULL(sum(records), 0) FROM authors"
+	    " WHERE records > 0 OR name IS NOT NULL OR blocked", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(store_count_communities(st, 3, &cs), 0);
+	assert_int_equal(cs.total, sqlite3_column_int64(s, 0));
+	assert_int_equal(cs.records, sqlite3_column_int64(s, 1));
+	sqlite3_finalize(s);
+	store_communities_free(&cs);
+}
+
+/* The work of a scrape does not follow the number of authors either: the
+ * totals are kept as authors change, the top list read from an index. */
+static void
+test_work_bounded(void **state)
+{
+	struct storefix *fx = *state;
+	struct config conf = { .data_dir = fx->dir };
+	struct health health = { 0 };
+	struct ops_env n = { .store = fx->st, .health = &health, .conf = &conf,
+		.started = now_ms() };
+	uint64_t small, large;
+	uint8_t id[TESS_ID_LEN];
+
+	add_authors(fx->st, 1, 1000);
+	small = render_ops(&n);
+	add_authors(fx->st, 1001, 19000);
+	large = render_ops(&n);
+	print_message("  VM steps of a render: %llu0 at 1,000 authors, %llu0 at 20,000\n",
+	    (unsigned long long)small, (unsigned long long)large);
+	assert_true(large < small + small / 2);
+	/* Every way an author row changes keeps the totals right. */
+	check_totals(fx->st);
+	assert_int_equal(storefix_put_new(fx->st, fx->a, "Kept", 1, id), STORE_STORED);
+	check_totals(fx->st);
+	assert_int_equal(sqlite3_exec(store_db(fx->st),
+	    "UPDATE authors SET records = 0 WHERE rowid % 7 = 0;"
+	    "UPDATE authors SET name = NULL WHERE rowid % 5 = 0;"
+	    "UPDATE authors SET blocked = 1 WHERE rowid % 11 = 0;"
+	    "DELETE FROM authors WHERE rowid % 13 = 0;", NULL, NULL, NULL), SQLITE_OK);
+	check_totals(fx->st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_many_authors, storefix_setup,
+		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_work_bounded, storefix_setup,
 		    storefix_teardown),
 	};
 

@@ -49,6 +49,15 @@ hits_for(struct store *st, const char *q)
 	return n;
 }
 
+/* FTS5's own check of the index against the texts. */
+static void
+check_index(struct store *st)
+{
+	assert_int_equal(sqlite3_exec(store_db(st),
+	    "INSERT INTO texts_fts (texts_fts, rank) VALUES ('integrity-check', 1)", NULL, NULL,
+	    NULL), SQLITE_OK);
+}
+
 static void
 test_reindex(void **state)
 {
@@ -96,9 +105,63 @@ test_reindex(void **state)
 	assert_int_equal(hits_for(fx->st, "партнерстве"), 1);
 	assert_int_equal(hits_for(fx->st, "сообщество"), 1);
 	assert_int_equal(hits_for(fx->st, "sotrudnichestvo"), 1);
-	assert_int_equal(sqlite3_exec(store_db(fx->st),
-	    "INSERT INTO texts_fts (texts_fts, rank) VALUES ('integrity-check', 1)", NULL, NULL,
-	    NULL), SQLITE_OK);
+	check_index(fx->st);
+}
+
+/* A store indexed before stems were packed (its index holds no packed
+ * stems: emptied here) is indexed again when opened, and finds inflected
+ * forms, which only the stems match. */
+static void
+test_stem_pack(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
+		.title = "Közösségek", .summary = "Tanulás a közösségekben." };
+	uint8_t id[TESS_ID_LEN];
+	char *cause = NULL, sql[160];
+
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	assert_int_equal(hits_for(fx->st, "közösség"), 1);
+	snprintf(sql, sizeof(sql), "INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
+	    "PRAGMA user_version = %d;", STORE_V_STEM_PACK);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(hits_for(fx->st, "közösség"), 0);
+	store_close(fx->st);
+	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+	assert_int_equal(hits_for(fx->st, "közösség"), 1);
+	assert_int_equal(hits_for(fx->st, "kozosseg"), 1);
+	check_index(fx->st);
+}
+
+/* A packed stem is continuation bytes only, which FTS5 counts as part of
+ * one character (so it indexes no 2- or 3-character prefixes of it), and
+ * it has no NUL; distinct stems stay distinct. */
+static void
+test_stem_bytes(void **state)
+{
+	char a[TOK_FORM_CAP], b[TOK_FORM_CAP], *cause = NULL;
+	struct tokenizer *t;
+	sqlite3 *db;
+	int na, nb;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(tokenizer_register(db, &t, &cause), 0);
+	na = tokenizer_stem(t, "hu", "közösségek", (int)strlen("közösségek"), a, sizeof(a));
+	nb = tokenizer_stem(t, "hu", "közösség", (int)strlen("közösség"), b, sizeof(b));
+	assert_true(na > 3);
+	/* "hu:kozosseg" is 11 bytes: 3 bytes pack into 4. */
+	assert_int_equal(na, (11 * 4 + 2) / 3);
+	assert_int_equal(nb, na);
+	assert_memory_equal(a, b, (size_t)na);
+	for (int i = 0; i < na; i++)
+		assert_true(((unsigned char)a[i] & 0xC0) == 0x80);
+	assert_int_equal(a[na], '\0');
+	nb = tokenizer_stem(t, "ro", "comunitate", (int)strlen("comunitate"), b, sizeof(b));
+	assert_true(nb > 0);
+	assert_false(nb == na && memcmp(a, b, (size_t)na) == 0);
+	sqlite3_close(db);
 }
 
 int
@@ -106,6 +169,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reindex, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_stem_pack, storefix_setup, storefix_teardown),
+		cmocka_unit_test(test_stem_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
