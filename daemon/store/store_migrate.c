@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "store/store_adopt.h"
 #include "store/store_fp.h"
 #include "store/tokenizer.h"
 
@@ -117,12 +118,15 @@ static const char *migrations[] = {
 	"CREATE INDEX records_listed ON records (deleted, listed);",
 	/* 5: range fingerprints for set reconciliation (store_fp.c) */
 	store_fp_schema,
+	/* 6: adoptions by source, for lineage (store_adopt.c); the adoptions
+	 * an older version kept verbatim are indexed by the back-fill. */
+	store_adopt_schema,
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
-	NULL, NULL, NULL, reindex, NULL,
+	NULL, NULL, NULL, reindex, NULL, store_adopt_backfill,
 };
 
 int
