@@ -196,6 +196,14 @@ find_origin(struct store *st, const uint8_t id[TESS_ID_LEN], struct lineage *l,
 		if ((rc = node_load(st, origin, NULL, &cur)) != 0)
 			return rc;
 		node_clear(&cur);
+		/* A source by another author than its adopter names is not the
+		 * record it meant (ids are bound to authors): stop before it. */
+		if (*has_claim && cur.state != LINEAGE_MISSING &&
+		    memcmp(cur.author, claim, TESS_KEY_LEN) != 0) {
+			memcpy(origin, seen[n - 2], TESS_ID_LEN);
+			*has_claim = false;
+			return 0;
+		}
 		if (cur.state != LINEAGE_PRESENT || !cur.has_source)
 			return 0;
 		for (size_t k = 0; k < n; k++)
