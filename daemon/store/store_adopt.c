@@ -11,13 +11,13 @@
 #include "store/store_int.h"
 
 const char store_adopt_schema[] =
-    "CREATE TABLE adoptions ("
+    "CREATE TABLE IF NOT EXISTS adoptions ("
     "  seq INTEGER PRIMARY KEY,"        /* the adoption's records.seq */
     "  source BLOB NOT NULL);"          /* the id of the record it adopts */
-    "CREATE INDEX adoptions_source ON adoptions (source);"
+    "CREATE INDEX IF NOT EXISTS adoptions_source ON adoptions (source);"
     /* Every way a record leaves (a new version, a tombstone, a block)
      * deletes its row from records: the trigger follows all of them. */
-    "CREATE TRIGGER records_adopt_ad AFTER DELETE ON records BEGIN"
+    "CREATE TRIGGER IF NOT EXISTS records_adopt_ad AFTER DELETE ON records BEGIN"
     "  DELETE FROM adoptions WHERE seq = old.seq; END;";
 
 int

@@ -14,6 +14,10 @@
 
 struct store;
 
+/* The schema version that added the index (store_migrate.c: the lead
+ * renumbers it on merge, and the tests name it through this constant). */
+#define STORE_SCHEMA_ADOPTIONS 6
+
 /* The schema migration (table, index, the trigger that drops a deleted
  * record's row); store_adopt_backfill indexes the adoptions stored before
  * it, which a node that did not know the kind kept verbatim. */

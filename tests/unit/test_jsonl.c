@@ -148,7 +148,7 @@ test_unknown_kind(void **state)
 	char *cause;
 
 	(void)state;
-	cause = parse_fails("{\"kind\": \"adoption\", \"texts\": []}");
+	cause = parse_fails("{\"kind\": \"frobnication\", \"texts\": []}");
 	assert_non_null(strstr(cause, "unknown kind"));
 	free(cause);
 	cause = parse_fails("{\"kind\": \"unspecified\"}");
