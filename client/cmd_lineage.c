@@ -83,9 +83,9 @@ print_node(const Tessera__Lineage *l, size_t k)
 	if (n->kind == TESSERA__KIND__KIND_ADOPTION) {
 		printf("  %s", n->has_status ? record_status_name((int)n->status) : "-");
 		if (n->started != NULL)
-			printf(" since %s", n->started);
+			printf(", started %s", n->started);
 		if (n->ended != NULL)
-			printf(" until %s", n->ended);
+			printf(", ended %s", n->ended);
 	} else if (n->has_kind) {
 		printf("  %s", record_kind_name((int)n->kind));
 	}

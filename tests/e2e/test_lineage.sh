@@ -58,7 +58,7 @@ test_source_first() {
 	done
 	out=$(cli a lineage "${p:0:10}")
 	assert_contains "$out" "origin  a (PT)" "the tree starts at the origin community"
-	assert_contains "$out" "running since 2024-03-01" "an adoption shows status and date"
+	assert_contains "$out" "running, started 2024-03-01" "an adoption shows status and date"
 	assert_contains "$out" "3 communities in 3 countries, depth 2" "the tree is counted"
 	out=$(cli b lineage "$xc" --dot)
 	assert_contains "$out" "digraph lineage" "--dot prints a Graphviz graph"
