@@ -290,6 +290,9 @@ check_info(json_t *o, char **cause)
 	v = json_object_get(o, "community_name");
 	if (v != NULL && !json_is_string(v) && !json_is_null(v))
 		return set_cause(cause, -EINVAL, "\"community_name\" must be a string");
+	v = json_object_get(o, "adoption");
+	if (v != NULL && !json_is_object(v))
+		return set_cause(cause, -EINVAL, "\"adoption\" must be an object");
 	return 0;
 }
 
@@ -317,6 +320,9 @@ parse_object(json_t *o, Tessera__ImportItem *item, char **cause)
 	if ((kind < 0 || !record_kind_known(kind)) && json_object_get(o, "signed") == NULL)
 		return set_cause(cause, -EINVAL,
 		    "unknown kind \"%s\" (profile, initiative, resource or adoption)", kname);
+	if (kind == TESSERA__KIND__KIND_ADOPTION && json_object_get(o, "signed") == NULL)
+		return set_cause(cause, -EINVAL, "an adoption is imported signed (as tessera "
+		    "export writes it); publish a new one with tessera adopt");
 	if (kind > 0) {
 		r->has_kind = 1;
 		r->kind = (Tessera__Kind)kind;
