@@ -48,7 +48,8 @@ id_short(const ProtobufCBinaryData *id, char buf[OUT_ID_WIDTH + 1])
 
 	if (id->len == TESS_ID_LEN)
 		hex_encode(id->data, TESS_ID_LEN, hex);
-	snprintf(buf, OUT_ID_WIDTH + 1, "%s", hex);
+	memcpy(buf, hex, OUT_ID_WIDTH);
+	buf[OUT_ID_WIDTH] = '\0';
 }
 
 /* "Évora (PT)", or the short node ID when the community is unknown. */

@@ -115,6 +115,41 @@ sign_demo(void)
 			die("record_seal of a demo line");
 		nrecs++;
 	}
+	/* Adoptions of the second record: one learned via the fuzz key's own
+	 * community, one with status, dates and outcome. */
+	for (int k = 0; k < 2; k++) {
+		Tessera__Record a = *items[1]->content;
+		Tessera__Adoption ad = TESSERA__ADOPTION__INIT;
+		uint8_t anonce[TESS_NONCE_LEN];
+		struct signed_rec *s = &recs[nrecs];
+
+		memset(anonce, 0xa0 + k, sizeof(anonce));
+		record_make_id(me->pub, anonce, s->id);
+		a.has_id = a.has_nonce = a.has_author = a.has_version = a.has_timestamp = 1;
+		a.id = (ProtobufCBinaryData){ TESS_ID_LEN, s->id };
+		a.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, anonce };
+		a.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+		a.version = 50 + (uint64_t)k;
+		a.timestamp = 1735689600000LL;
+		a.kind = TESSERA__KIND__KIND_ADOPTION;
+		ad.has_source_id = ad.has_source_author = 1;
+		ad.source_id = (ProtobufCBinaryData){ TESS_ID_LEN, recs[1].id };
+		ad.source_author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+		if (k == 0) {
+			ad.has_via = 1;
+			ad.via = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+		} else {
+			ad.has_status = 1;
+			ad.status = TESSERA__ADOPTION__STATUS__ENDED;
+			ad.started = "2024-02-29";
+			ad.ended = "2025-06-30";
+			ad.outcome = "Used by three schools.\nAdapted questionnaires.";
+		}
+		a.adoption = &ad;
+		if (record_seal(me, &a, &s->body, &s->len, s->sig) != 0)
+			die("record_seal of an adoption");
+		nrecs++;
+	}
 	/* A tombstone of the first record. */
 	Tessera__Record t = TESSERA__RECORD__INIT;
 	uint8_t nonce[TESS_NONCE_LEN] = { 0 };
@@ -427,6 +462,36 @@ seeds_ctl(void)
 	ed.set_tags = 1;
 	rq.edit = &ed;
 	put_request("edit", &rq);
+	/* tessera adopt, edit of an adoption, lineage. */
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__ADD;
+	add.kind = TESSERA__KIND__KIND_ADOPTION;
+	add.source = hex;
+	add.via = "Wales learning centres";
+	add.has_status = 1;
+	add.status = TESSERA__ADOPTION__STATUS__RUNNING;
+	add.started = "2024-03-01";
+	rq.add = &add;
+	put_request("adopt", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__EDIT;
+	tessera__edit_request__init(&ed);
+	ed.id = hex;
+	ed.has_status = 1;
+	ed.status = TESSERA__ADOPTION__STATUS__ENDED;
+	ed.ended = "2025-06-30";
+	ed.started = "";
+	ed.outcome = "Used by three schools";
+	rq.edit = &ed;
+	put_request("edit-adoption", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__LINEAGE;
+	rq.id = hex;
+	rq.lang = "ro";
+	put_request("lineage", &rq);
 	/* An import chunk: the demo lines and one exported (signed) record. */
 	for (size_t i = 0; i < nitems_; i++)
 		its[i] = items[i];
