@@ -11,17 +11,18 @@
 #include "opts.h"
 #include "out.h"
 
-enum { OPT_DOT = 0x200, OPT_LANG };
+enum { OPT_DOT = 0x200, OPT_LANG, OPT_SVG };
 
 static const struct option lineage_opts[] = {
 	{ "dot", no_argument, NULL, OPT_DOT },
+	{ "svg", no_argument, NULL, OPT_SVG },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	OPTS_COMMON
 };
 
 struct lineage_ctx {
 	struct cli *cli;
-	int dot;
+	int dot, svg;
 };
 
 static const char *
@@ -259,6 +260,13 @@ lineage_reply(void *arg, const Tessera__Reply *r)
 	struct lineage_ctx *x = arg;
 	const Tessera__Lineage *l = r->lineage;
 
+	/* The daemon's drawing, as the web view shows it; escaped there. */
+	if (x->svg) {
+		if (r->svg == NULL)
+			return cli_fail(CLI_EDAEMON, "daemon reply carries no SVG");
+		fputs(r->svg, stdout);
+		return CLI_OK;
+	}
 	if (l == NULL || l->n_nodes == 0)
 		return cli_fail(CLI_EDAEMON, "daemon reply carries no lineage");
 	if (x->cli->json)
@@ -270,7 +278,7 @@ int
 cmd_lineage(struct cli *c, int argc, char **argv)
 {
 	static const char help[] =
-	    "usage: tessera lineage ID [--lang LANG] [--dot] [--json]\n"
+	    "usage: tessera lineage ID [--lang LANG] [--dot | --svg | --json]\n"
 	    "\n"
 	    "Shows the spread of the practice record ID belongs to (ID may be the\n"
 	    "practice or any adoption of it, as a unique prefix): its origin\n"
@@ -280,9 +288,9 @@ cmd_lineage(struct cli *c, int argc, char **argv)
 	    "not arrived at this node shows as \"not arrived yet\", one its\n"
 	    "community deleted as \"withdrawn\". --lang picks the titles'\n"
 	    "language; --dot prints a Graphviz graph (tessera lineage ID --dot |\n"
-	    "dot -Tsvg > lineage.svg).\n";
+	    "dot -Tsvg > lineage.svg); --svg the tree drawn as SVG by the daemon.\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
-	struct lineage_ctx x = { c, 0 };
+	struct lineage_ctx x = { c, 0, 0 };
 	struct opts o;
 	int ch;
 
@@ -292,6 +300,8 @@ cmd_lineage(struct cli *c, int argc, char **argv)
 			return o.rc;
 		if (ch == OPT_DOT)
 			x.dot = 1;
+		else if (ch == OPT_SVG)
+			x.svg = 1;
 		else if (ch == OPT_LANG)
 			req.lang = optarg;
 		else
@@ -299,8 +309,10 @@ cmd_lineage(struct cli *c, int argc, char **argv)
 	}
 	if (opts_args(&o, argc, argv, "ID") != 0 || opts_id(&o, argv[optind]) != 0)
 		return CLI_EUSAGE;
-	if (x.dot && c->json)
-		return cli_usage("lineage", "--dot and --json exclude each other");
+	if (x.dot + x.svg + (c->json != 0) > 1)
+		return cli_usage("lineage", "--dot, --svg and --json exclude each other");
+	req.has_svg = x.svg;
+	req.svg = x.svg;
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__LINEAGE;
 	req.id = argv[optind];

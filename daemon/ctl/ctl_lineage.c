@@ -9,6 +9,7 @@
 #include "ctl/ctl_int.h"
 #include "ops/ops.h"
 #include "store/lineage.h"
+#include "store/lineage_svg.h"
 #include "store/publish.h"
 #include "store/store.h"
 
@@ -161,6 +162,19 @@ ctl_lineage(struct ctl_client *c, const Tessera__Request *req)
 	if ((rc = lineage_build(store_of(c), id, req->lang, &l, &cause)) != 0) {
 		lineage_free(&l);
 		ctl_fail(c, rc, cause);
+		return;
+	}
+	/* The drawing alone: with the tree beside it, 500 long names and
+	 * titles could outgrow a frame. */
+	if (req->has_svg && req->svg) {
+		size_t len;
+
+		if (lineage_svg(&l, &r.svg, &len) != 0)
+			ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+		else
+			ctl_send(c, &r);
+		free(r.svg);
+		lineage_free(&l);
 		return;
 	}
 	views = calloc(l.n, sizeof(*views));

@@ -63,6 +63,12 @@ test_source_first() {
 	out=$(cli b lineage "$xc" --dot)
 	assert_contains "$out" "digraph lineage" "--dot prints a Graphviz graph"
 	assert_eq "$(grep -c -- '->' <<<"$out")" 2 "--dot draws one edge per adoption"
+	cli c lineage "$p" --svg >"$T/lineage.svg" || fail "lineage --svg failed"
+	out=$(python3 -c 'import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+print(r.tag == ns + "svg", len(r.findall(ns + "g")), len(r.findall(ns + "path")))' "$T/lineage.svg")
+	assert_eq "$out" "True 3 2" "--svg: a well-formed SVG, a box per record, an edge per adoption"
 	out=$(cli a lineage ffffffffffffffff 2>&1) && n=0 || n=$?
 	assert_eq "$n" 4 "lineage of an unknown ID exits 4"
 }
