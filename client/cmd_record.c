@@ -258,6 +258,36 @@ record_reply(void *arg, const Tessera__Reply *r)
 	return CLI_OK;
 }
 
+/* The part of an ADD request that add and adopt share. */
+static void
+fill_add(Tessera__AddRequest *add, struct fields *f, int kind)
+{
+	add->has_kind = 1;
+	add->kind = (Tessera__Kind)kind;
+	add->text = &f->text;
+	add->tags = f->tags;
+	add->n_tags = f->n_tags;
+	add->links = f->link_ptrs;
+	add->n_links = f->n_links;
+}
+
+/* Options and the one argument (ID) of edit and adopt: -1 to go on, else
+ * the exit code. */
+static int
+parse_id_cmd(struct opts *o, struct cli *c, const char *cmd, const char *help, int argc,
+    char **argv, struct fields *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	opts_init(o, c, cmd, help);
+	if ((rc = parse_fields(o, argc, argv, f)) != -1)
+		return rc;
+	if ((rc = opts_args(o, argc, argv, "ID")) != 0 || (rc = opts_id(o, argv[optind])) != 0)
+		return rc;
+	return -1;
+}
+
 int
 cmd_add(struct cli *c, int argc, char **argv)
 {
@@ -294,13 +324,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 		rc = cli_usage("add", "--via, --status and the dates are for adopt and edit");
 		goto out;
 	}
-	add.has_kind = 1;
-	add.kind = (Tessera__Kind)kind;
-	add.text = &f.text;
-	add.tags = f.tags;
-	add.n_tags = f.n_tags;
-	add.links = f.link_ptrs;
-	add.n_links = f.n_links;
+	fill_add(&add, &f, kind);
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__ADD;
 	req.add = &add;
@@ -332,12 +356,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	memset(&f, 0, sizeof(f));
-	opts_init(&o, c, "edit", help);
-	if ((rc = parse_fields(&o, argc, argv, &f)) != -1)
-		goto out;
-	if ((rc = opts_args(&o, argc, argv, "ID")) != 0 ||
-	    (rc = opts_id(&o, argv[optind])) != 0)
+	if ((rc = parse_id_cmd(&o, c, "edit", help, argc, argv, &f)) != -1)
 		goto out;
 	if (f.via != NULL) {
 		rc = cli_usage("edit", "--via is set when adopting: publish a new adoption");
@@ -422,11 +441,7 @@ cmd_adopt(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	memset(&f, 0, sizeof(f));
-	opts_init(&o, c, "adopt", help);
-	if ((rc = parse_fields(&o, argc, argv, &f)) != -1)
-		goto out;
-	if ((rc = opts_args(&o, argc, argv, "ID")) != 0 || (rc = opts_id(&o, argv[optind])) != 0)
+	if ((rc = parse_id_cmd(&o, c, "adopt", help, argc, argv, &f)) != -1)
 		goto out;
 	if (f.text.title == NULL) {
 		rc = cli_usage("adopt", "--title is required");
@@ -436,13 +451,7 @@ cmd_adopt(struct cli *c, int argc, char **argv)
 		rc = cli_usage("adopt", "--no-tags, --no-links, --ended and --outcome are for edit");
 		goto out;
 	}
-	add.has_kind = 1;
-	add.kind = TESSERA__KIND__KIND_ADOPTION;
-	add.text = &f.text;
-	add.tags = f.tags;
-	add.n_tags = f.n_tags;
-	add.links = f.link_ptrs;
-	add.n_links = f.n_links;
+	fill_add(&add, &f, TESSERA__KIND__KIND_ADOPTION);
 	add.source = argv[optind];
 	add.via = (char *)f.via;
 	add.has_status = f.status != 0;
