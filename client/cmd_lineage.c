@@ -125,7 +125,7 @@ last_child(const Tessera__Lineage *l, size_t k)
 static int
 print_tree(const Tessera__Lineage *l)
 {
-	size_t chain[64];
+	size_t chain[512], max = sizeof(chain) / sizeof(chain[0]);   /* 500 records at most */
 
 	printf("origin  ");
 	print_node(l, 0);
@@ -134,7 +134,7 @@ print_tree(const Tessera__Lineage *l)
 
 		/* The ancestors below the origin, deepest first (the daemon
 		 * sends a tree, parents first; a bad reply is cut, not followed). */
-		for (int32_t p = parent_of(l, k); p > 0 && d < 64; p = parent_of(l, (size_t)p))
+		for (int32_t p = parent_of(l, k); p > 0 && d < max; p = parent_of(l, (size_t)p))
 			chain[d++] = (size_t)p;
 		fputs("  ", stdout);
 		while (d-- > 0)

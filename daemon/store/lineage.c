@@ -418,7 +418,14 @@ lineage_build(struct store *st, const uint8_t id[TESS_ID_LEN], const char *lang,
 	out->nodes[0].source = out->nodes[0].parent = LINEAGE_NONE;
 	for (size_t i = 0; i < out->n; i++) {
 		if (out->nodes[i].depth >= LINEAGE_MAX_DEPTH) {
-			out->truncated = true;
+			uint8_t (*ids)[TESS_ID_LEN];
+			size_t nk;
+
+			/* Cut here: say so only if something was left out. */
+			if ((rc = store_adopt_children(st, out->nodes[i].id, 1, &ids, &nk)) != 0)
+				goto fail;
+			free(ids);
+			out->truncated |= nk > 0;
 			continue;
 		}
 		if (out->n >= LINEAGE_MAX_NODES) {
