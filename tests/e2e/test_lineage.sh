@@ -71,6 +71,20 @@ print(r.tag == ns + "svg", len(r.findall(ns + "g")), len(r.findall(ns + "path"))
 	assert_eq "$out" "True 3 2" "--svg: a well-formed SVG, a box per record, an edge per adoption"
 	out=$(cli a lineage ffffffffffffffff 2>&1) && n=0 || n=$?
 	assert_eq "$n" 4 "lineage of an unknown ID exits 4"
+	refused 7 "only an adoption has a status" b edit "$p" --status running
+	refused 6 "belongs to community" c edit "$xb" --status ended
+	refused 2 "tessera adopt" b add adoption --title x
+	refused 2 "not a date" b adopt "$p" --title x --started 2024-02-30
+	refused 4 "no community" b adopt "$p" --title x --via nowhere-at-all
+}
+
+# refused CODE TEXT NAME ARGS...: the CLI on NAME exits CODE saying TEXT.
+refused() {
+	local code=$1 text=$2 out rc
+	shift 2
+	out=$(cli "$@" 2>&1) && rc=0 || rc=$?
+	assert_eq "$rc" "$code" "exit status of: $*"
+	assert_contains "$out" "$text" "message of: $*"
 }
 
 test_adoption_first() {
