@@ -239,10 +239,12 @@ publish_edit(struct store *st, const struct identity *me, const uint8_t id[TESS_
 	r = *old;
 	if (adoption_fields_set(f) || f->source_id != NULL || f->via != NULL) {
 		if (old->adoption == NULL || f->source_id != NULL) {
-			record_free(old);
-			return set_cause(cause, -EINVAL, old->adoption == NULL ?
+			const char *why = old->adoption == NULL ?
 			    "only an adoption has a status, dates and an outcome" :
-			    "an adoption's source cannot change: publish a new adoption");
+			    "an adoption's source cannot change: publish a new adoption";
+
+			record_free(old);
+			return set_cause(cause, -EINVAL, "%s", why);
 		}
 		adoption = *old->adoption;
 		apply_adoption(&adoption, f);
