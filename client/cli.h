@@ -73,5 +73,7 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_adopt(struct cli *c, int argc, char **argv);
+int cmd_lineage(struct cli *c, int argc, char **argv);
 
 #endif

@@ -7,12 +7,14 @@
 #include "cli.h"
 #include "opts.h"
 #include "recjson.h"
+#include "core/record.h"
 #include "core/tessera.h"
 #include "core/util.h"
 
 enum {
 	OPT_TITLE = 0x200, OPT_LANG, OPT_SUMMARY, OPT_BODY, OPT_BODY_FILE, OPT_TAG,
-	OPT_NO_TAGS, OPT_LINK, OPT_NO_LINKS,
+	OPT_NO_TAGS, OPT_LINK, OPT_NO_LINKS, OPT_VIA, OPT_STATUS, OPT_STARTED, OPT_ENDED,
+	OPT_OUTCOME,
 };
 
 static const struct option edit_opts[] = {
@@ -25,6 +27,11 @@ static const struct option edit_opts[] = {
 	{ "no-tags", no_argument, NULL, OPT_NO_TAGS },
 	{ "link", required_argument, NULL, OPT_LINK },
 	{ "no-links", no_argument, NULL, OPT_NO_LINKS },
+	{ "via", required_argument, NULL, OPT_VIA },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "started", required_argument, NULL, OPT_STARTED },
+	{ "ended", required_argument, NULL, OPT_ENDED },
+	{ "outcome", required_argument, NULL, OPT_OUTCOME },
 	OPTS_COMMON
 };
 
@@ -43,7 +50,18 @@ struct fields {
 	Tessera__Link **link_ptrs;
 	size_t n_links;
 	int no_links;
+	/* Adoptions (adopt, edit): NULL/0 when not given. */
+	const char *via, *started, *ended, *outcome;
+	int status;
 };
+
+/* Adoption options given to a command that has no use for them. */
+static int
+adoption_opts(const struct fields *f)
+{
+	return f->via != NULL || f->status != 0 || f->started != NULL || f->ended != NULL ||
+	    f->outcome != NULL;
+}
 
 static void
 fields_free(struct fields *f)
@@ -172,6 +190,25 @@ parse_fields(struct opts *o, int argc, char **argv, struct fields *f)
 		case OPT_NO_LINKS:
 			f->no_links = 1;
 			break;
+		case OPT_VIA:
+			f->via = optarg;
+			break;
+		case OPT_STATUS:
+			if ((f->status = record_status_parse(optarg)) < 0)
+				return cli_usage(o->cmd, "--status: '%s' is not planned, running "
+				    "or ended", optarg);
+			break;
+		case OPT_STARTED:
+		case OPT_ENDED:
+			/* "" clears a date on edit. */
+			if (*optarg != '\0' && !record_date_valid(optarg))
+				return cli_usage(o->cmd, "--%s: '%s' is not a date written "
+				    "YYYY-MM-DD", ch == OPT_STARTED ? "started" : "ended", optarg);
+			*(ch == OPT_STARTED ? &f->started : &f->ended) = optarg;
+			break;
+		case OPT_OUTCOME:
+			f->outcome = optarg;
+			break;
 		default:
 			return cli_usage(o->cmd, "unexpected option");
 		}
@@ -221,6 +258,36 @@ record_reply(void *arg, const Tessera__Reply *r)
 	return CLI_OK;
 }
 
+/* The part of an ADD request that add and adopt share. */
+static void
+fill_add(Tessera__AddRequest *add, struct fields *f, int kind)
+{
+	add->has_kind = 1;
+	add->kind = (Tessera__Kind)kind;
+	add->text = &f->text;
+	add->tags = f->tags;
+	add->n_tags = f->n_tags;
+	add->links = f->link_ptrs;
+	add->n_links = f->n_links;
+}
+
+/* Options and the one argument (ID) of edit and adopt: -1 to go on, else
+ * the exit code. */
+static int
+parse_id_cmd(struct opts *o, struct cli *c, const char *cmd, const char *help, int argc,
+    char **argv, struct fields *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	opts_init(o, c, cmd, help);
+	if ((rc = parse_fields(o, argc, argv, f)) != -1)
+		return rc;
+	if ((rc = opts_args(o, argc, argv, "ID")) != 0 || (rc = opts_id(o, argv[optind])) != 0)
+		return rc;
+	return -1;
+}
+
 int
 cmd_add(struct cli *c, int argc, char **argv)
 {
@@ -253,13 +320,11 @@ cmd_add(struct cli *c, int argc, char **argv)
 		rc = cli_usage("add", "--no-tags and --no-links are for edit");
 		goto out;
 	}
-	add.has_kind = 1;
-	add.kind = (Tessera__Kind)kind;
-	add.text = &f.text;
-	add.tags = f.tags;
-	add.n_tags = f.n_tags;
-	add.links = f.link_ptrs;
-	add.n_links = f.n_links;
+	if (adoption_opts(&f)) {
+		rc = cli_usage("add", "--via, --status and the dates are for adopt and edit");
+		goto out;
+	}
+	fill_add(&add, &f, kind);
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__ADD;
 	req.add = &add;
@@ -276,11 +341,14 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	    "usage: tessera edit ID [--lang LANG] [--title TITLE] [--summary TEXT]\n"
 	    "           [--body TEXT | --body-file FILE] [--tag TAG]... [--no-tags]\n"
 	    "           [--link URL]... [--no-links] [--json]\n"
+	    "           adoptions: [--status planned|running|ended] [--started DATE]\n"
+	    "           [--ended DATE] [--outcome TEXT]\n"
 	    "\n"
 	    "Publishes a new version of one of this node's records. ID may be a\n"
 	    "unique prefix. Only the given fields change; --lang picks the\n"
 	    "language to change (or add). --tag replaces the tags, --no-tags\n"
-	    "removes them all; likewise --link and --no-links.\n";
+	    "removes them all; likewise --link and --no-links. Dates are\n"
+	    "YYYY-MM-DD; an empty one (--ended '') clears it, as --outcome ''.\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	Tessera__EditRequest edit = TESSERA__EDIT_REQUEST__INIT;
 	struct record_ctx x = { c, "version" };
@@ -288,18 +356,23 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	struct opts o;
 	int rc;
 
-	memset(&f, 0, sizeof(f));
-	opts_init(&o, c, "edit", help);
-	if ((rc = parse_fields(&o, argc, argv, &f)) != -1)
+	if ((rc = parse_id_cmd(&o, c, "edit", help, argc, argv, &f)) != -1)
 		goto out;
-	if ((rc = opts_args(&o, argc, argv, "ID")) != 0 ||
-	    (rc = opts_id(&o, argv[optind])) != 0)
+	if (f.via != NULL) {
+		rc = cli_usage("edit", "--via is set when adopting: publish a new adoption");
 		goto out;
-	if (!f.has_text && f.n_tags == 0 && !f.no_tags && f.n_links == 0 && !f.no_links) {
+	}
+	if (!f.has_text && f.n_tags == 0 && !f.no_tags && f.n_links == 0 && !f.no_links &&
+	    !adoption_opts(&f)) {
 		rc = cli_usage("edit", "nothing to change");
 		goto out;
 	}
 	edit.id = argv[optind];
+	edit.has_status = f.status != 0;
+	edit.status = (Tessera__Adoption__Status)f.status;
+	edit.started = (char *)f.started;
+	edit.ended = (char *)f.ended;
+	edit.outcome = (char *)f.outcome;
 	if (f.has_text)
 		edit.text = &f.text;
 	if (f.n_tags > 0 || f.no_tags) {
@@ -343,4 +416,52 @@ cmd_delete(struct cli *c, int argc, char **argv)
 	req.op = TESSERA__REQUEST__OP__DELETE;
 	req.id = argv[optind];
 	return cli_call(c, &req, record_reply, &x);
+}
+
+int
+cmd_adopt(struct cli *c, int argc, char **argv)
+{
+	static const char help[] =
+	    "usage: tessera adopt ID --title TITLE [--via COMMUNITY] [--lang LANG]\n"
+	    "           [--summary TEXT] [--body TEXT | --body-file FILE]\n"
+	    "           [--status planned|running|ended] [--started YYYY-MM-DD]\n"
+	    "           [--tag TAG]... [--link URL]... [--json]\n"
+	    "\n"
+	    "Publishes an adoption by this node's community of the practice ID\n"
+	    "(an initiative or resource; ID may be a unique prefix), and prints\n"
+	    "its ID. The texts say what was adapted and how. --via names the\n"
+	    "community it was learned from; given an adoption's ID, adopt takes\n"
+	    "its practice, learned via the community that adopted it. The status\n"
+	    "is planned unless given. tessera edit changes status, dates and\n"
+	    "outcome later; tessera lineage shows the spread.\n";
+	Tessera__Request req = TESSERA__REQUEST__INIT;
+	Tessera__AddRequest add = TESSERA__ADD_REQUEST__INIT;
+	struct record_ctx x = { c, "" };
+	struct fields f;
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_id_cmd(&o, c, "adopt", help, argc, argv, &f)) != -1)
+		goto out;
+	if (f.text.title == NULL) {
+		rc = cli_usage("adopt", "--title is required");
+		goto out;
+	}
+	if (f.no_tags || f.no_links || f.ended != NULL || f.outcome != NULL) {
+		rc = cli_usage("adopt", "--no-tags, --no-links, --ended and --outcome are for edit");
+		goto out;
+	}
+	fill_add(&add, &f, TESSERA__KIND__KIND_ADOPTION);
+	add.source = argv[optind];
+	add.via = (char *)f.via;
+	add.has_status = f.status != 0;
+	add.status = (Tessera__Adoption__Status)f.status;
+	add.started = (char *)f.started;
+	req.has_op = 1;
+	req.op = TESSERA__REQUEST__OP__ADD;
+	req.add = &add;
+	rc = cli_call(c, &req, record_reply, &x);
+out:
+	fields_free(&f);
+	return rc;
 }

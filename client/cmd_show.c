@@ -33,6 +33,31 @@ show_texts(const Tessera__Record *r)
 }
 
 static void
+show_adoption(const Tessera__Adoption *a)
+{
+	char hex[2 * TESS_ID_LEN + 1] = "", id[NODEID_STRLEN + 1] = "-";
+
+	if (a->source_id.len == TESS_ID_LEN)
+		hex_encode(a->source_id.data, TESS_ID_LEN, hex);
+	if (a->source_author.len == TESS_KEY_LEN)
+		nodeid_encode(a->source_author.data, id);
+	printf("adopts     %s (community %s)\n", hex, id);
+	if (a->via.len == TESS_KEY_LEN) {
+		nodeid_encode(a->via.data, id);
+		printf("via        %s\n", id);
+	}
+	printf("status     %s\n", a->has_status ? record_status_name((int)a->status) : "-");
+	if (a->started != NULL)
+		printf("started    %s\n", a->started);
+	if (a->ended != NULL)
+		printf("ended      %s\n", a->ended);
+	if (a->outcome != NULL && *a->outcome != '\0') {
+		printf("outcome\n");
+		out_block(stdout, a->outcome, "    ", CLI_WIDTH);
+	}
+}
+
+static void
 show_record(const Tessera__RecordView *v)
 {
 	const Tessera__Record *r = v->record;
@@ -66,6 +91,8 @@ show_record(const Tessera__RecordView *v)
 		out_plain(stdout, langs);
 		fputc('\n', stdout);
 	}
+	if (r->adoption != NULL)
+		show_adoption(r->adoption);
 	if (r->n_tags > 0) {
 		printf("tags       ");
 		for (size_t i = 0; i < r->n_tags; i++) {

@@ -14,7 +14,8 @@
 
 static const char *const line_keys[] = {
 	"kind", "id", "community", "community_name", "version", "updated", "deleted",
-	"name", "country", "languages", "texts", "tags", "links", "signed", "seq", NULL
+	"name", "country", "languages", "texts", "tags", "links", "signed", "seq", "adoption",
+	NULL
 };
 
 static int
@@ -289,6 +290,9 @@ check_info(json_t *o, char **cause)
 	v = json_object_get(o, "community_name");
 	if (v != NULL && !json_is_string(v) && !json_is_null(v))
 		return set_cause(cause, -EINVAL, "\"community_name\" must be a string");
+	v = json_object_get(o, "adoption");
+	if (v != NULL && !json_is_object(v))
+		return set_cause(cause, -EINVAL, "\"adoption\" must be an object");
 	return 0;
 }
 
@@ -311,11 +315,18 @@ parse_object(json_t *o, Tessera__ImportItem *item, char **cause)
 		return set_cause(cause, -EINVAL, "\"kind\" must be a string");
 	kname = json_string_value(v);
 	kind = record_kind_parse(kname);
-	if (kind < 0 || !record_kind_known(kind))
+	/* A signed record is stored as it is, whatever its kind (a newer
+	 * node's export): only content to sign needs a kind known here. */
+	if ((kind < 0 || !record_kind_known(kind)) && json_object_get(o, "signed") == NULL)
 		return set_cause(cause, -EINVAL,
-		    "unknown kind \"%s\" (profile, initiative or resource)", kname);
-	r->has_kind = 1;
-	r->kind = (Tessera__Kind)kind;
+		    "unknown kind \"%s\" (profile, initiative, resource or adoption)", kname);
+	if (kind == TESSERA__KIND__KIND_ADOPTION && json_object_get(o, "signed") == NULL)
+		return set_cause(cause, -EINVAL, "an adoption is imported signed (as tessera "
+		    "export writes it); publish a new one with tessera adopt");
+	if (kind > 0) {
+		r->has_kind = 1;
+		r->kind = (Tessera__Kind)kind;
+	}
 
 	if ((v = json_object_get(o, "id")) != NULL) {
 		uint8_t *id = malloc(TESS_ID_LEN);

@@ -16,6 +16,8 @@ static const struct command {
 	{ "add", cmd_add, "publish a new initiative or resource" },
 	{ "edit", cmd_edit, "change one of this node's records" },
 	{ "delete", cmd_delete, "delete one of this node's records" },
+	{ "adopt", cmd_adopt, "publish the adoption of a practice by this community" },
+	{ "lineage", cmd_lineage, "show where a practice came from and where it went" },
 	{ "show", cmd_show, "show one record in full" },
 	{ "list", cmd_list, "list records" },
 	{ "search", cmd_search, "full-text search in every language" },

@@ -119,10 +119,14 @@ opts_kind(struct opts *o, const char *s, int any, int *kind)
 {
 	int k = record_kind_parse(s);
 
-	if (k < 0 || !record_kind_known(k) || (!any && k == TESSERA__KIND__KIND_PROFILE)) {
+	/* An adoption is made with tessera adopt, which names its source. */
+	if (k < 0 || !record_kind_known(k) || (!any && (k == TESSERA__KIND__KIND_PROFILE ||
+	    k == TESSERA__KIND__KIND_ADOPTION))) {
 		if (any)
 			return cli_usage(o->cmd,
-			    "unknown kind '%s' (profile, initiative or resource)", s);
+			    "unknown kind '%s' (profile, initiative, resource or adoption)", s);
+		if (k == TESSERA__KIND__KIND_ADOPTION)
+			return cli_usage(o->cmd, "an adoption is published with tessera adopt");
 		return cli_usage(o->cmd, "unknown kind '%s' (initiative or resource)", s);
 	}
 	*kind = k;

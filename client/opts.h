@@ -37,7 +37,8 @@ int opts_next(struct opts *o, int argc, char **argv, const char *shortopts,
 int opts_args(struct opts *o, int argc, char **argv, const char *names);
 /* Parses a number in [1, UINT32_MAX]; returns 0 or CLI_EUSAGE after reporting. */
 int opts_uint(struct opts *o, const char *name, const char *s, uint32_t *out);
-/* Parses a record kind (all kinds when any is set, else initiative/resource).
+/* Parses a record kind (all known kinds when any is set, else initiative or
+ * resource).
  * Returns 0 or CLI_EUSAGE after reporting. */
 int opts_kind(struct opts *o, const char *s, int any, int *kind);
 /* Checks a record ID prefix: 1-32 hex digits. Returns 0 or CLI_EUSAGE. */

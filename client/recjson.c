@@ -93,6 +93,41 @@ json_profile(json_t *o, const Tessera__Record *r)
 }
 
 static json_t *
+json_nodeid(const ProtobufCBinaryData *key)
+{
+	char id[NODEID_STRLEN + 1];
+
+	if (key->len != TESS_KEY_LEN)
+		return json_null();
+	nodeid_encode(key->data, id);
+	return json_string(id);
+}
+
+/* An adoption's source, via, status, dates and outcome. */
+static void
+json_adoption(json_t *o, const Tessera__Record *r)
+{
+	const Tessera__Adoption *a = r->adoption;
+	json_t *j;
+	char hex[2 * TESS_ID_LEN + 1];
+
+	if (a == NULL || (j = json_object()) == NULL)
+		return;
+	if (a->source_id.len == TESS_ID_LEN) {
+		hex_encode(a->source_id.data, TESS_ID_LEN, hex);
+		json_object_set_new(j, "source", json_string(hex));
+	}
+	json_object_set_new(j, "source_community", json_nodeid(&a->source_author));
+	json_object_set_new(j, "via", json_nodeid(&a->via));
+	json_object_set_new(j, "status", a->has_status ?
+	    json_string(record_status_name((int)a->status)) : json_null());
+	json_object_set_new(j, "started", jstr(a->started));
+	json_object_set_new(j, "ended", jstr(a->ended));
+	json_object_set_new(j, "outcome", jstr(a->outcome));
+	json_object_set_new(o, "adoption", j);
+}
+
+static json_t *
 json_signed(const Tessera__SignedRecord *s)
 {
 	char *body = b64_encode(s->body.data, s->body.len);
@@ -155,6 +190,7 @@ recjson_from_view(const Tessera__RecordView *v, int flags)
 		json_object_set_new(o, "deleted", json_boolean(r->deleted));
 		json_profile(o, r);
 	}
+	json_adoption(o, r);
 	json_object_set_new(o, "texts", json_texts(r));
 	json_object_set_new(o, "tags", json_strings(r->tags, r->n_tags));
 	json_object_set_new(o, "links", json_links(r));

@@ -3,7 +3,8 @@
  * Request (an undecodable one drops the client), then the request's text
  * arguments parsed as the handlers do before they reach the store: record ID
  * prefixes (resolve_id), community names and node IDs (ctl_block,
- * store_resolve_author), and the signed records of an IMPORT (put_item).
+ * store_resolve_author), adoption dates (record_date_valid), and the
+ * signed records of an IMPORT (put_item).
  *
  * What the handlers then do needs a node with a store and an event loop; the
  * CLI end-to-end tests (tests/e2e/test_cli_*.sh) drive that part.
@@ -55,6 +56,15 @@ check_community(const char *who)
 		abort();
 }
 
+/* An adoption date: one the parser accepts is exactly YYYY-MM-DD. */
+static void
+check_date(const char *s)
+{
+	if (s != NULL && record_date_valid(s) &&
+	    (strlen(s) != 10 || s[4] != '-' || s[7] != '-'))
+		abort();
+}
+
 static void
 check_import(const Tessera__ImportRequest *im)
 {
@@ -89,10 +99,21 @@ on_frame(void *arg, const uint8_t *payload, size_t len)
 		fuzz_touch_str(req->filter->tag);
 	}
 	fuzz_touch_str(req->query);
-	if (req->edit != NULL)
+	fuzz_touch_str(req->lang);
+	if (req->edit != NULL) {
 		check_record_id(req->edit->id);
+		check_date(req->edit->started);
+		check_date(req->edit->ended);
+		fuzz_touch_str(req->edit->outcome);
+	}
 	if (req->add != NULL && req->add->text != NULL)
 		fuzz_touch_str(req->add->text->lang);
+	if (req->add != NULL) {
+		/* tessera adopt: the source is a record ID prefix, via a community. */
+		check_record_id(req->add->source);
+		check_community(req->add->via);
+		check_date(req->add->started);
+	}
 	if (req->import != NULL)
 		check_import(req->import);
 	tessera__request__free_unpacked(req, NULL);

@@ -91,48 +91,75 @@ load_demo(void)
 	free(line);
 }
 
-/* Signs each demo item's content as a record of the fuzz key. */
+/* Seals r as the next record of the fuzz key, its id made from nonce. */
 static void
-sign_demo(void)
+seal_next(Tessera__Record *r, const uint8_t nonce[TESS_NONCE_LEN], uint64_t version,
+    int64_t timestamp, const char *what)
 {
 	const struct identity *me = fuzz_identity();
-
-	for (size_t i = 0; i < nitems_; i++) {
-		Tessera__Record r = *items[i]->content;
-		uint8_t nonce[TESS_NONCE_LEN];
-		struct signed_rec *s = &recs[nrecs];
-
-		for (size_t k = 0; k < sizeof(nonce); k++)
-			nonce[k] = (uint8_t)(i * 31 + k);
-		record_make_id(me->pub, nonce, s->id);
-		r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = 1;
-		r.id = (ProtobufCBinaryData){ TESS_ID_LEN, s->id };
-		r.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
-		r.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
-		r.version = i + 1;
-		r.timestamp = 1735689600000LL + (int64_t)i * 60000;
-		if (record_seal(me, &r, &s->body, &s->len, s->sig) != 0)
-			die("record_seal of a demo line");
-		nrecs++;
-	}
-	/* A tombstone of the first record. */
-	Tessera__Record t = TESSERA__RECORD__INIT;
-	uint8_t nonce[TESS_NONCE_LEN] = { 0 };
 	struct signed_rec *s = &recs[nrecs];
 
 	record_make_id(me->pub, nonce, s->id);
-	t.has_id = t.has_nonce = t.has_author = t.has_version = t.has_timestamp = 1;
+	r->has_id = r->has_nonce = r->has_author = r->has_version = r->has_timestamp = 1;
+	r->id = (ProtobufCBinaryData){ TESS_ID_LEN, s->id };
+	r->nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, (uint8_t *)nonce };
+	r->author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
+	r->version = version;
+	r->timestamp = timestamp;
+	if (record_seal(me, r, &s->body, &s->len, s->sig) != 0)
+		die(what);
+	nrecs++;
+}
+
+/* Signs each demo item's content as a record of the fuzz key, then
+ * adoptions of the second one and a tombstone. */
+static void
+sign_demo(void)
+{
+	const uint8_t *me = fuzz_identity()->pub;
+	uint8_t nonce[TESS_NONCE_LEN];
+
+	for (size_t i = 0; i < nitems_; i++) {
+		Tessera__Record r = *items[i]->content;
+
+		for (size_t k = 0; k < sizeof(nonce); k++)
+			nonce[k] = (uint8_t)(i * 31 + k);
+		seal_next(&r, nonce, i + 1, 1735689600000LL + (int64_t)i * 60000,
+		    "record_seal of a demo line");
+	}
+	/* One learned via the fuzz key's own community, one with status,
+	 * dates and outcome. */
+	for (int k = 0; k < 2; k++) {
+		Tessera__Record a = *items[1]->content;
+		Tessera__Adoption ad = TESSERA__ADOPTION__INIT;
+
+		memset(nonce, 0xa0 + k, sizeof(nonce));
+		a.kind = TESSERA__KIND__KIND_ADOPTION;
+		ad.has_source_id = ad.has_source_author = 1;
+		ad.source_id = (ProtobufCBinaryData){ TESS_ID_LEN, recs[1].id };
+		ad.source_author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me };
+		if (k == 0) {
+			ad.has_via = 1;
+			ad.via = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me };
+		} else {
+			ad.has_status = 1;
+			ad.status = TESSERA__ADOPTION__STATUS__ENDED;
+			ad.started = "2024-02-29";
+			ad.ended = "2025-06-30";
+			ad.outcome = "Used by three schools.\nAdapted questionnaires.";
+		}
+		a.adoption = &ad;
+		seal_next(&a, nonce, 50 + (uint64_t)k, 1735689600000LL,
+		    "record_seal of an adoption");
+	}
+	/* A tombstone (of a record never published). */
+	Tessera__Record t = TESSERA__RECORD__INIT;
+
+	memset(nonce, 0, sizeof(nonce));
 	t.has_kind = t.has_deleted = 1;
-	t.id = (ProtobufCBinaryData){ TESS_ID_LEN, s->id };
-	t.nonce = (ProtobufCBinaryData){ TESS_NONCE_LEN, nonce };
-	t.author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me->pub };
-	t.version = 99;
-	t.timestamp = 1735689600000LL;
 	t.kind = TESSERA__KIND__KIND_RESOURCE;
 	t.deleted = 1;
-	if (record_seal(me, &t, &s->body, &s->len, s->sig) != 0)
-		die("record_seal of a tombstone");
-	nrecs++;
+	seal_next(&t, nonce, 99, 1735689600000LL, "record_seal of a tombstone");
 }
 
 /* A hostile author's variant of the first record (mode 1): bytes replaced
@@ -427,6 +454,36 @@ seeds_ctl(void)
 	ed.set_tags = 1;
 	rq.edit = &ed;
 	put_request("edit", &rq);
+	/* tessera adopt, edit of an adoption, lineage. */
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__ADD;
+	add.kind = TESSERA__KIND__KIND_ADOPTION;
+	add.source = hex;
+	add.via = "Wales learning centres";
+	add.has_status = 1;
+	add.status = TESSERA__ADOPTION__STATUS__RUNNING;
+	add.started = "2024-03-01";
+	rq.add = &add;
+	put_request("adopt", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__EDIT;
+	tessera__edit_request__init(&ed);
+	ed.id = hex;
+	ed.has_status = 1;
+	ed.status = TESSERA__ADOPTION__STATUS__ENDED;
+	ed.ended = "2025-06-30";
+	ed.started = "";
+	ed.outcome = "Used by three schools";
+	rq.edit = &ed;
+	put_request("edit-adoption", &rq);
+	tessera__request__init(&rq);
+	rq.has_op = 1;
+	rq.op = TESSERA__REQUEST__OP__LINEAGE;
+	rq.id = hex;
+	rq.lang = "ro";
+	put_request("lineage", &rq);
 	/* An import chunk: the demo lines and one exported (signed) record. */
 	for (size_t i = 0; i < nitems_; i++)
 		its[i] = items[i];

@@ -30,8 +30,10 @@ static const struct shape envelope = { .sub = { [1] = &leaf, [2] = &leaf, [3] = 
 static const struct shape text = { .strs = 1u << 1 | 1u << 2, .longs = 1u << 3 | 1u << 4 };
 static const struct shape link = { .strs = 1u << 1 | 1u << 2 };
 static const struct shape profile = { .strs = 1u << 1 | 1u << 2 | 1u << 3 };
-static const struct shape record = { .sub = { [8] = &text, [10] = &link, [11] = &profile },
-	.strs = 1u << 9 };
+/* Adoption started, ended (short), outcome (long). */
+static const struct shape adoption = { .strs = 1u << 5 | 1u << 6, .longs = 1u << 7 };
+static const struct shape record = { .sub = { [8] = &text, [10] = &link, [11] = &profile,
+	[13] = &adoption }, .strs = 1u << 9 };
 
 static int
 get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)

@@ -16,7 +16,9 @@
 #define SIG_CONTEXT "tessera-record-v1"
 #define ID_CONTEXT "tessera-id"
 
-static const char *kind_names[] = { "unspecified", "profile", "initiative", "resource" };
+static const char *kind_names[] = { "unspecified", "profile", "initiative", "resource",
+	"adoption" };
+static const char *status_names[] = { "unspecified", "planned", "running", "ended" };
 
 void
 record_make_id(const uint8_t author[TESS_KEY_LEN], const uint8_t nonce[TESS_NONCE_LEN],
@@ -45,7 +47,44 @@ record_new_id(const uint8_t author[TESS_KEY_LEN], uint8_t nonce[TESS_NONCE_LEN],
 int
 record_kind_known(int kind)
 {
-	return kind >= TESSERA__KIND__KIND_PROFILE && kind <= TESSERA__KIND__KIND_RESOURCE;
+	return kind >= TESSERA__KIND__KIND_PROFILE && kind <= TESSERA__KIND__KIND_ADOPTION;
+}
+
+const char *
+record_status_name(int status)
+{
+	if (status >= 0 && (size_t)status < sizeof(status_names) / sizeof(status_names[0]))
+		return status_names[status];
+	return "unknown";
+}
+
+int
+record_status_parse(const char *name)
+{
+	for (size_t i = 1; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (strcasecmp(name, status_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+bool
+record_date_valid(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	/* 29 February only in leap years. */
+	return !(m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
 }
 
 const char *
@@ -113,7 +152,10 @@ check_texts(const Tessera__Record *r, const char **why, bool chars)
 		if (t->title != NULL && t->title[0] != '\0')
 			titled = 1;
 	}
-	if (!r->deleted && r->kind != TESSERA__KIND__KIND_PROFILE && !titled) {
+	/* A kind newer than this version may have no title: its rules are its
+	 * own, and the record is kept and relayed as it is. */
+	if (!r->deleted && record_kind_known((int)r->kind) &&
+	    r->kind != TESSERA__KIND__KIND_PROFILE && !titled) {
 		*why = "a record needs a title in at least one language";
 		return -EINVAL;
 	}
@@ -159,6 +201,46 @@ check_lists(const Tessera__Record *r, const char **why, bool chars)
 	return 0;
 }
 
+/* An adoption names its source by id and author, and the community it was
+ * learned from; an unknown status is kept (a newer version may add some). */
+static int
+check_adoption(const Tessera__Record *r, const char **why, bool chars)
+{
+	const Tessera__Adoption *a = r->adoption;
+
+	if (a == NULL) {
+		if (r->kind == TESSERA__KIND__KIND_ADOPTION && !r->deleted) {
+			*why = "adoption record without its source";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (r->kind != TESSERA__KIND__KIND_ADOPTION) {
+		*why = "adoption fields in a record that is no adoption";
+		return -EINVAL;
+	}
+	if (!a->has_source_id || a->source_id.len != TESS_ID_LEN || !a->has_source_author ||
+	    a->source_author.len != TESS_KEY_LEN ||
+	    (a->has_via && a->via.len != TESS_KEY_LEN)) {
+		*why = "adoption with a missing or malformed source id, author or via";
+		return -EINVAL;
+	}
+	if (memcmp(a->source_id.data, r->id.data, TESS_ID_LEN) == 0) {
+		*why = "adoption of itself";
+		return -EINVAL;
+	}
+	if ((a->started != NULL && !record_date_valid(a->started)) ||
+	    (a->ended != NULL && !record_date_valid(a->ended))) {
+		*why = "adoption date is not YYYY-MM-DD";
+		return -EINVAL;
+	}
+	if (check_str(a->outcome, TESS_MAX_FIELD, 0, chars) != 0) {
+		*why = "adoption outcome too long, not UTF-8 or with control characters";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* chars: check the characters of every string too (record_open has already
  * checked them on the wire bytes, NUL included: one pass is enough). */
 static int
@@ -187,11 +269,12 @@ validate(const Tessera__Record *r, const char **why, bool chars)
 		*why = "missing kind";
 		return -EINVAL;
 	}
-	if (r->deleted && (r->n_texts || r->n_tags || r->n_links || r->profile)) {
+	if (r->deleted && (r->n_texts || r->n_tags || r->n_links || r->profile || r->adoption)) {
 		*why = "tombstone with content";
 		return -EINVAL;
 	}
-	if (check_texts(r, why, chars) != 0 || check_lists(r, why, chars) != 0)
+	if (check_texts(r, why, chars) != 0 || check_lists(r, why, chars) != 0 ||
+	    check_adoption(r, why, chars) != 0)
 		return -EINVAL;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef RECORD_H
 #define RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,11 @@ int record_validate(const Tessera__Record *r, const char **why);
 int record_kind_known(int kind);
 const char *record_kind_name(int kind);
 int record_kind_parse(const char *name);
+/* Adoption statuses: "planned", "running", "ended"; "unknown" for others. */
+const char *record_status_name(int status);
+int record_status_parse(const char *name);
+/* A calendar date written YYYY-MM-DD (adoption dates). */
+bool record_date_valid(const char *s);
 
 /* Validates, serializes and signs r. *body is malloc'd. */
 int record_seal(const struct identity *me, const Tessera__Record *r, uint8_t **body,

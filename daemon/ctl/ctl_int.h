@@ -105,6 +105,19 @@ void ctl_show(struct ctl_client *c, const Tessera__Request *req);
 void ctl_list(struct ctl_client *c, const Tessera__Request *req);
 void ctl_search(struct ctl_client *c, const Tessera__Request *req);
 void ctl_export(struct ctl_client *c, const Tessera__Request *req);
+/* Resolves a record ID prefix; on failure the error reply is already sent. */
+int ctl_resolve_id(struct ctl_client *c, const char *prefix, uint8_t id[TESS_ID_LEN]);
+/* ctl_lineage.c: the adoption fields of ADD and EDIT into f (buf holds
+ * what f points to); on failure the error reply is already sent. */
+struct publish_fields;
+struct ctl_adopt {
+	uint8_t source_id[TESS_ID_LEN], source_author[TESS_KEY_LEN], via[TESS_KEY_LEN];
+};
+int ctl_adoption_add(struct ctl_client *c, const Tessera__AddRequest *a,
+    struct publish_fields *f, struct ctl_adopt *buf);
+int ctl_adoption_edit(struct ctl_client *c, const Tessera__EditRequest *e,
+    struct publish_fields *f);
+void ctl_lineage(struct ctl_client *c, const Tessera__Request *req);
 /* ctl_node.c */
 void ctl_status(struct ctl_client *c, const Tessera__Request *req);
 /* Resolves a community the user named (store_resolve_author): an ID or

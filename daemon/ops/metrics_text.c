@@ -161,7 +161,7 @@ static int
 records_section(FILE *f, const struct ops_env *env)
 {
 	static const char *const kinds[STORE_KINDS] = { "unknown", "profile", "initiative",
-		"resource" };
+		"resource", "adoption" };
 	struct store_kinds k;
 	struct store_communities cs;
 	uint64_t shown = 0;

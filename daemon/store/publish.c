@@ -141,6 +141,38 @@ apply_fields(Tessera__Record *r, const struct publish_fields *f, Tessera__Text *
 	return 0;
 }
 
+static bool
+adoption_fields_set(const struct publish_fields *f)
+{
+	return f->status != 0 || f->started != NULL || f->ended != NULL || f->outcome != NULL;
+}
+
+/* Applies the adoption fields of f to a (a copy the caller owns). */
+static void
+apply_adoption(Tessera__Adoption *a, const struct publish_fields *f)
+{
+	if (f->source_id != NULL) {
+		a->has_source_id = a->has_source_author = 1;
+		a->source_id = (ProtobufCBinaryData){ TESS_ID_LEN, (uint8_t *)f->source_id };
+		a->source_author = (ProtobufCBinaryData){ TESS_KEY_LEN,
+			(uint8_t *)f->source_author };
+	}
+	if (f->via != NULL) {
+		a->has_via = 1;
+		a->via = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)f->via };
+	}
+	if (f->status != 0) {
+		a->has_status = 1;
+		a->status = (Tessera__Adoption__Status)f->status;
+	}
+	if (f->started != NULL)
+		a->started = *f->started ? (char *)f->started : NULL;
+	if (f->ended != NULL)
+		a->ended = *f->ended ? (char *)f->ended : NULL;
+	if (f->outcome != NULL)
+		a->outcome = *f->outcome ? (char *)f->outcome : NULL;
+}
+
 static const char *
 default_lang(struct store *st)
 {
@@ -166,11 +198,20 @@ publish_add(struct store *st, const struct identity *me, const struct publish_fi
     uint8_t out_id[TESS_ID_LEN], char **cause)
 {
 	Tessera__Record r = TESSERA__RECORD__INIT;
+	Tessera__Adoption adoption = TESSERA__ADOPTION__INIT;
 	Tessera__Text fresh, **texts = NULL;
 	int rc;
 
 	if (!record_kind_known(f->kind) || f->kind == TESSERA__KIND__KIND_PROFILE)
-		return set_cause(cause, -EINVAL, "kind must be initiative or resource");
+		return set_cause(cause, -EINVAL, "kind must be initiative, resource or adoption");
+	if ((f->kind == TESSERA__KIND__KIND_ADOPTION) != (f->source_id != NULL) ||
+	    (f->kind != TESSERA__KIND__KIND_ADOPTION && adoption_fields_set(f)))
+		return set_cause(cause, -EINVAL, "an adoption, and only an adoption, has a source, "
+		    "a status and dates");
+	if (f->kind == TESSERA__KIND__KIND_ADOPTION) {
+		apply_adoption(&adoption, f);
+		r.adoption = &adoption;
+	}
 	r.has_kind = 1;
 	r.kind = (Tessera__Kind)f->kind;
 	if ((rc = apply_fields(&r, f, &fresh, &texts, default_lang(st))) != 0)
@@ -185,6 +226,7 @@ publish_edit(struct store *st, const struct identity *me, const uint8_t id[TESS_
     const struct publish_fields *f, char **cause)
 {
 	Tessera__Record *old, r;
+	Tessera__Adoption adoption;
 	Tessera__Text fresh, **texts = NULL;
 	int rc;
 
@@ -195,6 +237,19 @@ publish_edit(struct store *st, const struct identity *me, const uint8_t id[TESS_
 		return set_cause(cause, -ENOENT, "record was deleted");
 	}
 	r = *old;
+	if (adoption_fields_set(f) || f->source_id != NULL || f->via != NULL) {
+		if (old->adoption == NULL || f->source_id != NULL) {
+			const char *why = old->adoption == NULL ?
+			    "only an adoption has a status, dates and an outcome" :
+			    "an adoption's source cannot change: publish a new adoption";
+
+			record_free(old);
+			return set_cause(cause, -EINVAL, "%s", why);
+		}
+		adoption = *old->adoption;
+		apply_adoption(&adoption, f);
+		r.adoption = &adoption;
+	}
 	if ((rc = apply_fields(&r, f, &fresh, &texts, default_lang(st))) == 0)
 		rc = publish_record(st, me, &r, id, NULL, cause);
 	else

@@ -21,6 +21,12 @@ struct publish_fields {
 	int set_links;
 	Tessera__Link **links;
 	size_t n_links;
+	/* Adoptions. On add: the source (both required) and via (may be NULL).
+	 * On add and edit: status (0 keeps) and dates and outcome (NULL keeps,
+	 * "" clears). */
+	const uint8_t *source_id, *source_author, *via;
+	int status;
+	const char *started, *ended, *outcome;
 };
 
 /* Signs tmpl (content only: kind, texts, tags, links, profile) as a new

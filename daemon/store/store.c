@@ -67,6 +67,10 @@ static const char *stmt_sql[S_COUNT] = {
 		       " LIMIT ?3",
 	[S_VOCAB_ADD] = "INSERT OR IGNORE INTO vocab (word) VALUES (?1)",
 	[S_VOCAB_TRI] = "INSERT OR IGNORE INTO vocab_tri (tri, id) VALUES (?1, ?2)",
+	[S_ADOPT_PUT] = "INSERT OR REPLACE INTO adoptions (seq, source) VALUES (?1, ?2)",
+	[S_ADOPT_CHILDREN] = "SELECT r.id FROM adoptions a JOIN records r ON r.seq = a.seq"
+	    " WHERE a.source = ?1 ORDER BY r.ts, r.id LIMIT ?2",
+	[S_LINEAGE_AUTHOR] = "SELECT name, country FROM authors WHERE author = ?1",
 };
 
 const char *

@@ -172,7 +172,7 @@ uint64_t store_next_version(struct store *st, const uint8_t author[TESS_KEY_LEN]
 
 int store_stats(struct store *st, struct store_stats *s);
 /* Live records by Kind value (0 holds unknown kinds) and tombstones. */
-#define STORE_KINDS 4
+#define STORE_KINDS 5
 struct store_kinds {
 	uint64_t live[STORE_KINDS];
 	uint64_t tombstones;

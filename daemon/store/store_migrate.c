@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "store/store_adopt.h"
 #include "store/store_fp.h"
 #include "store/tokenizer.h"
 
@@ -152,12 +153,15 @@ static const char *migrations[] = {
 	"  communities = communities - (old.records > 0 OR old.name IS NOT NULL OR old.blocked),"
 	"  records = records - old.records; END;"
 	"CREATE INDEX IF NOT EXISTS authors_top ON authors (records DESC, author) WHERE records > 0;",
+	/* 8: adoptions by source, for lineage (store_adopt.c); the adoptions
+	 * an older version kept verbatim are indexed by the back-fill. */
+	store_adopt_schema,
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
-	NULL, NULL, NULL, reindex, NULL, reindex, NULL,
+	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");

@@ -5,7 +5,9 @@
 #                               stop any running demo, create six fresh nodes,
 #                               import each community's records into its own
 #                               node, wait until every node holds everything,
-#                               print a summary and a multilingual search
+#                               print a summary and a multilingual search, then
+#                               publish adoptions of Évora's Community Profile
+#                               tool and show its lineage
 #   deploy/demo/demo.sh stop    stop the demo's daemons (by their pid files)
 #   deploy/demo/demo.sh status  show which demo daemons are running
 #
@@ -304,6 +306,62 @@ showcase() {
 	done
 }
 
+# --- adoptions ------------------------------------------------------------
+
+# record_id NODE AUTHOR TITLE: the ID of AUTHOR's record titled TITLE (in any
+# language) as NODE holds it.
+record_id() {
+	cli "$1" --json list --community "${ID[$2]}" --limit 1000 |
+		jq -r --arg t "$3" '[.[] | select(any(.texts[]; .title == $t))][0].id // empty'
+}
+
+# wait_record NODE ID: until NODE holds record ID (bounded by TIMEOUT).
+wait_record() {
+	local deadline=$((SECONDS + TIMEOUT))
+	until cli "$1" show "$2" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || fail_node "$1" "record $2 did not arrive"
+		sleep 0.2
+	done
+}
+
+# adopt NODE SOURCE ARGS...: NODE's community adopts SOURCE; prints its ID.
+adopt() {
+	local c=$1 src=$2 id
+	shift 2
+	wait_record "$c" "$src"
+	id=$(cli "$c" adopt "$src" "$@") || fail_node "$c" "tessera adopt $src failed"
+	printf '%s' "$id"
+}
+
+# Évora's tool spreads: Nagykovácsi and Wales take it from Évora, Romania
+# learns it from Nagykovácsi (adopting Nagykovácsi's adoption), Catalonia
+# from Romania. Each adoption is published on its own node and travels the
+# ring; the lineage is then shown on Évora's node.
+lineage_demo() {
+	local tool hu ro cat
+	tool=$(record_id evora evora "Community Profile tool")
+	[[ -n $tool ]] || fail_node evora "the Community Profile tool is missing"
+	hu=$(adopt nagykovacsi "$tool" --lang hu --title "Közösségi profil Nagykovácsiban" \
+		--summary "A közösségi profil eszköz helyi igényfelméréshez igazítva." \
+		--status running --started 2019-03-01)
+	adopt wales "$tool" --lang en --title "Community profile for Welsh valleys" \
+		--status ended --started 2018-10-01 >/dev/null
+	ro=$(adopt romania "$hu" --lang ro --title "Profilul comunității, adaptat" \
+		--summary "Preluat de la Nagykovácsi, cu chestionare în limba română." \
+		--status running --started 2020-09-15)
+	cat=$(adopt catalonia "$ro" --lang ca --title "Perfil de la comunitat" \
+		--status planned --started 2026-01-10)
+	wait_record evora "$cat"
+	say ""
+	say "Adoptions: Nagykovácsi and Wales took Évora's Community Profile tool, Romania"
+	say "learned it from Nagykovácsi, Catalonia from Romania (each published on its own"
+	say "node). The lineage, asked on Évora's node from Catalonia's adoption:"
+	say ""
+	say "\$ tessera lineage ${cat:0:12}"
+	cli evora lineage "${cat:0:12}" | sed 's/^/  /' || fail_node evora "tessera lineage failed"
+	LINEAGE_ID=${cat:0:12}
+}
+
 howto() {
 	local me=$SHOWCASE
 	say ""
@@ -311,6 +369,7 @@ howto() {
 	say "  $TESSERA -s $(sock_of "$me") search 'comunitatii'"
 	say "  $TESSERA -s $(sock_of "$me") list"
 	say "  $TESSERA -s $(sock_of "$me") peers"
+	say "  $TESSERA -s $(sock_of "$me") lineage ${LINEAGE_ID:-ID} --dot | dot -Tsvg > lineage.svg"
 	say "  $TESSERA -s $(sock_of "$me") add initiative --title 'Reading circle' --lang en"
 	say "  (then watch it appear on the far side of the ring:"
 	say "   $TESSERA -s $(sock_of romania) search 'reading circle')"
@@ -353,6 +412,7 @@ cmd_start() {
 	say "Converged in $((($(date +%s%N) - t0) / 1000000)) ms."
 	summary
 	showcase
+	lineage_demo
 	howto
 }
 

@@ -4,7 +4,7 @@
  * field, and with --raw-title bytes that record_seal would never write (a
  * NUL, bytes that are not UTF-8), spliced into the signed body.
  *
- *   signrec KEYDIR [--kind K] [--name N] [--country C] [--languages a,b]
+ *   signrec KEYDIR [--kind K|NUMBER] [--name N] [--country C] [--languages a,b]
  *           [--lang L] [--title T] [--summary S] [--tag T]
  *           [--timestamp MS] [--raw-title HEX]
  *
@@ -61,7 +61,11 @@ parse(int argc, char **argv, struct spec *sp)
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'k': sp->kind = record_kind_parse(optarg); break;
+		case 'k':
+			/* A number: a kind newer than this version (forward compatibility). */
+			sp->kind = optarg[0] >= '1' && optarg[0] <= '9' ? atoi(optarg) :
+			    record_kind_parse(optarg);
+			break;
 		case 'n': sp->name = optarg; break;
 		case 'c': sp->country = optarg; break;
 		case 'l': sp->lang = optarg; break;

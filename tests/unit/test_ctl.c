@@ -30,7 +30,7 @@
 #include "storefix.h"
 
 #define PUMP_ROUNDS 500          /* of at most 10 ms: a reply within 5 s */
-#define MAX_REPLIES 8
+#define MAX_REPLIES 16
 
 /* What came up through the hooks. */
 struct seen {
@@ -269,6 +269,84 @@ test_add_tells_committed(void **state)
 	client_close(&c);
 }
 
+/* An ADD of an adoption of source (an ID prefix), started on date. */
+static const Tessera__Reply *
+adopt(struct tctl *t, struct client *c, char *source, char *date)
+{
+	Tessera__Request req;
+	Tessera__AddRequest a = TESSERA__ADD_REQUEST__INIT;
+	Tessera__Text text = TESSERA__TEXT__INIT;
+
+	text.lang = "ro";
+	text.title = "Adoptat";
+	a.has_kind = a.has_status = 1;
+	a.kind = TESSERA__KIND__KIND_ADOPTION;
+	a.status = TESSERA__ADOPTION__STATUS__RUNNING;
+	a.text = &text;
+	a.source = source;
+	a.started = date;
+	op_request(&req, TESSERA__REQUEST__OP__ADD);
+	req.add = &a;
+	return call(t, c, &req);
+}
+
+/* ADD of an adoption, EDIT of its status, LINEAGE as a tree and as SVG,
+ * and what they refuse. */
+static void
+test_adopt_and_lineage(void **state)
+{
+	struct tctl *t = *state;
+	const Tessera__Reply *r;
+	Tessera__Request req;
+	Tessera__EditRequest e = TESSERA__EDIT_REQUEST__INIT;
+	char src[2 * TESS_ID_LEN + 1], id[2 * TESS_ID_LEN + 1];
+	struct client c;
+
+	client_open(t, &c);
+	r = add(t, &c, "Community profile tool");
+	hex_encode(r->records[0]->record->id.data, TESS_ID_LEN, src);
+	r = adopt(t, &c, src, "2024-13-01");
+	assert_int_equal(r->code, TESSERA__REPLY__CODE__INVALID);
+	r = adopt(t, &c, NULL, NULL);
+	assert_int_equal(r->code, TESSERA__REPLY__CODE__INVALID);
+	r = adopt(t, &c, "ffffffffffff", NULL);
+	assert_int_equal(r->code, TESSERA__REPLY__CODE__NOT_FOUND);
+	src[12] = '\0';
+	r = adopt(t, &c, src, "2024-03-01");
+	assert_false(r->has_code);
+	assert_non_null(r->records[0]->record->adoption);
+	assert_string_equal(r->records[0]->record->adoption->started, "2024-03-01");
+	hex_encode(r->records[0]->record->id.data, TESS_ID_LEN, id);
+
+	op_request(&req, TESSERA__REQUEST__OP__EDIT);
+	e.id = src;
+	e.has_status = 1;
+	e.status = TESSERA__ADOPTION__STATUS__ENDED;
+	req.edit = &e;
+	assert_int_equal(call(t, &c, &req)->code, TESSERA__REPLY__CODE__INVALID);
+	e.id = id;
+	e.ended = "2025-06-30";
+	r = call(t, &c, &req);
+	assert_false(r->has_code);
+	assert_int_equal(r->records[0]->record->adoption->status,
+	    TESSERA__ADOPTION__STATUS__ENDED);
+
+	op_request(&req, TESSERA__REQUEST__OP__LINEAGE);
+	req.id = id;
+	r = call(t, &c, &req);
+	assert_non_null(r->lineage);
+	assert_int_equal(r->lineage->n_nodes, 2);
+	assert_int_equal(r->lineage->start, 1);
+	assert_int_equal(r->lineage->nodes[1]->parent, 0);
+	assert_string_equal(r->lineage->nodes[1]->ended, "2025-06-30");
+	req.has_svg = req.svg = 1;
+	r = call(t, &c, &req);
+	assert_null(r->lineage);
+	assert_non_null(r->svg);
+	assert_non_null(strstr(r->svg, "Community profile tool"));
+	client_close(&c);
+}
+
 static void
 test_import_holds_other_writes(void **state)
 {
@@ -438,6 +516,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_add_tells_committed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_and_lineage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_holds_other_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_released_when_client_leaves, setup,
 		    teardown),

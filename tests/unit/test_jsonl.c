@@ -148,11 +148,36 @@ test_unknown_kind(void **state)
 	char *cause;
 
 	(void)state;
-	cause = parse_fails("{\"kind\": \"adoption\", \"texts\": []}");
+	cause = parse_fails("{\"kind\": \"frobnication\", \"texts\": []}");
 	assert_non_null(strstr(cause, "unknown kind"));
 	free(cause);
 	cause = parse_fails("{\"kind\": \"unspecified\"}");
 	free(cause);
+	/* An adoption names its source: only its signed export is imported. */
+	cause = parse_fails("{\"kind\": \"adoption\", \"texts\": []}");
+	assert_non_null(strstr(cause, "tessera adopt"));
+	free(cause);
+	cause = parse_fails("{\"kind\": \"initiative\", \"adoption\": 3}");
+	assert_non_null(strstr(cause, "adoption"));
+	free(cause);
+}
+
+/* A newer node's export: a kind this version does not know, signed, is
+ * read (and stored as it is by the daemon). */
+static void
+test_unknown_kind_signed(void **state)
+{
+	static const char line[] = "{\"kind\": \"unknown\", \"adoption\": {},"
+	    " \"signed\": {\"body\": \"CAE=\", \"sig\": \"AAAA\"}}";
+	Tessera__ImportItem *item = NULL;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(jsonl_parse(line, strlen(line), 1, &item, &cause), 0);
+	assert_non_null(item);
+	assert_non_null(item->signed_);
+	assert_false(item->content->has_kind);
+	jsonl_item_free(item);
 }
 
 static void
@@ -455,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_blank),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_unknown_kind),
+		cmocka_unit_test(test_unknown_kind_signed),
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_bad_id),
 		cmocka_unit_test(test_base64),

@@ -267,7 +267,8 @@ test_future_kind(void **state)
 	assert_true(record_kind_known(TESSERA__KIND__KIND_PROFILE));
 	assert_true(record_kind_known(TESSERA__KIND__KIND_INITIATIVE));
 	assert_true(record_kind_known(TESSERA__KIND__KIND_RESOURCE));
-	assert_false(record_kind_known(4));
+	assert_true(record_kind_known(TESSERA__KIND__KIND_ADOPTION));
+	assert_false(record_kind_known(5));
 	assert_false(record_kind_known(-1));
 	assert_string_equal(record_kind_name(TESSERA__KIND__KIND_INITIATIVE), "initiative");
 	assert_string_equal(record_kind_name(-3), "unknown");
@@ -275,7 +276,8 @@ test_future_kind(void **state)
 	assert_int_equal(record_kind_parse("Profile"), TESSERA__KIND__KIND_PROFILE);
 	assert_int_equal(record_kind_parse("INITIATIVE"), TESSERA__KIND__KIND_INITIATIVE);
 	assert_int_equal(record_kind_parse("unspecified"), -EINVAL);
-	assert_int_equal(record_kind_parse("adoption"), -EINVAL);
+	assert_int_equal(record_kind_parse("adoption"), TESSERA__KIND__KIND_ADOPTION);
+	assert_int_equal(record_kind_parse("frobnication"), -EINVAL);
 	assert_int_equal(record_kind_parse(""), -EINVAL);
 
 	/* Kind 0 or absent is not a kind. */
@@ -284,6 +286,63 @@ test_future_kind(void **state)
 	d.r.kind = TESSERA__KIND__KIND_RESOURCE;
 	d.r.has_kind = 0;
 	assert_int_equal(record_validate(&d.r, NULL), -EINVAL);
+}
+
+/* An adoption names its source by id and author; nothing else has one. */
+static void
+test_adoption(void **state)
+{
+	struct recordfix *fx = *state;
+	struct recordfix_draft d;
+	Tessera__Adoption a = TESSERA__ADOPTION__INIT;
+	uint8_t src[TESS_ID_LEN] = { 7 };
+	const char *why = NULL;
+
+	recordfix_draft_init(&d, fx->a);
+	d.r.kind = TESSERA__KIND__KIND_ADOPTION;
+	assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	assert_string_equal(why, "adoption record without its source");
+	a.has_source_id = a.has_source_author = 1;
+	a.source_id = (ProtobufCBinaryData){ TESS_ID_LEN, src };
+	a.source_author = (ProtobufCBinaryData){ TESS_KEY_LEN, fx->b->pub };
+	d.r.adoption = &a;
+	assert_int_equal(record_validate(&d.r, &why), 0);
+	/* An unknown status is kept for a newer version to read. */
+	a.has_status = 1;
+	a.status = (Tessera__Adoption__Status)7;
+	assert_int_equal(record_validate(&d.r, &why), 0);
+	assert_string_equal(record_status_name(7), "unknown");
+	a.started = "2024-02-29";
+	a.ended = "2025-12-31";
+	assert_int_equal(record_validate(&d.r, &why), 0);
+	for (const char *const *bad = (const char *const[]){ "2023-02-29", "2024-13-01",
+		 "2024-1-01", "24-01-01x", "2024-04-31", "", NULL }; *bad; bad++) {
+		a.started = (char *)*bad;
+		assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	}
+	a.started = NULL;
+	a.source_author.len = 31;
+	assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	a.source_author.len = TESS_KEY_LEN;
+	a.has_via = 1;
+	a.via = (ProtobufCBinaryData){ 3, src };
+	assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	a.has_via = 0;
+	memcpy(src, d.id, TESS_ID_LEN);
+	assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	assert_string_equal(why, "adoption of itself");
+	src[0] ^= 1;
+	d.r.kind = TESSERA__KIND__KIND_RESOURCE;
+	assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	assert_string_equal(why, "adoption fields in a record that is no adoption");
+	/* A newer kind may have no title at all; a known one may not. */
+	d.r.adoption = NULL;
+	d.r.n_texts = 0;
+	assert_int_equal(record_validate(&d.r, &why), -EINVAL);
+	d.r.kind = (Tessera__Kind)9;
+	assert_int_equal(record_validate(&d.r, &why), 0);
+	assert_int_equal(record_status_parse("Running"), TESSERA__ADOPTION__STATUS__RUNNING);
+	assert_int_equal(record_status_parse("paused"), -EINVAL);
 }
 
 static void
@@ -426,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_future_kind),
+		cmocka_unit_test(test_adoption),
 		cmocka_unit_test(test_validate_structure),
 	};
 
