@@ -118,6 +118,8 @@ httpd_start(uv_loop_t *loop, const struct httpd_conf *hc, const struct endpoint 
 	    MHD_OPTION_CONNECTION_TIMEOUT, hc->timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    hc->memory_limit ? hc->memory_limit : (size_t)32 * 1024,
+	    MHD_OPTION_URI_LOG_CALLBACK, hc->uri_log, hc->cls,
+	    MHD_OPTION_NOTIFY_COMPLETED, hc->completed, hc->cls,
 	    MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		int e = errno ? errno : EADDRINUSE;

@@ -21,8 +21,13 @@ struct httpd_conf {
 	void *cls;
 	unsigned int max_clients;
 	unsigned int timeout_s;
-	/* Longest request line and headers MHD buffers, bytes (0: MHD's). */
+	/* Longest request line and headers MHD buffers, bytes (0: 32 KiB). */
 	size_t memory_limit;
+	/* Optional: sees the raw request target first; what it returns is the
+	 * handler's *con_cls, released by completed (both NULL: unused). */
+	void *(*uri_log)(void *cls, const char *uri, struct MHD_Connection *c);
+	void (*completed)(void *cls, struct MHD_Connection *c, void **con_cls,
+	    enum MHD_RequestTerminationCode why);
 };
 
 /* Binds ep (an IP literal) and serves from loop. */
