@@ -76,20 +76,13 @@ send_body(struct MHD_Connection *c, unsigned int status, const char *type, char 
 	return ret;
 }
 
-/* A short error page in the interface language (status 400, 404, 405, 414). */
+/* An error page in place of whatever was rendered (400, 404, 405, 414, 500). */
 static void
 render_error(struct web_req *r, unsigned int status, const char *what)
 {
-	r->status = status;
 	html_free(&r->out);
 	r->out.failed = false;
-	web_frame_open(r, what);
-	html_raw(&r->out, "<h1>");
-	html_str(&r->out, what);
-	html_raw(&r->out, "</h1><p>");
-	web_link(r, "/", _("Back to the search"));
-	html_raw(&r->out, "</p>");
-	web_frame_close(r);
+	web_message_page(r, status, what);
 }
 
 /* ?ui= when it names an offered language, else Accept-Language, else English. */

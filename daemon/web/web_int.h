@@ -86,6 +86,8 @@ extern const char web_style[];
  * (links keeping the current query), then the footer. */
 void web_frame_open(struct web_req *r, const char *title);
 void web_frame_close(struct web_req *r);
+/* A whole page that only says message (status: the HTTP status). */
+void web_message_page(struct web_req *r, unsigned int status, const char *message);
 /* Writes "?ui=xx" (or "&ui=xx" when more is set) when the language was
  * chosen by hand, so links keep it without a cookie. */
 void web_ui_param(struct web_req *r, bool more);

@@ -175,12 +175,7 @@ web_page_community(struct web_req *r, const char *arg)
 	if (strlen(arg) != 2 * TESS_KEY_LEN || hex_decode(arg, key, TESS_KEY_LEN) != 0 ||
 	    ((name = store_author_name(r->w->env->store, key)) == NULL &&
 	    (p = newest(r, key, 0)) == NULL)) {
-		r->status = 404;
-		web_frame_open(r, _("Communities"));
-		html_raw(&r->out, "<h1>");
-		html_str(&r->out, _("This node knows no such community."));
-		html_raw(&r->out, "</h1>");
-		web_frame_close(r);
+		web_message_page(r, 404, _("This node knows no such community."));
 		return 0;
 	}
 	if (name == NULL)

@@ -207,12 +207,7 @@ web_page_record(struct web_req *r, const char *arg)
 		log_warnx("web: stored record %s fails verification: %s", arg, why);
 	free(body);
 	if (rc == -ENOENT || rc == -EBADMSG || rc == -EINVAL || rc == -EPERM) {
-		r->status = 404;
-		web_frame_open(r, _("Record"));
-		html_raw(&r->out, "<h1>");
-		html_str(&r->out, _("This node holds no such record."));
-		html_raw(&r->out, "</h1>");
-		web_frame_close(r);
+		web_message_page(r, 404, _("This node holds no such record."));
 		return 0;
 	}
 	if (rc != 0)

@@ -115,6 +115,19 @@ web_frame_open(struct web_req *r, const char *title)
 }
 
 void
+web_message_page(struct web_req *r, unsigned int status, const char *message)
+{
+	r->status = status;
+	web_frame_open(r, message);
+	html_raw(&r->out, "<h1>");
+	html_str(&r->out, message);
+	html_raw(&r->out, "</h1><p>");
+	web_link(r, "/", _("Back to the search"));
+	html_raw(&r->out, "</p>");
+	web_frame_close(r);
+}
+
+void
 web_frame_close(struct web_req *r)
 {
 	html_raw(&r->out, "</main><footer>");
