@@ -111,6 +111,8 @@ httpd_start(uv_loop_t *loop, const struct httpd_conf *hc, const struct endpoint 
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (hc->suspend)
+		flags |= MHD_ALLOW_SUSPEND_RESUME;
 	errno = 0;
 	h->mhd = MHD_start_daemon(flags, ep->port, NULL, NULL, hc->handler, hc->cls,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -155,6 +157,13 @@ httpd_stop(struct httpd *h)
 	h->mhd = NULL;
 	uv_close((uv_handle_t *)&h->poll, handle_closed);
 	uv_close((uv_handle_t *)&h->timer, handle_closed);
+}
+
+void
+httpd_kick(struct httpd *h)
+{
+	if (h != NULL && h->mhd != NULL)
+		run(h);
 }
 
 const char *

@@ -21,6 +21,8 @@ struct httpd_conf {
 	void *cls;
 	unsigned int max_clients;
 	unsigned int timeout_s;
+	/* Handlers may MHD_suspend_connection (then httpd_kick after resuming). */
+	bool suspend;
 	/* Longest request line and headers MHD buffers, bytes (0: 32 KiB). */
 	size_t memory_limit;
 	/* Optional: sees the raw request target first; what it returns is the
@@ -35,6 +37,9 @@ int httpd_start(uv_loop_t *loop, const struct httpd_conf *hc, const struct endpo
     struct httpd **out, char **cause);
 /* Closes the socket and handles; frees once libuv is done with them. NULL ok. */
 void httpd_stop(struct httpd *h);
+/* Lets MHD process what is due now: after MHD_resume_connection, which
+ * epoll does not announce. */
+void httpd_kick(struct httpd *h);
 /* "127.0.0.1:9470" or "[::1]:8080", for logs. */
 const char *httpd_where(const struct httpd *h);
 /* SIGHUP: *hp is the running server (NULL: off), ep the address the new

@@ -13,7 +13,6 @@
 #include "ops/ops.h"
 #include "web/web_int.h"
 
-#define WEB_MAX_CLIENTS 32
 #define WEB_CLIENT_TIMEOUT_S 15
 /* Request line and headers: a bounded target plus a browser's headers. */
 #define WEB_MEMORY_LIMIT (64 * 1024)
@@ -109,6 +108,61 @@ pick_ui(struct web_req *r, struct MHD_Connection *c)
 	r->ui = k >= 0 ? idx[k] : 0;
 }
 
+static void on_budget(uv_timer_t *t);
+
+/* Arms the timer for when the budget lets the oldest waiting page through. */
+static void
+schedule(struct web *w)
+{
+	uint64_t us = web_budget_wait(&w->budget);
+
+	if (w->n_waiting > 0)
+		uv_timer_start(&w->timer, on_budget, us / 1000 + 1, 0);
+}
+
+/* Lets waiting pages through, oldest first, while the budget allows. */
+static void
+on_budget(uv_timer_t *t)
+{
+	struct web *w = t->data;
+
+	while (w->n_waiting > 0 && web_budget_ready(&w->budget, uv_hrtime() / 1000)) {
+		w->resuming = w->waiting[0];
+		memmove(w->waiting, w->waiting + 1, --w->n_waiting * sizeof(w->waiting[0]));
+		MHD_resume_connection(w->resuming);
+		/* Renders it now (the handler spends the budget). */
+		httpd_kick(w->h);
+		w->resuming = NULL;
+	}
+	schedule(w);
+}
+
+/* Every waiting request goes on (before the server stops or rebinds). */
+static void
+resume_all(struct web *w)
+{
+	for (size_t i = 0; i < w->n_waiting; i++)
+		MHD_resume_connection(w->waiting[i]);
+	w->n_waiting = 0;
+	uv_timer_stop(&w->timer);
+}
+
+/* True when c must wait for rendering time (then it is suspended). */
+static bool
+must_wait(struct web *w, struct MHD_Connection *c)
+{
+	if (c != w->resuming && (w->n_waiting > 0 ||
+	    !web_budget_ready(&w->budget, uv_hrtime() / 1000))) {
+		if (w->n_waiting == WEB_MAX_CLIENTS)
+			return false;       /* cannot happen: MHD holds at most as many */
+		MHD_suspend_connection(c);
+		w->waiting[w->n_waiting++] = c;
+		schedule(w);
+		return true;
+	}
+	return false;
+}
+
 static const struct web_page *
 find_page(const char *path, const char **arg)
 {
@@ -138,13 +192,15 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct web_req r = { .w = w, .status = MHD_HTTP_OK };
 	const struct web_page *page;
 	const char *target = *con_cls, *why, *arg;
-	enum MHD_Result ret;
+	uint64_t t0 = uv_hrtime();
 	char *body;
 	size_t len;
 	int rc;
 
 	if (target == NULL)
 		return MHD_NO;
+	if (must_wait(w, c))
+		return MHD_YES;
 	/* Parsed params point into q: one per request, on the heap (2 KiB+). */
 	if ((q = malloc(sizeof(*q))) == NULL)
 		return MHD_NO;
@@ -180,11 +236,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    web_tr(&r, "This page cannot be shown right now."));
 	}
 	free(q);
+	web_budget_spend(&w->budget, (uv_hrtime() - t0) / 1000);
 	if ((body = html_take(&r.out, &len)) == NULL)
 		return httpd_plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	ret = send_body(c, r.status, "text/html; charset=utf-8", body, len,
+	return send_body(c, r.status, "text/html; charset=utf-8", body, len,
 	    MHD_RESPMEM_MUST_FREE, "no-store");
-	return ret;
 }
 
 static void
@@ -192,7 +248,8 @@ web_conf(struct web *w, struct httpd_conf *hc)
 {
 	*hc = (struct httpd_conf){ .label = "web_listen", .handler = on_request, .cls = w,
 	    .max_clients = WEB_MAX_CLIENTS, .timeout_s = WEB_CLIENT_TIMEOUT_S,
-	    .memory_limit = WEB_MEMORY_LIMIT, .uri_log = on_uri, .completed = on_completed };
+	    .memory_limit = WEB_MEMORY_LIMIT, .uri_log = on_uri, .completed = on_completed,
+	    .suspend = true };
 }
 
 /* The catalogues of every interface language but English. */
@@ -235,11 +292,14 @@ web_start(const struct ops_env *env, const uint8_t id[TESS_KEY_LEN],
 		return set_cause(cause, -ENOMEM, "out of memory");
 	w->env = env;
 	w->id = id;
+	web_budget_init(&w->budget, uv_hrtime() / 1000);
 	web_conf(w, &hc);
 	if ((rc = httpd_start(env->loop, &hc, ep, &w->h, cause)) != 0) {
 		free(w);
 		return rc;
 	}
+	uv_timer_init(env->loop, &w->timer);
+	w->timer.data = w;
 	load_catalogues(w);
 	log_info("web view on http://%s/%s", httpd_where(w->h),
 	    env->conf->web_expose ? " (exposed: operator parts hidden)" : "");
@@ -247,14 +307,25 @@ web_start(const struct ops_env *env, const uint8_t id[TESS_KEY_LEN],
 	return 0;
 }
 
+static void
+timer_closed(uv_handle_t *h)
+{
+	struct web *w = h->data;
+
+	free_catalogues(w);
+	free(w);
+}
+
 void
 web_stop(struct web *w)
 {
 	if (w == NULL)
 		return;
+	/* MHD closes resumed connections; suspended ones it would keep. */
+	resume_all(w);
 	httpd_stop(w->h);
-	free_catalogues(w);
-	free(w);
+	w->h = NULL;
+	uv_close((uv_handle_t *)&w->timer, timer_closed);
 }
 
 void
@@ -272,6 +343,8 @@ web_reload(struct web **wp, const struct ops_env *env, const uint8_t id[TESS_KEY
 		return;
 	}
 	web_conf(*wp, &hc);
+	/* A rebind stops the server that holds the waiting requests. */
+	resume_all(*wp);
 	if (httpd_reload(&(*wp)->h, env->loop, &hc, ep) && (*wp)->h == NULL) {
 		web_stop(*wp);
 		*wp = NULL;

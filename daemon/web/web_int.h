@@ -6,7 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <microhttpd.h>
+#include <uv.h>
+
 #include "core/tessera.h"
+#include "web/web_budget.h"
 #include "web/web_html.h"
 #include "web/web_i18n.h"
 #include "web/web_query.h"
@@ -19,11 +23,21 @@ struct ops_env;
 /* Longest search text, bytes (longer: 400). */
 #define WEB_MAX_QUERY 256
 
+/* Requests served at once (more wait in the kernel's backlog). */
+#define WEB_MAX_CLIENTS 32
+
 struct web {
 	const struct ops_env *env;
 	const uint8_t *id;             /* this node's key */
 	struct httpd *h;
 	struct i18n *cat[8];           /* by i18n_langs index; NULL: not offered */
+	/* Pages over the budget wait here, suspended, oldest first, until
+	 * the timer finds rendering time for them. */
+	struct web_budget budget;
+	struct MHD_Connection *waiting[WEB_MAX_CLIENTS];
+	size_t n_waiting;
+	struct MHD_Connection *resuming;   /* the one let through now */
+	uv_timer_t timer;
 };
 
 struct web_req {
@@ -59,6 +73,7 @@ int web_page_record(struct web_req *r, const char *arg);
 int web_page_communities(struct web_req *r, const char *arg);
 int web_page_community(struct web_req *r, const char *arg);
 int web_page_health(struct web_req *r, const char *arg);
+int web_page_peers(struct web_req *r, const char *arg);
 
 /* Records on pages (web_records.c). */
 struct Tessera__Record;

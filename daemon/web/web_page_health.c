@@ -1,6 +1,7 @@
 /* The health page: what `tessera status` says, in plain words. With
- * web_expose the operator's parts (peers' addresses and errors, disk,
- * storage errors, the attention items) are left out. */
+ * web_expose the operator's parts (disk, storage errors, refusals, the
+ * attention items) are left out, and the peers' page (addresses, states,
+ * errors) is not served at all. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -130,9 +131,9 @@ operator(struct web_req *r, const Tessera__Status *s)
 static void
 peers(struct web_req *r, Tessera__PeerView *const *p, size_t n)
 {
-	html_raw(&r->out, "<h2>");
+	html_raw(&r->out, "<h1>");
 	html_str(&r->out, _("Peers"));
-	html_raw(&r->out, "</h2><table class=\"peers\"><thead><tr><th>");
+	html_raw(&r->out, "</h1><table class=\"peers\"><thead><tr><th>");
 	html_str(&r->out, _("Name"));
 	html_raw(&r->out, "</th><th>");
 	html_str(&r->out, _("Address"));
@@ -179,8 +180,22 @@ web_page_health(struct web_req *r, const char *unused)
 		html_raw(&r->out, "</p>");
 	} else {
 		operator(r, &v.s);
-		peers(r, v.reply.peers, v.reply.n_peers);
 	}
+	web_frame_close(r);
+	status_view_free(&v);
+	return 0;
+}
+
+int
+web_page_peers(struct web_req *r, const char *unused)
+{
+	struct status_view v;
+	int rc;
+
+	if ((rc = status_fill(r->w->env, r->w->id, &v)) != 0)
+		return rc;
+	web_frame_open(r, _("Peers"));
+	peers(r, v.reply.peers, v.reply.n_peers);
 	web_frame_close(r);
 	status_view_free(&v);
 	return 0;

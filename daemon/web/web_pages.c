@@ -12,6 +12,7 @@ const struct web_page web_pages[] = {
 	{ "/communities", false, web_page_communities, N_("Communities") },
 	{ "/community/", false, web_page_community, NULL },
 	{ "/health", false, web_page_health, N_("Health") },
+	{ "/peers", true, web_page_peers, N_("Peers") },
 };
 const size_t web_npages = sizeof(web_pages) / sizeof(web_pages[0]);
 

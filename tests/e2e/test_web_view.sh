@@ -136,9 +136,11 @@ check "a community's page lists what it published" has "$(q community text h3)" 
 
 dom health "/health"
 check "health: plain words about peers" has "$(q health text p.peers)" "Connected to 1 of 1 peers."
-check "health: peers' addresses for the operator" has "$(q health text td.address)" \
-	"127.0.0.1:${NODE_PORT[b]}"
 check "health: attention section" has "$(q health text h2)" "Needs attention"
+dom peers "/peers"
+check "peers: addresses for the operator" has "$(q peers text td.address)" \
+	"127.0.0.1:${NODE_PORT[b]}"
+check "peers: in the navigation" has "$(q peers attr a href)" "/peers"
 
 chrome --accept-lang=en --window-size=412,915 --hide-scrollbars --screenshot="$SHOTS/web-search.png" \
 	"$BASE/?q=community" >/dev/null
@@ -157,11 +159,12 @@ sed -i "s|^\[node\]$|[node]\nweb_expose = yes|" "$T/a/tesserad.conf"
 kill -HUP "${NODE_PID[a]}"
 wait_for 10 bash -c "grep -q 'reloaded' '$(log_of a)'" >/dev/null || fail "a did not reload"
 dom exposed "/health"
-check "exposed: no peers table" [ -z "$(q exposed text table.peers)" ]
+check "exposed: no link to the peers' page" bash -c "! python3 '$DOM' '$T/exposed.html' hrefs | grep -q '^/peers'"
 check "exposed: no peer address" bash -c "! grep -q '127.0.0.1:${NODE_PORT[b]}' '$T/exposed.html'"
 check "exposed: no attention details" [ -z "$(q exposed text ul.attention)" ]
 check "exposed: says the details stay on the machine" grep -q 'class="exposed"' "$T/exposed.html"
 check "exposed: the public summary stays" has "$(q exposed text p.peers)" "Connected to 1 of 1 peers."
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/peers")" 404 "exposed: no peers' page"
 
 # --- what a browser does not show -------------------------------------------
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
