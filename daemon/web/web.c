@@ -40,6 +40,10 @@ static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode why)
 {
+	struct web *w = cls;
+
+	if (c == w->resuming)
+		w->resuming = NULL;
 	free(*con_cls);
 	*con_cls = NULL;
 }
@@ -120,19 +124,20 @@ schedule(struct web *w)
 		uv_timer_start(&w->timer, on_budget, us / 1000 + 1, 0);
 }
 
-/* Lets waiting pages through, oldest first, while the budget allows. */
+/* Lets the oldest waiting page through when the budget allows, one at a
+ * time: the next goes only once the handler has seen this one (or its
+ * connection ended), whenever MHD gets to it. */
 static void
 on_budget(uv_timer_t *t)
 {
 	struct web *w = t->data;
 
-	while (w->n_waiting > 0 && web_budget_ready(&w->budget, uv_hrtime() / 1000)) {
+	if (w->resuming == NULL && w->n_waiting > 0 &&
+	    web_budget_ready(&w->budget, uv_hrtime() / 1000)) {
 		w->resuming = w->waiting[0];
 		memmove(w->waiting, w->waiting + 1, --w->n_waiting * sizeof(w->waiting[0]));
 		MHD_resume_connection(w->resuming);
-		/* Renders it now (the handler spends the budget). */
 		httpd_kick(w->h);
-		w->resuming = NULL;
 	}
 	schedule(w);
 }
@@ -144,6 +149,7 @@ resume_all(struct web *w)
 	for (size_t i = 0; i < w->n_waiting; i++)
 		MHD_resume_connection(w->waiting[i]);
 	w->n_waiting = 0;
+	w->resuming = NULL;
 	uv_timer_stop(&w->timer);
 }
 
@@ -151,7 +157,11 @@ resume_all(struct web *w)
 static bool
 must_wait(struct web *w, struct MHD_Connection *c)
 {
-	if (c != w->resuming && (w->n_waiting > 0 ||
+	if (c == w->resuming) {
+		w->resuming = NULL;
+		return false;
+	}
+	if ((w->n_waiting > 0 ||
 	    !web_budget_ready(&w->budget, uv_hrtime() / 1000))) {
 		if (w->n_waiting == WEB_MAX_CLIENTS)
 			return false;       /* cannot happen: MHD holds at most as many */
@@ -237,6 +247,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	free(q);
 	web_budget_spend(&w->budget, (uv_hrtime() - t0) / 1000);
+	schedule(w);
 	if ((body = html_take(&r.out, &len)) == NULL)
 		return httpd_plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	return send_body(c, r.status, "text/html; charset=utf-8", body, len,
