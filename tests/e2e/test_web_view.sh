@@ -180,5 +180,16 @@ H=$(curl -sI "$BASE/")
 assert_contains "$H" "script-src 'none'" "CSP forbids scripts"
 assert_contains "$H" "X-Content-Type-Options: nosniff" "nosniff"
 assert_contains "$H" "Referrer-Policy: no-referrer" "no referrer"
-check "the control socket still answers" cli a status
+# Eight clients at once: some pages wait for their share of the loop
+# (suspended, then resumed); every one must still be answered, and the
+# control socket must answer meanwhile.
+python3 "$TESSERA_SRC/bench/webload.py" "$WEB" --clients 8 --seconds 4 --max 400 \
+	--out "$T/load.ms" >"$T/load.out" &
+LOADER=$!
+sleep 1
+check "the control socket answers during a page load" cli a status
+wait "$LOADER" || fail "the page load failed"
+read -r LOAD_N LOAD_ERR LOAD_RPS <"$T/load.out"
+say "page load: $LOAD_N requests, $LOAD_ERR errors, $LOAD_RPS pages/s"
+check "pages under load: all answered" test "$LOAD_N" -gt 0 -a "$LOAD_ERR" = 0
 finish
