@@ -16,6 +16,7 @@
 #include "ctl/ctl.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
+#include "web/web.h"
 #include "ops/notify.h"
 #include "store/store.h"
 
@@ -164,6 +165,8 @@ node_stop(struct node *n, const char *why)
 	n->notify = NULL;
 	metrics_stop(n->metrics);
 	n->metrics = NULL;
+	web_stop(n->web);
+	n->web = NULL;
 	ctl_stop(n->ctl);
 	n->ctl = NULL;
 	peers_stop(n->peers);
@@ -201,6 +204,7 @@ node_reload(struct node *n)
 	session_limits(&n->sessions.lim, nc);
 	peers_reload(n->peers, old, nc);
 	metrics_reload(&n->metrics, &n->ops, &nc->metrics_listen);
+	web_reload(&n->web, &n->ops, n->id->pub, &nc->web_listen);
 	config_free(old);
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
 }
@@ -309,6 +313,9 @@ node_start(struct node *n, char **cause)
 	n->ops.peers = n->peers;
 	if (conf->metrics_listen.host != NULL &&
 	    (rc = metrics_start(&n->ops, &conf->metrics_listen, &n->metrics, cause)) != 0)
+		return rc;
+	if (conf->web_listen.host != NULL &&
+	    (rc = web_start(&n->ops, n->id->pub, &conf->web_listen, &n->web, cause)) != 0)
 		return rc;
 	log_info("node %s started: %s, control socket %s", n->id->id, conf->data_dir,
 	    conf->control_socket);

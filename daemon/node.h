@@ -16,6 +16,7 @@
 
 struct ctl;
 struct metrics;
+struct web;
 struct notify;
 struct peers;
 
@@ -27,6 +28,7 @@ struct node {
 	struct ctl *ctl;
 	struct peers *peers;          /* peer connections (NULL until started) */
 	struct metrics *metrics;      /* Prometheus endpoint; NULL when off */
+	struct web *web;              /* the web view (daemon/web); NULL when off */
 	struct notify *notify;        /* systemd STATUS= refresh; NULL when off */
 	struct health health;         /* rejected records since start-up */
 	struct session_env sessions;  /* shared by every peer session */
@@ -50,7 +52,7 @@ void node_changed(struct node *n);
 /* Opens the node's data directory (lock, identity, store) on loop; takes
  * ownership of conf (freed by node_close, or here on failure). */
 int node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause);
-/* Starts the control socket, the peers and the metrics endpoint. */
+/* Starts the control socket, the peers, the metrics endpoint and the web view. */
 int node_start(struct node *n, char **cause);
 /* Closes every handle (asynchronously: let the loop run to finish). */
 void node_stop(struct node *n, const char *why);

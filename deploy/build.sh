@@ -10,7 +10,7 @@ PKGS=(build-essential cmake pkg-config libuv1-dev libssl-dev libprotobuf-c-dev
       protobuf-c-compiler libsqlite3-dev libinih-dev libjansson-dev libcmocka-dev
       python3 jq curl valgrind iproute2 procps strace file sqlite3 nftables ethtool
       libsystemd-dev libmicrohttpd-dev libicu-dev libstemmer-dev systemd scdoc groff-base lintian
-      prometheus syncthing gnuplot-nox clang-14 libclang-rt-14-dev)
+      prometheus syncthing gnuplot-nox clang-14 libclang-rt-14-dev gettext chromium)
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,7 +8,7 @@ src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$src/daemon" || exit 2
 
 # Folders from the bottom up; a folder may include itself and those before it.
-order=(core store sync net ops ctl)
+order=(core store sync net ops ctl web)
 # System headers a folder must not include (sans-IO layers).
 declare -A forbid=(
 	[core]="uv.h sqlite3.h microhttpd.h systemd/sd-daemon.h"
@@ -17,6 +17,7 @@ declare -A forbid=(
 	[net]="sqlite3.h microhttpd.h systemd/sd-daemon.h"
 	[ops]="sqlite3.h"
 	[ctl]="sqlite3.h microhttpd.h systemd/sd-daemon.h"
+	[web]="sqlite3.h systemd/sd-daemon.h"
 )
 
 declare -A ranks=()

@@ -20,7 +20,7 @@ enum sect { SECT_NONE, SECT_NODE, SECT_LIMITS, SECT_PEER };
 static const char *const sectnames[] = { "", "node", "limits", "peer" };
 
 enum opt_type { OPT_PATH, OPT_ENDPOINTS, OPT_SIZE, OPT_DURATION, OPT_COUNT, OPT_ADDRESS,
-	OPT_NODEID, OPT_LOCAL, OPT_NAME };
+	OPT_NODEID, OPT_LOCAL, OPT_NAME, OPT_BOOL };
 
 struct opt {
 	enum sect sect;
@@ -44,6 +44,9 @@ static const struct opt opts[] = {
 	{ SECT_NODE, "listen", OPT_ENDPOINTS, CF(listen), 0, 0, NULL },
 	{ SECT_NODE, "control_group", OPT_NAME, CF(control_group), 0, 0, NULL },
 	{ SECT_NODE, "metrics_listen", OPT_LOCAL, CF(metrics_listen), 0, 0, NULL },
+	{ SECT_NODE, "web_listen", OPT_LOCAL, CF(web_listen), 0, 0, NULL },
+	{ SECT_NODE, "web_expose", OPT_BOOL, CF(web_expose), 0, 0, "no" },
+	{ SECT_NODE, "web_catalogues", OPT_PATH, CF(web_catalogues), 0, 0, TESSERA_LOCALEDIR },
 	{ SECT_NODE, "max_clock_skew", OPT_DURATION, CF(max_clock_skew_ms), 60000,
 	  30ULL * 24 * 3600000, "24h" },
 	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), TESS_MIN_FRAME, TESS_MAX_FRAME, "1M" },
@@ -278,6 +281,12 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 		if ((*(char **)field = strdup(value)) == NULL)
 			return parse_nomem(p);
 		return 0;
+	case OPT_BOOL:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return parse_fail(p, -EINVAL, p->line, "%s: '%s' is not yes or no", label,
+			    value);
+		*(bool *)field = strcmp(value, "yes") == 0;
+		return 0;
 	case OPT_NODEID:
 		if (nodeid_decode(value, peer->id, &why) != 0)
 			return parse_fail(p, -EINVAL, p->line, "%s: invalid id: %s", label, why);
@@ -479,10 +488,31 @@ parse_handler(void *arg, const char *section, const char *key, const char *value
 	return 0;
 }
 
+/* Loopback only, unless the operator says the web view is for others too. */
+static int
+web_check(struct parse *p)
+{
+	const struct endpoint *ep = &p->c->web_listen;
+	struct in6_addr a;
+	struct in_addr a4;
+
+	if (ep->host == NULL || p->c->web_expose)
+		return 0;
+	if (inet_pton(AF_INET, ep->host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127)
+		return 0;
+	if (inet_pton(AF_INET6, ep->host, &a) == 1 && IN6_IS_ADDR_LOOPBACK(&a))
+		return 0;
+	return parse_fail(p, -EINVAL, p->seen[opt_index("web_listen")],
+	    "web_listen: %s is not a loopback address; add web_expose = yes to serve the web "
+	    "view beyond this machine (without its operator-only parts)", ep->host);
+}
+
 /* The later of the two lines is blamed, as that is where the conflict appeared. */
 static int
 config_check(struct parse *p)
 {
+	if (web_check(p) != 0)
+		return p->err;
 	for (size_t i = 0; i < nitems(orders); i++) {
 		size_t a = opt_index(orders[i].lo), b = opt_index(orders[i].hi);
 		uint32_t lo = *(uint32_t *)((char *)p->c + opts[a].off);
@@ -575,6 +605,8 @@ config_free(struct config *c)
 	free(c->control_socket);
 	free(c->control_group);
 	free(c->metrics_listen.host);
+	free(c->web_listen.host);
+	free(c->web_catalogues);
 	free(c->path);
 	free(c);
 }

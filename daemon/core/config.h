@@ -2,6 +2,7 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct config {
 	size_t n_listen;
 	char *control_group;           /* group owning the control socket; NULL: ours */
 	struct endpoint metrics_listen; /* Prometheus endpoint, IP literal; host NULL: off */
+	struct endpoint web_listen;    /* the web view (daemon/web), IP literal; host NULL: off */
+	bool web_expose;               /* web_listen may be beyond loopback (operator parts hidden) */
+	char *web_catalogues;          /* the web view's compiled translations: DIR/LANG/LC_MESSAGES */
 	uint32_t max_clock_skew_ms;    /* records dated further ahead are refused */
 	/* [limits] */
 	uint32_t max_frame;            /* bytes, <= TESS_MAX_FRAME */

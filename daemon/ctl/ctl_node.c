@@ -14,6 +14,7 @@
 #include "net/peers.h"
 #include "ops/health.h"
 #include "ops/ops.h"
+#include "ops/status.h"
 #include "store/store.h"
 
 /* "pt,en" -> {"pt", "en"}: one allocation for the strings, one for the array. */
@@ -101,52 +102,25 @@ void
 ctl_status(struct ctl_client *c, const Tessera__Request *req)
 {
 	const struct ctl_env *env = ctl_client_env(c);
-	const struct ops_env *ops = env->ops;
-	Tessera__Reply r = TESSERA__REPLY__INIT;
-	Tessera__Status s = TESSERA__STATUS__INIT;
-	struct store_stats stats;
 	struct community_list cl;
-	struct health_items attention;
-	const char *why;
-	char *name = NULL;
+	struct status_view v;
+	int rc;
 
-	if (store_stats(ops->store, &stats) != 0) {
-		ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
-		return;
-	}
-	store_meta_get(ops->store, "name", &name);
-	s.has_node_id = s.has_started = s.has_records = s.has_db_bytes = s.has_epoch = 1;
-	s.has_seq = s.has_peers_configured = s.has_peers_connected = 1;
-	s.node_id = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)env->id->pub };
-	s.name = name;
-	s.version = TESSERA_VERSION;
-	s.started = ops->started;
-	s.records = stats.records;
-	s.db_bytes = stats.db_bytes;
-	s.data_dir = ops->conf->data_dir;
-	s.epoch = (ProtobufCBinaryData){ TESS_EPOCH_LEN, (uint8_t *)store_epoch(ops->store) };
-	s.seq = stats.seq;
-	s.peers_configured = (uint32_t)ops->conf->n_peers;
-	s.peers_connected = peers_connected(ops->peers);
-	s.has_storage_full = 1;
-	s.storage_full = store_full(ops->store, &why);
-	s.storage_error = (char *)why;
-	r.status = &s;
-	/* Disk, peers and attention items: after every other field is set. */
-	if (health_status(ops, &stats, &s, &r, &attention) != 0) {
-		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
-		free(name);
+	if ((rc = status_fill(env->ops, env->id->pub, &v)) != 0) {
+		if (rc == -EIO)
+			ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage error");
+		else
+			ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
 		return;
 	}
 	/* Records by community belong in the health view. */
-	if (community_list(env, &cl, &r) == 0) {
-		ctl_send(c, &r);
+	if (community_list(env, &cl, &v.reply) == 0) {
+		ctl_send(c, &v.reply);
 		community_list_free(&cl);
 	} else {
-		ctl_send(c, &r);
+		ctl_send(c, &v.reply);
 	}
-	health_status_free(&r, &attention);
-	free(name);
+	status_view_free(&v);
 }
 
 void

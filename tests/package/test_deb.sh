@@ -101,6 +101,9 @@ want="
 644 usr/share/man/man5/tesserad.conf.5.gz
 644 usr/share/doc/tessera/tesserad.conf.example
 644 usr/share/doc/tessera/OPERATORS.md
+644 usr/share/tessera/locale/pt/LC_MESSAGES/tessera-web.mo
+644 usr/share/tessera/locale/hu/LC_MESSAGES/tessera-web.mo
+644 usr/share/tessera/locale/ro/LC_MESSAGES/tessera-web.mo
 644 usr/share/doc/tessera/cli.md
 644 usr/share/doc/tessera/copyright
 644 usr/share/doc/tessera/changelog.gz

@@ -65,6 +65,10 @@ else
 	mport=
 	echo "$TEST_NAME: this tesserad has no metrics_listen; metrics not traced"
 fi
+# And the web view, with enough requests at once that some wait for their
+# share of the loop (suspended and resumed: MHD's inter-thread channel).
+wport=$(free_port)
+sed -i "/^\[node\]/a web_listen = 127.0.0.1:$wport" "$T/a/tesserad.conf"
 
 # a runs under strace; NODE_PID holds the daemon itself (strace's child), so
 # that the usual cleanup stops it and strace then ends on its own. As root,
@@ -113,6 +117,10 @@ if [[ -n $mport ]]; then
 urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read()' "$mport" ||
 		_bad "no metrics from 127.0.0.1:$mport/metrics"
 fi
+python3 "$TESSERA_SRC/bench/webload.py" "$wport" --clients 4 --seconds 3 --max 200 \
+	--out "$T/web.ms" >"$T/web.out" || _bad "the web load failed"
+[[ $(cut -d' ' -f1 "$T/web.out") -gt 0 && $(cut -d' ' -f2 "$T/web.out") == 0 ]] ||
+	_bad "web pages from 127.0.0.1:$wport: $(cat "$T/web.out") (requests, errors, pages/s)"
 kill -HUP "$dpid"
 sleep 0.5
 cli a status >/dev/null || _bad "a does not answer after SIGHUP"

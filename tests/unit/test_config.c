@@ -408,6 +408,15 @@ test_errors(void **state)
 		  "'127.0.0.1': missing port (HOST:PORT)" },
 		{ "[node]\nmetrics_listen = 127.0.0.1:1\nmetrics_listen = 127.0.0.1:2\n",
 		  "3: duplicate key 'metrics_listen' in [node] (first at line 2)" },
+		{ "[node]\nweb_listen = 0.0.0.0:8080\n", "2: web_listen: 0.0.0.0 is not a loopback "
+		  "address; add web_expose = yes to serve the web view beyond this machine (without "
+		  "its operator-only parts)" },
+		{ "[node]\nweb_expose = no\nweb_listen = [2001:db8::1]:8080\n", "3: web_listen: "
+		  "2001:db8::1 is not a loopback address; add web_expose = yes to serve the web view "
+		  "beyond this machine (without its operator-only parts)" },
+		{ "[node]\nweb_listen = localhost:8080\n", "2: web_listen: invalid "
+		  "address 'localhost:8080': expected an IP address, not a name" },
+		{ "[node]\nweb_expose = true\n", "2: web_expose: 'true' is not yes or no" },
 		{ "[node]\ncontrol_group = wheel staff\n",
 		  "2: control_group: invalid name 'wheel staff' (1-32 of A-Z a-z 0-9 . _ -)" },
 		{ "[peer \"wales\"]\nid = " ID_TYPO "\n",
@@ -563,6 +572,28 @@ test_ops_keys(void **state)
 	config_free(c);
 }
 
+/* web_listen: loopback unless web_expose; web_catalogues defaults to the
+ * installed directory. */
+static void
+test_web_keys(void **state)
+{
+	struct config *c = load_ok("[node]\n");
+
+	assert_null(c->web_listen.host);
+	assert_false(c->web_expose);
+	assert_string_equal(c->web_catalogues, TESSERA_LOCALEDIR);
+	config_free(c);
+	c = load_ok("[node]\nweb_listen = 127.8.9.10:8080\n");
+	assert_string_equal(c->web_listen.host, "127.8.9.10");
+	config_free(c);
+	c = load_ok("[node]\nweb_listen = [::1]:8080\n");
+	assert_int_equal(c->web_listen.port, 8080);
+	config_free(c);
+	c = load_ok("[node]\nweb_listen = 0.0.0.0:8080\nweb_expose = yes\n");
+	assert_true(c->web_expose);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -582,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_binary),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_ops_keys),
+		cmocka_unit_test(test_web_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
