@@ -16,7 +16,7 @@ struct store;
 
 /* The schema version that added the index (store_migrate.c: the lead
  * renumbers it on merge, and the tests name it through this constant). */
-#define STORE_SCHEMA_ADOPTIONS 6
+#define STORE_SCHEMA_ADOPTIONS 8
 
 /* The schema migration (table, index, the trigger that drops a deleted
  * record's row); store_adopt_backfill indexes the adoptions stored before
