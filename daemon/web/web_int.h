@@ -74,6 +74,7 @@ int web_page_communities(struct web_req *r, const char *arg);
 int web_page_community(struct web_req *r, const char *arg);
 int web_page_health(struct web_req *r, const char *arg);
 int web_page_peers(struct web_req *r, const char *arg);
+int web_page_lineage(struct web_req *r, const char *arg);
 
 /* Records on pages (web_records.c). */
 struct Tessera__Record;

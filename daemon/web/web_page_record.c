@@ -155,6 +155,22 @@ profile(struct web_req *r, const Tessera__Record *rec)
 	html_raw(&r->out, "</dd></dl>");
 }
 
+/* Practices and adoptions link to their lineage page. */
+static void
+lineage_link(struct web_req *r, const Tessera__Record *rec)
+{
+	char hex[2 * TESS_ID_LEN + 1], path[16 + sizeof(hex)];
+
+	if (rec->kind != TESSERA__KIND__KIND_INITIATIVE && rec->kind != TESSERA__KIND__KIND_RESOURCE &&
+	    rec->kind != TESSERA__KIND__KIND_ADOPTION)
+		return;
+	hex_encode(rec->id.data, TESS_ID_LEN, hex);
+	snprintf(path, sizeof(path), "/lineage/%s", hex);
+	html_raw(&r->out, "<p class=\"lineage-link\">");
+	web_link(r, path, _("Where this practice came from and where it went"));
+	html_raw(&r->out, "</p>");
+}
+
 static void
 show(struct web_req *r, const Tessera__Record *rec)
 {
@@ -183,6 +199,7 @@ show(struct web_req *r, const Tessera__Record *rec)
 		if (i != chosen)
 			text_version(r, rec->texts[i], false);
 	tags(r, rec);
+	lineage_link(r, rec);
 	/* Attachments (issue 12) are listed here, between the texts and the
 	 * links, once records carry them: a <section class="attachments">
 	 * with one download link per file. */

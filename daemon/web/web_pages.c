@@ -11,6 +11,7 @@ const struct web_page web_pages[] = {
 	{ "/record/", false, web_page_record, NULL },
 	{ "/communities", false, web_page_communities, N_("Communities") },
 	{ "/community/", false, web_page_community, NULL },
+	{ "/lineage/", false, web_page_lineage, NULL },
 	{ "/health", false, web_page_health, N_("Health") },
 	{ "/peers", true, web_page_peers, N_("Peers") },
 };

@@ -39,6 +39,7 @@ web_kind_name(const struct web_req *r, int kind)
 	case TESSERA__KIND__KIND_PROFILE: return _("community profile");
 	case TESSERA__KIND__KIND_INITIATIVE: return _("initiative");
 	case TESSERA__KIND__KIND_RESOURCE: return _("resource");
+	case TESSERA__KIND__KIND_ADOPTION: return _("adoption");
 	default: return _("other kind");
 	}
 }

@@ -127,6 +127,29 @@ check "both language versions shown" [ "$(q rec attr article lang | tr '\n' ' ')
 check "?text=pt puts Portuguese first" has "$(q rec text h1)" "Ferramenta de perfil da comunidade"
 check "the sample's link is a link" has "$(q rec attr a href)" "http://www.learningcommunities.eu"
 
+# --- a practice's lineage -----------------------------------------------------
+# Nagykovácsi (b) adopts Évora's tool with a hostile title; a draws the tree.
+TOOL=${REC#/record/}
+ATITLE='Adopted <svg onload=alert(1)> "here"'
+ADOPT=$(cli b adopt "$TOOL" --title "$ATITLE" --lang hu --status running --started 2019-03-01) ||
+	fail "b cannot adopt $TOOL"
+arrived() { cli a show "$ADOPT" >/dev/null 2>&1; }
+check "the adoption reaches a" wait_for 30 arrived
+check "the record page links to its lineage" has "$(q rec hrefs)" "/lineage/$TOOL"
+dom lin "/lineage/$ADOPT"
+check "lineage page: no script element, no on* attribute" no_scripts lin
+check "lineage page: the tree is drawn (inline SVG)" has "$(q lin attr svg role)" "img"
+check "lineage page: the adoption's title is text" bash -c "python3 '$DOM' '$T/lin.html' text li |
+	grep -qF -- '$ATITLE'"
+check "lineage page: two communities in two countries" bash -c "python3 '$DOM' '$T/lin.html' text p |
+	grep -qF '2 communities in 2 countries'"
+check "lineage page: links to both records" bash -c "python3 '$DOM' '$T/lin.html' hrefs |
+	grep -c '^/record/' | grep -qx 2"
+chrome --accept-lang=en --window-size=900,700 --screenshot="$SHOTS/web-lineage.png" \
+	"$BASE/lineage/$ADOPT" >/dev/null || fail "no lineage screenshot"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/lineage/00000000000000000000000000000000")" \
+	404 "unknown lineage"
+
 # --- communities and health --------------------------------------------------
 dom communities "/communities"
 check "communities: Évora listed" has "$(q communities text h3)" "Évora"
@@ -150,7 +173,7 @@ chrome --accept-lang=en --window-size=1000,760 --hide-scrollbars \
 	--screenshot="$SHOTS/web-communities.png" "$BASE/communities" >/dev/null
 chrome --accept-lang=hu --window-size=1000,760 --hide-scrollbars \
 	--screenshot="$SHOTS/web-health.png" "$BASE/health" >/dev/null
-for s in search record communities health; do
+for s in search record communities health lineage; do
 	check "screenshot of $s" bash -c "file '$SHOTS/web-$s.png' | grep -q 'PNG image data'"
 done
 
