@@ -117,12 +117,26 @@ static const char *migrations[] = {
 	"CREATE INDEX records_listed ON records (deleted, listed);",
 	/* 5: range fingerprints for set reconciliation (store_fp.c) */
 	store_fp_schema,
+	/* 6: attachments (blob.h): one row per blob (state, the bitmap of the
+	 * chunks verified and synced, whether files may be on disk) and the
+	 * records that reference it. */
+	"CREATE TABLE blobs ("
+	"  root BLOB PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"   /* enum blob_state */
+	"  have BLOB,"                          /* bitmap of verified chunks (partial) */
+	"  nhave INTEGER NOT NULL DEFAULT 0,"
+	"  want INTEGER NOT NULL DEFAULT 0,"    /* fetch on demand (tessera get) */
+	"  files INTEGER NOT NULL DEFAULT 0);"  /* files may exist under blobs/ */
+	"CREATE TABLE attach_refs (id BLOB NOT NULL, root BLOB NOT NULL,"
+	"  PRIMARY KEY (id, root)) WITHOUT ROWID;"
+	"CREATE INDEX attach_refs_root ON attach_refs (root);",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
-	NULL, NULL, NULL, reindex, NULL,
+	NULL, NULL, NULL, reindex, NULL, NULL,
 };
 
 int
