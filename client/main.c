@@ -17,6 +17,7 @@ static const struct command {
 	{ "edit", cmd_edit, "change one of this node's records" },
 	{ "delete", cmd_delete, "delete one of this node's records" },
 	{ "show", cmd_show, "show one record in full" },
+	{ "get", cmd_get, "fetch an attachment and write it out" },
 	{ "list", cmd_list, "list records" },
 	{ "search", cmd_search, "full-text search in every language" },
 	{ "communities", cmd_communities, "list the communities this node knows" },

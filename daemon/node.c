@@ -73,13 +73,13 @@ on_ctl_fetch(void *arg)
 	peers_announce(n->peers);
 }
 
-/* A blob completed here: every peer hears of it (BlobHave). */
+/* A blob completed here (every peer hears of it: BlobHave), or a peer's
+ * query made us want one (every peer is asked). */
 static void
-on_blob_complete(void *arg, const uint8_t root[MERKLE_HASH])
+on_blob_news(void *arg)
 {
 	struct node *n = arg;
 
-	(void)root;
 	peers_announce(n->peers);
 }
 
@@ -130,7 +130,11 @@ on_session_established(void *arg, struct session *s)
 static void
 on_session_stored(void *arg, struct session *s, size_t count)
 {
-	node_changed(arg);
+	struct node *n = arg;
+
+	node_changed(n);
+	if (blob_gc_due(n->store))   /* a tombstone withdrew attachments */
+		blob_collect(n);
 }
 
 static void
@@ -331,7 +335,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 
 		attach_policy(&pol, conf);
 		attach_init(&n->attach, n->store, &pol);
-		n->attach.on_complete = on_blob_complete;
+		n->attach.on_news = on_blob_news;
 		n->attach.hook_arg = n;
 	}
 	n->ops = (struct ops_env){

@@ -24,9 +24,8 @@ store_of(const struct ctl_client *c)
 	return ctl_client_env(c)->ops->store;
 }
 
-/* Resolves a record ID prefix; on failure the error reply is already sent. */
-static int
-resolve_id(struct ctl_client *c, const char *prefix, uint8_t id[TESS_ID_LEN])
+int
+ctl_resolve_id(struct ctl_client *c, const char *prefix, uint8_t id[TESS_ID_LEN])
 {
 	struct store *st = store_of(c);
 	uint8_t ids[8][TESS_ID_LEN];
@@ -118,6 +117,11 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 		    "stored record fails verification" : "storage error reading the record");
 		return;
 	}
+	if (with_signed && ctl_attach_views(ctl_client_env(c), v) != 0) {
+		view_batch_free(b);
+		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+		return;
+	}
 	view_batch_attach(b, &r);
 	ctl_send(c, &r);
 	view_batch_free(b);
@@ -141,6 +145,7 @@ ctl_add(struct ctl_client *c, const Tessera__Request *req)
 	const struct ctl_env *env = ctl_client_env(c);
 	const Tessera__AddRequest *a = req->add;
 	struct publish_fields f;
+	struct ctl_attach ca;
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
 	int rc;
@@ -156,7 +161,15 @@ ctl_add(struct ctl_client *c, const Tessera__Request *req)
 	f.n_tags = a->n_tags;
 	f.links = a->links;
 	f.n_links = a->n_links;
-	if ((rc = publish_add(env->ops->store, env->id, &f, id, &cause)) != 0) {
+	if ((rc = ctl_attach_files(env->ops->store, a->attach, a->n_attach, &ca, &cause)) != 0) {
+		ctl_fail(c, rc, cause);
+		return;
+	}
+	f.attach = ca.ptr;
+	f.n_attach = ca.n;
+	rc = publish_add(env->ops->store, env->id, &f, id, &cause);
+	ctl_attach_free(&ca);
+	if (rc != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
@@ -170,11 +183,12 @@ ctl_edit(struct ctl_client *c, const Tessera__Request *req)
 	const struct ctl_env *env = ctl_client_env(c);
 	const Tessera__EditRequest *e = req->edit;
 	struct publish_fields f;
+	struct ctl_attach ca;
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
 	int rc;
 
-	if (e == NULL || resolve_id(c, e->id, id) != 0) {
+	if (e == NULL || ctl_resolve_id(c, e->id, id) != 0) {
 		if (e == NULL)
 			ctl_error(c, TESSERA__REPLY__CODE__INVALID, "missing edit request");
 		return;
@@ -186,7 +200,17 @@ ctl_edit(struct ctl_client *c, const Tessera__Request *req)
 	f.set_links = e->has_set_links && e->set_links;
 	f.links = e->links;
 	f.n_links = e->n_links;
-	if ((rc = publish_edit(env->ops->store, env->id, id, &f, &cause)) != 0) {
+	if ((rc = ctl_attach_files(env->ops->store, e->attach, e->n_attach, &ca, &cause)) != 0) {
+		ctl_fail(c, rc, cause);
+		return;
+	}
+	f.attach = ca.ptr;
+	f.n_attach = ca.n;
+	f.detach = e->detach;
+	f.n_detach = e->n_detach;
+	rc = publish_edit(env->ops->store, env->id, id, &f, &cause);
+	ctl_attach_free(&ca);
+	if (rc != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
@@ -202,7 +226,7 @@ ctl_delete(struct ctl_client *c, const Tessera__Request *req)
 	char *cause = NULL;
 	int rc;
 
-	if (resolve_id(c, req->id, id) != 0)
+	if (ctl_resolve_id(c, req->id, id) != 0)
 		return;
 	if ((rc = publish_delete(env->ops->store, env->id, id, &cause)) != 0) {
 		ctl_fail(c, rc, cause);
@@ -413,6 +437,6 @@ ctl_show(struct ctl_client *c, const Tessera__Request *req)
 {
 	uint8_t id[TESS_ID_LEN];
 
-	if (resolve_id(c, req->id, id) == 0)
+	if (ctl_resolve_id(c, req->id, id) == 0)
 		reply_record(c, id, true);
 }

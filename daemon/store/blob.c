@@ -434,6 +434,7 @@ blob_gc(struct store *st, bool (*busy)(void *arg, const uint8_t root[MERKLE_HASH
 	int rc;
 
 	*freed = 0;
+	b->gc_due = false;
 	if ((rc = blob_db_garbage(st, roots, purged, 256, &n)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -455,6 +456,12 @@ blob_gc(struct store *st, bool (*busy)(void *arg, const uint8_t root[MERKLE_HASH
 			return rc;
 	}
 	return 0;
+}
+
+bool
+blob_gc_due(const struct store *st)
+{
+	return st->blobs->gc_due;
 }
 
 char *

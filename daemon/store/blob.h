@@ -95,6 +95,10 @@ int blob_refs_put(struct store *st, const Tessera__Record *r);
 int blob_gc(struct store *st, bool (*busy)(void *arg, const uint8_t root[MERKLE_HASH]),
     void *arg, uint64_t *freed);
 
+/* Whether a tombstone purged blobs since the last blob_gc (their files
+ * wait for it). */
+bool blob_gc_due(const struct store *st);
+
 /* The path of a complete blob (malloc'd), for export. */
 char *blob_path(struct store *st, const uint8_t root[MERKLE_HASH]);
 const char *blob_state_name(enum blob_state s);

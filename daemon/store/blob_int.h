@@ -34,6 +34,7 @@ struct blobs {
 	uint8_t serve_root[MERKLE_HASH];
 	int serve_fd, serve_tfd;
 	uint64_t serve_size;
+	bool gc_due;                     /* a purge waits for blob_gc */
 };
 
 sqlite3_stmt *blob_stmt(struct store *st, enum blob_stmt which);

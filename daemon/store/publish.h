@@ -21,6 +21,12 @@ struct publish_fields {
 	int set_links;
 	Tessera__Link **links;
 	size_t n_links;
+	/* Attachments added (replacing any of the same name), then removed
+	 * by name. */
+	Tessera__Attachment **attach;
+	size_t n_attach;
+	char **detach;
+	size_t n_detach;
 };
 
 /* Signs tmpl (content only: kind, texts, tags, links, profile) as a new

@@ -78,6 +78,7 @@ refresh(struct attach *a)
 			}
 			held += rest;
 			memcpy(a->wanted[a->n_wanted].root, bi[i].root, MERKLE_HASH);
+			a->wanted[a->n_wanted].cursor = 0;
 			a->wanted[a->n_wanted++].size = bi[i].size;
 		}
 	free(bi);
@@ -244,6 +245,9 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 
 	if (a == NULL || !m->has_root || m->root.len != MERKLE_HASH || !m->has_index)
 		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: malformed chunk");
+	if (log_verbose() >= 2)
+		log_trace("peer %s: chunk %u of %02x%02x%02x%02x…", s->label, m->index,
+		    m->root.data[0], m->root.data[1], m->root.data[2], m->root.data[3]);
 	if (!in_flight(a, m->root.data, m->index, &at, s)) {
 		/* asked for and then dropped (a bad chunk, a purge): ignored,
 		 * but it pays the rate limit as any message does */
@@ -273,8 +277,8 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 		a->gen++;
 		log_info("attachment %02x%02x%02x%02x… complete (%llu bytes)", w->root[0],
 		    w->root[1], w->root[2], w->root[3], (unsigned long long)w->size);
-		if (a->on_complete != NULL)
-			a->on_complete(a->hook_arg, m->root.data);
+		if (a->on_news != NULL)
+			a->on_news(a->hook_arg);
 	} else if (++a->unsynced >= ATTACH_SYNC_CHUNKS) {
 		sync_now(a, s->now);
 	}
@@ -289,6 +293,9 @@ request_more(struct session *s)
 	struct attach *a = s->env->attach;
 	struct attach_link *l = &s->att;
 
+	/* Runs of chunks rather than one request per chunk received. */
+	if (l->inflight > ATTACH_WINDOW - ATTACH_REFILL)
+		return 0;
 	for (size_t h = 0; h < l->n_has && l->inflight < ATTACH_WINDOW; h++) {
 		struct blob_want *w = wanted_find(a, l->has[h]);
 		uint64_t n, first = 0, count = 0;
@@ -340,6 +347,9 @@ request_more(struct session *s)
 			r.count = (uint32_t)count;
 			env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST;
 			env.blob_request = &r;
+			log_debug("peer %s: asking for chunks %llu..%llu of %02x%02x%02x%02x…",
+			    s->label, (unsigned long long)first, (unsigned long long)(first + count - 1),
+			    w->root[0], w->root[1], w->root[2], w->root[3]);
 			if (session_send(s, &env) != 0)
 				return -EPIPE;
 		}

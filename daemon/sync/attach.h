@@ -31,6 +31,7 @@
 
 #define ATTACH_FEATURE 2u            /* Hello.features bit 1 */
 #define ATTACH_WINDOW 32             /* chunks requested from one peer, not received */
+#define ATTACH_REFILL (ATTACH_WINDOW / 2)  /* ask again once this many arrived */
 #define ATTACH_SERVE_MAX 128         /* chunks a peer may ask for before receiving them */
 #define ATTACH_QUEUE (512 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
 #define ATTACH_WANTED_MAX 64         /* blobs fetched at once (and queried) */
@@ -74,8 +75,9 @@ struct attach {
 	unsigned unsynced;             /* chunks written since the last blob_sync */
 	uint64_t synced_at;
 	uint64_t chunks_in, chunks_out, bad_chunks;
-	/* A blob completed here (may be NULL). */
-	void (*on_complete)(void *arg, const uint8_t root[MERKLE_HASH]);
+	/* A blob completed here, or a peer's query made us want one: every
+	 * session should pump (announce, query). May be NULL. */
+	void (*on_news)(void *arg);
 	void *hook_arg;
 };
 
@@ -86,7 +88,7 @@ struct attach_link {
 	struct attach_serve {
 		uint8_t root[MERKLE_HASH];
 		uint64_t next, end;
-	} serve[8];
+	} serve[ATTACH_WINDOW];
 	size_t n_serve;
 	uint64_t serve_pending;        /* chunks asked for and not yet sent */
 	size_t inflight;               /* our chunks requested from this peer */

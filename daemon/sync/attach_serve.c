@@ -23,6 +23,7 @@ attach_on_query(struct session *s, const Tessera__BlobQuery *m)
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__BlobHave have = TESSERA__BLOB_HAVE__INIT;
 	ProtobufCBinaryData *roots;
+	bool wanted = false;
 	int rc;
 
 	if (s->env->attach == NULL || m->n_roots == 0)
@@ -37,15 +38,28 @@ attach_on_query(struct session *s, const Tessera__BlobQuery *m)
 			return session_fail(s, SESSION_END_PROTOCOL,
 			    "protocol violation: blob root of %zu bytes", m->roots[i].len);
 		}
-		if (blob_get_info(s->env->store, m->roots[i].data, &bi) == 0 &&
-		    bi.state == BLOB_COMPLETE)
+		if (blob_get_info(s->env->store, m->roots[i].data, &bi) != 0)
+			continue;
+		if (bi.state == BLOB_COMPLETE) {
 			roots[have.n_roots++] = m->roots[i];
+		} else if (bi.state != BLOB_PURGED && bi.refs > 0 && !bi.want) {
+			/* A peer wants a blob of a record we hold: we fetch it too
+			 * (within our budget), so that files travel hop by hop to a
+			 * node far along the ring; BlobHave follows on completion. */
+			if (blob_set_want(s->env->store, m->roots[i].data, true) == 0)
+				wanted = true;
+		}
 	}
 	have.roots = roots;
 	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_HAVE;
 	env.blob_have = &have;
 	rc = have.n_roots > 0 ? send_env(s, &env) : 0;
 	free(roots);
+	if (rc == 0 && wanted) {
+		attach_changed(s->env->attach);
+		if (s->env->attach->on_news != NULL)
+			s->env->attach->on_news(s->env->attach->hook_arg);
+	}
 	return rc;
 }
 
@@ -66,7 +80,7 @@ attach_on_request(struct session *s, const Tessera__BlobRequest *m)
 	if (l->serve_pending + m->count > ATTACH_SERVE_MAX ||
 	    l->n_serve == sizeof(l->serve) / sizeof(l->serve[0]))
 		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: more than %d "
-		    "chunks requested at once", ATTACH_SERVE_MAX);
+		    "chunks or %d requests outstanding", ATTACH_SERVE_MAX, ATTACH_WINDOW);
 	if (blob_get_info(s->env->store, m->root.data, &bi) != 0 || bi.state != BLOB_COMPLETE) {
 		Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 		Tessera__BlobMissing miss = TESSERA__BLOB_MISSING__INIT;
@@ -86,6 +100,7 @@ attach_on_request(struct session *s, const Tessera__BlobRequest *m)
 	q->next = m->first;
 	q->end = (uint64_t)m->first + m->count;
 	l->serve_pending += m->count;
+	attach_pump(s);
 	return 0;
 }
 
