@@ -119,8 +119,9 @@ static const char *migrations[] = {
 	store_fp_schema,
 	/* 6: attachments (blob.h): one row per blob (state, the bitmap of the
 	 * chunks verified and synced, whether files may be on disk) and the
-	 * records that reference it. */
-	"CREATE TABLE blobs ("
+	 * records that reference it. IF NOT EXISTS: a store whose version
+	 * was set back to rebuild an earlier step (tests) keeps its blobs. */
+	"CREATE TABLE IF NOT EXISTS blobs ("
 	"  root BLOB PRIMARY KEY,"
 	"  size INTEGER NOT NULL,"
 	"  state INTEGER NOT NULL DEFAULT 0,"   /* enum blob_state */
@@ -128,9 +129,9 @@ static const char *migrations[] = {
 	"  nhave INTEGER NOT NULL DEFAULT 0,"
 	"  want INTEGER NOT NULL DEFAULT 0,"    /* fetch on demand (tessera get) */
 	"  files INTEGER NOT NULL DEFAULT 0);"  /* files may exist under blobs/ */
-	"CREATE TABLE attach_refs (id BLOB NOT NULL, root BLOB NOT NULL,"
+	"CREATE TABLE IF NOT EXISTS attach_refs (id BLOB NOT NULL, root BLOB NOT NULL,"
 	"  PRIMARY KEY (id, root)) WITHOUT ROWID;"
-	"CREATE INDEX attach_refs_root ON attach_refs (root);",
+	"CREATE INDEX IF NOT EXISTS attach_refs_root ON attach_refs (root);",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */

@@ -90,13 +90,13 @@ struct session_io {
 	 * session_job_done(s, j) on the session's thread. Returns 0, or
 	 * negative when the job could not be queued (it is not run then). */
 	int (*verify)(void *link, struct sync_job *j);
+	/* The session ended; called once. The link closes after sending what
+	 * is queued (a Goodbye among it). */
+	void (*close)(void *link, enum session_end why, const char *detail);
 	/* Bytes queued and not yet written (may be NULL): attachment chunks
 	 * are sent only while few are, so records never wait long behind
 	 * them. */
 	size_t (*queued)(void *link);
-	/* The session ended; called once. The link closes after sending what
-	 * is queued (a Goodbye among it). */
-	void (*close)(void *link, enum session_end why, const char *detail);
 };
 
 /* Shared by the sessions of one node; owned by the composition root. */
