@@ -110,6 +110,18 @@ attach_tick(struct attach *a, uint64_t now)
 		sync_now(a, now);
 	else if (a->unsynced == 0)
 		a->synced_at = now;
+	/* A peer that claimed a blob and went silent does not hold its chunks
+	 * for ever: they are asked of someone else. */
+	for (size_t i = 0; i < a->n_fl;) {
+		if (now > a->fl[i].at + ATTACH_FLIGHT_MS) {
+			a->fl[i].from->att.inflight--;
+			a->fl[i] = a->fl[--a->n_fl];
+			for (size_t k = 0; k < a->n_wanted; k++)
+				a->wanted[k].cursor = 0;
+		} else {
+			i++;
+		}
+	}
 }
 
 bool
@@ -228,8 +240,12 @@ bad_chunk(struct session *s, const uint8_t *root, const char *why)
 	log_warnx("peer %s: %s", s->label, detail);
 	if (s->env->on_rejected != NULL)
 		s->env->on_rejected(s->env->hook_arg, s, SYNC_REJECT_CHUNK, detail);
+	/* Asked of it no more; what is in flight from it is still checked
+	 * (and counted) as it arrives. */
 	has_remove(&s->att, root);
-	flights_drop(s->env->attach, s, root);
+	if (++s->att.bad >= ATTACH_BAD_MAX)
+		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: %u attachment "
+		    "chunks that do not verify", s->att.bad);
 	return 0;
 }
 
@@ -356,6 +372,7 @@ request_more(struct session *s)
 		for (uint64_t i = first; i < first + count; i++) {
 			memcpy(a->fl[a->n_fl].root, w->root, MERKLE_HASH);
 			a->fl[a->n_fl].index = i;
+			a->fl[a->n_fl].at = s->now;
 			a->fl[a->n_fl++].from = s;
 		}
 		l->inflight += count;

@@ -18,7 +18,8 @@
  * record never waits behind more than that. A chunk solicited by our own
  * window does not count against the peer's message rate limit.
  * Hostile peers: a request past the end, for more than ATTACH_SERVE_MAX
- * chunks at once, or a malformed message closes the session. */
+ * chunks at once, ATTACH_BAD_MAX chunks that do not verify, or a malformed
+ * message closes the session. */
 #ifndef ATTACH_H
 #define ATTACH_H
 
@@ -37,6 +38,8 @@
 #define ATTACH_WANTED_MAX 64         /* blobs fetched at once (and queried) */
 #define ATTACH_HAS_MAX 4096          /* roots remembered per peer */
 #define ATTACH_SYNC_CHUNKS 64        /* chunks written between two syncs (4 MiB) */
+#define ATTACH_BAD_MAX 4             /* bad chunks from one peer before the link closes */
+#define ATTACH_FLIGHT_MS 30000       /* a chunk not received by then is asked of others */
 
 struct session;
 
@@ -50,7 +53,8 @@ struct attach_policy {
 struct attach_flight {
 	uint8_t root[MERKLE_HASH];
 	uint64_t index;
-	const struct session *from;
+	struct session *from;
+	uint64_t at;                   /* when requested: asked elsewhere after ATTACH_FLIGHT_MS */
 };
 
 /* Node-wide state, owned by the composition root. */
@@ -93,6 +97,7 @@ struct attach_link {
 	uint64_t serve_pending;        /* chunks asked for and not yet sent */
 	size_t inflight;               /* our chunks requested from this peer */
 	uint64_t query_gen, done_seen;
+	unsigned bad;                  /* chunks from the peer that did not verify */
 	bool on;                       /* both sides speak it */
 };
 
@@ -101,8 +106,9 @@ void attach_free(struct attach *a);
 /* Records were stored, a get asked for a blob, or the policy changed:
  * the wanted list is refreshed and peers are asked again. */
 void attach_changed(struct attach *a);
-/* Syncs written chunks if some wait for longer than 200 ms (call from a
- * tick with the current time). */
+/* Syncs written chunks if some wait for longer than 200 ms, and gives up
+ * on chunks requested ATTACH_FLIGHT_MS ago (call from a tick with the
+ * current time). */
 void attach_tick(struct attach *a, uint64_t now);
 /* Whether root is being fetched (GC keeps it). */
 bool attach_busy(void *a, const uint8_t root[MERKLE_HASH]);
