@@ -369,6 +369,11 @@ part_finish(struct store *st, struct blob_part *p)
 		rc = -errno;
 	if (rc == 0)
 		rc = blob_db_complete(st, p->root, p->size);
+	if (rc == 0)
+		log_info("store: attachment %02x%02x%02x%02x… complete: %llu bytes, %llu of %llu "
+		    "chunks written by this process", p->root[0], p->root[1], p->root[2], p->root[3],
+		    (unsigned long long)p->size, (unsigned long long)p->written,
+		    (unsigned long long)p->chunks);
 	return rc;
 }
 
@@ -391,6 +396,7 @@ blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t ind
 		return rc;   /* disk full: what was synced stays verified */
 	p->bits[index / 8] |= (uint8_t)(1u << (index % 8));
 	p->have++;
+	p->written++;
 	p->dirty = true;
 	if (p->have < p->chunks)
 		return 0;

@@ -17,6 +17,7 @@ enum blob_stmt {
 struct blob_part {
 	uint8_t root[MERKLE_HASH];
 	uint64_t size, chunks, have;
+	uint64_t written;       /* chunks written by this process (a resume's cost) */
 	int fd, tfd;            /* .part and .tree */
 	uint8_t *bits;          /* verified chunks (synced ones once clean) */
 	bool dirty;             /* written since the last blob_sync */
