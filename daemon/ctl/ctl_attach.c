@@ -187,3 +187,27 @@ ctl_get(struct ctl_client *c, const Tessera__Request *req)
 	free(path);
 	record_free(rec);
 }
+
+void
+ctl_attach_status(const struct ctl_env *env, Tessera__Status *s)
+{
+	struct blob_info *bi;
+	uint64_t held, missing, over = 0;
+	size_t n;
+
+	if (env->attach == NULL || blob_usage(env->ops->store, &held, &missing) != 0)
+		return;
+	s->has_attach_held = s->has_attach_missing = s->has_attach_budget = 1;
+	s->has_attach_over_budget = 1;
+	s->attach_held = held;
+	s->attach_missing = missing;
+	s->attach_budget = env->attach->pol.budget;
+	/* Missing blobs the budget keeps out, among the first 256. */
+	if ((bi = calloc(256, sizeof(*bi))) == NULL)
+		return;
+	if (blob_list_missing(env->ops->store, bi, 256, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			over += held + bi[i].size > env->attach->pol.budget;
+	free(bi);
+	s->attach_over_budget = over;
+}

@@ -118,6 +118,9 @@ int ctl_attach_files(struct store *st, Tessera__AttachFile **files, size_t n,
 void ctl_attach_free(struct ctl_attach *ca);
 /* Fills v->attachments with the state here of each attachment of v's record. */
 int ctl_attach_views(const struct ctl_env *env, Tessera__RecordView *v);
+/* The attachment fields of status: bytes held and missing, the budget, and
+ * how many missing attachments it keeps out. */
+void ctl_attach_status(const struct ctl_env *env, Tessera__Status *s);
 void ctl_list(struct ctl_client *c, const Tessera__Request *req);
 void ctl_search(struct ctl_client *c, const Tessera__Request *req);
 void ctl_export(struct ctl_client *c, const Tessera__Request *req);

@@ -131,6 +131,7 @@ ctl_status(struct ctl_client *c, const Tessera__Request *req)
 	s.has_storage_full = 1;
 	s.storage_full = store_full(ops->store, &why);
 	s.storage_error = (char *)why;
+	ctl_attach_status(env, &s);
 	r.status = &s;
 	/* Disk, peers and attention items: after every other field is set. */
 	if (health_status(ops, &stats, &s, &r, &attention) != 0) {

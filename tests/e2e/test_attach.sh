@@ -5,7 +5,8 @@
 # `show` says where each attachment stands; `get` writes the file; a file
 # over the auto-fetch limit is fetched only on demand, through b (asked for
 # it, b fetches it too); get fails with a cause when no connected peer has
-# it; a tombstone purges the files on every node.
+# it; over its budget a node fetches nothing and says so; a tombstone
+# purges the files on every node.
 set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
 
@@ -71,6 +72,25 @@ test_get() {
 
 has_record() { [[ -n $(version_of "$1" "$2") ]]; }
 
+# c's budget shrinks (SIGHUP) below what it holds: a new attachment reaches
+# b but not c, and c's status and show say why.
+test_budget() {
+	local id st
+	sed -i 's/^attach_auto_fetch = 1M$/attach_auto_fetch = 1M\nattach_budget = 1M/' "$T/c/tesserad.conf"
+	kill -HUP "${NODE_PID[c]}"
+	head -c 500000 /dev/urandom >"$T/small.bin"
+	id=$(cli a add resource --title "Small" --attach "$T/small.bin") || fail "add failed"
+	check "b fetches the new attachment" wait_for "$SYNC_TIMEOUT" is_here b "$id" small.bin
+	check "c shows it over budget" wait_for "$SYNC_TIMEOUT" \
+		test "$(state_of c "$id" small.bin)" = "over budget"
+	st=$(cli c status)
+	assert_contains "$st" "1 attachment not fetched: over budget" "status on c"
+	check "status --json counts it" \
+		test "$(cli c --json status | jq .attach_over_budget)" = 1
+	sed -i '/^attach_budget = 1M$/d' "$T/c/tesserad.conf"
+	kill -HUP "${NODE_PID[c]}"
+}
+
 test_nobody_has_it() {
 	local id out
 	head -c 2000000 /dev/urandom >"$T/c-only.bin"
@@ -102,6 +122,7 @@ test_purge() {
 setup
 test_chain
 test_get
+test_budget
 test_nobody_has_it
 test_purge
 finish
