@@ -46,8 +46,8 @@ blob_open(struct store *st, const char *dir, char **cause)
 	return 0;
 }
 
-static void
-serve_close(struct blobs *b)
+void
+blob_serve_close(struct blobs *b)
 {
 	if (b->serve_fd >= 0)
 		close(b->serve_fd);
@@ -77,7 +77,7 @@ blob_close(struct store *st)
 	blob_sync(st);
 	while (b->n_part > 0)
 		part_close(b, b->n_part - 1);
-	serve_close(b);
+	blob_serve_close(b);
 	for (int i = 0; i < BS_COUNT; i++)
 		sqlite3_finalize(b->stmt[i]);
 	free(b->dir);
@@ -230,13 +230,13 @@ serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size)
 
 	if (b->serve_fd >= 0 && memcmp(b->serve_root, root, MERKLE_HASH) == 0)
 		return 0;
-	serve_close(b);
+	blob_serve_close(b);
 	blob_file(b, root, "", path);
 	if ((b->serve_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -ENOENT;
 	blob_file(b, root, ".tree", path);
 	if ((b->serve_tfd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		serve_close(b);
+		blob_serve_close(b);
 		return -ENOENT;
 	}
 	memcpy(b->serve_root, root, MERKLE_HASH);
@@ -254,8 +254,14 @@ blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t inde
 	size_t k;
 	int rc;
 
-	if (blob_get_info(st, root, &bi) != 0 || bi.state != BLOB_COMPLETE)
+	/* The blob being served stays open; a purge closes it (blob_refs_put),
+	 * so only a new blob costs a look-up. */
+	if (b->serve_fd >= 0 && memcmp(b->serve_root, root, MERKLE_HASH) == 0) {
+		bi.size = b->serve_size;
+		bi.chunks = merkle_leaves(bi.size);
+	} else if (blob_get_info(st, root, &bi) != 0 || bi.state != BLOB_COMPLETE) {
 		return -ENOENT;
+	}
 	if (index >= bi.chunks)
 		return -ERANGE;
 	if ((rc = serve_open(b, root, bi.size)) != 0)
@@ -273,7 +279,7 @@ blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t inde
 fail:
 	log_warnx("store: attachment %02x%02x%02x%02x: read: %s", root[0], root[1], root[2],
 	    root[3], strerror(-rc));
-	serve_close(b);
+	blob_serve_close(b);
 	return -EIO;
 }
 
@@ -452,7 +458,7 @@ blob_gc(struct store *st, bool (*busy)(void *arg, const uint8_t root[MERKLE_HASH
 			continue;
 		part_forget(b, roots[i]);
 		if (memcmp(b->serve_root, roots[i], MERKLE_HASH) == 0)
-			serve_close(b);
+			blob_serve_close(b);
 		for (size_t k = 0; k < 3; k++) {
 			blob_file(b, roots[i], suffix[k], path);
 			if (stat(path, &sb) == 0 && unlink(path) == 0)

@@ -211,8 +211,10 @@ blob_refs_put(struct store *st, const Tessera__Record *r)
 		sqlite3_bind_blob(s, 1, r->id.data, TESS_ID_LEN, SQLITE_STATIC);
 		if ((rc = run(st, s, "blob purge")) != 0)
 			return rc;
-		if (sqlite3_changes(st->db) > 0)
+		if (sqlite3_changes(st->db) > 0) {
 			st->blobs->gc_due = true;
+			blob_serve_close(st->blobs);
+		}
 	}
 	if ((s = blob_stmt(st, BS_REF_DEL)) == NULL)
 		return -EIO;

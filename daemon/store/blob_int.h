@@ -38,6 +38,8 @@ struct blobs {
 	bool gc_due;                     /* a purge waits for blob_gc */
 };
 
+/* Closes the blob kept open for serving (a purge: never served again). */
+void blob_serve_close(struct blobs *b);
 sqlite3_stmt *blob_stmt(struct store *st, enum blob_stmt which);
 int blob_db_have(struct store *st, const uint8_t root[MERKLE_HASH], uint8_t *bits, size_t nbytes);
 int blob_db_set_have(struct store *st, const uint8_t root[MERKLE_HASH], const uint8_t *bits,
