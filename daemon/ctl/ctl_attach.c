@@ -211,3 +211,51 @@ ctl_attach_status(const struct ctl_env *env, Tessera__Status *s)
 	free(bi);
 	s->attach_over_budget = over;
 }
+
+void
+ctl_blob(struct ctl_client *c, const Tessera__Request *req)
+{
+	const struct ctl_env *env = ctl_client_env(c);
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	Tessera__AttachView v = TESSERA__ATTACH_VIEW__INIT;
+	uint8_t root[MERKLE_HASH];
+	struct blob_info bi;
+	char *cause = NULL, *path = NULL;
+	struct stat sb;
+	int fd, rc;
+
+	if (req->path != NULL) {   /* import: the file's bytes name the blob */
+		if (req->path[0] != '/' || (fd = open(req->path, O_RDONLY | O_CLOEXEC)) < 0) {
+			ctl_error(c, TESSERA__REPLY__CODE__INVALID, "%s: cannot open (absolute path "
+			    "the daemon can read)", req->path);
+			return;
+		}
+		rc = fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ? set_cause(&cause, -EINVAL,
+		    "%s: not a regular file", req->path) :
+		    blob_add_fd(env->ops->store, fd, (uint64_t)sb.st_size, root, &cause);
+		close(fd);
+		if (rc != 0) {
+			ctl_fail(c, rc, cause);
+			return;
+		}
+		v.has_root = 1;
+		v.root = (ProtobufCBinaryData){ MERKLE_HASH, root };
+		if (env->on_fetch != NULL)
+			env->on_fetch(env->hook_arg);   /* peers may want it */
+	} else if (req->root.len == MERKLE_HASH) {   /* export: where it is, if here */
+		v.state = "not fetched";
+		if (blob_get_info(env->ops->store, req->root.data, &bi) == 0) {
+			v.state = (char *)blob_state_name(bi.state);
+			if (bi.state == BLOB_COMPLETE)
+				v.path = path = blob_path(env->ops->store, req->root.data);
+		}
+	} else {
+		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "blob: a root of 32 bytes or a path");
+		return;
+	}
+	r.has_code = 1;
+	r.code = TESSERA__REPLY__CODE__OK;
+	r.attachment = &v;
+	ctl_send(c, &r);
+	free(path);
+}

@@ -20,6 +20,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	[TESSERA__REQUEST__OP__BLOCK] = { "block", CTL_WRITES, ctl_block },
 	[TESSERA__REQUEST__OP__UNBLOCK] = { "unblock", CTL_WRITES, ctl_unblock },
 	[TESSERA__REQUEST__OP__GET] = { "get", CTL_WRITES, ctl_get },
+	[TESSERA__REQUEST__OP__BLOB] = { "blob", CTL_WRITES, ctl_blob },
 };
 
 void

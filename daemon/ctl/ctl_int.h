@@ -103,6 +103,7 @@ void ctl_edit(struct ctl_client *c, const Tessera__Request *req);
 void ctl_delete(struct ctl_client *c, const Tessera__Request *req);
 void ctl_show(struct ctl_client *c, const Tessera__Request *req);
 void ctl_get(struct ctl_client *c, const Tessera__Request *req);
+void ctl_blob(struct ctl_client *c, const Tessera__Request *req);
 /* Resolves a record ID prefix; on failure the error reply is already sent. */
 int ctl_resolve_id(struct ctl_client *c, const char *prefix, uint8_t id[TESS_ID_LEN]);
 

@@ -29,11 +29,12 @@ setup() {
 	sync_node a
 	sync_node b
 	sync_node c
+	sync_node d   # no peers: export and import only
 	link a b
 	link b c
 	SYNC_LIMITS+=("attach_auto_fetch = 1M")
-	write_linked_confs a b c
-	start_all a b c
+	write_linked_confs a b c d
+	start_all a b c d
 	head -c 3000000 /dev/urandom >"$T/big.bin"   # over the auto-fetch limit
 	cat "$GUIDES"/*.txt >"$T/all-guides.txt"
 }
@@ -104,6 +105,28 @@ test_nobody_has_it() {
 	check "nothing written" test ! -e "$T/never.bin"
 }
 
+# b's records and files into d, which has no peer; and back out unchanged.
+test_export_import() {
+	local f n
+	cli b export -o "$T/b.jsonl" --files "$T/files" >/dev/null 2>"$T/export.err" ||
+		fail "export --files failed: $(cat "$T/export.err")"
+	n=$(find "$T/files" -type f | wc -l)
+	check "export wrote the 6 files b holds of the guides record ($n)" test "$n" -ge 6
+	cli d import "$T/b.jsonl" --files "$T/files" >/dev/null 2>"$T/import.err" || fail "import --files failed: $(cat "$T/import.err")"
+	for f in "$GUIDES"/*.txt; do
+		check "d holds $(basename "$f") after the import" is_here d "$ID" "$(basename "$f")"
+	done
+	cli d get "$ID" big.bin -o "$T/d-big.bin" >/dev/null
+	check "d's big.bin has the same bytes" cmp -s "$T/d-big.bin" "$T/big.bin"
+	cli d export -o "$T/d.jsonl" >/dev/null
+	check "d exports what it imported (round trip)" \
+		test "$(grep -c "$ID" "$T/d.jsonl")" = 1 -a \
+		"$(grep "$ID" "$T/d.jsonl")" = "$(grep "$ID" "$T/b.jsonl")"
+	cp "$T/big.bin" "$T/files/$(printf '%064d' 0)"
+	check "a file that does not match its name is refused" \
+		exits_with 7 cli d import "$T/b.jsonl" --files "$T/files"
+}
+
 # blob_file NAME ROOT: NAME's file for the blob ROOT exists.
 blob_file() { [[ -e $T/$1/data/blobs/$2 ]]; }
 gone_on() { ! blob_file "$1" "$2"; }
@@ -123,6 +146,7 @@ setup
 test_chain
 test_get
 test_budget
+test_export_import
 test_nobody_has_it
 test_purge
 finish
