@@ -37,8 +37,8 @@ blob_reply(void *arg, const Tessera__Reply *r)
 	return CLI_OK;
 }
 
-static int
-copy_file(const char *from, const char *to)
+int
+attach_files_copy(const char *from, const char *to)
 {
 	char buf[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out;
@@ -107,7 +107,7 @@ attach_files_export(struct cli *c, const struct attach_roots *ar, const char *di
 		}
 		req.root = (ProtobufCBinaryData){ ROOT_LEN, (uint8_t *)ar->roots[i] };
 		if ((rc = cli_call(c, &req, blob_reply, &b)) == CLI_OK) {
-			if (b.path != NULL && (rc = copy_file(b.path, to)) == CLI_OK)
+			if (b.path != NULL && (rc = attach_files_copy(b.path, to)) == CLI_OK)
 				(*copied)++;
 			else if (b.path == NULL)
 				(*missing)++;

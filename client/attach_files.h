@@ -7,6 +7,10 @@
 
 #include "cli.h"
 
+/* Copies a file out of the node's store (get, export). Returns an exit
+ * code. */
+int attach_files_copy(const char *from, const char *to);
+
 /* Roots collected from exported records. */
 struct attach_roots {
 	uint8_t (*roots)[32];

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "attach_files.h"
 #include "cli.h"
 #include "opts.h"
 #include "out.h"
@@ -41,31 +42,6 @@ get_reply(void *arg, const Tessera__Reply *r)
 	g->have = v->have;
 	free(g->path);
 	g->path = v->path != NULL ? strdup(v->path) : NULL;
-	return CLI_OK;
-}
-
-/* Copies the verified file out of the node's store. */
-static int
-copy_out(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out;
-	ssize_t n;
-
-	if (in < 0)
-		return cli_fail(CLI_EDAEMON, "%s: %s", from, strerror(errno));
-	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		close(in);
-		return cli_fail(CLI_EUSAGE, "%s: %s", to, strerror(errno));
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	close(in);
-	if (close(out) != 0 || n < 0)
-		return cli_fail(CLI_EDAEMON, "%s: %s", to, strerror(errno));
 	return CLI_OK;
 }
 
@@ -152,7 +128,7 @@ cmd_get(struct cli *c, int argc, char **argv)
 	}
 	if (tty && last_have > 0)
 		fputc('\n', stderr);
-	if (rc == CLI_OK && (rc = copy_out(g.path, out != NULL ? out : g.name)) == CLI_OK) {
+	if (rc == CLI_OK && (rc = attach_files_copy(g.path, out != NULL ? out : g.name)) == CLI_OK) {
 		if (c->json)
 			rc = cli_print_json(json_pack("{s:s,s:I,s:s}", "name", g.name, "size",
 			    (json_int_t)g.size, "path", out != NULL ? out : g.name));

@@ -99,16 +99,28 @@ blob_get_info(struct store *st, const uint8_t root[MERKLE_HASH], struct blob_inf
 	return 0;
 }
 
-int
-blob_set_want(struct store *st, const uint8_t root[MERKLE_HASH], bool want)
+/* Runs a statement whose first parameter is root (and second, if n2 is
+ * not NULL, *n2). */
+static int
+run_root(struct store *st, enum blob_stmt which, const uint8_t root[MERKLE_HASH],
+    const int64_t *n2, const char *what)
 {
 	sqlite3_stmt *s;
 
-	if ((s = blob_stmt(st, BS_WANT)) == NULL)
+	if ((s = blob_stmt(st, which)) == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, root, MERKLE_HASH, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, want);
-	return run(st, s, "blob want");
+	if (n2 != NULL)
+		sqlite3_bind_int64(s, 2, *n2);
+	return run(st, s, what);
+}
+
+int
+blob_set_want(struct store *st, const uint8_t root[MERKLE_HASH], bool want)
+{
+	int64_t w = want;
+
+	return run_root(st, BS_WANT, root, &w, "blob want");
 }
 
 int
@@ -265,19 +277,9 @@ blob_db_garbage(struct store *st, uint8_t (*roots)[MERKLE_HASH], bool *purged, s
 int
 blob_db_forget(struct store *st, const uint8_t root[MERKLE_HASH])
 {
-	enum blob_stmt which[] = { BS_FORGET, BS_SWEPT };
-	int rc;
+	int rc = run_root(st, BS_FORGET, root, NULL, "blob forget");
 
-	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
-		sqlite3_stmt *s = blob_stmt(st, which[i]);
-
-		if (s == NULL)
-			return -EIO;
-		sqlite3_bind_blob(s, 1, root, MERKLE_HASH, SQLITE_STATIC);
-		if ((rc = run(st, s, "blob forget")) != 0)
-			return rc;
-	}
-	return 0;
+	return rc != 0 ? rc : run_root(st, BS_SWEPT, root, NULL, "blob forget");
 }
 
 const char *
