@@ -41,8 +41,10 @@ static const char *const sql[BS_COUNT] = {
 	    " (state != 3 AND " LIVE_REFS " = 0) LIMIT 256",
 	[BS_FORGET] = "DELETE FROM blobs WHERE root = ?1 AND state != 3",
 	[BS_SWEPT] = "UPDATE blobs SET files = 0 WHERE root = ?1",
-	[BS_REF_STALE] = "DELETE FROM attach_refs WHERE id NOT IN (SELECT id FROM records"
-	    " WHERE deleted = 0)",
+	/* From the (few) references, each looked up by the records' id index:
+	 * never a scan of the records. */
+	[BS_REF_STALE] = "DELETE FROM attach_refs WHERE NOT EXISTS (SELECT 1 FROM records r"
+	    " WHERE r.id = attach_refs.id AND r.deleted = 0)",
 };
 
 sqlite3_stmt *

@@ -12,7 +12,7 @@
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
-#define SYNC_AFTER_MS 200
+#define SYNC_AFTER_MS 500
 
 void
 attach_init(struct attach *a, struct store *st, const struct attach_policy *pol)

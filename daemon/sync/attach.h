@@ -37,7 +37,7 @@
 #define ATTACH_QUEUE (512 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
 #define ATTACH_WANTED_MAX 64         /* blobs fetched at once (and queried) */
 #define ATTACH_HAS_MAX 4096          /* roots remembered per peer */
-#define ATTACH_SYNC_CHUNKS 64        /* chunks written between two syncs (4 MiB) */
+#define ATTACH_SYNC_CHUNKS 256       /* chunks written between two syncs (16 MiB) */
 #define ATTACH_BAD_MAX 4             /* bad chunks from one peer before the link closes */
 #define ATTACH_FLIGHT_MS 30000       /* a chunk not received by then is asked of others */
 

@@ -72,6 +72,21 @@ test_get() {
 }
 
 has_record() { [[ -n $(version_of "$1" "$2") ]]; }
+names_on() { cli "$1" --json show "$2" | jq -r '[.attachments[]?.name] | sort | join(",")'; }
+
+# edit --attach adds (or replaces by name), --detach removes; b follows.
+test_edit() {
+	local id
+	echo "first" >"$T/note.txt"
+	echo "second" >"$T/other.txt"
+	id=$(cli a add resource --title "Edited" --attach "$T/note.txt") || fail "add failed"
+	cli a edit "$id" --attach "$T/other.txt" >/dev/null || fail "edit --attach failed"
+	check "b sees both attachments" wait_for "$SYNC_TIMEOUT" \
+		test "$(names_on b "$id")" = "note.txt,other.txt"
+	cli a edit "$id" --detach note.txt >/dev/null || fail "edit --detach failed"
+	check "b sees note.txt detached" wait_for "$SYNC_TIMEOUT" test "$(names_on b "$id")" = other.txt
+	check "b fetched the one left" wait_for "$SYNC_TIMEOUT" is_here b "$id" other.txt
+}
 
 # c's budget shrinks (SIGHUP) below what it holds: a new attachment reaches
 # b but not c, and c's status and show say why.
@@ -145,6 +160,7 @@ test_purge() {
 setup
 test_chain
 test_get
+test_edit
 test_budget
 test_export_import
 test_nobody_has_it
