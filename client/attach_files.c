@@ -37,28 +37,65 @@ blob_reply(void *arg, const Tessera__Reply *r)
 	return CLI_OK;
 }
 
-int
-attach_files_copy(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out;
-	ssize_t n = 0;
+struct fetch {
+	int fd;
+	uint64_t bytes;
+	bool streamed;
+};
 
-	if (in < 0)
-		return cli_fail(CLI_EDAEMON, "%s: %s", from, strerror(errno));
-	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		close(in);
-		return cli_fail(CLI_EINVALID, "%s: %s", to, strerror(errno));
+static int
+fetch_reply(void *arg, const Tessera__Reply *r)
+{
+	struct fetch *f = arg;
+	size_t off = 0;
+
+	if (r->has_data)
+		f->streamed = true;
+	while (off < r->data.len) {
+		ssize_t w = write(f->fd, r->data.data + off, r->data.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return cli_fail(CLI_EINVALID, "write error: %s", strerror(errno));
+		off += (size_t)w;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	close(in);
-	if (close(out) != 0 || n < 0)
-		return cli_fail(CLI_EINVALID, "%s: %s", to, strerror(errno));
+	f->bytes += r->data.len;
 	return CLI_OK;
+}
+
+int
+attach_files_fetch(struct cli *c, const Tessera__Request *req, const char *to, uint64_t *bytes)
+{
+	Tessera__Request q = *req;
+	struct fetch f = { -1, 0, false };
+	char *tmp;
+	int rc;
+
+	if ((tmp = malloc(strlen(to) + 8)) == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	sprintf(tmp, "%s.XXXXXX", to);
+	if ((f.fd = mkstemp(tmp)) < 0) {
+		rc = cli_fail(CLI_EINVALID, "%s: %s", to, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	fchmod(f.fd, 0644);
+	q.has_data = q.data = 1;
+	rc = cli_call(c, &q, fetch_reply, &f);
+	if (rc == CLI_OK && !f.streamed)
+		rc = cli_fail(CLI_ENOTFOUND, "the attachment is no longer here");
+	if (fsync(f.fd) != 0 && rc == CLI_OK)
+		rc = cli_fail(CLI_EINVALID, "%s: %s", to, strerror(errno));
+	if (close(f.fd) != 0 && rc == CLI_OK)
+		rc = cli_fail(CLI_EINVALID, "%s: %s", to, strerror(errno));
+	if (rc == CLI_OK && rename(tmp, to) != 0)
+		rc = cli_fail(CLI_EINVALID, "%s: %s", to, strerror(errno));
+	if (rc != CLI_OK)
+		unlink(tmp);
+	free(tmp);
+	*bytes = f.bytes;
+	return rc;
 }
 
 int
@@ -98,6 +135,7 @@ attach_files_export(struct cli *c, const struct attach_roots *ar, const char *di
 	for (size_t i = 0; i < ar->n && rc == CLI_OK; i++) {
 		struct blob_reply b = { 0 };
 		struct stat sb;
+		uint64_t got;
 
 		hex_encode(ar->roots[i], ROOT_LEN, hex);
 		snprintf(to, sizeof(to), "%s/%s", dir, hex);
@@ -107,7 +145,7 @@ attach_files_export(struct cli *c, const struct attach_roots *ar, const char *di
 		}
 		req.root = (ProtobufCBinaryData){ ROOT_LEN, (uint8_t *)ar->roots[i] };
 		if ((rc = cli_call(c, &req, blob_reply, &b)) == CLI_OK) {
-			if (b.path != NULL && (rc = attach_files_copy(b.path, to)) == CLI_OK)
+			if (b.path != NULL && (rc = attach_files_fetch(c, &req, to, &got)) == CLI_OK)
 				(*copied)++;
 			else if (b.path == NULL)
 				(*missing)++;

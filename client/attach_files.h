@@ -7,9 +7,11 @@
 
 #include "cli.h"
 
-/* Copies a file out of the node's store (get, export). Returns an exit
- * code. */
-int attach_files_copy(const char *from, const char *to);
+/* Sends req (GET or BLOB) asking for the file's bytes and writes them to
+ * `to` (a temporary name beside it, renamed when complete): the node's data
+ * directory need not be readable. Returns an exit code. */
+int attach_files_fetch(struct cli *c, const Tessera__Request *req, const char *to,
+    uint64_t *bytes);
 
 /* Roots collected from exported records. */
 struct attach_roots {

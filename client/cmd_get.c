@@ -78,7 +78,7 @@ cmd_get(struct cli *c, int argc, char **argv)
 	struct get_state g = { .name = "" };
 	const char *out = NULL;
 	uint32_t timeout = 15;
-	uint64_t last_have = 0;
+	uint64_t last_have = 0, written = 0;
 	time_t last_move = time(NULL);
 	bool tty = isatty(STDERR_FILENO) && !c->json;
 	struct opts o;
@@ -128,7 +128,8 @@ cmd_get(struct cli *c, int argc, char **argv)
 	}
 	if (tty && last_have > 0)
 		fputc('\n', stderr);
-	if (rc == CLI_OK && (rc = attach_files_copy(g.path, out != NULL ? out : g.name)) == CLI_OK) {
+	if (rc == CLI_OK && (rc = attach_files_fetch(c, &req, out != NULL ? out : g.name,
+	    &written)) == CLI_OK) {
 		if (c->json)
 			rc = cli_print_json(json_pack("{s:s,s:I,s:s}", "name", g.name, "size",
 			    (json_int_t)g.size, "path", out != NULL ? out : g.name));

@@ -140,11 +140,68 @@ ctl_attach_views(const struct ctl_env *env, Tessera__RecordView *v)
 	return 0;
 }
 
+#define STREAM_PIECE (256 * 1024)
+
+/* The next piece of the file being streamed; 1 once the last was sent. */
+static int
+stream_blob(struct ctl_client *c)
+{
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	uint8_t *buf = malloc(STREAM_PIECE);
+	ssize_t n;
+	int rc;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	while ((n = read(c->blob_fd, buf, STREAM_PIECE)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		free(buf);
+		return -errno;
+	}
+	r.has_code = r.has_more = r.has_data = 1;
+	r.code = TESSERA__REPLY__CODE__OK;
+	r.more = n > 0;
+	r.data = (ProtobufCBinaryData){ (size_t)n, buf };
+	rc = ctl_send(c, &r);
+	free(buf);
+	if (rc != 0)
+		return rc;
+	if (n == 0) {
+		close(c->blob_fd);
+		c->blob_fd = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Sends the state of an attachment (v), then, when asked and it is here,
+ * its bytes: the CLI need not read the node's data directory. */
+static void
+reply_attach(struct ctl_client *c, const Tessera__Request *req, Tessera__AttachView *v)
+{
+	Tessera__Reply r = TESSERA__REPLY__INIT;
+	bool stream = req->has_data && req->data && v->path != NULL;
+
+	if (stream && (c->blob_fd = open(v->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "cannot read the attachment: %s",
+		    strerror(errno));
+		return;
+	}
+	r.has_code = 1;
+	r.code = TESSERA__REPLY__CODE__OK;
+	r.attachment = v;
+	r.has_more = stream;
+	r.more = stream;
+	ctl_send(c, &r);
+	if (stream)
+		ctl_stream(c, stream_blob);
+}
+
 void
 ctl_get(struct ctl_client *c, const Tessera__Request *req)
 {
 	const struct ctl_env *env = ctl_client_env(c);
-	Tessera__Reply r = TESSERA__REPLY__INIT;
 	Tessera__AttachView v;
 	Tessera__Record *rec;
 	const Tessera__Attachment *a = NULL;
@@ -180,10 +237,7 @@ ctl_get(struct ctl_client *c, const Tessera__Request *req)
 				env->on_fetch(env->hook_arg);
 		}
 	}
-	r.has_code = 1;
-	r.code = TESSERA__REPLY__CODE__OK;
-	r.attachment = &v;
-	ctl_send(c, &r);
+	reply_attach(c, req, &v);
 	free(path);
 	record_free(rec);
 }
@@ -216,7 +270,6 @@ void
 ctl_blob(struct ctl_client *c, const Tessera__Request *req)
 {
 	const struct ctl_env *env = ctl_client_env(c);
-	Tessera__Reply r = TESSERA__REPLY__INIT;
 	Tessera__AttachView v = TESSERA__ATTACH_VIEW__INIT;
 	uint8_t root[MERKLE_HASH];
 	struct blob_info bi;
@@ -253,9 +306,6 @@ ctl_blob(struct ctl_client *c, const Tessera__Request *req)
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "blob: a root of 32 bytes or a path");
 		return;
 	}
-	r.has_code = 1;
-	r.code = TESSERA__REPLY__CODE__OK;
-	r.attachment = &v;
-	ctl_send(c, &r);
+	reply_attach(c, req, &v);
 	free(path);
 }

@@ -66,6 +66,7 @@ struct ctl_client {
 	uint8_t export_author[TESS_KEY_LEN];
 	uint64_t export_upto;
 	struct import_session *import;
+	int blob_fd;                      /* an attachment being streamed, or -1 */
 	struct ctl_client *next;
 };
 
