@@ -128,6 +128,9 @@ int conn_wait_close(struct conn *);
 const char *conn_how(const struct conn *, char *, size_t);
 /* TCP and TLS. */
 enum outcome conn_dial(struct conn *);
+/* After the daemon closed c for `what`: a new plain link (features off)
+ * must still be answered. Prints and returns the outcome. */
+int closed_and_alive(struct conn *c, const char *what);
 /* Sends our Hello with the given protocol version. */
 int send_hello(struct conn *, uint32_t);
 /* Dials, TLS, Hello both ways and the daemon's SyncRequest. */
