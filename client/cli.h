@@ -69,6 +69,7 @@ int cmd_add(struct cli *c, int argc, char **argv);
 int cmd_edit(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach_files.h"
 #include "cli.h"
 #include "opts.h"
 #include "recjson.h"
@@ -13,13 +14,33 @@
 static const struct option export_opts[] = {
 	{ "community", required_argument, NULL, 'c' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "files", required_argument, NULL, 'f' },
 	OPTS_COMMON
 };
 
 struct export_ctx {
 	FILE *fp;
 	unsigned long long n;
+	struct attach_roots *roots;   /* --files: the attachments to copy */
 };
+
+/* The roots of a record's attachments, from its signed bytes. */
+static int
+collect_roots(struct export_ctx *x, const Tessera__RecordView *v)
+{
+	Tessera__Record *r;
+	int rc;
+
+	if (v->record != NULL)
+		return attach_files_add(x->roots, v->record);
+	if (v->signed_ == NULL)
+		return CLI_OK;
+	if ((r = tessera__record__unpack(NULL, v->signed_->body.len, v->signed_->body.data)) == NULL)
+		return cli_fail(CLI_EDAEMON, "daemon sent a record that cannot be decoded");
+	rc = attach_files_add(x->roots, r);
+	tessera__record__free_unpacked(r, NULL);
+	return rc;
+}
 
 static int
 export_reply(void *arg, const Tessera__Reply *r)
@@ -37,6 +58,8 @@ export_reply(void *arg, const Tessera__Reply *r)
 		if (rc != 0 || fputc('\n', x->fp) == EOF)
 			return cli_fail(CLI_EDAEMON, "write error: %s", strerror(errno));
 		x->n++;
+		if (x->roots != NULL && (rc = collect_roots(x, r->records[i])) != CLI_OK)
+			return rc;
 	}
 	return CLI_OK;
 }
@@ -75,24 +98,27 @@ int
 cmd_export(struct cli *c, int argc, char **argv)
 {
 	static const char help[] =
-	    "usage: tessera export [--community C] [-o FILE]\n"
+	    "usage: tessera export [--community C] [-o FILE] [--files DIR]\n"
 	    "\n"
 	    "Writes every stored record (deletions included) as JSON Lines, one\n"
 	    "signed record per line, to FILE or stdout. tessera import on another\n"
 	    "node stores them unchanged, still signed by their community.\n"
-	    "C is a node ID (or a prefix of one) or a community name.\n"
+	    "C is a node ID (or a prefix of one) or a community name. --files\n"
+	    "copies the attachments held here into DIR, named by their hash, for\n"
+	    "tessera import --files.\n"
 	    "\n"
 	    "  -c, --community C   -o, --output FILE\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	Tessera__Filter filter = TESSERA__FILTER__INIT;
-	struct export_ctx x = { stdout, 0 };
-	const char *path = NULL;
+	struct export_ctx x = { stdout, 0, NULL };
+	struct attach_roots roots = { 0 };
+	const char *path = NULL, *files = NULL;
 	char *tmp = NULL;
 	struct opts o;
 	int ch, rc;
 
 	opts_init(&o, c, "export", help);
-	while ((ch = opts_next(&o, argc, argv, "c:o:", export_opts)) != -1) {
+	while ((ch = opts_next(&o, argc, argv, "c:o:f:", export_opts)) != -1) {
 		switch (ch) {
 		case OPTS_STOP:
 			return o.rc;
@@ -101,6 +127,10 @@ cmd_export(struct cli *c, int argc, char **argv)
 			break;
 		case 'o':
 			path = strcmp(optarg, "-") == 0 ? NULL : optarg;
+			break;
+		case 'f':
+			files = optarg;
+			x.roots = &roots;
 			break;
 		default:
 			return cli_usage("export", "unexpected option");
@@ -114,6 +144,17 @@ cmd_export(struct cli *c, int argc, char **argv)
 	req.op = TESSERA__REQUEST__OP__EXPORT;
 	req.filter = &filter;
 	rc = cli_call(c, &req, export_reply, &x);
+	if (rc == CLI_OK && files != NULL) {
+		size_t copied, missing;
+
+		if ((rc = attach_files_export(c, &roots, files, &copied, &missing)) == CLI_OK &&
+		    !c->json)
+			fprintf(stderr, "tessera: %zu attachment files in %s\n", copied, files);
+		if (rc == CLI_OK && missing > 0)
+			fprintf(stderr, "tessera: %zu attachments not held on this node: not "
+			    "exported\n", missing);
+	}
+	free(roots.roots);
 	if (fflush(x.fp) != 0 && rc == CLI_OK)
 		rc = cli_fail(CLI_EDAEMON, "write error: %s", strerror(errno));
 	if (path != NULL) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach_files.h"
 #include "cli.h"
 #include "conn.h"
 #include "jsonl.h"
@@ -18,7 +19,10 @@
 #define CHUNK_BYTES (256 * 1024)    /* packed items per request, roughly */
 #define ITEM_OVERHEAD 8             /* tag and length of a repeated item */
 
-static const struct option import_opts[] = { OPTS_COMMON };
+static const struct option import_opts[] = {
+	{ "files", required_argument, NULL, 'f' },
+	OPTS_COMMON
+};
 
 struct chunk {
 	Tessera__ImportItem **items;
@@ -145,7 +149,7 @@ int
 cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const char help[] =
-	    "usage: tessera import FILE [--json]\n"
+	    "usage: tessera import FILE [--files DIR] [--json]\n"
 	    "\n"
 	    "Imports records from a JSON Lines file (- for stdin), all or nothing:\n"
 	    "if any line is rejected, nothing is stored and the error names the\n"
@@ -157,17 +161,25 @@ cmd_import(struct cli *c, int argc, char **argv)
 	    "\"languages\". Lines without \"signed\" become records of this node (a\n"
 	    "profile line updates this node's profile, \"id\" updates that record);\n"
 	    "lines written by tessera export carry \"signed\" and are stored as\n"
-	    "signed by their community. Blank lines are skipped.\n";
+	    "signed by their community. Blank lines are skipped. --files adds the\n"
+	    "attachment files of DIR (from tessera export --files) once the\n"
+	    "records are in; a file that does not hash to its name is an error.\n";
 	struct chunk ch;
 	struct conn *cn = NULL;
 	struct opts o;
-	const char *path, *name;
+	const char *path, *name, *files = NULL;
+	size_t added = 0;
 	FILE *fp;
 	int rc;
 
 	opts_init(&o, c, "import", help);
-	if ((rc = opts_next(&o, argc, argv, "", import_opts)) != -1)
-		return rc == OPTS_STOP ? o.rc : cli_usage("import", "unexpected option");
+	while ((rc = opts_next(&o, argc, argv, "", import_opts)) != -1) {
+		if (rc == OPTS_STOP)
+			return o.rc;
+		if (rc != 'f')
+			return cli_usage("import", "unexpected option");
+		files = optarg;
+	}
 	if (opts_args(&o, argc, argv, "FILE") != 0)
 		return CLI_EUSAGE;
 	path = argv[optind];
@@ -184,6 +196,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if (rc == CLI_OK && !ch.have_res)
 		rc = cli_fail(CLI_EDAEMON, "daemon did not report the import result");
 	conn_close(cn);
+	if (rc == CLI_OK && files != NULL)
+		rc = attach_files_import(c, files, &added);
 	chunk_clear(&ch);
 	free(ch.items);
 	if (fp != stdin)
@@ -198,8 +212,12 @@ cmd_import(struct cli *c, int argc, char **argv)
 		json_object_set_new(doc, "created", json_integer(ch.res.created));
 		json_object_set_new(doc, "updated", json_integer(ch.res.updated));
 		json_object_set_new(doc, "unchanged", json_integer(ch.res.unchanged));
+		if (files != NULL)
+			json_object_set_new(doc, "files", json_integer((json_int_t)added));
 		return cli_print_json(doc);
 	}
+	if (files != NULL)
+		printf("added %zu attachment files from %s\n", added, files);
 	printf("imported %llu records (%u created, %u updated, %u unchanged)\n",
 	    (unsigned long long)ch.res.created + ch.res.updated + ch.res.unchanged,
 	    ch.res.created, ch.res.updated, ch.res.unchanged);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "opts.h"
@@ -14,7 +15,7 @@
 enum {
 	OPT_TITLE = 0x200, OPT_LANG, OPT_SUMMARY, OPT_BODY, OPT_BODY_FILE, OPT_TAG,
 	OPT_NO_TAGS, OPT_LINK, OPT_NO_LINKS, OPT_VIA, OPT_STATUS, OPT_STARTED, OPT_ENDED,
-	OPT_OUTCOME,
+	OPT_OUTCOME, OPT_ATTACH, OPT_DETACH,
 };
 
 static const struct option edit_opts[] = {
@@ -32,6 +33,8 @@ static const struct option edit_opts[] = {
 	{ "started", required_argument, NULL, OPT_STARTED },
 	{ "ended", required_argument, NULL, OPT_ENDED },
 	{ "outcome", required_argument, NULL, OPT_OUTCOME },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "detach", required_argument, NULL, OPT_DETACH },
 	OPTS_COMMON
 };
 
@@ -53,6 +56,12 @@ struct fields {
 	/* Adoptions (adopt, edit): NULL/0 when not given. */
 	const char *via, *started, *ended, *outcome;
 	int status;
+	Tessera__AttachFile *files;   /* --attach: paths made absolute */
+	Tessera__AttachFile **file_ptrs;
+	char **paths;
+	size_t n_files;
+	char **detach;
+	size_t n_detach;
 };
 
 /* Adoption options given to a command that has no use for them. */
@@ -70,6 +79,61 @@ fields_free(struct fields *f)
 	free(f->tags);
 	free(f->links);
 	free(f->link_ptrs);
+	for (size_t i = 0; i < f->n_files; i++)
+		free(f->paths[i]);
+	free(f->paths);
+	free(f->files);
+	free(f->file_ptrs);
+	free(f->detach);
+}
+
+/* The daemon opens the file itself: it gets an absolute path. */
+static int
+push_attach(struct fields *f, const char *arg)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{ ".pdf", "application/pdf" }, { ".txt", "text/plain" }, { ".html", "text/html" },
+		{ ".odt", "application/vnd.oasis.opendocument.text" }, { ".png", "image/png" },
+		{ ".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+		{ ".jpg", "image/jpeg" }, { ".mp4", "video/mp4" }, { ".zip", "application/zip" },
+	};
+	Tessera__AttachFile *a = realloc(f->files, (f->n_files + 1) * sizeof(*a));
+	char **p, *abs;
+	size_t len = strlen(arg);
+
+	if (a == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	f->files = a;
+	if ((p = realloc(f->paths, (f->n_files + 1) * sizeof(*p))) == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	f->paths = p;
+	if ((abs = realpath(arg, NULL)) == NULL)
+		return cli_fail(CLI_EUSAGE, "%s: %s", arg, strerror(errno));
+	tessera__attach_file__init(&a[f->n_files]);
+	a[f->n_files].path = abs;
+	a[f->n_files].media_type = "application/octet-stream";
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		size_t el = strlen(types[i].ext);
+
+		if (len > el && strcasecmp(arg + len - el, types[i].ext) == 0)
+			a[f->n_files].media_type = (char *)types[i].type;
+	}
+	f->paths[f->n_files++] = abs;
+	return CLI_OK;
+}
+
+static int
+push_detach(struct fields *f, char *name)
+{
+	char **d = realloc(f->detach, (f->n_detach + 1) * sizeof(*d));
+
+	if (d == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	f->detach = d;
+	f->detach[f->n_detach++] = name;
+	return CLI_OK;
 }
 
 /* Reads a whole file ("-" = stdin) as one string. Returns an exit code. */
@@ -209,6 +273,14 @@ parse_fields(struct opts *o, int argc, char **argv, struct fields *f)
 		case OPT_OUTCOME:
 			f->outcome = optarg;
 			break;
+		case OPT_ATTACH:
+			if ((rc = push_attach(f, optarg)) != CLI_OK)
+				return rc;
+			break;
+		case OPT_DETACH:
+			if ((rc = push_detach(f, optarg)) != CLI_OK)
+				return rc;
+			break;
 		default:
 			return cli_usage(o->cmd, "unexpected option");
 		}
@@ -227,6 +299,12 @@ parse_fields(struct opts *o, int argc, char **argv, struct fields *f)
 			return cli_fail(CLI_EDAEMON, "out of memory");
 		for (size_t i = 0; i < f->n_links; i++)
 			f->link_ptrs[i] = &f->links[i];
+	}
+	if (f->n_files > 0) {
+		if ((f->file_ptrs = calloc(f->n_files, sizeof(*f->file_ptrs))) == NULL)
+			return cli_fail(CLI_EDAEMON, "out of memory");
+		for (size_t i = 0; i < f->n_files; i++)
+			f->file_ptrs[i] = &f->files[i];
 	}
 	return -1;
 }
@@ -294,10 +372,12 @@ cmd_add(struct cli *c, int argc, char **argv)
 	static const char help[] =
 	    "usage: tessera add initiative|resource --title TITLE [--lang LANG]\n"
 	    "           [--summary TEXT] [--body TEXT | --body-file FILE]\n"
-	    "           [--tag TAG]... [--link URL]... [--json]\n"
+	    "           [--tag TAG]... [--link URL]... [--attach FILE]... [--json]\n"
 	    "\n"
 	    "Publishes a new record of this node's community and prints its ID\n"
-	    "(with --json, the record). --body-file - reads the body from stdin.\n";
+	    "(with --json, the record). --body-file - reads the body from stdin.\n"
+	    "--attach copies FILE into the node's attachment store; its hash is\n"
+	    "signed with the record and peers fetch it chunk by chunk.\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	Tessera__AddRequest add = TESSERA__ADD_REQUEST__INIT;
 	struct record_ctx x = { c, "" };
@@ -316,8 +396,8 @@ cmd_add(struct cli *c, int argc, char **argv)
 		rc = cli_usage("add", "--title is required");
 		goto out;
 	}
-	if (f.no_tags || f.no_links) {
-		rc = cli_usage("add", "--no-tags and --no-links are for edit");
+	if (f.no_tags || f.no_links || f.n_detach > 0) {
+		rc = cli_usage("add", "--no-tags, --no-links and --detach are for edit");
 		goto out;
 	}
 	if (adoption_opts(&f)) {
@@ -325,6 +405,8 @@ cmd_add(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	fill_add(&add, &f, kind);
+	add.attach = f.file_ptrs;
+	add.n_attach = f.n_files;
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__ADD;
 	req.add = &add;
@@ -340,15 +422,17 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	static const char help[] =
 	    "usage: tessera edit ID [--lang LANG] [--title TITLE] [--summary TEXT]\n"
 	    "           [--body TEXT | --body-file FILE] [--tag TAG]... [--no-tags]\n"
-	    "           [--link URL]... [--no-links] [--json]\n"
+	    "           [--link URL]... [--no-links] [--attach FILE]... [--detach NAME]...\n"
+	    "           [--json]\n"
 	    "           adoptions: [--status planned|running|ended] [--started DATE]\n"
 	    "           [--ended DATE] [--outcome TEXT]\n"
 	    "\n"
 	    "Publishes a new version of one of this node's records. ID may be a\n"
 	    "unique prefix. Only the given fields change; --lang picks the\n"
 	    "language to change (or add). --tag replaces the tags, --no-tags\n"
-	    "removes them all; likewise --link and --no-links. Dates are\n"
-	    "YYYY-MM-DD; an empty one (--ended '') clears it, as --outcome ''.\n";
+	    "removes them all; likewise --link and --no-links. --attach adds a\n"
+	    "file (replacing an attachment of the same name), --detach removes one.\n"
+	    "Dates are YYYY-MM-DD; an empty one (--ended '') clears it, as --outcome ''.\n";
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	Tessera__EditRequest edit = TESSERA__EDIT_REQUEST__INIT;
 	struct record_ctx x = { c, "version" };
@@ -363,7 +447,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!f.has_text && f.n_tags == 0 && !f.no_tags && f.n_links == 0 && !f.no_links &&
-	    !adoption_opts(&f)) {
+	    !adoption_opts(&f) && f.n_files == 0 && f.n_detach == 0) {
 		rc = cli_usage("edit", "nothing to change");
 		goto out;
 	}
@@ -385,6 +469,10 @@ cmd_edit(struct cli *c, int argc, char **argv)
 		edit.links = f.link_ptrs;
 		edit.n_links = f.n_links;
 	}
+	edit.attach = f.file_ptrs;
+	edit.n_attach = f.n_files;
+	edit.detach = f.detach;
+	edit.n_detach = f.n_detach;
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__EDIT;
 	req.edit = &edit;

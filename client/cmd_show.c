@@ -112,6 +112,18 @@ show_record(const Tessera__RecordView *v)
 		}
 		fputc('\n', stdout);
 	}
+	for (size_t i = 0; i < v->n_attachments; i++) {
+		const Tessera__AttachView *a = v->attachments[i];
+
+		printf("%s", i == 0 ? "attached   " : "           ");
+		out_plain(stdout, a->name != NULL ? a->name : "?");
+		printf(" (%llu bytes, ", (unsigned long long)a->size);
+		if (a->state != NULL && strcmp(a->state, "partial") == 0)
+			printf("partial %llu %%)\n", a->size ? (unsigned long long)(a->have * 100 /
+			    a->size) : 0ULL);
+		else
+			printf("%s)\n", a->state != NULL ? a->state : "?");
+	}
 	show_texts(r);
 }
 

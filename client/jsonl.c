@@ -15,6 +15,7 @@
 static const char *const line_keys[] = {
 	"kind", "id", "community", "community_name", "version", "updated", "deleted",
 	"name", "country", "languages", "texts", "tags", "links", "signed", "seq", "adoption",
+	"attachments",
 	NULL
 };
 
@@ -357,6 +358,11 @@ parse_object(json_t *o, Tessera__ImportItem *item, char **cause)
 		return rc;
 	if ((v = json_object_get(o, "signed")) != NULL && (rc = get_signed(v, item, cause)) != 0)
 		return rc;
+	/* An exported line lists its attachments for the reader; the signed
+	 * bytes carry them. A new record gets files only through add --attach. */
+	if (json_object_get(o, "attachments") != NULL && json_object_get(o, "signed") == NULL)
+		return set_cause(cause, -EINVAL, "\"attachments\" only with \"signed\" (files are "
+		    "attached with tessera add --attach)");
 	return 0;
 }
 

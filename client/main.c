@@ -19,6 +19,7 @@ static const struct command {
 	{ "adopt", cmd_adopt, "publish the adoption of a practice by this community" },
 	{ "lineage", cmd_lineage, "show where a practice came from and where it went" },
 	{ "show", cmd_show, "show one record in full" },
+	{ "get", cmd_get, "fetch an attachment and write it out" },
 	{ "list", cmd_list, "list records" },
 	{ "search", cmd_search, "full-text search in every language" },
 	{ "communities", cmd_communities, "list the communities this node knows" },

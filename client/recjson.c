@@ -2,6 +2,7 @@
 #include "recjson.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -46,6 +47,36 @@ json_texts(const Tessera__Record *r)
 			json_object_set_new(o, "summary", json_string(t->summary));
 		if (t->body != NULL)
 			json_object_set_new(o, "body", json_string(t->body));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* Each attachment: name, media type, size, root in hex and, from show, its
+ * state here. */
+static json_t *
+json_attachments(const Tessera__Record *r, const Tessera__RecordView *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < r->n_attachments; i++) {
+		const Tessera__Attachment *at = r->attachments[i];
+		char hex[2 * 32 + 1] = "";
+		json_t *o = json_object();
+
+		if (at->root.len == 32)
+			hex_encode(at->root.data, 32, hex);
+		json_object_set_new(o, "name", jstr(at->name));
+		json_object_set_new(o, "media_type", jstr(at->media_type));
+		json_object_set_new(o, "size", json_integer((json_int_t)at->size));
+		json_object_set_new(o, "root", json_string(hex));
+		for (size_t k = 0; k < v->n_attachments; k++)
+			if (v->attachments[k]->name != NULL && at->name != NULL &&
+			    strcmp(v->attachments[k]->name, at->name) == 0) {
+				json_object_set_new(o, "state", jstr(v->attachments[k]->state));
+				json_object_set_new(o, "have", json_integer((json_int_t)
+				    v->attachments[k]->have));
+			}
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -194,6 +225,8 @@ recjson_from_view(const Tessera__RecordView *v, int flags)
 	json_object_set_new(o, "texts", json_texts(r));
 	json_object_set_new(o, "tags", json_strings(r->tags, r->n_tags));
 	json_object_set_new(o, "links", json_links(r));
+	if (r->n_attachments > 0)
+		json_object_set_new(o, "attachments", json_attachments(r, v));
 	if ((flags & RECJSON_EXPORT) && v->signed_ != NULL)
 		json_object_set_new(o, "signed", json_signed(v->signed_));
 	if (flags & RECJSON_SEARCH) {

@@ -77,6 +77,16 @@ status_health_print(const Tessera__Reply *r)
 		}
 		fputc('\n', stdout);
 	}
+	if (s->has_attach_held && (s->attach_held > 0 || s->attach_missing > 0)) {
+		printf("attached  %llu bytes held (budget %llu), %llu bytes not here",
+		    (unsigned long long)s->attach_held, (unsigned long long)s->attach_budget,
+		    (unsigned long long)s->attach_missing);
+		if (s->attach_over_budget > 0)
+			printf("; %llu attachment%s not fetched: over budget",
+			    (unsigned long long)s->attach_over_budget,
+			    s->attach_over_budget == 1 ? "" : "s");
+		fputc('\n', stdout);
+	}
 	if (r->n_peers > 0)
 		printf("peers:\n");
 	for (size_t i = 0; i < r->n_peers; i++)
@@ -124,6 +134,13 @@ status_health_json(json_t *o, const Tessera__Reply *r)
 	json_object_set_new(o, "records_rejected", json_integer((json_int_t)s->records_rejected));
 	json_object_set_new(o, "last_reject", cli_json_str(s->last_reject));
 	json_object_set_new(o, "last_reject_at", cli_json_time(s->last_reject_at));
+	if (s->has_attach_held) {
+		json_object_set_new(o, "attach_held", json_integer((json_int_t)s->attach_held));
+		json_object_set_new(o, "attach_missing", json_integer((json_int_t)s->attach_missing));
+		json_object_set_new(o, "attach_budget", json_integer((json_int_t)s->attach_budget));
+		json_object_set_new(o, "attach_over_budget",
+		    json_integer((json_int_t)s->attach_over_budget));
+	}
 	for (size_t i = 0; i < r->n_peers; i++)
 		json_array_append_new(peers, peer_json(r->peers[i]));
 	json_object_set_new(o, "peers", peers);

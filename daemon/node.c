@@ -18,6 +18,7 @@
 #include "ops/metrics.h"
 #include "web/web.h"
 #include "ops/notify.h"
+#include "store/blob.h"
 #include "store/store.h"
 
 void
@@ -27,16 +28,69 @@ node_changed(struct node *n)
 
 	if (seq <= n->last_seq)
 		return;
+	attach_changed(&n->attach);   /* new records may reference blobs */
 	peers_announce(n->peers);
 	n->last_seq = seq;
 }
 
 /* Wiring of ctl/ and ops/: what they are given and the hooks through
  * which their news travels up. */
+#define BLOB_GC_MS 30000
+
+/* Removes the files of purged and unreferenced attachments, never one a
+ * transfer is writing. */
+static void
+blob_collect(struct node *n)
+{
+	uint64_t freed;
+
+	if (blob_gc(n->store, attach_busy, &n->attach, &freed) == 0 && freed > 0)
+		log_info("attachments: %llu bytes of withdrawn or unreferenced files removed",
+		    (unsigned long long)freed);
+}
+
+static void
+on_blob_timer(uv_timer_t *t)
+{
+	blob_collect(t->data);
+}
+
 static void
 on_ctl_committed(void *arg)
 {
-	node_changed(arg);
+	struct node *n = arg;
+
+	node_changed(n);
+	blob_collect(n);
+}
+
+/* tessera get: a blob is wanted now; ask the peers. */
+static void
+on_ctl_fetch(void *arg)
+{
+	struct node *n = arg;
+
+	attach_changed(&n->attach);
+	peers_announce(n->peers);
+}
+
+/* A blob completed here (every peer hears of it: BlobHave), or a peer's
+ * query made us want one (every peer is asked). */
+static void
+on_blob_news(void *arg)
+{
+	struct node *n = arg;
+
+	peers_announce(n->peers);
+}
+
+/* The attachment policy from the configuration. */
+static void
+attach_policy(struct attach_policy *pol, const struct config *c)
+{
+	pol->auto_fetch = c->attach_auto_fetch > 0;
+	pol->max_file = c->attach_auto_fetch;
+	pol->budget = c->attach_budget;
 }
 
 /* An import takes or gives back the store's write transaction: meanwhile
@@ -77,7 +131,11 @@ on_session_established(void *arg, struct session *s)
 static void
 on_session_stored(void *arg, struct session *s, size_t count)
 {
-	node_changed(arg);
+	struct node *n = arg;
+
+	node_changed(n);
+	if (blob_gc_due(n->store))   /* a tombstone withdrew attachments */
+		blob_collect(n);
 }
 
 static void
@@ -172,6 +230,7 @@ node_stop(struct node *n, const char *why)
 	peers_stop(n->peers);
 	n->peers = n->ops.peers = NULL;
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
+	uv_close((uv_handle_t *)&n->blob_timer, NULL);
 }
 
 void
@@ -202,6 +261,8 @@ node_reload(struct node *n)
 	n->ops.conf = nc;
 	store_set_limits(n->store, nc);
 	session_limits(&n->sessions.lim, nc);
+	attach_policy(&n->attach.pol, nc);
+	attach_changed(&n->attach);
 	peers_reload(n->peers, old, nc);
 	metrics_reload(&n->metrics, &n->ops, &nc->metrics_listen);
 	web_reload(&n->web, &n->ops, n->id->pub, &nc->web_listen);
@@ -270,9 +331,18 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.on_stored = on_session_stored,
 		.on_synced = on_session_synced,
 		.on_rejected = on_session_rejected,
+		.attach = &n->attach,
 		.hook_arg = n,
 	};
 	session_limits(&n->sessions.lim, conf);
+	{
+		struct attach_policy pol;
+
+		attach_policy(&pol, conf);
+		attach_init(&n->attach, n->store, &pol);
+		n->attach.on_news = on_blob_news;
+		n->attach.hook_arg = n;
+	}
 	n->ops = (struct ops_env){
 		.loop = loop,
 		.store = n->store,
@@ -287,9 +357,13 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.on_committed = on_ctl_committed,
 		.on_import = on_ctl_import,
 		.on_blocked = on_ctl_blocked,
+		.on_fetch = on_ctl_fetch,
+		.attach = &n->attach,
 		.hook_arg = n,
 	};
 	uv_timer_init(loop, &n->storage_timer);
+	uv_timer_init(loop, &n->blob_timer);
+	n->blob_timer.data = n;
 	n->storage_timer.data = n;
 	store_on_full(n->store, on_storage_full, n);
 	*out = n;
@@ -317,6 +391,7 @@ node_start(struct node *n, char **cause)
 	if (conf->web_listen.host != NULL &&
 	    (rc = web_start(&n->ops, n->id->pub, &conf->web_listen, &n->web, cause)) != 0)
 		return rc;
+	uv_timer_start(&n->blob_timer, on_blob_timer, BLOB_GC_MS, BLOB_GC_MS);
 	log_info("node %s started: %s, control socket %s", n->id->id, conf->data_dir,
 	    conf->control_socket);
 	return 0;
@@ -327,6 +402,7 @@ node_close(struct node *n)
 {
 	if (n == NULL)
 		return;
+	attach_free(&n->attach);
 	store_close(n->store);
 	identity_free(n->id);
 	config_free(n->conf);

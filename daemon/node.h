@@ -32,6 +32,8 @@ struct node {
 	struct notify *notify;        /* systemd STATUS= refresh; NULL when off */
 	struct health health;         /* rejected records since start-up */
 	struct session_env sessions;  /* shared by every peer session */
+	struct attach attach;         /* attachment transfers, node-wide */
+	uv_timer_t blob_timer;        /* attachment GC */
 	/* What ops/ and ctl/ are given (node_open): kept current as conf and
 	 * peers change. */
 	struct ops_env ops;

@@ -52,11 +52,17 @@ fnv1a(const uint8_t *p, size_t n)
 }
 
 static struct session_env env;
+static struct attach att;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const struct attach_policy pol = { true, 1ULL << 30, 1ULL << 32 };
+
 	fuzz_session_store(&env, "fuzz-frame");
 	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 2000, 30000, 16 };
+	/* The attachment messages (Blob*) reach their handlers too. */
+	attach_init(&att, env.store, &pol);
+	env.attach = &att;
 	return 0;
 }
 
@@ -66,6 +72,9 @@ check_bounds(const struct session *s)
 {
 	const struct sync *y = &s->sync;
 
+	if (s->att.inflight > ATTACH_WINDOW || s->att.serve_pending > ATTACH_SERVE_MAX ||
+	    att.n_fl > ATTACH_WINDOW)
+		abort();
 	if (y->n_wanted > env.lim.max_inflight_wants || y->offers_inflight > SYNC_OFFERS_INFLIGHT ||
 	    y->n_pending > SYNC_OFFERS_INFLIGHT + 1 || y->n_jobs > SYNC_JOBS_MAX)
 		abort();

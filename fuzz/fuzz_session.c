@@ -61,7 +61,7 @@ l_close(void *link, enum session_end why, const char *detail)
 	l->closes++;
 }
 
-const struct session_io fuzz_session_io = { l_send, l_room, l_pause, l_verify, l_close };
+const struct session_io fuzz_session_io = { l_send, l_room, l_pause, l_verify, l_close, NULL };
 
 static char store_dir[64];
 static struct store *store;

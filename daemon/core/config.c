@@ -20,7 +20,7 @@ enum sect { SECT_NONE, SECT_NODE, SECT_LIMITS, SECT_PEER };
 static const char *const sectnames[] = { "", "node", "limits", "peer" };
 
 enum opt_type { OPT_PATH, OPT_ENDPOINTS, OPT_SIZE, OPT_DURATION, OPT_COUNT, OPT_ADDRESS,
-	OPT_NODEID, OPT_LOCAL, OPT_NAME, OPT_BOOL };
+	OPT_NODEID, OPT_LOCAL, OPT_NAME, OPT_BOOL, OPT_SIZE64 };
 
 struct opt {
 	enum sect sect;
@@ -77,6 +77,12 @@ static const struct opt opts[] = {
 	  CF(max_unauthenticated_per_address), 1, 65536, "8" },
 	{ SECT_LIMITS, "first_byte_timeout", OPT_DURATION, CF(first_byte_timeout_ms), 100, 60000,
 	  "2s" },
+	/* Attachments (docs/protocol.md, "Attachments"): files up to this size
+	 * are fetched as soon as their record arrives (0: only on demand), and
+	 * the node holds at most attach_budget bytes of them. */
+	{ SECT_LIMITS, "attach_auto_fetch", OPT_SIZE64, CF(attach_auto_fetch), 0, 1ULL << 40,
+	  "100M" },
+	{ SECT_LIMITS, "attach_budget", OPT_SIZE64, CF(attach_budget), 0, 1ULL << 50, "10G" },
 	{ SECT_PEER, "address", OPT_ADDRESS, offsetof(struct peer_conf, address), 0, 0, NULL },
 	{ SECT_PEER, "id", OPT_NODEID, offsetof(struct peer_conf, id), 0, 0, NULL },
 };
@@ -99,11 +105,14 @@ static const struct unit {
 	uint64_t mult;
 } units[] = {
 	{ OPT_SIZE, "", 1 }, { OPT_SIZE, "K", KiB }, { OPT_SIZE, "M", MiB }, { OPT_SIZE, "G", GiB },
+	{ OPT_SIZE64, "", 1 }, { OPT_SIZE64, "K", KiB }, { OPT_SIZE64, "M", MiB },
+	{ OPT_SIZE64, "G", GiB }, { OPT_SIZE64, "T", 1024 * GiB },
 	{ OPT_DURATION, "", 1 }, { OPT_DURATION, "ms", 1 }, { OPT_DURATION, "s", 1000 },
 	{ OPT_DURATION, "m", 60000 }, { OPT_DURATION, "h", 3600000 }, { OPT_COUNT, "", 1 },
 };
 static const char *const hints[] = {
 	[OPT_SIZE] = "size (bytes, or a number with K, M or G)",
+	[OPT_SIZE64] = "size (bytes, or a number with K, M, G or T)",
 	[OPT_DURATION] = "duration (milliseconds, or a number with ms, s, m or h)",
 	[OPT_COUNT] = "number",
 };
@@ -304,7 +313,10 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 	if (rc != 0 || v < o->min || v > o->max)
 		return parse_fail(p, -EINVAL, p->line, "%s: %s is out of range (%llu%s..%llu%s)",
 		    label, value, (unsigned long long)o->min, ms, (unsigned long long)o->max, ms);
-	*(uint32_t *)field = (uint32_t)v;
+	if (o->type == OPT_SIZE64)
+		*(uint64_t *)field = v;
+	else
+		*(uint32_t *)field = (uint32_t)v;
 	return 0;
 }
 

@@ -22,8 +22,10 @@ static const struct shape leaf = { .packed = 0 };
 static const struct shape offer = { .sub = { [1] = &leaf } };
 static const struct shape want = { .packed = 1u << 2 };
 static const struct shape records = { .sub = { [1] = &leaf } };
+/* BlobQuery.roots, BlobHave.roots (1): one object per root. */
 static const struct shape envelope = { .sub = { [1] = &leaf, [2] = &leaf, [3] = &offer,
-	[4] = &want, [5] = &records, [6] = &leaf, [7] = &leaf } };
+	[4] = &want, [5] = &records, [6] = &leaf, [7] = &leaf, [9] = &leaf, [10] = &leaf,
+	[11] = &leaf, [12] = &leaf, [13] = &leaf } };
 /* record.proto: Record.texts (8), links (10), profile (11), tags (9); Text
  * lang, title (short), summary, body (long); Link url, title; Profile name,
  * country, languages. */
@@ -32,8 +34,10 @@ static const struct shape link = { .strs = 1u << 1 | 1u << 2 };
 static const struct shape profile = { .strs = 1u << 1 | 1u << 2 | 1u << 3 };
 /* Adoption started, ended (short), outcome (long). */
 static const struct shape adoption = { .strs = 1u << 5 | 1u << 6, .longs = 1u << 7 };
+/* Attachment name, media_type. */
+static const struct shape attachment = { .strs = 1u << 1 | 1u << 2 };
 static const struct shape record = { .sub = { [8] = &text, [10] = &link, [11] = &profile,
-	[13] = &adoption }, .strs = 1u << 9 };
+	[12] = &attachment, [13] = &adoption }, .strs = 1u << 9 };
 
 static int
 get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)

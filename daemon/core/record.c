@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/identity.h"
+#include "core/merkle.h"
 #include "core/msgscan.h"
 #include "core/textsafe.h"
 #include "core/util.h"
@@ -241,6 +242,38 @@ check_adoption(const Tessera__Record *r, const char **why, bool chars)
 	return 0;
 }
 
+/* An attachment's name is a plain file name: it becomes the name of the
+ * file `tessera get` writes, so no directory part and no dot names. */
+static int
+check_attachments(const Tessera__Record *r, const char **why, bool chars)
+{
+	if (r->n_attachments > TESS_MAX_ATTACH) {
+		*why = "too many attachments";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < r->n_attachments; i++) {
+		const Tessera__Attachment *a = r->attachments[i];
+
+		if (check_str(a->name, TESS_MAX_FILENAME, 1, chars) != 0 ||
+		    strchr(a->name, '/') != NULL || strcmp(a->name, ".") == 0 ||
+		    strcmp(a->name, "..") == 0) {
+			*why = "attachment without a valid file name";
+			return -EINVAL;
+		}
+		if (check_str(a->media_type, 127, 0, chars) != 0 || !a->has_size ||
+		    a->size > MERKLE_MAX_SIZE || !a->has_root || a->root.len != MERKLE_HASH) {
+			*why = "attachment with an invalid media type, size or hash";
+			return -EINVAL;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(r->attachments[k]->name, a->name) == 0) {
+				*why = "two attachments with the same name";
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
 /* chars: check the characters of every string too (record_open has already
  * checked them on the wire bytes, NUL included: one pass is enough). */
 static int
@@ -269,12 +302,14 @@ validate(const Tessera__Record *r, const char **why, bool chars)
 		*why = "missing kind";
 		return -EINVAL;
 	}
-	if (r->deleted && (r->n_texts || r->n_tags || r->n_links || r->profile || r->adoption)) {
+	if (r->deleted && (r->n_texts || r->n_tags || r->n_links || r->profile || r->adoption ||
+	    r->n_attachments)) {
 		*why = "tombstone with content";
 		return -EINVAL;
 	}
 	if (check_texts(r, why, chars) != 0 || check_lists(r, why, chars) != 0 ||
-	    check_adoption(r, why, chars) != 0)
+	    check_adoption(r, why, chars) != 0 ||
+	    check_attachments(r, why, chars) != 0)
 		return -EINVAL;
 	return 0;
 }

@@ -23,11 +23,13 @@
 #define TESS_MAX_LINKS 64
 #define TESS_MAX_FIELD (60 * 1024)     /* one string field */
 #define TESS_MAX_SHORT 512             /* title, tag, lang, url, name */
-/* Fields a valid record can have, its texts', links', profile's and
- * adoption's included
+#define TESS_MAX_ATTACH 16             /* attachments per record */
+#define TESS_MAX_FILENAME 255          /* an attachment's name, bytes */
+/* Fields a valid record can have, its texts', links', profile's,
+ * adoption's and attachments' included
  * (checked before decoding: see msgscan.h). */
 #define TESS_MAX_RECORD_FIELDS (16 + TESS_MAX_TEXTS * 5 + TESS_MAX_TAGS + TESS_MAX_LINKS * 3 + \
-	    4 + TESS_MAX_TEXTS + 8)
+	    4 + TESS_MAX_TEXTS + 8 + TESS_MAX_ATTACH * 5)
 
 #define TESS_CHUNK_BYTES (512 * 1024)  /* target size of one streamed reply */
 

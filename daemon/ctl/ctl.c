@@ -87,6 +87,8 @@ client_free(uv_handle_t *h)
 	ctl->n_clients--;
 	wire_reader_free(&c->rd);
 	free(c->cursor);
+	if (c->blob_fd >= 0)
+		close(c->blob_fd);
 	free(c);
 	ctl_maybe_free(ctl);
 }
@@ -288,6 +290,7 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	c->ctl = ctl;
 	c->id = ++ctl->next_id;
+	c->blob_fd = -1;
 	wire_reader_init(&c->rd, TESS_MAX_FRAME);
 	uv_pipe_init(ctl->env->ops->loop, &c->pipe, 0);
 	c->pipe.data = c;

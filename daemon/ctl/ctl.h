@@ -8,6 +8,8 @@
 
 #include "core/tessera.h"
 
+struct attach;
+
 struct ctl;
 struct identity;
 struct ops_env;
@@ -29,6 +31,10 @@ struct ctl_env {
 	void (*on_import)(void *arg, bool holding);
 	/* The operator blocked or unblocked the community author. */
 	void (*on_blocked)(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked);
+	/* tessera get asked for an attachment: peers are asked for it. */
+	void (*on_fetch)(void *arg);
+	/* Attachment transfers (policy, progress); may be NULL. */
+	struct attach *attach;
 	void *hook_arg;
 };
 

@@ -20,6 +20,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	[TESSERA__REQUEST__OP__BLOCK] = { "block", CTL_WRITES, ctl_block },
 	[TESSERA__REQUEST__OP__UNBLOCK] = { "unblock", CTL_WRITES, ctl_unblock },
 	[TESSERA__REQUEST__OP__LINEAGE] = { "lineage", 0, ctl_lineage },
+	/* With data set, the file's bytes follow in a stream. */
+	[TESSERA__REQUEST__OP__GET] = { "get", CTL_WRITES | CTL_STREAMS, ctl_get },
+	[TESSERA__REQUEST__OP__BLOB] = { "blob", CTL_WRITES | CTL_STREAMS, ctl_blob },
 };
 
 void

@@ -66,6 +66,7 @@ struct ctl_client {
 	uint8_t export_author[TESS_KEY_LEN];
 	uint64_t export_upto;
 	struct import_session *import;
+	int blob_fd;                      /* an attachment being streamed, or -1 */
 	struct ctl_client *next;
 };
 
@@ -102,6 +103,26 @@ void ctl_add(struct ctl_client *c, const Tessera__Request *req);
 void ctl_edit(struct ctl_client *c, const Tessera__Request *req);
 void ctl_delete(struct ctl_client *c, const Tessera__Request *req);
 void ctl_show(struct ctl_client *c, const Tessera__Request *req);
+void ctl_get(struct ctl_client *c, const Tessera__Request *req);
+void ctl_blob(struct ctl_client *c, const Tessera__Request *req);
+/* Resolves a record ID prefix; on failure the error reply is already sent. */
+int ctl_resolve_id(struct ctl_client *c, const char *prefix, uint8_t id[TESS_ID_LEN]);
+
+/* The files of an add or edit, copied into the attachment store
+ * (ctl_attach.c): ptr[0..n) for publish_fields. */
+struct ctl_attach {
+	Tessera__Attachment *att, **ptr;
+	uint8_t **root;
+	size_t n;
+};
+int ctl_attach_files(struct store *st, Tessera__AttachFile **files, size_t n,
+    struct ctl_attach *ca, char **cause);
+void ctl_attach_free(struct ctl_attach *ca);
+/* Fills v->attachments with the state here of each attachment of v's record. */
+int ctl_attach_views(const struct ctl_env *env, Tessera__RecordView *v);
+/* The attachment fields of status: bytes held and missing, the budget, and
+ * how many missing attachments it keeps out. */
+void ctl_attach_status(const struct ctl_env *env, Tessera__Status *s);
 void ctl_list(struct ctl_client *c, const Tessera__Request *req);
 void ctl_search(struct ctl_client *c, const Tessera__Request *req);
 void ctl_export(struct ctl_client *c, const Tessera__Request *req);

@@ -113,6 +113,7 @@ ctl_status(struct ctl_client *c, const Tessera__Request *req)
 			ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
 		return;
 	}
+	ctl_attach_status(env, &v.s);
 	/* Records by community belong in the health view. */
 	if (community_list(env, &cl, &v.reply) == 0) {
 		ctl_send(c, &v.reply);

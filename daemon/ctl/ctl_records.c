@@ -117,6 +117,11 @@ reply_record(struct ctl_client *c, const uint8_t id[TESS_ID_LEN], bool with_sign
 		    "stored record fails verification" : "storage error reading the record");
 		return;
 	}
+	if (with_signed && ctl_attach_views(ctl_client_env(c), v) != 0) {
+		view_batch_free(b);
+		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+		return;
+	}
 	view_batch_attach(b, &r);
 	ctl_send(c, &r);
 	view_batch_free(b);
@@ -141,6 +146,7 @@ ctl_add(struct ctl_client *c, const Tessera__Request *req)
 	const Tessera__AddRequest *a = req->add;
 	struct publish_fields f;
 	struct ctl_adopt adopt;
+	struct ctl_attach ca;
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
 	int rc;
@@ -158,7 +164,15 @@ ctl_add(struct ctl_client *c, const Tessera__Request *req)
 	f.n_links = a->n_links;
 	if (f.kind == TESSERA__KIND__KIND_ADOPTION && ctl_adoption_add(c, a, &f, &adopt) != 0)
 		return;
-	if ((rc = publish_add(env->ops->store, env->id, &f, id, &cause)) != 0) {
+	if ((rc = ctl_attach_files(env->ops->store, a->attach, a->n_attach, &ca, &cause)) != 0) {
+		ctl_fail(c, rc, cause);
+		return;
+	}
+	f.attach = ca.ptr;
+	f.n_attach = ca.n;
+	rc = publish_add(env->ops->store, env->id, &f, id, &cause);
+	ctl_attach_free(&ca);
+	if (rc != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}
@@ -172,6 +186,7 @@ ctl_edit(struct ctl_client *c, const Tessera__Request *req)
 	const struct ctl_env *env = ctl_client_env(c);
 	const Tessera__EditRequest *e = req->edit;
 	struct publish_fields f;
+	struct ctl_attach ca;
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
 	int rc;
@@ -190,7 +205,17 @@ ctl_edit(struct ctl_client *c, const Tessera__Request *req)
 	f.n_links = e->n_links;
 	if (ctl_adoption_edit(c, e, &f) != 0)
 		return;
-	if ((rc = publish_edit(env->ops->store, env->id, id, &f, &cause)) != 0) {
+	if ((rc = ctl_attach_files(env->ops->store, e->attach, e->n_attach, &ca, &cause)) != 0) {
+		ctl_fail(c, rc, cause);
+		return;
+	}
+	f.attach = ca.ptr;
+	f.n_attach = ca.n;
+	f.detach = e->detach;
+	f.n_detach = e->n_detach;
+	rc = publish_edit(env->ops->store, env->id, id, &f, &cause);
+	ctl_attach_free(&ca);
+	if (rc != 0) {
 		ctl_fail(c, rc, cause);
 		return;
 	}

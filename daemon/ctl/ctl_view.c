@@ -105,6 +105,9 @@ view_batch_clear(struct view_batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		record_free(b->views[i].record);
+		for (size_t k = 0; k < b->views[i].n_attachments; k++)
+			free(b->views[i].attachments[k]);   /* strings point into record */
+		free(b->views[i].attachments);
 		free(b->views[i].snippet);
 		free(b->views[i].snippet_lang);
 		free(b->bodies[i]);

@@ -85,6 +85,12 @@ link_room(void *link)
 	return p->state != PEER_CLOSING && p->queued < soft ? soft - p->queued : 0;
 }
 
+static size_t
+link_queued(void *link)
+{
+	return ((struct peer *)link)->queued;
+}
+
 static void
 link_pause(void *link, bool paused)
 {
@@ -145,6 +151,7 @@ link_close(void *link, enum session_end why, const char *detail)
 static const struct session_io link_io = {
 	.send = link_send,
 	.room = link_room,
+	.queued = link_queued,
 	.pause = link_pause,
 	.verify = link_verify,
 	.close = link_close,

@@ -2,6 +2,7 @@
 #include "store/publish.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,10 +93,42 @@ publish_record(struct store *st, const struct identity *me, const Tessera__Recor
 	return 0;
 }
 
+/* The attachments of r, changed by f: a new array (pointers into r and f),
+ * *out, which the caller frees. */
+static int
+apply_attachments(Tessera__Record *r, const struct publish_fields *f,
+    Tessera__Attachment ***out)
+{
+	Tessera__Attachment **a;
+	size_t n = 0;
+
+	*out = NULL;
+	if (f->n_attach == 0 && f->n_detach == 0)
+		return 0;
+	if ((a = calloc(r->n_attachments + f->n_attach + 1, sizeof(*a))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_attachments; i++) {
+		bool drop = false;
+
+		for (size_t k = 0; k < f->n_detach; k++)
+			drop |= strcmp(r->attachments[i]->name, f->detach[k]) == 0;
+		for (size_t k = 0; k < f->n_attach; k++)
+			drop |= strcmp(r->attachments[i]->name, f->attach[k]->name) == 0;
+		if (!drop)
+			a[n++] = r->attachments[i];
+	}
+	for (size_t k = 0; k < f->n_attach; k++)
+		a[n++] = f->attach[k];
+	r->attachments = a;
+	r->n_attachments = n;
+	*out = a;
+	return 0;
+}
+
 /* Applies fields to r's text in f->lang (adding that language if new). */
 static int
 apply_fields(Tessera__Record *r, const struct publish_fields *f, Tessera__Text *fresh,
-    Tessera__Text ***texts_out, const char *default_lang)
+    Tessera__Text ***texts_out, Tessera__Attachment ***att_out, const char *default_lang)
 {
 	Tessera__Text *t = NULL, **texts;
 	const char *lang = f->lang;
@@ -138,7 +171,7 @@ apply_fields(Tessera__Record *r, const struct publish_fields *f, Tessera__Text *
 		r->links = f->links;
 		r->n_links = f->n_links;
 	}
-	return 0;
+	return apply_attachments(r, f, att_out);
 }
 
 static bool
@@ -200,6 +233,7 @@ publish_add(struct store *st, const struct identity *me, const struct publish_fi
 	Tessera__Record r = TESSERA__RECORD__INIT;
 	Tessera__Adoption adoption = TESSERA__ADOPTION__INIT;
 	Tessera__Text fresh, **texts = NULL;
+	Tessera__Attachment **att = NULL;
 	int rc;
 
 	if (!record_kind_known(f->kind) || f->kind == TESSERA__KIND__KIND_PROFILE)
@@ -214,10 +248,13 @@ publish_add(struct store *st, const struct identity *me, const struct publish_fi
 	}
 	r.has_kind = 1;
 	r.kind = (Tessera__Kind)f->kind;
-	if ((rc = apply_fields(&r, f, &fresh, &texts, default_lang(st))) != 0)
+	if ((rc = apply_fields(&r, f, &fresh, &texts, &att, default_lang(st))) != 0) {
+		free(texts);
 		return set_cause(cause, rc, "out of memory");
+	}
 	rc = publish_record(st, me, &r, NULL, out_id, cause);
 	free(texts);
+	free(att);
 	return rc;
 }
 
@@ -228,6 +265,7 @@ publish_edit(struct store *st, const struct identity *me, const uint8_t id[TESS_
 	Tessera__Record *old, r;
 	Tessera__Adoption adoption;
 	Tessera__Text fresh, **texts = NULL;
+	Tessera__Attachment **att = NULL;
 	int rc;
 
 	if ((rc = publish_load(st, id, &old, cause)) != 0)
@@ -250,11 +288,12 @@ publish_edit(struct store *st, const struct identity *me, const uint8_t id[TESS_
 		apply_adoption(&adoption, f);
 		r.adoption = &adoption;
 	}
-	if ((rc = apply_fields(&r, f, &fresh, &texts, default_lang(st))) == 0)
+	if ((rc = apply_fields(&r, f, &fresh, &texts, &att, default_lang(st))) == 0)
 		rc = publish_record(st, me, &r, id, NULL, cause);
 	else
 		set_cause(cause, rc, "out of memory");
 	free(texts);
+	free(att);
 	record_free(old);
 	return rc;
 }

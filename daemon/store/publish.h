@@ -27,6 +27,12 @@ struct publish_fields {
 	const uint8_t *source_id, *source_author, *via;
 	int status;
 	const char *started, *ended, *outcome;
+	/* Attachments added (replacing any of the same name), then removed
+	 * by name. */
+	Tessera__Attachment **attach;
+	size_t n_attach;
+	char **detach;
+	size_t n_detach;
 };
 
 /* Signs tmpl (content only: kind, texts, tags, links, profile) as a new

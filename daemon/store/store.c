@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/nodeid.h"
 #include "core/util.h"
+#include "store/blob.h"
 #include "store/store_fp.h"
 #include "store/tokenizer.h"
 
@@ -211,6 +212,8 @@ store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
 		goto fail;
 	if ((rc = seq_jump(st, cause)) != 0 || (rc = store_author_keys(st, cause)) != 0)
 		goto fail;
+	if ((rc = blob_open(st, dir, cause)) != 0)
+		goto fail;
 	languages_load(st);
 	fts_reload(st);
 	*out = st;
@@ -225,6 +228,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	blob_close(st);
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)

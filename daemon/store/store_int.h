@@ -42,6 +42,7 @@ struct store {
 	void *on_full_arg;
 	uint64_t (*clock_us)(void *arg);   /* NULL: the real clock */
 	void *clock_arg;
+	struct blobs *blobs;      /* attachment data (blob.c) */
 };
 
 /* Prepared statement, reset and cleared, or NULL (logged) on failure. */

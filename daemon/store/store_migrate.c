@@ -156,12 +156,27 @@ static const char *migrations[] = {
 	/* 8: adoptions by source, for lineage (store_adopt.c); the adoptions
 	 * an older version kept verbatim are indexed by the back-fill. */
 	store_adopt_schema,
+	/* 9: attachments (blob.h): one row per blob (state, the bitmap of the
+	 * chunks verified and synced, whether files may be on disk) and the
+	 * records that reference it. IF NOT EXISTS: a store whose version
+	 * was set back to rebuild an earlier step (tests) keeps its blobs. */
+	"CREATE TABLE IF NOT EXISTS blobs ("
+	"  root BLOB PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"   /* enum blob_state */
+	"  have BLOB,"                          /* bitmap of verified chunks (partial) */
+	"  nhave INTEGER NOT NULL DEFAULT 0,"
+	"  want INTEGER NOT NULL DEFAULT 0,"    /* fetch on demand (tessera get) */
+	"  files INTEGER NOT NULL DEFAULT 0);"  /* files may exist under blobs/ */
+	"CREATE TABLE IF NOT EXISTS attach_refs (id BLOB NOT NULL, root BLOB NOT NULL,"
+	"  PRIMARY KEY (id, root)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS attach_refs_root ON attach_refs (root);",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
-	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill,
+	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");

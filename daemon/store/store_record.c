@@ -9,6 +9,7 @@
 #include "store/store_adopt.h"
 #include "store/store_fp.h"
 #include "store/store_int.h"
+#include "store/blob.h"
 #include "core/util.h"
 
 /* Tags are also indexed as text so that a search for a tag finds it. */
@@ -268,7 +269,8 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 		return rc;
 	seq = sqlite3_last_insert_rowid(st->db);
 	if ((rc = store_fp_put(st, r->id.data, r->version)) != 0 ||
-	    (rc = store_adopt_put(st, seq, r)) != 0)
+	    (rc = store_adopt_put(st, seq, r)) != 0 ||
+	    (rc = blob_refs_put(st, r)) != 0)
 		return rc;
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)
 		return rc;

@@ -47,6 +47,7 @@ static const char *const reject_names[SYNC_REJECT_COUNT] = {
 	[SYNC_REJECT_NOT_AUTHOR] = "not_author",
 	[SYNC_REJECT_FUTURE] = "future",
 	[SYNC_REJECT_BUDGET] = "budget",
+	[SYNC_REJECT_CHUNK] = "bad_chunk",
 };
 
 const char *
@@ -141,6 +142,7 @@ session_close(struct session *s, enum session_end why, const char *detail, bool 
 		session_send(s, &env);
 	}
 	change_state(s, SESSION_CLOSED, detail ? detail : session_end_name(why));
+	attach_link_free(s);   /* its chunks in flight are asked of other peers */
 	s->io->close(s->link, why, detail ? detail : session_end_name(why));
 }
 
@@ -173,7 +175,8 @@ send_hello(struct session *s, const char *name)
 	h.seq = store_seq_mark(s->env->store);
 	h.has_features = 1;
 	h.features = (s->env->no_recon ? 0 : RECON_FEATURE) |
-	    (s->env->lim.push_max > 0 ? SYNC_PUSH_FEATURE : 0);
+	    (s->env->lim.push_max > 0 ? SYNC_PUSH_FEATURE : 0) |
+	    (s->env->attach != NULL ? ATTACH_FEATURE : 0);
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	return session_send(s, &env);
@@ -214,6 +217,7 @@ on_hello(struct session *s, const Tessera__Hello *h)
 		s->env->on_established(s->env->hook_arg, s);
 	if (s->state != SESSION_ESTABLISHED)
 		return -EPIPE;   /* the owner closed it (a duplicate) */
+	attach_start(s);
 	return sync_start(s, h);
 }
 
@@ -240,6 +244,13 @@ fsm(struct session *s, const Tessera__Envelope *env)
 		case TESSERA__ENVELOPE__MSG_WANT: return sync_on_want(s, env->want);
 		case TESSERA__ENVELOPE__MSG_RECORDS: return sync_on_records(s, env->records);
 		case TESSERA__ENVELOPE__MSG_RECON: return recon_on_msg(s, env->recon);
+		case TESSERA__ENVELOPE__MSG_BLOB_QUERY: return attach_on_query(s, env->blob_query);
+		case TESSERA__ENVELOPE__MSG_BLOB_HAVE: return attach_on_have(s, env->blob_have);
+		case TESSERA__ENVELOPE__MSG_BLOB_REQUEST:
+			return attach_on_request(s, env->blob_request);
+		case TESSERA__ENVELOPE__MSG_BLOB_CHUNK: return attach_on_chunk(s, env->blob_chunk);
+		case TESSERA__ENVELOPE__MSG_BLOB_MISSING:
+			return attach_on_missing(s, env->blob_missing);
 		case TESSERA__ENVELOPE__MSG_PING: return 0;
 		case TESSERA__ENVELOPE__MSG__NOT_SET: return 0;   /* newer message type: skip */
 		default:
@@ -375,6 +386,8 @@ session_after_jobs(struct session *s)
 		release(s);
 	if (s->state == SESSION_ESTABLISHED)
 		sync_pump(s);
+	if (s->state == SESSION_ESTABLISHED)
+		attach_pump(s);
 }
 
 void
@@ -382,6 +395,9 @@ session_pump(struct session *s)
 {
 	if (s->state == SESSION_ESTABLISHED)
 		sync_pump(s);
+	/* Attachment chunks only with the room records and offers left. */
+	if (s->state == SESSION_ESTABLISHED)
+		attach_pump(s);
 }
 
 void
@@ -411,6 +427,8 @@ session_tick(struct session *s, uint64_t now)
 	if (s->tokens > l->rate_limit)
 		s->tokens = l->rate_limit;
 	s->tokens_at = s->now = now;
+	if (s->env->attach != NULL)
+		attach_tick(s->env->attach, now);
 	if (s->paused_rate && s->tokens > 0) {
 		s->paused_rate = false;
 		update_pause(s);
@@ -423,6 +441,7 @@ session_drop(struct session *s)
 	s->dropped = true;
 	if (s->state != SESSION_CLOSED)
 		change_state(s, SESSION_CLOSED, "link gone");
+	attach_link_free(s);
 	sync_jobs_free(&s->sync);
 }
 
@@ -436,5 +455,6 @@ void
 session_free(struct session *s)
 {
 	free_held(s);
+	attach_link_free(s);
 	sync_free(&s->sync);
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "core/tessera.h"
+#include "sync/attach.h"
 #include "sync/sync.h"
 
 enum session_state {
@@ -55,6 +56,7 @@ enum sync_reject {
 	SYNC_REJECT_NOT_AUTHOR,    /* record id belongs to another author */
 	SYNC_REJECT_FUTURE,        /* timestamp beyond the allowed clock skew */
 	SYNC_REJECT_BUDGET,        /* peer over its daily budget for new authors */
+	SYNC_REJECT_CHUNK,         /* an attachment chunk that does not verify */
 	SYNC_REJECT_COUNT
 };
 
@@ -92,6 +94,10 @@ struct session_io {
 	/* The session ended; called once. The link closes after sending what
 	 * is queued (a Goodbye among it). */
 	void (*close)(void *link, enum session_end why, const char *detail);
+	/* Bytes queued and not yet written (may be NULL): attachment chunks
+	 * are sent only while few are, so records never wait long behind
+	 * them. */
+	size_t (*queued)(void *link);
 };
 
 /* Shared by the sessions of one node; owned by the composition root. */
@@ -111,6 +117,8 @@ struct session_env {
 	/* Records pushed to this node that it already held, over all
 	 * sessions (the cost of eager push). Written by the engine. */
 	uint64_t duplicates;
+	/* Attachment transfer (sync/attach.h); NULL: not spoken. */
+	struct attach *attach;
 	/* Upward news. Each may be NULL. */
 	void (*on_established)(void *arg, struct session *s);
 	/* A commit stored n new records received on s: offer them onward. */
@@ -145,6 +153,7 @@ struct session {
 	struct held_frame *held, *held_tail;
 	bool holding;
 	struct sync sync;
+	struct attach_link att;
 	uint64_t frames_in, frames_out;
 };
 

@@ -315,6 +315,9 @@ job_apply(struct session *ss, struct sync_job *j)
 		if (ss->env->on_synced != NULL)
 			ss->env->on_synced(ss->env->hook_arg, ss, caught_up);
 	}
+	/* New records may reference blobs to fetch (or purge some). */
+	if (stored > 0 && ss->env->attach != NULL)
+		attach_changed(ss->env->attach);
 	if (stored > 0 && ss->env->on_stored != NULL)
 		ss->env->on_stored(ss->env->hook_arg, ss, stored);
 	return 0;

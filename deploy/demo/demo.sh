@@ -174,6 +174,9 @@ write_config() {
 				printf 'web_catalogues = %s\n' "$CATALOGUES"
 			fi
 		fi
+		# Attachments travel on demand only, so that `tessera get` shows a
+		# file pulled along the ring.
+		printf '\n[limits]\nattach_auto_fetch = 0\n'
 		for p in "$(neighbour "$i" -1)" "$(neighbour "$i" 1)"; do
 			printf '\n[peer "%s"]\naddress = 127.0.0.1:%s\nid = %s\n' "$p" "${PORT[$p]}" "${ID[$p]}"
 		done
@@ -371,6 +374,35 @@ lineage_demo() {
 	LINEAGE_ID=${cat:0:12}
 }
 
+# România publishes the Xploit guides as attachments; Évora, three hops
+# away, fetches the Russian one on demand through the ring.
+GUIDES=$ROOT/tests/data/guides
+GUIDE=xploit-izmenyaem-roli.ru.txt
+guides() {
+	local args=() f id i
+	for f in "$GUIDES"/*.txt; do args+=(--attach "$f"); done
+	id=$(cli romania add resource --lang ro --title "Ghiduri Xploit / Xploit guides" \
+		--summary "Ghidurile și paginile Xploit, ca fișiere atașate" "${args[@]}") ||
+		fail_node romania "add --attach of the guides failed"
+	for ((i = 0; i < TIMEOUT * 10; i++)); do
+		cli "$SHOWCASE" show "$id" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	say ""
+	say "România attached the Xploit guides to a record; on ${NAME[$SHOWCASE]}'s node (3 hops away):"
+	say "\$ tessera show $id"
+	cli "$SHOWCASE" show "$id" | sed -n '/^attached/,/^$/p' | sed '/^$/d; s/^/  /'
+	say "\$ tessera get $id $GUIDE -o $RUN/$GUIDE"
+	cli "$SHOWCASE" get "$id" "$GUIDE" -o "$RUN/$GUIDE" 2>&1 | sed 's/^/  /' ||
+		fail_node "$SHOWCASE" "get of $GUIDE failed"
+	if cmp -s "$RUN/$GUIDE" "$GUIDES/$GUIDE"; then
+		say "  (the same bytes as România's file, every 64 KiB chunk checked against the signed hash)"
+	else
+		fail_node "$SHOWCASE" "$GUIDE differs from the original"
+	fi
+	GUIDES_ID=$id
+}
+
 howto() {
 	local me=$SHOWCASE
 	say ""
@@ -383,6 +415,7 @@ howto() {
 	say "  (then watch it appear on the far side of the ring:"
 	say "   $TESSERA -s $(sock_of romania) search 'reading circle')"
 	say "In a browser (search, records, communities, health): http://127.0.0.1:$WEB_PORT/"
+	say "  $TESSERA -s $(sock_of "$me") get ${GUIDES_ID:-ID} xploit-a-learning-community.en.txt"
 	say "Logs and configs: $RUN/<community>/"
 	say "Stop the demo:    $HERE/demo.sh stop"
 }
@@ -424,6 +457,7 @@ cmd_start() {
 	summary
 	showcase
 	lineage_demo
+	guides
 	howto
 }
 

@@ -76,7 +76,7 @@ t_close(void *link, enum session_end why, const char *detail)
 	snprintf(d->detail, sizeof(d->detail), "%s", detail ? detail : "");
 }
 
-const struct session_io sessionfix_io = { t_send, t_room, t_pause, t_verify, t_close };
+const struct session_io sessionfix_io = { t_send, t_room, t_pause, t_verify, t_close, NULL };
 
 static void
 h_established(void *arg, struct session *s)

@@ -29,7 +29,11 @@ testdir_remove(const char *dir)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
+		/* A store keeps its attachments in a folder (blobs/). */
+		if (e->d_type == DT_DIR)
+			testdir_remove(path);
+		else
+			unlink(path);
 	}
 	closedir(d);
 	return rmdir(dir);

@@ -12,7 +12,9 @@
  *                     versions, invalid UTF-8, and unpinned outsiders
  * evil_scn_sybil.c    a pinned peer making up authors by the thousand
  * evil_scn_recon.c    range reconciliation: ranges out of order, inconsistent
- *                     fingerprints, splits past the end, oversized lists */
+ *                     fingerprints, splits past the end, oversized lists
+ * evil_scn_attach.c   attachments: chunks that do not verify, requests past
+ *                     the end of a blob or beyond the window */
 #ifndef EVIL_H
 #define EVIL_H
 
@@ -92,6 +94,8 @@ struct options {
 	uint8_t target[TESS_ID_LEN];
 	uint64_t version;               /* next version of our records */
 	uint32_t features;              /* Hello.features we announce */
+	bool has_root;                  /* --root: a blob the daemon holds */
+	uint8_t root[32];
 };
 
 extern struct options opt;          /* defined in evil_peer.c */
@@ -125,6 +129,9 @@ int conn_wait_close(struct conn *);
 const char *conn_how(const struct conn *, char *, size_t);
 /* TCP and TLS. */
 enum outcome conn_dial(struct conn *);
+/* After the daemon closed c for `what`: a new plain link (features off)
+ * must still be answered. Prints and returns the outcome. */
+int closed_and_alive(struct conn *c, const char *what);
 /* Sends our Hello with the given protocol version. */
 int send_hello(struct conn *, uint32_t);
 /* Dials, TLS, Hello both ways and the daemon's SyncRequest. */
@@ -246,5 +253,9 @@ int scn_outsiders(int);
 /* evil_scn_sybil.c */
 /* N made-up authors with 10 valid records each, offered twice. */
 int scn_sybil(int);
+/* evil_scn_attach.c */
+int scn_blob_liar(int);
+int scn_blob_past_end(int);
+int scn_blob_flood(int);
 
 #endif

@@ -471,3 +471,26 @@ open_or_say(struct conn *c)
 	}
 	return o;
 }
+
+/* After the link was closed: a new plain link still gets answers. */
+int
+closed_and_alive(struct conn *c, const char *what)
+{
+	char how[320];
+	struct conn c2;
+	int o;
+
+	if (conn_wait_close(c) != 0) {
+		conn_close(c);
+		return result(OUT_BAD, "the daemon kept the link after %s", what);
+	}
+	conn_how(c, how, sizeof(how));
+	conn_close(c);
+	opt.features = 0;
+	if ((o = session_open(&c2)) != OUT_OK || probe(&c2) != 0) {
+		conn_close(&c2);
+		return result(OUT_BAD, "the daemon does not answer after %s", what);
+	}
+	conn_close(&c2);
+	return result(OUT_OK, "%s: closed (%s); the daemon answers a new link", what, how);
+}

@@ -100,6 +100,10 @@ static const struct {
 	{ "recon-endless", scn_recon_endless, "splitting a listed range; turns after the end" },
 	{ "recon-oversized", scn_recon_oversized, "a list over 4096 items; a turn of 3000 ranges" },
 	{ "recon-unasked", scn_recon_unasked, "a reconciliation message nobody asked for" },
+	{ "blob-liar", scn_blob_liar,
+	  "claim every blob asked about, answer with bad chunks for N s (10)" },
+	{ "blob-past-end", scn_blob_past_end, "chunks requested past the end of --root" },
+	{ "blob-flood", scn_blob_flood, "chunk requests beyond the window, of --root" },
 };
 
 static void
@@ -107,6 +111,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: evil_peer --data DIR --connect 127.0.0.1:PORT --id DAEMON_ID\n"
 	    "                 [--victim ID] [--target RECORD_ID] [--ids FILE] [--record FILE]\n"
+	    "                 [--root BLOB_ROOT]\n"
 	    "                 [--timeout MS] [--seed N] [-v] SCENARIO [N]\n"
 	    "scenarios:\n");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -141,7 +146,7 @@ main(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' }, { "connect", required_argument, NULL, 'c' },
 		{ "id", required_argument, NULL, 'i' }, { "victim", required_argument, NULL, 'V' },
 		{ "target", required_argument, NULL, 't' }, { "ids", required_argument, NULL, 'o' },
-		{ "record", required_argument, NULL, 'r' },
+		{ "record", required_argument, NULL, 'r' }, { "root", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 'T' }, { "seed", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -170,6 +175,13 @@ main(int argc, char **argv)
 				return OUT_LOCAL;
 			}
 			opt.has_target = true;
+			break;
+		case 'R':
+			if (hex_decode(optarg, opt.root, sizeof(opt.root)) != 0) {
+				fprintf(stderr, "evil_peer: --root: expected 64 hex digits\n");
+				return OUT_LOCAL;
+			}
+			opt.has_root = true;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return OUT_LOCAL;

@@ -111,6 +111,7 @@ full_record_within_limit(void **state)
 	Tessera__Text t[TESS_MAX_TEXTS], *tp[TESS_MAX_TEXTS];
 	Tessera__Link l[TESS_MAX_LINKS], *lp[TESS_MAX_LINKS];
 	Tessera__Profile prof = TESSERA__PROFILE__INIT;
+	Tessera__Attachment at[TESS_MAX_ATTACH], *atp[TESS_MAX_ATTACH];
 	char *tags[TESS_MAX_TAGS], *langs[TESS_MAX_TEXTS];
 	uint8_t b16[16] = { 0 }, b32[32] = { 0 }, *buf;
 	size_t len, fields;
@@ -128,6 +129,15 @@ full_record_within_limit(void **state)
 	}
 	for (int i = 0; i < TESS_MAX_TAGS; i++)
 		tags[i] = "x";
+	for (int i = 0; i < TESS_MAX_ATTACH; i++) {
+		tessera__attachment__init(&at[i]);
+		at[i].name = at[i].media_type = "x";
+		at[i].has_size = at[i].has_root = 1;
+		at[i].root = (ProtobufCBinaryData){ 32, b32 };
+		atp[i] = &at[i];
+	}
+	r.attachments = atp;
+	r.n_attachments = TESS_MAX_ATTACH;
 	r.has_id = r.has_nonce = r.has_author = r.has_version = r.has_timestamp = 1;
 	r.has_kind = r.has_deleted = 1;
 	r.id = r.nonce = (ProtobufCBinaryData){ 16, b16 };

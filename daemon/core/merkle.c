@@ -1,0 +1,211 @@
+/* The hash tree of an attachment (see merkle.h). */
+#include "core/merkle.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+uint64_t
+merkle_leaves(uint64_t size)
+{
+	return size == 0 ? 1 : (size + MERKLE_LEAF - 1) / MERKLE_LEAF;
+}
+
+size_t
+merkle_leaf_len(uint64_t size, uint64_t index)
+{
+	uint64_t off = index * MERKLE_LEAF;
+
+	if (off >= size)
+		return 0;
+	return size - off < MERKLE_LEAF ? (size_t)(size - off) : MERKLE_LEAF;
+}
+
+/* SHA-256 of one prefix byte and up to two parts. */
+static void
+hash3(uint8_t prefix, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+    uint8_t out[MERKLE_HASH])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned int n = MERKLE_HASH;
+
+	/* Allocation failure of a digest context is not recoverable here;
+	 * a zero hash then simply never verifies. */
+	if (c == NULL) {
+		memset(out, 0, MERKLE_HASH);
+		return;
+	}
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, &prefix, 1);
+	if (alen > 0)
+		EVP_DigestUpdate(c, a, alen);
+	if (blen > 0)
+		EVP_DigestUpdate(c, b, blen);
+	EVP_DigestFinal_ex(c, out, &n);
+	EVP_MD_CTX_free(c);
+}
+
+void
+merkle_leaf(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH])
+{
+	hash3(0x00, data, len, NULL, 0, out);
+}
+
+void
+merkle_node(const uint8_t left[MERKLE_HASH], const uint8_t right[MERKLE_HASH],
+    uint8_t out[MERKLE_HASH])
+{
+	hash3(0x01, left, MERKLE_HASH, right, MERKLE_HASH, out);
+}
+
+void
+merkle_seal(uint64_t size, const uint8_t top[MERKLE_HASH], uint8_t root[MERKLE_HASH])
+{
+	uint8_t be[8];
+
+	for (int i = 0; i < 8; i++)
+		be[i] = (uint8_t)(size >> (56 - 8 * i));
+	hash3(0x02, be, sizeof(be), top, MERKLE_HASH, root);
+}
+
+uint64_t
+merkle_tree_nodes(uint64_t n)
+{
+	uint64_t total = n;
+
+	while (n > 1) {
+		n = (n + 1) / 2;
+		total += n;
+	}
+	return total;
+}
+
+void
+merkle_tree_build(uint8_t *tree, uint64_t size, uint8_t root[MERKLE_HASH])
+{
+	uint64_t n = merkle_leaves(size), base = 0;
+
+	while (n > 1) {
+		uint64_t up = base + n;
+
+		for (uint64_t i = 0; i + 1 < n; i += 2)
+			merkle_node(tree + (base + i) * MERKLE_HASH, tree + (base + i + 1) * MERKLE_HASH,
+			    tree + (up + i / 2) * MERKLE_HASH);
+		if (n % 2 == 1)   /* promoted unchanged */
+			memmove(tree + (up + n / 2) * MERKLE_HASH, tree + (base + n - 1) * MERKLE_HASH,
+			    MERKLE_HASH);
+		base = up;
+		n = (n + 1) / 2;
+	}
+	merkle_seal(size, tree + base * MERKLE_HASH, root);
+}
+
+size_t
+merkle_proof_slots(uint64_t n, uint64_t index, uint64_t slots[MERKLE_MAX_DEPTH])
+{
+	uint64_t base = 0, p = index;
+	size_t k = 0;
+
+	while (n > 1 && k < MERKLE_MAX_DEPTH) {
+		if (p % 2 == 1)
+			slots[k++] = base + p - 1;
+		else if (p + 1 < n)
+			slots[k++] = base + p + 1;
+		base += n;
+		n = (n + 1) / 2;
+		p /= 2;
+	}
+	return k;
+}
+
+int
+merkle_verify(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
+    const uint8_t *data, size_t len, const uint8_t *proof, size_t proof_len, const char **why)
+{
+	uint64_t n = merkle_leaves(size), p = index;
+	uint8_t h[MERKLE_HASH], top[MERKLE_HASH];
+	size_t used = 0;
+
+	if (size > MERKLE_MAX_SIZE || index >= n) {
+		*why = "chunk index past the end of the file";
+		return -EINVAL;
+	}
+	if (len != merkle_leaf_len(size, index)) {
+		*why = "chunk of the wrong length";
+		return -EINVAL;
+	}
+	if (proof_len % MERKLE_HASH != 0) {
+		*why = "proof of the wrong length";
+		return -EINVAL;
+	}
+	merkle_leaf(data, len, h);
+	for (; n > 1; n = (n + 1) / 2, p /= 2) {
+		bool right = p % 2 == 1, has = right || p + 1 < n;
+
+		if (!has)
+			continue;   /* promoted: no sibling at this level */
+		if (used + MERKLE_HASH > proof_len) {
+			*why = "proof of the wrong length";
+			return -EINVAL;
+		}
+		if (right)
+			merkle_node(proof + used, h, h);
+		else
+			merkle_node(h, proof + used, h);
+		used += MERKLE_HASH;
+	}
+	if (used != proof_len) {
+		*why = "proof of the wrong length";
+		return -EINVAL;
+	}
+	merkle_seal(size, h, top);
+	if (memcmp(top, root, MERKLE_HASH) != 0) {
+		*why = "chunk does not match the signed hash";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+merkle_root_fd(int fd, uint64_t size, uint8_t root[MERKLE_HASH], uint8_t **treep)
+{
+	uint64_t n = merkle_leaves(size), nodes = merkle_tree_nodes(n);
+	uint8_t *tree, *buf;
+
+	if (size > MERKLE_MAX_SIZE)
+		return -EFBIG;
+	if ((tree = malloc(nodes * MERKLE_HASH)) == NULL)
+		return -ENOMEM;
+	if ((buf = malloc(MERKLE_LEAF)) == NULL) {
+		free(tree);
+		return -ENOMEM;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		size_t want = merkle_leaf_len(size, i), got = 0;
+
+		while (got < want) {
+			ssize_t r = pread(fd, buf + got, want - got, (off_t)(i * MERKLE_LEAF + got));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				int rc = r < 0 ? -errno : -EIO;
+
+				free(buf);
+				free(tree);
+				return rc;
+			}
+			got += (size_t)r;
+		}
+		merkle_leaf(buf, want, tree + i * MERKLE_HASH);
+	}
+	free(buf);
+	merkle_tree_build(tree, size, root);
+	if (treep != NULL)
+		*treep = tree;
+	else
+		free(tree);
+	return 0;
+}

@@ -1,0 +1,106 @@
+/* Attachment data: a content-addressed store of blobs under DATA/blobs/.
+ *
+ * A blob is named by its root (core/merkle.h). A complete blob is the file
+ * blobs/<hex root> and its tree blobs/<hex root>.tree (every level of the
+ * hash tree, so that proofs are served without rehashing). A blob being
+ * fetched is blobs/<hex root>.part plus its leaf hashes in the .tree file
+ * and, in the blobs table, a bitmap of the chunks verified and on disk: a
+ * bit is set only after the chunk's bytes were synced, so a node killed
+ * mid-transfer resumes from what it holds and never fetches a verified
+ * chunk twice. A partial blob is never served and never shown complete.
+ *
+ * Records reference blobs (table attach_refs, kept by store_put in the
+ * record's transaction). A tombstone purges the blobs its record held that
+ * no live record references any more: they are marked purged and never
+ * fetched or served again (until this node's operator attaches the same
+ * file), and their files go at the next blob_gc. Identical files are held
+ * once, whoever attached them. */
+#ifndef BLOB_H
+#define BLOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.pb-c.h"
+#include "core/merkle.h"
+
+struct store;
+
+enum blob_state {
+	BLOB_ABSENT,     /* referenced, no chunk here */
+	BLOB_PARTIAL,    /* some chunks verified */
+	BLOB_COMPLETE,
+	BLOB_PURGED,     /* withdrawn by a tombstone: never fetched or served */
+};
+
+struct blob_info {
+	uint8_t root[MERKLE_HASH];
+	uint64_t size;
+	enum blob_state state;
+	uint64_t chunks, have;   /* leaves, leaves verified here */
+	bool want;               /* fetch asked for on demand (tessera get) */
+	uint32_t refs;           /* live records referencing it */
+};
+
+/* Opens the blob store of the store in dir (creating dir/blobs). Called by
+ * store_open; 0 or negative with *cause. */
+int blob_open(struct store *st, const char *dir, char **cause);
+/* Syncs and closes what is open (store_close). */
+void blob_close(struct store *st);
+
+/* Copies size bytes of fd into the store (one leaf in memory at a time),
+ * computing its root and tree; stores nothing new if the blob is complete
+ * already. Clears a purge of that root (the operator attached it again). */
+int blob_add_fd(struct store *st, int fd, uint64_t size, uint8_t root[MERKLE_HASH],
+    char **cause);
+
+/* The state of root: 0, or -ENOENT if no record references it and it is
+ * not here. */
+int blob_get_info(struct store *st, const uint8_t root[MERKLE_HASH], struct blob_info *bi);
+/* Marks root wanted (fetched whatever the auto-fetch policy). */
+int blob_set_want(struct store *st, const uint8_t root[MERKLE_HASH], bool want);
+/* Blobs referenced by a live record, not complete, not purged: up to max,
+ * the oldest first. */
+int blob_list_missing(struct store *st, struct blob_info *out, size_t max, size_t *n);
+/* Bytes of complete and partial blobs held (the budget's use), and of
+ * referenced blobs not held. */
+int blob_usage(struct store *st, uint64_t *held, uint64_t *missing);
+
+/* Serving: leaf index of a complete root into buf (MERKLE_LEAF bytes) and
+ * its proof (MERKLE_MAX_DEPTH hashes). -ENOENT if root is not complete
+ * here (partial, purged, unknown), -ERANGE for an index past the end. */
+int blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
+    uint8_t *buf, size_t *len, uint8_t *proof, size_t *proof_len);
+
+/* Receiving: whether leaf index of root is needed (referenced, not purged,
+ * not yet verified here). */
+bool blob_chunk_needed(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index);
+/* Writes a verified chunk (merkle_verify passed). When it completes the
+ * blob, the file is checked whole against its root, synced and renamed into
+ * place, and *complete is set. The chunk counts as held once blob_sync ran
+ * (at the latest here, on completion). */
+int blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
+    const uint8_t *data, size_t len, bool *complete);
+/* Syncs the partial files written since the last call and records their
+ * verified chunks in the database. */
+int blob_sync(struct store *st);
+
+/* Record references, called by store_put in the record's transaction: the
+ * attachments of r replace those of its previous version; a tombstone
+ * purges the blobs no other live record references. */
+int blob_refs_put(struct store *st, const Tessera__Record *r);
+/* Removes the files of purged blobs and unreferenced blobs, unless busy
+ * says a transfer still uses one (busy may be NULL). *freed: bytes. */
+int blob_gc(struct store *st, bool (*busy)(void *arg, const uint8_t root[MERKLE_HASH]),
+    void *arg, uint64_t *freed);
+
+/* Whether a tombstone purged blobs since the last blob_gc (their files
+ * wait for it). */
+bool blob_gc_due(const struct store *st);
+
+/* The path of a complete blob (malloc'd), for export. */
+char *blob_path(struct store *st, const uint8_t root[MERKLE_HASH]);
+const char *blob_state_name(enum blob_state s);
+
+#endif

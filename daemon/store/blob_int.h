@@ -1,0 +1,52 @@
+/* Private to blob.c and blob_db.c. */
+#ifndef BLOB_INT_H
+#define BLOB_INT_H
+
+#include "store/blob.h"
+#include "store/store_int.h"
+
+enum blob_stmt {
+	BS_INFO, BS_HAVE, BS_SET_HAVE, BS_ENSURE, BS_WANT, BS_REF_ADD, BS_PURGE, BS_REF_DEL,
+	BS_MISSING, BS_USAGE, BS_SET_COMPLETE, BS_GARBAGE, BS_FORGET, BS_SWEPT, BS_REF_STALE,
+	BS_COUNT
+};
+
+/* Partial blobs being written, kept open with their bitmap in memory. */
+#define BLOB_OPEN_MAX 8
+
+struct blob_part {
+	uint8_t root[MERKLE_HASH];
+	uint64_t size, chunks, have;
+	uint64_t written;       /* chunks written by this process (a resume's cost) */
+	int fd, tfd;            /* .part and .tree */
+	uint8_t *bits;          /* verified chunks (synced ones once clean) */
+	bool dirty;             /* written since the last blob_sync */
+	uint64_t used;          /* for eviction: a counter, higher is newer */
+};
+
+struct blobs {
+	char *dir;                       /* DATA/blobs */
+	sqlite3_stmt *stmt[BS_COUNT];
+	struct blob_part part[BLOB_OPEN_MAX];
+	size_t n_part;
+	uint64_t tick;
+	/* The complete blob last served, kept open: a transfer reads one blob
+	 * chunk after chunk. */
+	uint8_t serve_root[MERKLE_HASH];
+	int serve_fd, serve_tfd;
+	uint64_t serve_size;
+	bool gc_due;                     /* a purge waits for blob_gc */
+};
+
+/* Closes the blob kept open for serving (a purge: never served again). */
+void blob_serve_close(struct blobs *b);
+sqlite3_stmt *blob_stmt(struct store *st, enum blob_stmt which);
+int blob_db_have(struct store *st, const uint8_t root[MERKLE_HASH], uint8_t *bits, size_t nbytes);
+int blob_db_set_have(struct store *st, const uint8_t root[MERKLE_HASH], const uint8_t *bits,
+    size_t nbytes, uint64_t have);
+int blob_db_complete(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t size);
+int blob_db_garbage(struct store *st, uint8_t (*roots)[MERKLE_HASH], bool *purged, size_t max,
+    size_t *n);
+int blob_db_forget(struct store *st, const uint8_t root[MERKLE_HASH]);
+
+#endif

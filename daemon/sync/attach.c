@@ -1,0 +1,445 @@
+/* Attachment transfer, the fetching side and the node-wide state (see
+ * attach.h). */
+#include "sync/attach.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/blob.h"
+#include "sync/session.h"
+#include "sync/sync_int.h"
+
+#define SYNC_AFTER_MS 500
+
+void
+attach_init(struct attach *a, struct store *st, const struct attach_policy *pol)
+{
+	memset(a, 0, sizeof(*a));
+	a->store = st;
+	a->pol = *pol;
+	a->gen = 1;
+}
+
+void
+attach_free(struct attach *a)
+{
+	if (a == NULL || a->store == NULL)
+		return;
+	blob_sync(a->store);
+	free(a->fl);
+	a->fl = NULL;
+	a->n_fl = a->cap_fl = 0;
+}
+
+bool
+attach_allowed(const struct attach_policy *pol, uint64_t size, bool want, uint64_t held)
+{
+	if (held + size > pol->budget)
+		return false;   /* over budget: not even on demand */
+	return want || (pol->auto_fetch && size <= pol->max_file);
+}
+
+void
+attach_changed(struct attach *a)
+{
+	a->gen++;
+}
+
+/* The wanted list, from the store and the policy. */
+static void
+refresh(struct attach *a)
+{
+	struct blob_info *bi;
+	uint64_t held, missing;
+	size_t n;
+
+	if (a->wanted_gen == a->gen)
+		return;
+	a->wanted_gen = a->gen;
+	a->n_wanted = 0;
+	a->over_budget = 0;
+	if ((bi = calloc(ATTACH_WANTED_MAX * 4, sizeof(*bi))) == NULL)
+		return;
+	if (blob_usage(a->store, &held, &missing) == 0 &&
+	    blob_list_missing(a->store, bi, ATTACH_WANTED_MAX * 4, &n) == 0)
+		for (size_t i = 0; i < n && a->n_wanted < ATTACH_WANTED_MAX; i++) {
+			/* a partial blob's held bytes are counted already */
+			uint64_t rest = bi[i].size - bi[i].have * MERKLE_LEAF;
+
+			if (bi[i].have * MERKLE_LEAF > bi[i].size)
+				rest = 0;
+			if (!attach_allowed(&a->pol, rest, bi[i].want, held)) {
+				if (held + rest > a->pol.budget)
+					a->over_budget++;
+				continue;
+			}
+			held += rest;
+			memcpy(a->wanted[a->n_wanted].root, bi[i].root, MERKLE_HASH);
+			a->wanted[a->n_wanted].cursor = 0;
+			a->wanted[a->n_wanted++].size = bi[i].size;
+		}
+	free(bi);
+}
+
+static struct blob_want *
+wanted_find(struct attach *a, const uint8_t *root)
+{
+	for (size_t i = 0; i < a->n_wanted; i++)
+		if (memcmp(a->wanted[i].root, root, MERKLE_HASH) == 0)
+			return &a->wanted[i];
+	return NULL;
+}
+
+static void
+sync_now(struct attach *a, uint64_t now)
+{
+	if (a->unsynced == 0)
+		return;
+	if (blob_sync(a->store) == 0)
+		a->unsynced = 0;
+	a->synced_at = now;
+}
+
+void
+attach_tick(struct attach *a, uint64_t now)
+{
+	if (a->unsynced > 0 && now - a->synced_at >= SYNC_AFTER_MS)
+		sync_now(a, now);
+	else if (a->unsynced == 0)
+		a->synced_at = now;
+	/* A peer that claimed a blob and went silent does not hold its chunks
+	 * for ever: they are asked of someone else. */
+	for (size_t i = 0; i < a->n_fl;) {
+		if (now > a->fl[i].at + ATTACH_FLIGHT_MS) {
+			a->fl[i].from->att.inflight--;
+			a->fl[i] = a->fl[--a->n_fl];
+			for (size_t k = 0; k < a->n_wanted; k++)
+				a->wanted[k].cursor = 0;
+		} else {
+			i++;
+		}
+	}
+}
+
+bool
+attach_busy(void *arg, const uint8_t root[MERKLE_HASH])
+{
+	struct attach *a = arg;
+
+	for (size_t i = 0; i < a->n_fl; i++)
+		if (memcmp(a->fl[i].root, root, MERKLE_HASH) == 0)
+			return true;
+	return false;
+}
+
+/* Forgets the chunks in flight from s (all, or those of root): they will
+ * be asked of someone else. */
+static void
+flights_drop(struct attach *a, struct session *s, const uint8_t *root)
+{
+	for (size_t i = 0; i < a->n_wanted; i++)
+		a->wanted[i].cursor = 0;
+	for (size_t i = 0; i < a->n_fl;) {
+		if (a->fl[i].from == s && (root == NULL ||
+		    memcmp(a->fl[i].root, root, MERKLE_HASH) == 0)) {
+			a->fl[i] = a->fl[--a->n_fl];
+			s->att.inflight--;
+		} else {
+			i++;
+		}
+	}
+}
+
+static bool
+in_flight(const struct attach *a, const uint8_t *root, uint64_t index, size_t *at,
+    const struct session *from)
+{
+	for (size_t i = 0; i < a->n_fl; i++)
+		if (a->fl[i].index == index && memcmp(a->fl[i].root, root, MERKLE_HASH) == 0 &&
+		    (from == NULL || a->fl[i].from == from)) {
+			if (at != NULL)
+				*at = i;
+			return true;
+		}
+	return false;
+}
+
+static void
+has_remove(struct attach_link *l, const uint8_t *root)
+{
+	for (size_t i = 0; i < l->n_has; i++)
+		if (memcmp(l->has[i], root, MERKLE_HASH) == 0) {
+			memmove(l->has[i], l->has[--l->n_has], MERKLE_HASH);
+			return;
+		}
+}
+
+void
+attach_start(struct session *s)
+{
+	s->att.on = s->env->attach != NULL && (s->remote_features & ATTACH_FEATURE);
+	if (s->env->attach != NULL)
+		s->att.done_seen = s->env->attach->n_done;
+}
+
+void
+attach_link_free(struct session *s)
+{
+	if (s->env != NULL && s->env->attach != NULL)
+		flights_drop(s->env->attach, s, NULL);
+	free(s->att.has);
+	memset(&s->att, 0, sizeof(s->att));
+}
+
+int
+attach_on_have(struct session *s, const Tessera__BlobHave *m)
+{
+	struct attach_link *l = &s->att;
+
+	if (s->env->attach == NULL)
+		return 0;
+	if (l->has == NULL && (l->has = calloc(ATTACH_HAS_MAX, MERKLE_HASH)) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_roots; i++) {
+		bool known = false;
+
+		if (m->roots[i].len != MERKLE_HASH)
+			return session_fail(s, SESSION_END_PROTOCOL,
+			    "protocol violation: blob root of %zu bytes", m->roots[i].len);
+		for (size_t k = 0; k < l->n_has && !known; k++)
+			known = memcmp(l->has[k], m->roots[i].data, MERKLE_HASH) == 0;
+		if (!known && l->n_has < ATTACH_HAS_MAX)
+			memcpy(l->has[l->n_has++], m->roots[i].data, MERKLE_HASH);
+	}
+	attach_pump(s);
+	return 0;
+}
+
+int
+attach_on_missing(struct session *s, const Tessera__BlobMissing *m)
+{
+	if (s->env->attach == NULL || !m->has_root || m->root.len != MERKLE_HASH)
+		return 0;
+	has_remove(&s->att, m->root.data);
+	flights_drop(s->env->attach, s, m->root.data);
+	attach_pump(s);
+	return 0;
+}
+
+/* A chunk that failed: refused, counted, and fetched from someone else. */
+static int
+bad_chunk(struct session *s, const uint8_t *root, const char *why)
+{
+	char detail[160];
+
+	s->env->attach->bad_chunks++;
+	snprintf(detail, sizeof(detail), "attachment chunk refused: %s", why);
+	log_warnx("peer %s: %s", s->label, detail);
+	if (s->env->on_rejected != NULL)
+		s->env->on_rejected(s->env->hook_arg, s, SYNC_REJECT_CHUNK, detail);
+	/* Asked of it no more; what is in flight from it is still checked
+	 * (and counted) as it arrives. */
+	has_remove(&s->att, root);
+	if (++s->att.bad >= ATTACH_BAD_MAX)
+		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: %u attachment "
+		    "chunks that do not verify", s->att.bad);
+	return 0;
+}
+
+int
+attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
+{
+	struct attach *a = s->env->attach;
+	struct blob_want *w;
+	const char *why;
+	size_t at;
+	bool complete;
+	int rc;
+
+	if (a == NULL || !m->has_root || m->root.len != MERKLE_HASH || !m->has_index)
+		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: malformed chunk");
+	if (log_verbose() >= 2)
+		log_trace("peer %s: chunk %u of %02x%02x%02x%02x…", s->label, m->index,
+		    m->root.data[0], m->root.data[1], m->root.data[2], m->root.data[3]);
+	if (!in_flight(a, m->root.data, m->index, &at, s)) {
+		/* asked for and then dropped (a bad chunk, a purge): ignored,
+		 * but it pays the rate limit as any message does */
+		if (s->env->on_rejected != NULL)
+			s->env->on_rejected(s->env->hook_arg, s, SYNC_REJECT_UNSOLICITED,
+			    "unsolicited attachment chunk");
+		return 0;
+	}
+	s->tokens += 1;   /* solicited: our own window bounds them */
+	a->fl[at] = a->fl[--a->n_fl];
+	s->att.inflight--;
+	if ((w = wanted_find(a, m->root.data)) == NULL)
+		return 0;   /* no longer wanted (purged, detached) */
+	if (merkle_verify(w->root, w->size, m->index, m->data.data, m->data.len,
+	    m->proof.data, m->proof.len, &why) != 0)
+		return bad_chunk(s, m->root.data, why);
+	a->chunks_in++;
+	rc = blob_chunk_write(a->store, m->root.data, m->index, m->data.data, m->data.len,
+	    &complete);
+	if (rc != 0 && rc != -ENOENT) {
+		/* disk full: what was synced stays; try again later */
+		log_warnx("attachment: cannot write a chunk: %s", strerror(-rc));
+		return 0;
+	}
+	if (complete) {
+		memcpy(a->done[a->n_done++ % 16], m->root.data, MERKLE_HASH);
+		a->gen++;
+		log_info("attachment %02x%02x%02x%02x… complete (%llu bytes)", w->root[0],
+		    w->root[1], w->root[2], w->root[3], (unsigned long long)w->size);
+		if (a->on_news != NULL)
+			a->on_news(a->hook_arg);
+	} else if (++a->unsynced >= ATTACH_SYNC_CHUNKS) {
+		sync_now(a, s->now);
+	}
+	attach_pump(s);
+	return 0;
+}
+
+/* Asks s for the next run of chunks of a blob it has and we want. */
+static int
+request_more(struct session *s)
+{
+	struct attach *a = s->env->attach;
+	struct attach_link *l = &s->att;
+
+	/* Runs of chunks rather than one request per chunk received. */
+	if (l->inflight > ATTACH_WINDOW - ATTACH_REFILL)
+		return 0;
+	for (size_t h = 0; h < l->n_has && l->inflight < ATTACH_WINDOW; h++) {
+		struct blob_want *w = wanted_find(a, l->has[h]);
+		uint64_t n, first = 0, count = 0;
+		bool front = true;
+
+		if (w == NULL)
+			continue;
+		n = merkle_leaves(w->size);
+		for (uint64_t i = w->cursor; i < n && l->inflight + count < ATTACH_WINDOW; i++) {
+			bool need = !in_flight(a, w->root, i, NULL, NULL) &&
+			    blob_chunk_needed(a->store, w->root, i);
+
+			/* what is held or in flight at the front is not looked at
+			 * again until a flight is dropped */
+			if (front && !need)
+				w->cursor = i + 1;
+			else
+				front = false;
+
+			if (need && count == 0)
+				first = i;
+			if (need && first + count == i) {
+				count++;
+				continue;
+			}
+			if (count > 0)
+				break;   /* one run per request */
+		}
+		if (count == 0)
+			continue;
+		if (a->n_fl + count > a->cap_fl) {
+			size_t cap = a->cap_fl ? a->cap_fl * 2 : 256;
+			struct attach_flight *fl;
+
+			while (cap < a->n_fl + count)
+				cap *= 2;
+			if ((fl = realloc(a->fl, cap * sizeof(*fl))) == NULL)
+				return -ENOMEM;
+			a->fl = fl;
+			a->cap_fl = cap;
+		}
+		{
+			Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+			Tessera__BlobRequest r = TESSERA__BLOB_REQUEST__INIT;
+
+			r.has_root = r.has_first = r.has_count = 1;
+			r.root = (ProtobufCBinaryData){ MERKLE_HASH, (uint8_t *)w->root };
+			r.first = (uint32_t)first;
+			r.count = (uint32_t)count;
+			env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST;
+			env.blob_request = &r;
+			log_debug("peer %s: asking for chunks %llu..%llu of %02x%02x%02x%02x…",
+			    s->label, (unsigned long long)first, (unsigned long long)(first + count - 1),
+			    w->root[0], w->root[1], w->root[2], w->root[3]);
+			if (session_send(s, &env) != 0)
+				return -EPIPE;
+		}
+		for (uint64_t i = first; i < first + count; i++) {
+			memcpy(a->fl[a->n_fl].root, w->root, MERKLE_HASH);
+			a->fl[a->n_fl].index = i;
+			a->fl[a->n_fl].at = s->now;
+			a->fl[a->n_fl++].from = s;
+		}
+		l->inflight += count;
+		if (w->cursor == first)
+			w->cursor = first + count;
+		h--;   /* the same blob may have another run */
+	}
+	return 0;
+}
+
+/* BlobQuery for what we miss, when the list changed since the last one. */
+static int
+query(struct session *s)
+{
+	struct attach *a = s->env->attach;
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__BlobQuery q = TESSERA__BLOB_QUERY__INIT;
+	ProtobufCBinaryData roots[ATTACH_WANTED_MAX];
+
+	if (s->att.query_gen == a->gen)
+		return 0;
+	s->att.query_gen = a->gen;
+	for (size_t i = 0; i < a->n_wanted; i++)
+		roots[q.n_roots++] = (ProtobufCBinaryData){ MERKLE_HASH, a->wanted[i].root };
+	if (q.n_roots == 0)
+		return 0;
+	q.roots = roots;
+	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_QUERY;
+	env.blob_query = &q;
+	return session_send(s, &env);
+}
+
+/* BlobHave for blobs completed here since the last announcement. */
+static int
+announce(struct session *s)
+{
+	struct attach *a = s->env->attach;
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__BlobHave h = TESSERA__BLOB_HAVE__INIT;
+	ProtobufCBinaryData roots[16];
+
+	if (s->att.done_seen + 16 < a->n_done)
+		s->att.done_seen = a->n_done - 16;
+	for (; s->att.done_seen < a->n_done; s->att.done_seen++)
+		roots[h.n_roots++] = (ProtobufCBinaryData){ MERKLE_HASH,
+		    a->done[s->att.done_seen % 16] };
+	if (h.n_roots == 0)
+		return 0;
+	h.roots = roots;
+	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_HAVE;
+	env.blob_have = &h;
+	return session_send(s, &env);
+}
+
+void
+attach_pump(struct session *s)
+{
+	struct attach *a = s->env->attach;
+	int rc;
+
+	if (a == NULL || !s->att.on || s->state != SESSION_ESTABLISHED)
+		return;
+	refresh(a);
+	if ((rc = announce(s)) != 0 || (rc = query(s)) != 0 ||
+	    (rc = request_more(s)) != 0 || (rc = attach_serve_pump(s)) != 0) {
+		if (s->state != SESSION_CLOSED)
+			session_close(s, rc == -ENOMEM ? SESSION_END_NOMEM : SESSION_END_LOCAL,
+			    rc == -ENOMEM ? "out of memory" : "cannot send", false);
+	}
+}

@@ -1,0 +1,133 @@
+/* Attachment transfer: the Blob* messages of one session, sans-IO.
+ *
+ * A node fetches every blob that a live record references, that is not
+ * here, not purged and allowed by its policy, from any connected peer that
+ * holds it complete, several peers at once:
+ *   - BlobQuery {roots} asks a peer which of the blobs we miss it holds;
+ *     BlobHave {roots} answers (and announces a blob completed later);
+ *   - BlobRequest {root, first, count} asks for a run of chunks; at most
+ *     ATTACH_WINDOW chunks are requested from one peer and not received,
+ *     and one chunk is requested from one peer at a time, node-wide;
+ *   - BlobChunk {root, index, data, proof} is verified against the signed
+ *     root before it is written (merkle_verify); a chunk that does not
+ *     verify is refused, counted against the peer (SYNC_REJECT_CHUNK), and
+ *     fetched from another peer; BlobMissing {root} says a peer no longer
+ *     serves root.
+ * Chunks are sent only with the link's room left after records and offers,
+ * and while less than ATTACH_QUEUE bytes are queued on the link, so that a
+ * record never waits behind more than that. A chunk solicited by our own
+ * window does not count against the peer's message rate limit.
+ * Hostile peers: a request past the end, for more than ATTACH_SERVE_MAX
+ * chunks at once, ATTACH_BAD_MAX chunks that do not verify, or a malformed
+ * message closes the session. */
+#ifndef ATTACH_H
+#define ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "peer.pb-c.h"
+#include "core/merkle.h"
+
+#define ATTACH_FEATURE 2u            /* Hello.features bit 1 */
+#define ATTACH_WINDOW 32             /* chunks requested from one peer, not received */
+#define ATTACH_REFILL (ATTACH_WINDOW / 2)  /* ask again once this many arrived */
+#define ATTACH_SERVE_MAX 128         /* chunks a peer may ask for before receiving them */
+#define ATTACH_QUEUE (512 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
+#define ATTACH_WANTED_MAX 64         /* blobs fetched at once (and queried) */
+#define ATTACH_HAS_MAX 4096          /* roots remembered per peer */
+#define ATTACH_SYNC_CHUNKS 256       /* chunks written between two syncs (16 MiB) */
+#define ATTACH_BAD_MAX 4             /* bad chunks from one peer before the link closes */
+#define ATTACH_FLIGHT_MS 30000       /* a chunk not received by then is asked of others */
+
+struct session;
+
+/* What a node fetches by itself (conf [attachments]). */
+struct attach_policy {
+	bool auto_fetch;        /* false: only on demand (tessera get) */
+	uint64_t max_file;      /* auto-fetch files up to this size */
+	uint64_t budget;        /* bytes of attachments held here at most */
+};
+
+struct attach_flight {
+	uint8_t root[MERKLE_HASH];
+	uint64_t index;
+	struct session *from;
+	uint64_t at;                   /* when requested: asked elsewhere after ATTACH_FLIGHT_MS */
+};
+
+/* Node-wide state, owned by the composition root. */
+struct attach {
+	struct store *store;
+	struct attach_policy pol;
+	/* Blobs to fetch now: missing, allowed by the policy; refreshed when
+	 * gen moves (records stored, a get, a completion). */
+	struct blob_want {
+		uint8_t root[MERKLE_HASH];
+		uint64_t size;
+		uint64_t cursor;   /* chunks below are held or in flight */
+	} wanted[ATTACH_WANTED_MAX];
+	size_t n_wanted;
+	uint64_t over_budget;          /* missing blobs not fetched for the budget */
+	uint64_t gen, wanted_gen;
+	/* Blobs completed here lately, announced to every peer (BlobHave). */
+	uint8_t done[16][MERKLE_HASH];
+	uint64_t n_done;               /* ever; done[] is a ring */
+	struct attach_flight *fl;
+	size_t n_fl, cap_fl;
+	unsigned unsynced;             /* chunks written since the last blob_sync */
+	uint64_t synced_at;
+	uint64_t chunks_in, chunks_out, bad_chunks;
+	/* A blob completed here, or a peer's query made us want one: every
+	 * session should pump (announce, query). May be NULL. */
+	void (*on_news)(void *arg);
+	void *hook_arg;
+};
+
+/* A session's part. */
+struct attach_link {
+	uint8_t (*has)[MERKLE_HASH];   /* roots the peer holds complete */
+	size_t n_has;
+	struct attach_serve {
+		uint8_t root[MERKLE_HASH];
+		uint64_t next, end;
+	} serve[ATTACH_WINDOW];
+	size_t n_serve;
+	uint64_t serve_pending;        /* chunks asked for and not yet sent */
+	size_t inflight;               /* our chunks requested from this peer */
+	uint64_t query_gen, done_seen;
+	unsigned bad;                  /* chunks from the peer that did not verify */
+	bool on;                       /* both sides speak it */
+};
+
+void attach_init(struct attach *a, struct store *st, const struct attach_policy *pol);
+void attach_free(struct attach *a);
+/* Records were stored, a get asked for a blob, or the policy changed:
+ * the wanted list is refreshed and peers are asked again. */
+void attach_changed(struct attach *a);
+/* Syncs written chunks if some wait for longer than 200 ms, and gives up
+ * on chunks requested ATTACH_FLIGHT_MS ago (call from a tick with the
+ * current time). */
+void attach_tick(struct attach *a, uint64_t now);
+/* Whether root is being fetched (GC keeps it). */
+bool attach_busy(void *a, const uint8_t root[MERKLE_HASH]);
+/* The policy's verdict on a missing blob: fetch it? held is the bytes of
+ * attachments held here. */
+bool attach_allowed(const struct attach_policy *pol, uint64_t size, bool want, uint64_t held);
+
+/* The session's side (session.c, sync.c). */
+void attach_start(struct session *s);
+void attach_link_free(struct session *s);
+int attach_on_query(struct session *s, const Tessera__BlobQuery *m);
+int attach_on_have(struct session *s, const Tessera__BlobHave *m);
+int attach_on_request(struct session *s, const Tessera__BlobRequest *m);
+int attach_on_chunk(struct session *s, const Tessera__BlobChunk *m);
+int attach_on_missing(struct session *s, const Tessera__BlobMissing *m);
+/* Sends chunks asked for, requests, queries and announcements, within the
+ * link's room. */
+void attach_pump(struct session *s);
+/* The serving part of attach_pump (attach_serve.c): 0 or negative. */
+int attach_serve_pump(struct session *s);
+
+#endif

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# A pinned peer that abuses the attachment transfer (docs/protocol.md,
+# "Attachments"; docs/hostile-peers.md): it claims every blob a asks about
+# and sends chunks that do not verify; a refuses them (counted as
+# bad_chunk), closes the link after a few, writes nothing and fetches the
+# file from the honest peer b once it is back. Requests past the end of a
+# blob and beyond the window close the link; a goes on serving.
+set -euo pipefail
+. "$(dirname "$0")/evillib.sh"
+
+setup() {
+	sync_node a
+	sync_node b
+	sync_node evil --no-listen
+	SYNC_LIMITS+=("attach_auto_fetch = 0")   # a fetches only on demand
+	sync_conf a b evil
+	sync_conf b a
+	start_all a b
+	head -c 300000 /dev/urandom >"$T/doc.bin"
+	ID=$(cli b add resource --title "A document" --attach "$T/doc.bin") || fail "add on b failed"
+	wait_for 15 has_record a "$ID" || fail "the record did not reach a"
+	ROOT=$(cli a --json show "$ID" | jq -r '.attachments[0].root')
+}
+
+status_field() { cli a --json status | jq -r ".$1 // empty"; }
+state_on_a() { cli a --json show "$ID" | jq -r '.attachments[0].state'; }
+get_done() { ! kill -0 "$GET_PID" 2>/dev/null; }
+
+test_liar() {
+	local before
+	node_stop b   # only the liar is left to ask
+	before=$(status_field records_rejected)
+	cli a get "$ID" -o "$T/doc.out" --timeout 40 >"$T/get.out" 2>&1 &
+	GET_PID=$!
+	evil evil blob-liar 4
+	check "blob-liar: evil_peer saw its chunks requested ($EVIL_OUT)" test "$EVIL_RC" -eq 0
+	check "blob-liar: a is still running" kill -0 "${NODE_PID[a]}"
+	check "blob-liar: bad chunks counted ($before before, $(status_field records_rejected) after)" \
+		test "$(status_field records_rejected)" -gt "${before:-0}"
+	assert_contains "$(status_field last_reject)" "attachment chunk refused" "last_reject"
+	check "blob-liar: the link was closed for it" grep -q "peer evil.*chunks that do not verify" "$(log_of a)"
+	check "blob-liar: nothing shown complete" test "$(state_on_a)" != here
+	node_start b
+	check "get completes from the honest peer" wait_for 30 get_done
+	wait "$GET_PID" || _bad "get failed: $(cat "$T/get.out")"
+	check "the bytes are b's" cmp -s "$T/doc.out" "$T/doc.bin"
+}
+
+test_requests() {
+	evil evil blob-past-end --root "$ROOT"
+	check "blob-past-end: $EVIL_OUT" test "$EVIL_RC" -eq 0
+	check "blob-past-end: logged" grep -q "peer evil.*requested of a blob of" "$(log_of a)"
+	evil evil blob-flood --root "$ROOT"
+	check "blob-flood: $EVIL_OUT" test "$EVIL_RC" -eq 0
+	check "a still answers" answers a
+}
+
+setup
+test_liar
+test_requests
+finish

@@ -1,0 +1,138 @@
+/* Scenarios against the attachment transfer (docs/protocol.md,
+ * "Attachments"; sync/attach.h). The daemon must refuse chunks that do not
+ * verify (and count them), and close the link on requests past the end of
+ * a blob or beyond its window, then go on serving. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evil.h"
+#include "core/merkle.h"
+#include "sync/attach.h"
+#include "sync/reconcile.h"
+
+static int
+send_request(struct conn *c, const uint8_t *root, uint32_t first, uint32_t count)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__BlobRequest r = TESSERA__BLOB_REQUEST__INIT;
+
+	r.has_root = r.has_first = r.has_count = 1;
+	r.root = (ProtobufCBinaryData){ MERKLE_HASH, (uint8_t *)root };
+	r.first = first;
+	r.count = count;
+	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST;
+	env.blob_request = &r;
+	return conn_send(c, &env);
+}
+
+static int
+open_attach(struct conn *c)
+{
+	opt.features = RECON_FEATURE | ATTACH_FEATURE;
+	return open_or_say(c);
+}
+
+/* A request past the end of a blob the daemon holds (--root). */
+int
+scn_blob_past_end(int arg)
+{
+	struct conn c;
+	int o;
+
+	(void)arg;
+	if (!opt.has_root)
+		return result(OUT_LOCAL, "blob-past-end needs --root");
+	if ((o = open_attach(&c)) != OUT_OK)
+		return o;
+	send_request(&c, opt.root, 1u << 30, 4);
+	return closed_and_alive(&c, "chunks requested past the end");
+}
+
+/* Requests for more chunks than any honest window holds. */
+int
+scn_blob_flood(int arg)
+{
+	struct conn c;
+	int o;
+
+	(void)arg;
+	if (!opt.has_root)
+		return result(OUT_LOCAL, "blob-flood needs --root");
+	if ((o = open_attach(&c)) != OUT_OK)
+		return o;
+	for (int i = 0; i < ATTACH_WINDOW + 2 && c.dead == 0; i++)
+		send_request(&c, opt.root, 0, 1);
+	send_request(&c, opt.root, 0, ATTACH_SERVE_MAX + 1);
+	return closed_and_alive(&c, "a flood of chunk requests");
+}
+
+/* Claims every blob the daemon asks about and answers its requests with
+ * chunks of random bytes and random proofs, for N seconds (default 10):
+ * every chunk must be refused; the link may stay. */
+int
+scn_blob_liar(int arg)
+{
+	uint64_t end = mono_ms() + (uint64_t)(arg > 0 ? arg : 10) * 1000;
+	unsigned asked = 0, sent = 0;
+	uint8_t *junk = malloc(MERKLE_LEAF), proof[14 * MERKLE_HASH];
+	struct conn c;
+	int o;
+
+	if (junk == NULL)
+		return result(OUT_LOCAL, "out of memory");
+	if ((o = open_attach(&c)) != OUT_OK) {
+		free(junk);
+		return o;
+	}
+	for (size_t i = 0; i < MERKLE_LEAF; i++)
+		junk[i] = (uint8_t)rand();
+	for (size_t i = 0; i < sizeof(proof); i++)
+		proof[i] = (uint8_t)rand();
+	while (mono_ms() < end && c.dead == 0) {
+		Tessera__Envelope *env = NULL, out = TESSERA__ENVELOPE__INIT;
+
+		if (conn_recv(&c, mono_ms() + 500, &env) != 0 || env == NULL) {
+			if (c.dead != 0)
+				break;
+			continue;
+		}
+		if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_QUERY) {
+			Tessera__BlobHave h = TESSERA__BLOB_HAVE__INIT;
+
+			asked += (unsigned)env->blob_query->n_roots;
+			h.roots = env->blob_query->roots;   /* "we have them all" */
+			h.n_roots = env->blob_query->n_roots;
+			out.msg_case = TESSERA__ENVELOPE__MSG_BLOB_HAVE;
+			out.blob_have = &h;
+			conn_send(&c, &out);
+		} else if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_REQUEST) {
+			const Tessera__BlobRequest *r = env->blob_request;
+
+			for (uint32_t i = 0; i < r->count && c.dead == 0; i++, sent++) {
+				Tessera__BlobChunk ch = TESSERA__BLOB_CHUNK__INIT;
+
+				ch.has_root = ch.has_index = ch.has_data = ch.has_proof = 1;
+				ch.root = r->root;
+				ch.index = r->first + i;
+				ch.data = (ProtobufCBinaryData){ MERKLE_LEAF, junk };
+				ch.proof = (ProtobufCBinaryData){ sizeof(proof), proof };
+				out.msg_case = TESSERA__ENVELOPE__MSG_BLOB_CHUNK;
+				out.blob_chunk = &ch;
+				conn_send(&c, &out);
+			}
+		}
+		tessera__envelope__free_unpacked(env, NULL);
+	}
+	free(junk);
+	if (asked == 0) {
+		conn_close(&c);
+		return result(OUT_LOCAL, "the daemon asked for no blob (does it want one?)");
+	}
+	if (sent == 0) {
+		conn_close(&c);
+		return result(OUT_BAD, "the daemon never requested a chunk it was told we hold");
+	}
+	conn_close(&c);
+	return result(OUT_OK, "claimed %u blobs, sent %u bad chunks", asked, sent);
+}
