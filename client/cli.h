@@ -64,6 +64,7 @@ int cli_call(struct cli *c, const Tessera__Request *req, cli_reply_cb cb, void *
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_communities(struct cli *c, int argc, char **argv);
 int cmd_peers(struct cli *c, int argc, char **argv);
+int cmd_peer(struct cli *c, int argc, char **argv);
 int cmd_block(struct cli *c, int argc, char **argv);
 int cmd_add(struct cli *c, int argc, char **argv);
 int cmd_edit(struct cli *c, int argc, char **argv);

@@ -64,6 +64,12 @@ on_ctl_blocked(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked)
 		peers_resync(n->peers, "resync after unblocking a community");
 }
 
+static void
+on_ctl_peers_changed(void *arg)
+{
+	node_reload(arg);
+}
+
 /* The sessions' news (session_env hooks). */
 static void
 on_session_established(void *arg, struct session *s)
@@ -170,6 +176,15 @@ node_stop(struct node *n, const char *why)
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 }
 
+/* Drop-ins that were skipped: the operator learns which file and line. */
+static void
+log_dropin_errors(const struct config *c)
+{
+	for (size_t i = 0; i < c->n_dropin_errors; i++)
+		log_warnx("%s; this drop-in is skipped, the other peers are kept",
+		    c->dropin_errors[i]);
+}
+
 void
 node_reload(struct node *n)
 {
@@ -181,6 +196,7 @@ node_reload(struct node *n)
 		free(cause);
 		return;
 	}
+	log_dropin_errors(nc);
 	if (strcmp(nc->data_dir, old->data_dir) != 0 ||
 	    strcmp(nc->control_socket, old->control_socket) != 0)
 		log_warnx("reload: data and control_socket changes take effect after a restart");
@@ -248,6 +264,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	n->loop = loop;
 	n->lockfd = -1;
 	n->started = now_ms();
+	log_dropin_errors(conf);
 	if (access(conf->data_dir, W_OK | X_OK) != 0) {
 		rc = set_cause(cause, -errno, "%s: %s", conf->data_dir, strerror(errno));
 		goto fail;
@@ -281,6 +298,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.on_committed = on_ctl_committed,
 		.on_import = on_ctl_import,
 		.on_blocked = on_ctl_blocked,
+		.on_peers_changed = on_ctl_peers_changed,
 		.hook_arg = n,
 	};
 	uv_timer_init(loop, &n->storage_timer);

@@ -29,6 +29,9 @@ struct ctl_env {
 	void (*on_import)(void *arg, bool holding);
 	/* The operator blocked or unblocked the community author. */
 	void (*on_blocked)(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked);
+	/* A managed peer drop-in was written or removed: reload the
+	 * configuration now (ops->conf is the new one on return). */
+	void (*on_peers_changed)(void *arg);
 	void *hook_arg;
 };
 

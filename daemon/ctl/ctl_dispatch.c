@@ -19,6 +19,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	[TESSERA__REQUEST__OP__PEERS] = { "peers", 0, ctl_peers },
 	[TESSERA__REQUEST__OP__BLOCK] = { "block", CTL_WRITES, ctl_block },
 	[TESSERA__REQUEST__OP__UNBLOCK] = { "unblock", CTL_WRITES, ctl_unblock },
+	[TESSERA__REQUEST__OP__PEER_ADD] = { "peer add", 0, ctl_peer_add },
+	[TESSERA__REQUEST__OP__PEER_REMOVE] = { "peer remove", 0, ctl_peer_remove },
 };
 
 void

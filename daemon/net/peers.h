@@ -58,6 +58,8 @@ struct peer_report {
 	uint64_t new_authors, over_budget;   /* today: introduced, refused over budget */
 	uint64_t bytes_in, bytes_out;  /* every session since start-up, TLS included */
 	uint32_t outstanding;          /* records asked of the peer, not yet received */
+	const char *file;              /* where it is configured: a drop-in or the main file */
+	bool managed;                  /* in a drop-in (peer remove may delete it) */
 };
 
 /* One report per configured peer, in configuration order, counters read
