@@ -10,6 +10,7 @@
 
 struct ctl;
 struct identity;
+struct invites;
 struct ops_env;
 
 /* What the control socket works with, and how its news travels upward.
@@ -19,6 +20,7 @@ struct ctl_env {
 	 * time, kept current by the owner (ops/ops.h). */
 	const struct ops_env *ops;
 	const struct identity *id;    /* signs this node's own records */
+	struct invites *invites;      /* open invites (tessera invite, invites) */
 	/* Upward news; each may be NULL. */
 	/* Records of this node were committed (add, edit, delete): offer them. */
 	void (*on_committed)(void *arg);

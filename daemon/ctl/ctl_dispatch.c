@@ -21,6 +21,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	[TESSERA__REQUEST__OP__UNBLOCK] = { "unblock", CTL_WRITES, ctl_unblock },
 	[TESSERA__REQUEST__OP__PEER_ADD] = { "peer add", 0, ctl_peer_add },
 	[TESSERA__REQUEST__OP__PEER_REMOVE] = { "peer remove", 0, ctl_peer_remove },
+	[TESSERA__REQUEST__OP__INVITE] = { "invite", 0, ctl_invite },
+	[TESSERA__REQUEST__OP__INVITES] = { "invites", 0, ctl_invites },
+	[TESSERA__REQUEST__OP__INVITE_REVOKE] = { "invite revoke", 0, ctl_invite_revoke },
+	[TESSERA__REQUEST__OP__JOIN] = { "join", 0, ctl_join },
 };
 
 void

@@ -125,6 +125,11 @@ void ctl_peer_remove(struct ctl_client *c, const Tessera__Request *req);
  * sending the error reply (name or ID taken, our own ID, write failed). */
 int ctl_peer_write(struct ctl_client *c, const char *name, const char *address,
     const uint8_t id[TESS_KEY_LEN], const char *why);
+/* ctl_invite.c: invites and joining with one */
+void ctl_invite(struct ctl_client *c, const Tessera__Request *req);
+void ctl_invites(struct ctl_client *c, const Tessera__Request *req);
+void ctl_invite_revoke(struct ctl_client *c, const Tessera__Request *req);
+void ctl_join(struct ctl_client *c, const Tessera__Request *req);
 /* ctl_import.c */
 void ctl_import(struct ctl_client *c, const Tessera__Request *req);
 /* Rolls back the client's open import, if any (it is disconnecting). */

@@ -58,6 +58,7 @@ ctl_peer_write(struct ctl_client *c, const char *name, const char *address,
 		return rc;
 	}
 	log_info("peer %s: drop-in written in %s (%s)", name, conf->peers_dir, why);
+	peers_pending_forget(env->ops->peers, id);
 	ctl_tell_peers_changed(c);
 	/* The reload parsed what we wrote, or logged why not. */
 	conf = env->ops->conf;
