@@ -37,6 +37,7 @@ struct opt {
 #define GiB (1024ULL * MiB)
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #define CF(f) offsetof(struct config, f)
+#define PATH_MAX_WHERE 320     /* "FILE:LINE" in messages (cut if longer) */
 
 static const struct opt opts[] = {
 	{ SECT_NODE, "data", OPT_PATH, CF(data_dir), 0, 0, "/var/lib/tessera" },
@@ -224,6 +225,19 @@ add_endpoints(struct parse *p, const char *label, const char *value)
 	return rc;
 }
 
+/* Where an earlier peer was set: "line N" in this file, else "FILE:N". */
+static const char *
+peer_where(const struct parse *p, const struct peer_conf *q, char *buf, size_t n)
+{
+	const char *file = config_peer_file(p->c, q);
+
+	if (strcmp(file, p->path) == 0)
+		snprintf(buf, n, "line %d", q->line);
+	else
+		snprintf(buf, n, "%s:%d", file, q->line);
+	return buf;
+}
+
 static bool
 endpoint_numeric(const struct endpoint *ep)
 {
@@ -239,6 +253,7 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 	struct peer_conf *peer = base;
 	void *field = (char *)base + o->off;
 	const char *why, *ms = o->type == OPT_DURATION ? "ms" : "";
+	char where[PATH_MAX_WHERE];
 	uint64_t v;
 	int rc;
 
@@ -287,8 +302,8 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 		for (struct peer_conf *q = c->peers; q < peer; q++)
 			if (memcmp(q->id, peer->id, TESS_KEY_LEN) == 0)
 				return parse_fail(p, -EINVAL, p->line, "%s: id already used by "
-				    "peer \"%s\" (%s:%d)", label, q->name, config_peer_file(p->c, q),
-				    q->line);
+				    "peer \"%s\" (%s)", label, q->name,
+				    peer_where(p, q, where, sizeof(where)));
 		return 0;
 	default:
 		break;
@@ -331,6 +346,7 @@ peer_open(struct parse *p, const char *arg)
 {
 	struct config *c = p->c;
 	struct peer_conf *n;
+	char where[PATH_MAX_WHERE];
 	size_t len;
 
 	arg += strspn(arg, " \t");
@@ -347,8 +363,8 @@ peer_open(struct parse *p, const char *arg)
 	for (size_t i = 0; i < c->n_peers; i++)
 		if (strncmp(c->peers[i].name, arg, len) == 0 && c->peers[i].name[len] == '\0')
 			return parse_fail(p, -EINVAL, p->line,
-			    "duplicate peer \"%s\" (first at %s:%d)", c->peers[i].name,
-			    config_peer_file(c, &c->peers[i]), c->peers[i].line);
+			    "duplicate peer \"%s\" (first at %s)", c->peers[i].name,
+			    peer_where(p, &c->peers[i], where, sizeof(where)));
 	if ((n = realloc(c->peers, (c->n_peers + 1) * sizeof(*n))) == NULL)
 		return parse_nomem(p);
 	c->peers = n;
