@@ -185,18 +185,11 @@ send_hello(struct session *s, const char *name, const struct session_join *join)
 	return session_send(s, &env);
 }
 
-int
-session_start(struct session *s, struct session_env *env, const struct session_io *io,
+/* Starts a session; with deferred, our Hello waits for the peer's. */
+static int
+session_begin(struct session *s, struct session_env *env, const struct session_io *io,
     void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
-    uint64_t now)
-{
-	return session_start_join(s, env, io, link, key, label, name, now, NULL);
-}
-
-int
-session_start_join(struct session *s, struct session_env *env, const struct session_io *io,
-    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
-    uint64_t now, const struct session_join *join)
+    uint64_t now, const struct session_join *join, bool deferred)
 {
 	memset(s, 0, sizeof(*s));
 	s->env = env;
@@ -207,7 +200,36 @@ session_start_join(struct session *s, struct session_env *env, const struct sess
 	snprintf(s->label, sizeof(s->label), "%s", label ? label : "?");
 	s->now = s->last_rx = s->last_tx = s->tokens_at = now;
 	s->tokens = env->lim.rate_limit;
+	if (deferred) {
+		s->hello_deferred = true;
+		snprintf(s->our_name, sizeof(s->our_name), "%s", name ? name : "");
+		return 0;
+	}
 	return send_hello(s, name, join);
+}
+
+int
+session_start(struct session *s, struct session_env *env, const struct session_io *io,
+    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
+    uint64_t now)
+{
+	return session_begin(s, env, io, link, key, label, name, now, NULL, false);
+}
+
+int
+session_start_join(struct session *s, struct session_env *env, const struct session_io *io,
+    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
+    uint64_t now, const struct session_join *join)
+{
+	return session_begin(s, env, io, link, key, label, name, now, join, false);
+}
+
+int
+session_start_stranger(struct session *s, struct session_env *env,
+    const struct session_io *io, void *link, const uint8_t key[TESS_KEY_LEN], const char *label,
+    const char *name, uint64_t now)
+{
+	return session_begin(s, env, io, link, key, label, name, now, NULL, true);
 }
 
 static int
@@ -240,6 +262,11 @@ on_hello(struct session *s, const Tessera__Hello *h)
 			session_close(s, SESSION_END_LOCAL, why[0] ? why : "refused", true);
 			return -EPIPE;
 		}
+	}
+	if (s->hello_deferred) {
+		s->hello_deferred = false;
+		if (send_hello(s, s->our_name, NULL) != 0)
+			return -EPIPE;
 	}
 	change_state(s, SESSION_ESTABLISHED, "hello received");
 	if (s->env->on_established != NULL)

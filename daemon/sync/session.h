@@ -141,6 +141,10 @@ struct session {
 	uint8_t key[TESS_KEY_LEN];     /* the peer's key, verified by TLS */
 	char label[96];                /* "name (SHORTID)" or the address, for logs */
 	char remote_name[65];
+	/* A stranger's session: our Hello waits until the owner accepted the
+	 * peer's (on_hello), so that it cannot take our Hello for acceptance. */
+	bool hello_deferred;
+	char our_name[65];
 	uint32_t remote_max_frame, remote_max_batch;
 	uint32_t remote_features;      /* Hello.features (RECON_FEATURE) */
 	uint64_t last_rx;              /* time of the last whole message */
@@ -168,6 +172,11 @@ int session_start(struct session *s, struct session_env *env, const struct sessi
 int session_start_join(struct session *s, struct session_env *env, const struct session_io *io,
     void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
     uint64_t now, const struct session_join *join);
+/* session_start for a peer that is not configured (yet): nothing is sent
+ * until its Hello was accepted by env->on_hello; then our Hello follows. */
+int session_start_stranger(struct session *s, struct session_env *env,
+    const struct session_io *io, void *link, const uint8_t key[TESS_KEY_LEN], const char *label,
+    const char *name, uint64_t now);
 /* Frees what the session holds. Jobs still being verified belong to the
  * link until session_job_done; call session_drop first. */
 void session_free(struct session *s);
