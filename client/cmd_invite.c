@@ -116,12 +116,6 @@ cmd_invite(struct cli *c, int argc, char **argv)
 	return cli_call(c, &req, invite_reply, c);
 }
 
-struct listing {
-	struct cli *cli;
-	json_t *array;
-	size_t n;
-};
-
 static int
 invites_reply(void *arg, const Tessera__Reply *r)
 {
@@ -170,7 +164,7 @@ cmd_invites(struct cli *c, int argc, char **argv)
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct listing l = { .cli = c };
 	struct opts o;
-	int ch, rc;
+	int ch;
 
 	opts_init(&o, c, "invites", help);
 	while ((ch = opts_next(&o, argc, argv, "r:", longopts)) != -1) {
@@ -188,17 +182,7 @@ cmd_invites(struct cli *c, int argc, char **argv)
 		return cli_call(c, &req, revoked, req.code);
 	}
 	req.op = TESSERA__REQUEST__OP__INVITES;
-	if (c->json && (l.array = json_array()) == NULL)
-		return cli_fail(CLI_EDAEMON, "out of memory");
-	rc = cli_call(c, &req, invites_reply, &l);
-	if (c->json) {
-		if (rc == CLI_OK)
-			return cli_print_json(l.array);
-		json_decref(l.array);
-	} else if (rc == CLI_OK && l.n == 0) {
-		printf("no open invites\n");
-	}
-	return rc;
+	return cli_listing(c, &req, invites_reply, &l, "no open invites");
 }
 
 /* The joined peer as the daemon sees it, polled until up or refused. */

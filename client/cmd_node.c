@@ -131,12 +131,6 @@ community_json(const Tessera__Community *m)
 	return o;
 }
 
-struct listing {
-	struct cli *cli;
-	json_t *array;          /* --json */
-	size_t n;
-};
-
 /* "looks like Évora (6YPMGB6…)": the other community whose name prints the
  * same (core/names.h), so that the user names it by ID. */
 static void
@@ -208,7 +202,7 @@ cmd_communities(struct cli *c, int argc, char **argv)
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct listing l = { .cli = c };
 	struct opts o;
-	int ch, rc;
+	int ch;
 
 	opts_init(&o, c, "communities", help);
 	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
@@ -217,17 +211,7 @@ cmd_communities(struct cli *c, int argc, char **argv)
 		return CLI_EUSAGE;
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__COMMUNITIES;
-	if (c->json && (l.array = json_array()) == NULL)
-		return cli_fail(CLI_EDAEMON, "out of memory");
-	rc = cli_call(c, &req, communities_reply, &l);
-	if (c->json) {
-		if (rc == CLI_OK)
-			return cli_print_json(l.array);
-		json_decref(l.array);
-	} else if (rc == CLI_OK && l.n == 0) {
-		printf("no communities\n");
-	}
-	return rc;
+	return cli_listing(c, &req, communities_reply, &l, "no communities");
 }
 
 struct block_ctx {

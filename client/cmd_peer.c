@@ -11,12 +11,6 @@
 
 static const struct option common_opts[] = { OPTS_COMMON };
 
-struct listing {
-	struct cli *cli;
-	json_t *array;          /* --json */
-	size_t n;
-};
-
 static json_t *
 peer_json(const Tessera__PeerView *p)
 {
@@ -156,7 +150,7 @@ cmd_peers(struct cli *c, int argc, char **argv)
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct listing l = { .cli = c };
 	struct opts o;
-	int ch, rc;
+	int ch;
 
 	opts_init(&o, c, "peers", help);
 	while ((ch = opts_next(&o, argc, argv, "", peers_opts)) != -1) {
@@ -170,17 +164,8 @@ cmd_peers(struct cli *c, int argc, char **argv)
 		return CLI_EUSAGE;
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__PEERS;
-	if (c->json && (l.array = json_array()) == NULL)
-		return cli_fail(CLI_EDAEMON, "out of memory");
-	rc = cli_call(c, &req, req.pending ? pending_reply : peers_reply, &l);
-	if (c->json) {
-		if (rc == CLI_OK)
-			return cli_print_json(l.array);
-		json_decref(l.array);
-	} else if (rc == CLI_OK && l.n == 0) {
-		printf(req.pending ? "no pending nodes\n" : "no peers\n");
-	}
-	return rc;
+	return cli_listing(c, &req, req.pending ? pending_reply : peers_reply, &l,
+	    req.pending ? "no pending nodes" : "no peers");
 }
 
 struct peer_done {

@@ -9,6 +9,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "core/nodeid.h"
+
 #define PREFIX "TESSERA1"
 #define VERSION 1
 #define CHECK_LEN 4
@@ -17,27 +19,6 @@
 	INVITE_MAX_ADDRS * (1 + INVITE_ADDR_MAX) + CHECK_LEN)
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-static size_t
-b32_encode(const uint8_t *in, size_t len, char *out)
-{
-	size_t n = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 5) {
-			out[n++] = b32[(acc >> (bits - 5)) & 31];
-			bits -= 5;
-		}
-	}
-	if (bits > 0)
-		out[n++] = b32[(acc << (5 - bits)) & 31];
-	out[n] = '\0';
-	return n;
-}
 
 /* Returns the number of bytes, or -EINVAL on a character outside base32. */
 static int
@@ -95,7 +76,7 @@ invite_encode(const struct invite_code *c, char out[INVITE_CODE_MAX])
 	memcpy(raw + n, sum, CHECK_LEN);
 	n += CHECK_LEN;
 	memcpy(out, PREFIX, sizeof(PREFIX) - 1);
-	b32_encode(raw, n, out + sizeof(PREFIX) - 1);
+	nodeid_base32(raw, n, out + sizeof(PREFIX) - 1);
 	return 0;
 }
 

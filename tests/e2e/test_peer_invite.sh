@@ -12,12 +12,6 @@
 set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
 
-expect() {
-	set +e
-	assert_exit "$@"
-	set -e
-}
-
 # recode CODE FIELD VALUE: the code with its secret flipped (FIELD secret) or
 # its address replaced (FIELD addr VALUE), and its check recomputed.
 recode() {

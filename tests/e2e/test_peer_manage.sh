@@ -12,14 +12,6 @@
 set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
 
-# expect CODE CMD...: assert_exit, which needs errexit off around a command
-# that is meant to fail.
-expect() {
-	set +e
-	assert_exit "$@"
-	set -e
-}
-
 setup() {
 	sync_node a
 	sync_node b
