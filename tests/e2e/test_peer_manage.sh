@@ -50,7 +50,11 @@ test_refusals() {
 	expect 7 cli a peer add me "$(node_id a)"
 	assert_contains "$ERR" "own ID"
 	expect 7 cli a peer add 'bad name' "$(node_id c)"
-	expect 7 cli a peer add x "$(node_id c | tr 'A' 'B')"
+	local id typo
+	id=$(node_id c)
+	# One character mistyped: its group's check character catches it.
+	if [[ ${id:0:1} == Q ]]; then typo=R${id:1}; else typo=Q${id:1}; fi
+	expect 7 cli a peer add x "$typo"
 	expect 6 cli b peer remove c
 	assert_contains "$ERR" "tesserad.conf"
 	expect 4 cli a peer remove nobody
