@@ -593,25 +593,3 @@ config_load(const char *path, struct config **out, char **cause)
 	*out = c;
 	return 0;
 }
-
-void
-config_free(struct config *c)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->n_listen; i++)
-		free(c->listen[i].host);
-	config_drop_peers(c, 0);
-	for (size_t i = 0; i < c->n_dropin_errors; i++)
-		free(c->dropin_errors[i]);
-	free(c->dropin_errors);
-	free(c->peers_dir);
-	free(c->listen);
-	free(c->peers);
-	free(c->data_dir);
-	free(c->control_socket);
-	free(c->control_group);
-	free(c->metrics_listen.host);
-	free(c->path);
-	free(c);
-}

@@ -1,5 +1,6 @@
 /* The peers of a configuration: managed drop-in files (peers_dir), one
- * [peer] section each, read after the main file; and lookups. A drop-in that
+ * [peer] section each, read after the main file; lookups; and freeing a
+ * configuration, peers and all. A drop-in that
  * does not parse is skipped whole and reported, so that one bad file (a full
  * disk, a hand edit) cannot take the node's other peers with it. */
 #include <dirent.h>
@@ -121,4 +122,26 @@ config_peer_name_ok(const char *name)
 
 	return len > 0 && len <= 64 && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n_listen; i++)
+		free(c->listen[i].host);
+	config_drop_peers(c, 0);
+	for (size_t i = 0; i < c->n_dropin_errors; i++)
+		free(c->dropin_errors[i]);
+	free(c->dropin_errors);
+	free(c->peers_dir);
+	free(c->listen);
+	free(c->peers);
+	free(c->data_dir);
+	free(c->control_socket);
+	free(c->control_group);
+	free(c->metrics_listen.host);
+	free(c->path);
+	free(c);
 }
