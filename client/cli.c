@@ -196,6 +196,27 @@ cli_exchange(struct cli *c, struct conn *cn, const Tessera__Request *req, cli_re
 }
 
 int
+cli_listing(struct cli *c, const Tessera__Request *req, cli_reply_cb cb, struct listing *l,
+    const char *empty)
+{
+	int rc;
+
+	l->cli = c;
+	l->n = 0;
+	if (c->json && (l->array = json_array()) == NULL)
+		return cli_fail(CLI_EDAEMON, "out of memory");
+	rc = cli_call(c, req, cb, l);
+	if (c->json) {
+		if (rc == CLI_OK)
+			return cli_print_json(l->array);
+		json_decref(l->array);
+	} else if (rc == CLI_OK && l->n == 0) {
+		printf("%s\n", empty);
+	}
+	return rc;
+}
+
+int
 cli_call(struct cli *c, const Tessera__Request *req, cli_reply_cb cb, void *arg)
 {
 	struct conn *cn;

@@ -60,10 +60,28 @@ int cli_exchange(struct cli *c, struct conn *cn, const Tessera__Request *req, cl
 /* cli_connect + cli_exchange + close. */
 int cli_call(struct cli *c, const Tessera__Request *req, cli_reply_cb cb, void *arg);
 
+/* A listing's state, for its reply callback: with --json the rows go to
+ * array, else they are printed and counted in n. */
+struct listing {
+	struct cli *cli;
+	json_t *array;
+	size_t n;
+};
+
+/* Sends a listing request, whose replies go to cb with l; prints the JSON
+ * array with --json, else empty ("no peers") when nothing was listed.
+ * Returns an exit code. */
+int cli_listing(struct cli *c, const Tessera__Request *req, cli_reply_cb cb, struct listing *l,
+    const char *empty);
+
 /* Commands: argv[0] is the command name. Each returns an exit code. */
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_communities(struct cli *c, int argc, char **argv);
 int cmd_peers(struct cli *c, int argc, char **argv);
+int cmd_peer(struct cli *c, int argc, char **argv);
+int cmd_invite(struct cli *c, int argc, char **argv);
+int cmd_invites(struct cli *c, int argc, char **argv);
+int cmd_join(struct cli *c, int argc, char **argv);
 int cmd_block(struct cli *c, int argc, char **argv);
 int cmd_add(struct cli *c, int argc, char **argv);
 int cmd_edit(struct cli *c, int argc, char **argv);

@@ -1,5 +1,5 @@
-/* Commands about the node and its neighbours: status, communities, peers,
- * block, unblock. */
+/* Commands about the node and its neighbours: status, communities, block,
+ * unblock (peers: cmd_peer.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,12 +131,6 @@ community_json(const Tessera__Community *m)
 	return o;
 }
 
-struct listing {
-	struct cli *cli;
-	json_t *array;          /* --json */
-	size_t n;
-};
-
 /* "looks like Évora (6YPMGB6…)": the other community whose name prints the
  * same (core/names.h), so that the user names it by ID. */
 static void
@@ -208,7 +202,7 @@ cmd_communities(struct cli *c, int argc, char **argv)
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct listing l = { .cli = c };
 	struct opts o;
-	int ch, rc;
+	int ch;
 
 	opts_init(&o, c, "communities", help);
 	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
@@ -217,122 +211,7 @@ cmd_communities(struct cli *c, int argc, char **argv)
 		return CLI_EUSAGE;
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__COMMUNITIES;
-	if (c->json && (l.array = json_array()) == NULL)
-		return cli_fail(CLI_EDAEMON, "out of memory");
-	rc = cli_call(c, &req, communities_reply, &l);
-	if (c->json) {
-		if (rc == CLI_OK)
-			return cli_print_json(l.array);
-		json_decref(l.array);
-	} else if (rc == CLI_OK && l.n == 0) {
-		printf("no communities\n");
-	}
-	return rc;
-}
-
-static json_t *
-peer_json(const Tessera__PeerView *p)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "name", cli_json_str(p->name));
-	json_object_set_new(o, "id", cli_json_nodeid(&p->id));
-	json_object_set_new(o, "address", cli_json_str(p->address));
-	json_object_set_new(o, "state", cli_json_str(p->state));
-	json_object_set_new(o, "inbound", json_boolean(p->inbound));
-	json_object_set_new(o, "connected_since", cli_json_time(p->connected_since));
-	json_object_set_new(o, "last_sync", cli_json_time(p->last_sync));
-	json_object_set_new(o, "records_sent", json_integer((json_int_t)p->records_sent));
-	json_object_set_new(o, "records_received",
-	    json_integer((json_int_t)p->records_received));
-	json_object_set_new(o, "records_rejected",
-	    json_integer((json_int_t)p->records_rejected));
-	json_object_set_new(o, "new_authors", json_integer((json_int_t)p->new_authors));
-	json_object_set_new(o, "over_budget", json_integer((json_int_t)p->over_budget));
-	json_object_set_new(o, "bytes_in", json_integer((json_int_t)p->bytes_in));
-	json_object_set_new(o, "bytes_out", json_integer((json_int_t)p->bytes_out));
-	json_object_set_new(o, "last_error", cli_json_str(p->last_error));
-	return o;
-}
-
-static int
-peers_reply(void *arg, const Tessera__Reply *r)
-{
-	struct listing *l = arg;
-	char id[NODEID_SHORT + 1], sync[32];
-
-	for (size_t i = 0; i < r->n_peers; i++) {
-		const Tessera__PeerView *p = r->peers[i];
-
-		if (l->cli->json) {
-			json_array_append_new(l->array, peer_json(p));
-			continue;
-		}
-		if (l->n++ == 0)
-			printf("%-12s  %-7s  %-11s  %-21s  %-16s %7s %7s %5s\n", "NAME", "ID",
-			    "STATE", "ADDRESS", "LAST SYNC", "SENT", "RECV", "REJ");
-		if (p->id.len == 32)
-			nodeid_short(p->id.data, id);
-		else
-			strcpy(id, "-");
-		out_date(p->last_sync, sync);
-		out_cell(stdout, p->name != NULL && *p->name != '\0' ? p->name :
-		    (p->inbound ? "(inbound)" : "-"), 12, 0);
-		fputs(OUT_GAP, stdout);
-		out_cell(stdout, id, NODEID_SHORT, 0);
-		fputs(OUT_GAP, stdout);
-		out_cell(stdout, p->state != NULL ? p->state : "-", 11, 0);
-		fputs(OUT_GAP, stdout);
-		out_cell(stdout, p->address != NULL ? p->address : "-", 21, 0);
-		fputs(OUT_GAP, stdout);
-		out_cell(stdout, sync, 16, 0);
-		printf(" %7llu %7llu %5llu\n", (unsigned long long)p->records_sent,
-		    (unsigned long long)p->records_received,
-		    (unsigned long long)p->records_rejected);
-		if (p->over_budget > 0)
-			printf("    over its budget for new authors: %llu records refused today "
-			    "(%llu new authors accepted)\n", (unsigned long long)p->over_budget,
-			    (unsigned long long)p->new_authors);
-		if (p->last_error != NULL && *p->last_error != '\0') {
-			fputs("    last error: ", stdout);
-			out_plain(stdout, p->last_error);
-			fputc('\n', stdout);
-		}
-	}
-	return CLI_OK;
-}
-
-int
-cmd_peers(struct cli *c, int argc, char **argv)
-{
-	static const char help[] =
-	    "usage: tessera peers [--json]\n"
-	    "\n"
-	    "Shows configured and inbound peers: state, address, last sync and\n"
-	    "records sent, received and rejected.\n";
-	Tessera__Request req = TESSERA__REQUEST__INIT;
-	struct listing l = { .cli = c };
-	struct opts o;
-	int ch, rc;
-
-	opts_init(&o, c, "peers", help);
-	if ((ch = opts_next(&o, argc, argv, "", common_opts)) != -1)
-		return ch == OPTS_STOP ? o.rc : cli_usage("peers", "unexpected option");
-	if (opts_args(&o, argc, argv, "") != 0)
-		return CLI_EUSAGE;
-	req.has_op = 1;
-	req.op = TESSERA__REQUEST__OP__PEERS;
-	if (c->json && (l.array = json_array()) == NULL)
-		return cli_fail(CLI_EDAEMON, "out of memory");
-	rc = cli_call(c, &req, peers_reply, &l);
-	if (c->json) {
-		if (rc == CLI_OK)
-			return cli_print_json(l.array);
-		json_decref(l.array);
-	} else if (rc == CLI_OK && l.n == 0) {
-		printf("no peers\n");
-	}
-	return rc;
+	return cli_listing(c, &req, communities_reply, &l, "no communities");
 }
 
 struct block_ctx {

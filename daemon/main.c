@@ -219,7 +219,7 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	struct config *conf;
 	char *cause = NULL;
-	int c, check = 0, verbose = 0;
+	int c, check = 0, verbose = 0, rc;
 
 	log_init(0, "tesserad");
 	/* Before any key is created or read, whatever the command. */
@@ -255,9 +255,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: ok (%zu peers, %zu listeners)\n", path, conf->n_peers, conf->n_listen);
+		/* The daemon would skip a bad drop-in and run; a check says so. */
+		for (size_t i = 0; i < conf->n_dropin_errors; i++)
+			fprintf(stderr, "%s\n", conf->dropin_errors[i]);
+		if (conf->n_dropin_errors == 0)
+			printf("%s: ok (%zu peers, %zu listeners)\n", path, conf->n_peers,
+			    conf->n_listen);
+		rc = conf->n_dropin_errors == 0 ? 0 : 1;
 		config_free(conf);
-		return 0;
+		return rc;
 	}
 	/* Strangers may hold max_unauthenticated descriptors; then two per
 	 * peer (a session and a dial), the control clients, and the database,

@@ -11,6 +11,9 @@
 
 #include "core/config.h"
 #include "core/identity.h"
+#include "core/invites.h"
+#include "core/nodeid.h"
+#include "core/peerfile.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ctl/ctl.h"
@@ -117,6 +120,62 @@ on_ctl_blocked(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked)
 	 * reset checkpoints. */
 	if (!blocked)
 		peers_resync(n->peers, "resync after unblocking a community");
+}
+
+static void
+on_ctl_peers_changed(void *arg)
+{
+	node_reload(arg);
+}
+
+/* A stranger showed an invite proof (peers_env.on_join): used up if valid,
+ * then the joiner gets a drop-in (dial-in only: it dialed us, and its
+ * listen address, if any, is not known here) and the configuration is
+ * reloaded so that its session can go on. */
+static int
+on_peers_join(void *arg, const uint8_t key[TESS_KEY_LEN], const char *hello_name,
+    const struct session_join *join, char *why, size_t whylen)
+{
+	struct node *n = arg;
+	char name[72], base[72], shortid[NODEID_SHORT + 1], hex[2 * INVITE_ID_LEN + 1], note[64];
+	char *cause = NULL;
+
+	nodeid_short(key, shortid);
+	hex_encode(join->invite, INVITE_ID_LEN, hex);
+	if (invites_use(n->invites, n->id->pub, key, join->invite, join->mac, now_ms(), name, why,
+	    whylen) != 0) {
+		log_warnx("join refused: node %s, invite %s: %s", shortid, hex, why);
+		return -EACCES;
+	}
+	/* The name the invite gave, else the one the joiner's Hello gave if it
+	 * is a valid peer name, else one made from its ID; made unique. */
+	if (name[0] == '\0')
+		snprintf(name, sizeof(name), "%s", config_peer_name_ok(hello_name) ? hello_name :
+		    "peer");
+	if (strcmp(name, "peer") == 0)
+		snprintf(name, sizeof(name), "peer-%s", shortid);
+	snprintf(base, sizeof(base), "%s", name);
+	for (int i = 2; config_find_peer_name(n->conf, name) != NULL && i < 100; i++)
+		snprintf(name, sizeof(name), "%.60s-%d", base, i);
+	snprintf(note, sizeof(note), "joined with invite %s", hex);
+	if (peerfile_write(n->conf->peers_dir, name, NULL, key, note, &cause) != 0) {
+		log_warnx("join of %s with invite %s: %s", shortid, hex, cause);
+		free(cause);
+		snprintf(why, whylen, "the inviting node could not save its configuration");
+		return -EIO;
+	}
+	log_info("invite %s used by node %s, now peer %s", hex, shortid, name);
+	node_reload(n);
+	return 0;
+}
+
+static int
+on_session_hello(void *arg, struct session *s, const struct session_join *join, char *why,
+    size_t whylen)
+{
+	struct node *n = arg;
+
+	return peers_session_hello(n->peers, s, join, why, whylen);
 }
 
 /* The sessions' news (session_env hooks). */
@@ -233,6 +292,15 @@ node_stop(struct node *n, const char *why)
 	uv_close((uv_handle_t *)&n->blob_timer, NULL);
 }
 
+/* Drop-ins that were skipped: the operator learns which file and line. */
+static void
+log_dropin_errors(const struct config *c)
+{
+	for (size_t i = 0; i < c->n_dropin_errors; i++)
+		log_warnx("%s; this drop-in is skipped, the other peers are kept",
+		    c->dropin_errors[i]);
+}
+
 void
 node_reload(struct node *n)
 {
@@ -244,6 +312,7 @@ node_reload(struct node *n)
 		free(cause);
 		return;
 	}
+	log_dropin_errors(nc);
 	if (strcmp(nc->data_dir, old->data_dir) != 0 ||
 	    strcmp(nc->control_socket, old->control_socket) != 0)
 		log_warnx("reload: data and control_socket changes take effect after a restart");
@@ -314,19 +383,22 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	n->loop = loop;
 	n->lockfd = -1;
 	n->started = now_ms();
+	log_dropin_errors(conf);
 	if (access(conf->data_dir, W_OK | X_OK) != 0) {
 		rc = set_cause(cause, -errno, "%s: %s", conf->data_dir, strerror(errno));
 		goto fail;
 	}
 	if ((rc = lock_data_dir(conf->data_dir, &n->lockfd, cause)) != 0 ||
 	    (rc = identity_load(conf->data_dir, &n->id, cause)) != 0 ||
-	    (rc = store_open(conf->data_dir, false, &n->store, cause)) != 0)
+	    (rc = store_open(conf->data_dir, false, &n->store, cause)) != 0 ||
+	    (rc = invites_open(conf->data_dir, &n->invites, cause)) != 0)
 		goto fail;
 	store_set_limits(n->store, conf);
 	store_set_local(n->store, n->id->pub);
 	n->last_seq = store_max_seq(n->store);
 	n->sessions = (struct session_env){
 		.store = n->store,
+		.on_hello = on_session_hello,
 		.on_established = on_session_established,
 		.on_stored = on_session_stored,
 		.on_synced = on_session_synced,
@@ -354,11 +426,13 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	n->ctl_env = (struct ctl_env){
 		.ops = &n->ops,
 		.id = n->id,
+		.invites = n->invites,
 		.on_committed = on_ctl_committed,
 		.on_import = on_ctl_import,
 		.on_blocked = on_ctl_blocked,
 		.on_fetch = on_ctl_fetch,
 		.attach = &n->attach,
+		.on_peers_changed = on_ctl_peers_changed,
 		.hook_arg = n,
 	};
 	uv_timer_init(loop, &n->storage_timer);
@@ -378,7 +452,7 @@ int
 node_start(struct node *n, char **cause)
 {
 	const struct config *conf = n->conf;
-	struct peers_env pe = { n->loop, conf, n->id, &n->sessions };
+	struct peers_env pe = { n->loop, conf, n->id, &n->sessions, on_peers_join, n };
 	int rc;
 
 	if ((rc = ctl_start(&n->ctl_env, conf->control_socket, &n->ctl, cause)) != 0 ||
@@ -404,6 +478,7 @@ node_close(struct node *n)
 		return;
 	attach_free(&n->attach);
 	store_close(n->store);
+	invites_free(n->invites);
 	identity_free(n->id);
 	config_free(n->conf);
 	if (n->lockfd >= 0)

@@ -25,6 +25,7 @@ struct node {
 	struct config *conf;
 	struct identity *id;
 	struct store *store;
+	struct invites *invites;       /* open invites (core/invites.h) */
 	struct ctl *ctl;
 	struct peers *peers;          /* peer connections (NULL until started) */
 	struct metrics *metrics;      /* Prometheus endpoint; NULL when off */

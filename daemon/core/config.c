@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/config_int.h"
 #include "core/nodeid.h"
 #include "core/util.h"
 
@@ -36,6 +37,7 @@ struct opt {
 #define GiB (1024ULL * MiB)
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #define CF(f) offsetof(struct config, f)
+#define PATH_MAX_WHERE 320     /* "FILE:LINE" in messages (cut if longer) */
 
 static const struct opt opts[] = {
 	{ SECT_NODE, "data", OPT_PATH, CF(data_dir), 0, 0, "/var/lib/tessera" },
@@ -47,6 +49,7 @@ static const struct opt opts[] = {
 	{ SECT_NODE, "web_listen", OPT_LOCAL, CF(web_listen), 0, 0, NULL },
 	{ SECT_NODE, "web_expose", OPT_BOOL, CF(web_expose), 0, 0, "no" },
 	{ SECT_NODE, "web_catalogues", OPT_PATH, CF(web_catalogues), 0, 0, TESSERA_LOCALEDIR },
+	{ SECT_NODE, "peers_dir", OPT_PATH, CF(peers_dir), 0, 0, "peers.d" },
 	{ SECT_NODE, "max_clock_skew", OPT_DURATION, CF(max_clock_skew_ms), 60000,
 	  30ULL * 24 * 3600000, "24h" },
 	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), TESS_MIN_FRAME, TESS_MAX_FRAME, "1M" },
@@ -119,6 +122,8 @@ static const char *const hints[] = {
 
 struct parse {
 	struct config *c;
+	const char *path;      /* the file being read: the main one or a drop-in */
+	bool peers_only;       /* a drop-in: [peer] sections only */
 	FILE *f;
 	char *buf;             /* getline's buffer */
 	size_t bufsz;
@@ -145,9 +150,9 @@ parse_fail(struct parse *p, int rc, int line, const char *fmt, ...)
 	va_end(ap);
 	p->err = rc;
 	if (line > 0)
-		set_cause(&p->cause, rc, "%s:%d: %s", p->c->path, line, msg);
+		set_cause(&p->cause, rc, "%s:%d: %s", p->path, line, msg);
 	else
-		set_cause(&p->cause, rc, "%s: %s", p->c->path, msg);
+		set_cause(&p->cause, rc, "%s: %s", p->path, msg);
 	return rc;
 }
 
@@ -233,6 +238,19 @@ add_endpoints(struct parse *p, const char *label, const char *value)
 	return rc;
 }
 
+/* Where an earlier peer was set: "line N" in this file, else "FILE:N". */
+static const char *
+peer_where(const struct parse *p, const struct peer_conf *q, char *buf, size_t n)
+{
+	const char *file = config_peer_file(p->c, q);
+
+	if (strcmp(file, p->path) == 0)
+		snprintf(buf, n, "line %d", q->line);
+	else
+		snprintf(buf, n, "%s:%d", file, q->line);
+	return buf;
+}
+
 static bool
 endpoint_numeric(const struct endpoint *ep)
 {
@@ -248,6 +266,7 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 	struct peer_conf *peer = base;
 	void *field = (char *)base + o->off;
 	const char *why, *ms = o->type == OPT_DURATION ? "ms" : "";
+	char where[PATH_MAX_WHERE];
 	uint64_t v;
 	int rc;
 
@@ -302,7 +321,8 @@ opt_set(struct parse *p, const struct opt *o, void *base, const char *label, con
 		for (struct peer_conf *q = c->peers; q < peer; q++)
 			if (memcmp(q->id, peer->id, TESS_KEY_LEN) == 0)
 				return parse_fail(p, -EINVAL, p->line, "%s: id already used by "
-				    "peer \"%s\" (line %d)", label, q->name, q->line);
+				    "peer \"%s\" (%s)", label, q->name,
+				    peer_where(p, q, where, sizeof(where)));
 		return 0;
 	default:
 		break;
@@ -348,6 +368,7 @@ peer_open(struct parse *p, const char *arg)
 {
 	struct config *c = p->c;
 	struct peer_conf *n;
+	char where[PATH_MAX_WHERE];
 	size_t len;
 
 	arg += strspn(arg, " \t");
@@ -364,16 +385,17 @@ peer_open(struct parse *p, const char *arg)
 	for (size_t i = 0; i < c->n_peers; i++)
 		if (strncmp(c->peers[i].name, arg, len) == 0 && c->peers[i].name[len] == '\0')
 			return parse_fail(p, -EINVAL, p->line,
-			    "duplicate peer \"%s\" (first at line %d)", c->peers[i].name,
-			    c->peers[i].line);
+			    "duplicate peer \"%s\" (first at %s)", c->peers[i].name,
+			    peer_where(p, &c->peers[i], where, sizeof(where)));
 	if ((n = realloc(c->peers, (c->n_peers + 1) * sizeof(*n))) == NULL)
 		return parse_nomem(p);
 	c->peers = n;
 	n = memset(&n[c->n_peers], 0, sizeof(*n));
-	if ((n->name = strndup(arg, len)) == NULL)
+	c->n_peers++;
+	if ((n->name = strndup(arg, len)) == NULL ||
+	    (p->peers_only && (n->file = strdup(p->path)) == NULL))
 		return parse_nomem(p);
 	n->line = p->line;
-	c->n_peers++;
 	for (size_t i = 0; i < NOPTS; i++)
 		if (opts[i].sect == SECT_PEER)
 			p->seen[i] = 0;
@@ -407,6 +429,9 @@ section_open(struct parse *p, const char *s)
 	if (strncmp(name, "peer", 4) == 0 && (name[4] == '\0' || name[4] == '"' ||
 	    isspace((unsigned char)name[4])))
 		rc = peer_open(p, name + 4);
+	else if (p->peers_only)
+		rc = parse_fail(p, -EINVAL, p->line, "only [peer \"name\"] sections belong in a "
+		    "drop-in file, not [%s]", name);
 	else if (strcmp(name, "node") == 0)
 		p->sect = SECT_NODE;
 	else if (strcmp(name, "limits") == 0)
@@ -546,15 +571,15 @@ parse_file(struct parse *p)
 	char *copy;
 	int rc;
 
-	if ((p->f = fopen(p->c->path, "re")) == NULL)
+	if ((p->f = fopen(p->path, "re")) == NULL)
 		return parse_fail(p, -errno, 0, "%s", strerror(errno));
-	if ((copy = strdup(p->c->path)) == NULL)
+	if ((copy = strdup(p->path)) == NULL)
 		return parse_nomem(p);
 	p->base = realpath(dirname(copy), NULL);
 	free(copy);
 	if (p->base == NULL)
 		return parse_fail(p, -errno, 0, "%s", strerror(errno));
-	for (size_t i = 0; i < NOPTS; i++)
+	for (size_t i = 0; i < NOPTS && !p->peers_only; i++)
 		if (opts[i].def != NULL && opt_set(p, &opts[i], p->c, opts[i].key, opts[i].def))
 			return p->err;
 	rc = ini_parse_stream(parse_read, p, parse_handler, p);
@@ -565,69 +590,49 @@ parse_file(struct parse *p)
 		p->err = 0;
 		return parse_fail(p, -EINVAL, rc, "syntax error");
 	}
-	if (p->err == 0 && section_close(p) == 0)
+	if (p->err == 0 && section_close(p) == 0 && !p->peers_only)
 		config_check(p);
 	return p->err;
 }
 
 int
-config_load(const char *path, struct config **out, char **cause)
+config_parse(struct config *c, const char *path, bool peers_only, char **cause)
 {
 	struct parse p;
 
-	*out = NULL;
 	memset(&p, 0, sizeof(p));
-	if ((p.c = calloc(1, sizeof(*p.c))) == NULL || (p.c->path = strdup(path)) == NULL) {
-		free(p.c);
-		return set_cause(cause, -ENOMEM, "%s: %s", path, strerror(ENOMEM));
-	}
+	p.c = c;
+	p.path = path;
+	p.peers_only = peers_only;
 	parse_file(&p);
 	if (p.f != NULL)
 		fclose(p.f);
 	free(p.buf);
 	free(p.base);
-	if (p.err != 0) {
-		config_free(p.c);
-		if (cause != NULL) {
-			free(*cause);
-			*cause = p.cause;
-		} else
-			free(p.cause);
-		return p.err;
+	if (p.err != 0 && cause != NULL) {
+		free(*cause);
+		*cause = p.cause;
+	} else
+		free(p.cause);
+	return p.err;
+}
+
+int
+config_load(const char *path, struct config **out, char **cause)
+{
+	struct config *c;
+	int rc;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->path = strdup(path)) == NULL) {
+		free(c);
+		return set_cause(cause, -ENOMEM, "%s: %s", path, strerror(ENOMEM));
 	}
-	*out = p.c;
+	if ((rc = config_parse(c, path, false, cause)) != 0 ||
+	    (rc = config_load_dropins(c, cause)) != 0) {
+		config_free(c);
+		return rc;
+	}
+	*out = c;
 	return 0;
-}
-
-void
-config_free(struct config *c)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->n_listen; i++)
-		free(c->listen[i].host);
-	for (size_t i = 0; i < c->n_peers; i++) {
-		free(c->peers[i].name);
-		free(c->peers[i].address);
-		free(c->peers[i].ep.host);
-	}
-	free(c->listen);
-	free(c->peers);
-	free(c->data_dir);
-	free(c->control_socket);
-	free(c->control_group);
-	free(c->metrics_listen.host);
-	free(c->web_listen.host);
-	free(c->web_catalogues);
-	free(c->path);
-	free(c);
-}
-
-const struct peer_conf *
-config_find_peer(const struct config *c, const uint8_t id[TESS_KEY_LEN])
-{
-	for (size_t i = 0; i < c->n_peers; i++)
-		if (memcmp(c->peers[i].id, id, TESS_KEY_LEN) == 0)
-			return &c->peers[i];
-	return NULL;
 }

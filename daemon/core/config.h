@@ -19,6 +19,7 @@ struct peer_conf {
 	struct endpoint ep;            /* parsed address (host NULL if none) */
 	uint8_t id[TESS_KEY_LEN];      /* pinned public key */
 	int line;                      /* line of the section header, for messages */
+	char *file;                    /* the drop-in it came from; NULL: the main file */
 };
 
 struct config {
@@ -28,6 +29,7 @@ struct config {
 	char *control_socket;          /* absolute path */
 	struct endpoint *listen;       /* may be empty: dial-out only node */
 	size_t n_listen;
+	char *peers_dir;               /* managed drop-ins, one [peer] per file ("peers.d") */
 	char *control_group;           /* group owning the control socket; NULL: ours */
 	struct endpoint metrics_listen; /* Prometheus endpoint, IP literal; host NULL: off */
 	struct endpoint web_listen;    /* the web view (daemon/web), IP literal; host NULL: off */
@@ -62,14 +64,26 @@ struct config {
 	/* [peer "name"] */
 	struct peer_conf *peers;
 	size_t n_peers;
+	/* Drop-in files refused ("file:line: message"), each skipped whole:
+	 * the node keeps the peers of every other file. */
+	char **dropin_errors;
+	size_t n_dropin_errors;
 };
 
-/* Parses path into a new config. On failure returns negative and sets *cause
- * to "path:line: message" (malloc'd). */
+/* Parses path, then every "*.conf" drop-in of its peers_dir in name order,
+ * into a new config. On failure of the main file returns negative and sets
+ * *cause to "path:line: message" (malloc'd); a refused drop-in is skipped
+ * and listed in dropin_errors. */
 int config_load(const char *path, struct config **out, char **cause);
 void config_free(struct config *c);
 /* Finds a pinned peer by key; NULL if not configured. */
 const struct peer_conf *config_find_peer(const struct config *c, const uint8_t id[TESS_KEY_LEN]);
+/* Finds a peer by name; NULL if not configured. */
+const struct peer_conf *config_find_peer_name(const struct config *c, const char *name);
+/* The file a peer was read from: its drop-in, else the main file. */
+const char *config_peer_file(const struct config *c, const struct peer_conf *pc);
+/* Whether name is a valid peer name (1-64 of A-Z a-z 0-9 . _ -). */
+bool config_peer_name_ok(const char *name);
 /* Parses "HOST:PORT" or "[V6]:PORT" into ep (host malloc'd). */
 int config_parse_endpoint(const char *text, struct endpoint *ep);
 /* The same, with the reason for a refusal in *why (static string). */

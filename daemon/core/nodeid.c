@@ -32,8 +32,8 @@ luhn32(const char *s, size_t n)
 	return alphabet[(32 - sum % 32) % 32];
 }
 
-static void
-base32_encode(const uint8_t *in, size_t len, char *out)
+void
+nodeid_base32(const uint8_t *in, size_t len, char *out)
 {
 	uint32_t acc = 0;
 	int bits = 0;
@@ -58,7 +58,7 @@ nodeid_encode(const uint8_t key[32], char out[NODEID_STRLEN + 1])
 	char b32[53], compact[NODEID_COMPACT];
 	size_t o = 0;
 
-	base32_encode(key, 32, b32);
+	nodeid_base32(key, 32, b32);
 	for (int g = 0; g < 4; g++) {
 		memcpy(compact + g * 14, b32 + g * 13, 13);
 		compact[g * 14 + 13] = luhn32(b32 + g * 13, 13);

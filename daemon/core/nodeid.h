@@ -15,6 +15,9 @@
 #define NODEID_STRLEN 63             /* with dashes, without the NUL */
 #define NODEID_SHORT 7               /* first group, for logs and tables */
 
+/* RFC 4648 base32 of len bytes, upper case, no padding (the alphabet of
+ * node IDs, also used by invite codes); out holds (len * 8 + 4) / 5 + 1. */
+void nodeid_base32(const uint8_t *in, size_t len, char *out);
 void nodeid_encode(const uint8_t key[32], char out[NODEID_STRLEN + 1]);
 void nodeid_short(const uint8_t key[32], char out[NODEID_SHORT + 1]);
 /* Parses any spelling (case, dashes, spaces, 0/1/8 for O/I/B). Returns 0, or

@@ -73,6 +73,15 @@ ctl_tell_blocked(struct ctl_client *c, const uint8_t author[TESS_KEY_LEN], bool 
 		env->on_blocked(env->hook_arg, author, blocked);
 }
 
+void
+ctl_tell_peers_changed(struct ctl_client *c)
+{
+	const struct ctl_env *env = c->ctl->env;
+
+	if (env->on_peers_changed != NULL)
+		env->on_peers_changed(env->hook_arg);
+}
+
 static void
 client_free(uv_handle_t *h)
 {

@@ -12,6 +12,7 @@ struct attach;
 
 struct ctl;
 struct identity;
+struct invites;
 struct ops_env;
 
 /* What the control socket works with, and how its news travels upward.
@@ -21,6 +22,7 @@ struct ctl_env {
 	 * time, kept current by the owner (ops/ops.h). */
 	const struct ops_env *ops;
 	const struct identity *id;    /* signs this node's own records */
+	struct invites *invites;      /* open invites (tessera invite, invites) */
 	/* Upward news; each may be NULL. */
 	/* Records of this node were committed (add, edit, delete): offer them. */
 	void (*on_committed)(void *arg);
@@ -35,6 +37,9 @@ struct ctl_env {
 	void (*on_fetch)(void *arg);
 	/* Attachment transfers (policy, progress); may be NULL. */
 	struct attach *attach;
+	/* A managed peer drop-in was written or removed: reload the
+	 * configuration now (ops->conf is the new one on return). */
+	void (*on_peers_changed)(void *arg);
 	void *hook_arg;
 };
 

@@ -23,6 +23,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	/* With data set, the file's bytes follow in a stream. */
 	[TESSERA__REQUEST__OP__GET] = { "get", CTL_WRITES | CTL_STREAMS, ctl_get },
 	[TESSERA__REQUEST__OP__BLOB] = { "blob", CTL_WRITES | CTL_STREAMS, ctl_blob },
+	[TESSERA__REQUEST__OP__PEER_ADD] = { "peer add", 0, ctl_peer_add },
+	[TESSERA__REQUEST__OP__PEER_REMOVE] = { "peer remove", 0, ctl_peer_remove },
+	[TESSERA__REQUEST__OP__INVITE] = { "invite", 0, ctl_invite },
+	[TESSERA__REQUEST__OP__INVITES] = { "invites", 0, ctl_invites },
+	[TESSERA__REQUEST__OP__INVITE_REVOKE] = { "invite revoke", 0, ctl_invite_revoke },
+	[TESSERA__REQUEST__OP__JOIN] = { "join", 0, ctl_join },
 };
 
 void

@@ -77,6 +77,7 @@ void ctl_tell_committed(struct ctl_client *c);
 /* c's import took (holding) or released the write transaction. */
 void ctl_tell_import(struct ctl_client *c, bool holding);
 void ctl_tell_blocked(struct ctl_client *c, const uint8_t author[TESS_KEY_LEN], bool blocked);
+void ctl_tell_peers_changed(struct ctl_client *c);
 
 /* Sends one reply frame. Returns 0 or negative (client then closing). */
 int ctl_send(struct ctl_client *c, const Tessera__Reply *reply);
@@ -151,6 +152,18 @@ void ctl_peers(struct ctl_client *c, const Tessera__Request *req);
 /* BLOCK given a name (not an ID) needs req->confirmed: it removes records. */
 void ctl_block(struct ctl_client *c, const Tessera__Request *req);
 void ctl_unblock(struct ctl_client *c, const Tessera__Request *req);
+/* ctl_peer.c: managed peers (drop-ins) */
+void ctl_peer_add(struct ctl_client *c, const Tessera__Request *req);
+void ctl_peer_remove(struct ctl_client *c, const Tessera__Request *req);
+/* Writes a drop-in for a peer and reloads. Returns 0, or negative after
+ * sending the error reply (name or ID taken, our own ID, write failed). */
+int ctl_peer_write(struct ctl_client *c, const char *name, const char *address,
+    const uint8_t id[TESS_KEY_LEN], const char *why);
+/* ctl_invite.c: invites and joining with one */
+void ctl_invite(struct ctl_client *c, const Tessera__Request *req);
+void ctl_invites(struct ctl_client *c, const Tessera__Request *req);
+void ctl_invite_revoke(struct ctl_client *c, const Tessera__Request *req);
+void ctl_join(struct ctl_client *c, const Tessera__Request *req);
 /* ctl_import.c */
 void ctl_import(struct ctl_client *c, const Tessera__Request *req);
 /* Rolls back the client's open import, if any (it is disconnecting). */

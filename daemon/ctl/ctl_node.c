@@ -145,6 +145,15 @@ ctl_peers(struct ctl_client *c, const Tessera__Request *req)
 	const struct ops_env *ops = ctl_client_env(c)->ops;
 	Tessera__Reply r = TESSERA__REPLY__INIT;
 
+	if (req->pending) {
+		if (peers_pending_views(ops->peers, &r) != 0) {
+			ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
+			return;
+		}
+		ctl_send(c, &r);
+		peers_pending_free(&r);
+		return;
+	}
 	if (peers_views(ops->peers, ops->store, &r) != 0) {
 		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");
 		return;

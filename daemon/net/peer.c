@@ -378,8 +378,12 @@ after_tls(struct peer *p)
 		return;    /* closed as a duplicate */
 	change_state(p, PEER_HELLO, "TLS handshake done");
 	store_meta_get(p->mgr->sessions->store, "name", &name);
-	rc = session_start(&p->session, p->mgr->sessions, &link_io, p, p->key, p->label, name,
-	    mono_ms());
+	if (p->slot == NULL)   /* a stranger: its Hello decides (peers_session_hello) */
+		rc = session_start_stranger(&p->session, p->mgr->sessions, &link_io, p, p->key,
+		    p->label, name, mono_ms());
+	else   /* joining with an invite: our Hello carries the proof */
+		rc = session_start_join(&p->session, p->mgr->sessions, &link_io, p, p->key,
+		    p->label, name, mono_ms(), !p->inbound ? p->slot->join : NULL);
 	free(name);
 	p->has_session = true;
 	if (rc != 0)

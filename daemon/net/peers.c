@@ -30,11 +30,15 @@ peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN])
 {
 	struct peers *m = arg;
 
-	return config_find_peer(peers_conf(m), key) != NULL ? 0 : -1;
+	if (config_find_peer(peers_conf(m), key) != NULL)
+		return 0;
+	/* A stranger costs a full handshake (a signature check) before it can
+	 * be recorded as pending or show an invite proof: a few a minute. */
+	return pending_allow(&m->pending, mono_ms()) ? 0 : -1;
 }
 
-static struct peer_slot *
-slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
+struct peer_slot *
+peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
 {
 	for (struct peer_slot *s = m->slots; s; s = s->next)
 		if (memcmp(s->id, id, TESS_KEY_LEN) == 0)
@@ -74,6 +78,7 @@ slot_free(struct peer_slot *s)
 	if (s == NULL)
 		return;
 	dial_forget(s->dial);
+	free(s->join);
 	free(s->name);
 	free(s->address);
 	free(s->ep.host);
@@ -230,7 +235,22 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 int
 peers_attach(struct peers *m, struct peer *p)
 {
-	struct peer_slot *s = p->inbound ? slot_find(m, p->key) : p->slot;
+	struct peer_slot *s = p->inbound ? peers_slot_find(m, p->key) : p->slot;
+	char shortid[NODEID_SHORT + 1];
+
+	nodeid_short(p->key, shortid);
+	if (s == NULL && p->inbound) {
+		/* Still a stranger, counted as one, until its Hello shows an
+		 * invite proof (peers_session_hello). */
+		snprintf(p->label, sizeof(p->label), "stranger %s (%s)", p->addr, shortid);
+		return 0;
+	}
+	return peers_bind(m, p, s);
+}
+
+int
+peers_bind(struct peers *m, struct peer *p, struct peer_slot *s)
+{
 	char shortid[NODEID_SHORT + 1];
 
 	/* The pin check passed: no longer a stranger. */
@@ -239,8 +259,8 @@ peers_attach(struct peers *m, struct peer *p)
 		peer_close(p, "peer is no longer configured");
 		return -ENOENT;
 	}
-	p->slot = s;
 	nodeid_short(p->key, shortid);
+	p->slot = s;
 	snprintf(p->label, sizeof(p->label), "%s (%s)", s->name, shortid);
 	if (p->inbound)
 		log_debug("peer %s: incoming connection from %s", p->label, p->addr);
@@ -344,6 +364,8 @@ peers_start(const struct peers_env *env, struct peers **out, char **cause)
 	m->loop = env->loop;
 	m->conf = env->conf;
 	m->sessions = env->sessions;
+	m->on_join = env->on_join;
+	m->hook_arg = env->hook_arg;
 	memcpy(m->self, env->id->pub, TESS_KEY_LEN);
 	*out = m;
 	uv_timer_init(m->loop, &m->tick);
@@ -426,6 +448,11 @@ peers_session_established(struct peers *m, struct session *ss)
 	log_debug("peer %s: hello -> established: hello received", p->label);
 	if (s == NULL)
 		return;
+	if (s->join != NULL) {
+		log_info("peer %s: joined with an invite", p->label);
+		free(s->join);
+		s->join = NULL;
+	}
 	s->connected_since = p->since = now_ms();
 	s->down_since = 0;
 	s->backoff_ms = 0;
@@ -506,7 +533,7 @@ peers_reload(struct peers *m, const struct config *old, const struct config *nc)
 		slot_free(s);
 	}
 	for (size_t i = 0; i < nc->n_peers; i++)
-		if (slot_find(m, nc->peers[i].id) == NULL) {
+		if (peers_slot_find(m, nc->peers[i].id) == NULL) {
 			struct peer_slot *s = slot_new(m, &nc->peers[i]);
 
 			if (s == NULL)

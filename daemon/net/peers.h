@@ -16,6 +16,7 @@ struct identity;
 struct peers;
 struct session;
 struct session_env;
+struct session_join;
 
 /* What the peer manager is given by the node. */
 struct peers_env {
@@ -23,6 +24,12 @@ struct peers_env {
 	const struct config *conf;
 	const struct identity *id;       /* our key and certificate, for TLS */
 	struct session_env *sessions;    /* shared by every session (store, limits, hooks) */
+	/* A node that is not configured said Hello with an invite proof:
+	 * return 0 once it is configured (a drop-in written and reloaded), or
+	 * negative with the reason in why, told to it. */
+	int (*on_join)(void *arg, const uint8_t key[TESS_KEY_LEN], const char *name,
+	    const struct session_join *join, char *why, size_t whylen);
+	void *hook_arg;
 };
 struct store;
 
@@ -58,6 +65,8 @@ struct peer_report {
 	uint64_t new_authors, over_budget;   /* today: introduced, refused over budget */
 	uint64_t bytes_in, bytes_out;  /* every session since start-up, TLS included */
 	uint32_t outstanding;          /* records asked of the peer, not yet received */
+	const char *file;              /* where it is configured: a drop-in or the main file */
+	bool managed;                  /* in a drop-in (peer remove may delete it) */
 };
 
 /* One report per configured peer, in configuration order, counters read
@@ -82,6 +91,21 @@ void peers_resume(struct peers *p);
 void peers_announce(struct peers *p);
 /* A session's Hello arrived (session_env.on_established): the slot is up. */
 void peers_session_established(struct peers *p, struct session *s);
+/* A session's peer said Hello (session_env.on_hello): configured peers go
+ * on; a stranger is accepted through on_join with a valid invite proof,
+ * else refused and recorded as pending. */
+int peers_session_hello(struct peers *p, struct session *s, const struct session_join *join,
+    char *why, size_t whylen);
+/* Dial the configured peer id with an invite proof in our Hello until a
+ * session is established. Returns 0, -ENOENT or -ENOMEM. */
+int peers_set_join(struct peers *p, const uint8_t id[TESS_KEY_LEN],
+    const struct session_join *join);
+/* The pending nodes as views on r (free with peers_pending_free); none for
+ * p NULL. Returns 0 or -ENOMEM. */
+int peers_pending_views(const struct peers *p, Tessera__Reply *r);
+void peers_pending_free(Tessera__Reply *r);
+/* id was accepted: it is no longer pending. */
+void peers_pending_forget(struct peers *p, const uint8_t id[TESS_KEY_LEN]);
 /* A session applied an offer of the peer's (session_env.on_synced). */
 void peers_session_synced(struct peers *p, struct session *s);
 

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/flap.h"
 #include "net/admit.h"
+#include "net/pending.h"
 #include "core/rng.h"
 #include "net/peers.h"
 #include "core/tessera.h"
@@ -35,6 +36,8 @@ struct peer_slot {
 	int64_t down_since;            /* wall ms the peer was last seen up (or we started); 0: up */
 	struct flap flap;              /* consecutive failures, for log suppression */
 	uint64_t bytes_in, bytes_out;  /* of closed sessions; live ones add theirs */
+	struct session_join *join;     /* we join it with an invite: sent in our Hello
+	                                * until a session is established; else NULL */
 	struct peer_slot *next;
 };
 
@@ -59,6 +62,12 @@ struct peers {
 	 * counted, so that strangers cannot fill the log. */
 	uint64_t refused_window;       /* mono ms the current minute began */
 	uint32_t refused_logged, refused_quiet;
+	/* Unknown nodes that proved their key and were refused. */
+	struct pending pending;
+	/* A stranger's Hello carried an invite proof (peers_env.on_join). */
+	int (*on_join)(void *arg, const uint8_t key[TESS_KEY_LEN], const char *name,
+	    const struct session_join *join, char *why, size_t whylen);
+	void *hook_arg;
 };
 
 const struct config *peers_conf(const struct peers *m);
@@ -68,11 +77,16 @@ void peers_slot_failed(struct peer_slot *s, const char *addr, const char *reason
 void peers_redial_later(struct peers *m, struct peer_slot *s);
 /* Frees a stopping manager once nothing holds it any more. */
 void peers_maybe_free(struct peers *m);
-/* TLS pin callback for inbound connections: any configured peer. */
+/* TLS pin callback for inbound connections: any configured peer, and
+ * strangers while the pending bucket allows (pending.h). */
 int peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN]);
 /* After the TLS handshake: binds p to its slot, keeping one session per
  * peer. Returns 0 to go on, negative if p must close (duplicate). */
 int peers_attach(struct peers *m, struct peer *p);
+/* Binds p to its slot s (NULL: closes p), keeping one session per peer.
+ * Returns 0, or negative if p must close (closed already). */
+int peers_bind(struct peers *m, struct peer *p, struct peer_slot *s);
+struct peer_slot *peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN]);
 /* p is closing: forget it in its slot and schedule a redial. */
 void peers_detach(struct peers *m, struct peer *p, const char *reason);
 /* p's handle is closed: drop it from the list (it is freed by the caller). */

@@ -36,8 +36,10 @@ slot_state(const struct peer_slot *s)
 }
 
 static void
-slot_report(const struct peer_slot *s, struct store *st, struct peer_report *pr)
+slot_report(const struct peers *m, const struct peer_slot *s, struct store *st,
+    struct peer_report *pr)
 {
+	const struct peer_conf *pc;
 	struct store_peer sp;
 
 	if (store_peer_get(st, s->id, &sp) != 0)
@@ -61,6 +63,10 @@ slot_report(const struct peer_slot *s, struct store *st, struct peer_report *pr)
 	pr->over_budget = sp.over_budget;
 	pr->bytes_in = s->bytes_in;
 	pr->bytes_out = s->bytes_out;
+	if ((pc = config_find_peer(m->conf, s->id)) != NULL) {
+		pr->file = config_peer_file(m->conf, pc);
+		pr->managed = pc->file != NULL;
+	}
 	if (s->active != NULL) {
 		pr->has_session = true;
 		pr->inbound = s->active->inbound;
@@ -82,7 +88,7 @@ peers_reports(const struct peers *m, struct store *st, struct peer_report **out,
 	if ((*out = calloc(i + 1, sizeof(**out))) == NULL)
 		return -ENOMEM;
 	for (const struct peer_slot *s = m ? m->slots : NULL; s; s = s->next)
-		slot_report(s, st, &(*out)[(*n)++]);
+		slot_report(m, s, st, &(*out)[(*n)++]);
 	return 0;
 }
 
@@ -112,6 +118,9 @@ view_fill(Tessera__PeerView *v, const struct peer_report *pr)
 	v->has_bytes_in = v->has_bytes_out = 1;
 	v->bytes_in = pr->bytes_in;
 	v->bytes_out = pr->bytes_out;
+	v->file = (char *)pr->file;
+	v->has_managed = 1;
+	v->managed = pr->managed;
 	if (pr->has_session) {
 		v->has_inbound = 1;
 		v->inbound = pr->inbound;

@@ -123,6 +123,11 @@ void store_set_max_skew(struct store *st, int64_t ms);
 void store_set_limits(struct store *st, const struct config *c);
 /* The per-peer daily budget for new authors (see struct store_budget). */
 void store_set_budget(struct store *st, const struct store_budget *b);
+/* Whether records of peer were refused over its budget on an earlier day
+ * and not asked for again since: if so *retry is set and the mark cleared,
+ * so that the caller asks for them once more (today's budget applies). A
+ * write: not while another transaction is open. */
+int store_budget_retry(struct store *st, const uint8_t peer[TESS_KEY_LEN], bool *retry);
 /* The wall clock (ms) the budget's days come from; by default the store's
  * clock (store_opts.clock_us, else the real one). */
 void store_set_clock(struct store *st, int64_t (*now)(void));

@@ -156,6 +156,37 @@ store_budget_charge(struct store *st, const Tessera__Record *r, size_t len,
 }
 
 int
+store_budget_retry(struct store *st, const uint8_t peer[TESS_KEY_LEN], bool *retry)
+{
+	sqlite3_stmt *s = store_stmt(st, S_BUDGET_GET);
+	struct budget_row b;
+	int64_t day = 0;
+	uint64_t over = 0;
+	int rc;
+
+	*retry = false;
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_blob(s, 1, peer, TESS_KEY_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		day = sqlite3_column_int64(s, 0);
+		over = (uint64_t)sqlite3_column_int64(s, 4);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_err(st, rc, "budget");
+	if (over == 0 || day == store_day(st))
+		return 0;
+	/* Today's row (zeros, the peer's block kept) replaces the old one:
+	 * the refusals are asked for again once. */
+	if ((rc = budget_load(st, peer, &b)) != 0 || (rc = budget_save(st, peer, &b)) != 0)
+		return rc;
+	*retry = true;
+	return 0;
+}
+
+int
 store_budget_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_peer *p)
 {
 	struct budget_row b;

@@ -160,10 +160,11 @@ session_fail(struct session *s, enum session_end why, const char *fmt, ...)
 }
 
 static int
-send_hello(struct session *s, const char *name)
+send_hello(struct session *s, const char *name, const struct session_join *join)
 {
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__Hello h = TESSERA__HELLO__INIT;
+	Tessera__JoinProof jp = TESSERA__JOIN_PROOF__INIT;
 	const struct session_limits *l = &s->env->lim;
 
 	h.has_protocol = h.has_max_frame = h.has_max_batch = h.has_epoch = h.has_seq = 1;
@@ -177,15 +178,22 @@ send_hello(struct session *s, const char *name)
 	h.features = (s->env->no_recon ? 0 : RECON_FEATURE) |
 	    (s->env->lim.push_max > 0 ? SYNC_PUSH_FEATURE : 0) |
 	    (s->env->attach != NULL ? ATTACH_FEATURE : 0);
+	if (join != NULL) {
+		jp.has_invite = jp.has_mac = 1;
+		jp.invite = (ProtobufCBinaryData){ SESSION_INVITE_LEN, (uint8_t *)join->invite };
+		jp.mac = (ProtobufCBinaryData){ SESSION_MAC_LEN, (uint8_t *)join->mac };
+		h.join = &jp;
+	}
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	return session_send(s, &env);
 }
 
-int
-session_start(struct session *s, struct session_env *env, const struct session_io *io,
+/* Starts a session; with deferred, our Hello waits for the peer's. */
+static int
+session_begin(struct session *s, struct session_env *env, const struct session_io *io,
     void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
-    uint64_t now)
+    uint64_t now, const struct session_join *join, bool deferred)
 {
 	memset(s, 0, sizeof(*s));
 	s->env = env;
@@ -196,7 +204,36 @@ session_start(struct session *s, struct session_env *env, const struct session_i
 	snprintf(s->label, sizeof(s->label), "%s", label ? label : "?");
 	s->now = s->last_rx = s->last_tx = s->tokens_at = now;
 	s->tokens = env->lim.rate_limit;
-	return send_hello(s, name);
+	if (deferred) {
+		s->hello_deferred = true;
+		snprintf(s->our_name, sizeof(s->our_name), "%s", name ? name : "");
+		return 0;
+	}
+	return send_hello(s, name, join);
+}
+
+int
+session_start(struct session *s, struct session_env *env, const struct session_io *io,
+    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
+    uint64_t now)
+{
+	return session_begin(s, env, io, link, key, label, name, now, NULL, false);
+}
+
+int
+session_start_join(struct session *s, struct session_env *env, const struct session_io *io,
+    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
+    uint64_t now, const struct session_join *join)
+{
+	return session_begin(s, env, io, link, key, label, name, now, join, false);
+}
+
+int
+session_start_stranger(struct session *s, struct session_env *env,
+    const struct session_io *io, void *link, const uint8_t key[TESS_KEY_LEN], const char *label,
+    const char *name, uint64_t now)
+{
+	return session_begin(s, env, io, link, key, label, name, now, NULL, true);
 }
 
 static int
@@ -212,6 +249,29 @@ on_hello(struct session *s, const Tessera__Hello *h)
 	}
 	snprintf(s->remote_name, sizeof(s->remote_name), "%s", h->name ? h->name : "");
 	s->remote_features = h->has_features ? h->features : 0;
+	if (s->env->on_hello != NULL) {
+		struct session_join join, *jp = NULL;
+
+		/* A proof of the wrong shape is no proof: the owner refuses it as
+		 * it refuses a stranger without one. */
+		if (h->join != NULL && h->join->has_invite && h->join->has_mac &&
+		    h->join->invite.len == SESSION_INVITE_LEN &&
+		    h->join->mac.len == SESSION_MAC_LEN) {
+			memcpy(join.invite, h->join->invite.data, SESSION_INVITE_LEN);
+			memcpy(join.mac, h->join->mac.data, SESSION_MAC_LEN);
+			jp = &join;
+		}
+		why[0] = '\0';
+		if (s->env->on_hello(s->env->hook_arg, s, jp, why, sizeof(why)) != 0) {
+			session_close(s, SESSION_END_LOCAL, why[0] ? why : "refused", true);
+			return -EPIPE;
+		}
+	}
+	if (s->hello_deferred) {
+		s->hello_deferred = false;
+		if (send_hello(s, s->our_name, NULL) != 0)
+			return -EPIPE;
+	}
 	change_state(s, SESSION_ESTABLISHED, "hello received");
 	if (s->env->on_established != NULL)
 		s->env->on_established(s->env->hook_arg, s);

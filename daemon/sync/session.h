@@ -76,6 +76,15 @@ struct session_limits {
 struct session;
 struct sync_job;
 
+/* A joiner's proof that it holds an invite (Hello.join, docs/protocol.md):
+ * the invite's ID and HMAC-SHA256 keyed by the code's secret. */
+#define SESSION_INVITE_LEN 8
+#define SESSION_MAC_LEN 32
+struct session_join {
+	uint8_t invite[SESSION_INVITE_LEN];
+	uint8_t mac[SESSION_MAC_LEN];
+};
+
 /* The link below a session. Every function gets the link pointer given to
  * session_start. */
 struct session_io {
@@ -120,6 +129,11 @@ struct session_env {
 	/* Attachment transfer (sync/attach.h); NULL: not spoken. */
 	struct attach *attach;
 	/* Upward news. Each may be NULL. */
+	/* The peer's Hello arrived, before the session is established: return
+	 * 0 to go on, or negative with a reason in why (sent to the peer in a
+	 * Goodbye, then the session closes). join: its invite proof, or NULL. */
+	int (*on_hello)(void *arg, struct session *s, const struct session_join *join,
+	    char *why, size_t whylen);
 	void (*on_established)(void *arg, struct session *s);
 	/* A commit stored n new records received on s: offer them onward. */
 	void (*on_stored)(void *arg, struct session *s, size_t n);
@@ -139,6 +153,10 @@ struct session {
 	uint8_t key[TESS_KEY_LEN];     /* the peer's key, verified by TLS */
 	char label[96];                /* "name (SHORTID)" or the address, for logs */
 	char remote_name[65];
+	/* A stranger's session: our Hello waits until the owner accepted the
+	 * peer's (on_hello), so that it cannot take our Hello for acceptance. */
+	bool hello_deferred;
+	char our_name[65];
 	uint32_t remote_max_frame, remote_max_batch;
 	uint32_t remote_features;      /* Hello.features (RECON_FEATURE) */
 	uint64_t last_rx;              /* time of the last whole message */
@@ -163,6 +181,15 @@ struct session {
 int session_start(struct session *s, struct session_env *env, const struct session_io *io,
     void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
     uint64_t now);
+/* session_start for a node joining with an invite: its Hello carries join. */
+int session_start_join(struct session *s, struct session_env *env, const struct session_io *io,
+    void *link, const uint8_t key[TESS_KEY_LEN], const char *label, const char *name,
+    uint64_t now, const struct session_join *join);
+/* session_start for a peer that is not configured (yet): nothing is sent
+ * until its Hello was accepted by env->on_hello; then our Hello follows. */
+int session_start_stranger(struct session *s, struct session_env *env,
+    const struct session_io *io, void *link, const uint8_t key[TESS_KEY_LEN], const char *label,
+    const char *name, uint64_t now);
 /* Frees what the session holds. Jobs still being verified belong to the
  * link until session_job_done; call session_drop first. */
 void session_free(struct session *s);

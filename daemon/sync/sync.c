@@ -48,6 +48,22 @@ sync_start(struct session *s, const Tessera__Hello *hello)
 		y->applied = cp.seq;
 	else
 		y->applied = 0;
+	/* Records refused over the peer's budget on an earlier day lie behind
+	 * the checkpoint: once a day, ask again from the start (reconciled,
+	 * so only what we lack travels). Not while an import holds the
+	 * store's write transaction: next session then. */
+	if (y->applied > 0 && !s->env->store_held) {
+		bool retry = false;
+
+		if (store_budget_retry(s->env->store, s->key, &retry) != 0)
+			log_warnx("peer %s: cannot read its budget: %s", s->label,
+			    store_errmsg(s->env->store));
+		if (retry) {
+			log_info("peer %s: asking again for the records refused over its budget on "
+			    "an earlier day", s->label);
+			y->applied = 0;
+		}
+	}
 	req.has_epoch = req.has_since = 1;
 	req.epoch = hello->epoch;
 	req.since = y->applied;

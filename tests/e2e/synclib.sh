@@ -40,6 +40,14 @@ check() {
 	fi
 }
 
+# expect CODE CMD...: assert_exit for a command meant to fail, with errexit
+# off around it.
+expect() {
+	set +e
+	assert_exit "$@"
+	set -e
+}
+
 # --- nodes and configs ---------------------------------------------------
 
 # sync_node NAME [--no-listen] [init args...]: creates a node and reserves a

@@ -423,6 +423,23 @@ session_open(struct conn *c)
 		return OUT_OK;
 	if (c->dead == -EPROTO)
 		return OUT_TLS;
+	/* Messages queued before the close: a Goodbye among them says why. */
+	while (c->head != NULL) {
+		Tessera__Envelope *env = NULL;
+
+		if (conn_recv(c, mono_ms(), &env) != 0)
+			break;
+		if (env != NULL)
+			tessera__envelope__free_unpacked(env, NULL);
+	}
+	/* A node that does not pin us but let the handshake through (to list
+	 * us as pending) refuses with a Goodbye instead of its Hello: a
+	 * refusal of our key all the same. */
+	if (!c->got_hello && c->got_goodbye) {
+		snprintf(c->why, sizeof(c->why), "refused after the handshake (goodbye: %.150s)",
+		    c->goodbye);
+		return OUT_TLS;
+	}
 	if (rc == -ETIMEDOUT)
 		snprintf(c->why, sizeof(c->why), "no hello and sync request within %d ms",
 		    opt.timeout_ms);

@@ -173,6 +173,32 @@ test_known_authors_and_new_day(void **state)
 
 /* A peer's own records (its pinned key is their author) are not charged:
  * a new node's first sync with a big peer is not cut at the budget. */
+/* Refusals of an earlier day are asked for again once; refusals of today
+ * are not (the budget is the same until tomorrow). */
+static void
+test_retry_next_day(void **state)
+{
+	struct storefix *fx = *state;
+	bool retry = true;
+
+	assert_int_equal(store_budget_retry(fx->st, peer_p, &retry), 0);
+	assert_false(retry);                  /* no row yet */
+	for (int i = 0; i < 4; i++)
+		put_from(fx, i, peer_p, NULL);
+	assert_int_equal(peer_get(fx, peer_p).over_budget, 1);
+	assert_int_equal(store_budget_retry(fx->st, peer_p, &retry), 0);
+	assert_false(retry);                  /* today: nothing new to hope for */
+	fake_now += DAY;
+	assert_int_equal(store_budget_retry(fx->st, peer_p, &retry), 0);
+	assert_true(retry);
+	assert_int_equal(store_budget_retry(fx->st, peer_p, &retry), 0);
+	assert_false(retry);                  /* once */
+	assert_int_equal(store_budget_retry(fx->st, peer_q, &retry), 0);
+	assert_false(retry);
+	/* The refused author is new today and fits today's budget. */
+	assert_int_equal(put_from(fx, 3, peer_p, NULL), STORE_STORED);
+}
+
 static void
 test_peer_own_records(void **state)
 {
@@ -243,6 +269,7 @@ main(void)
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_known_authors_and_new_day, budget_setup,
 		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_next_day, budget_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_peer_own_records, budget_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_block_peer, budget_setup, storefix_teardown),
