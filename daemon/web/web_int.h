@@ -48,6 +48,12 @@ struct web_req {
 	bool ui_chosen;                /* ?ui= given: carried in every link */
 	unsigned int status;           /* HTTP status, 200 unless a page says otherwise */
 	struct html out;
+	/* A page that answers with a file (an attachment) sets file_fd (>= 0,
+	 * owned by the request from then on), its size and the name it is
+	 * saved as (malloc'd, freed by web.c); out is then not sent. */
+	int file_fd;
+	uint64_t file_size;
+	char *file_name;
 };
 
 /* The interface string msgid in the request's language. */
@@ -75,9 +81,12 @@ int web_page_community(struct web_req *r, const char *arg);
 int web_page_health(struct web_req *r, const char *arg);
 int web_page_peers(struct web_req *r, const char *arg);
 int web_page_lineage(struct web_req *r, const char *arg);
+int web_page_attachment(struct web_req *r, const char *arg);
 
 /* Records on pages (web_records.c). */
 struct Tessera__Record;
+/* The record page's list of attachments (web_page_attachment.c). */
+void web_attachments(struct web_req *r, const struct Tessera__Record *rec);
 /* The record stored at seq, opened and verified: 0, -ENOENT or another
  * negative value (logged). Free with record_free. */
 int web_record_at(const struct web_req *r, uint64_t seq, struct Tessera__Record **out);
@@ -87,6 +96,9 @@ const char *web_kind_name(const struct web_req *r, int kind);
  * link to its page, kind, community, language, and snippet when not NULL. */
 void web_record_item(struct web_req *r, const struct Tessera__Record *rec, const char *lang,
     const char *snippet);
+/* The record id (32 hex digits), opened and verified: 0, -ENOENT (absent
+ * or not a valid id) or another negative value (logged). */
+int web_record_get(const struct web_req *r, const char *hex, struct Tessera__Record **out);
 /* Date (UTC) of a millisecond timestamp, "2026-12-05". */
 void web_date(struct web_req *r, int64_t ms);
 

@@ -200,30 +200,17 @@ show(struct web_req *r, const Tessera__Record *rec)
 			text_version(r, rec->texts[i], false);
 	tags(r, rec);
 	lineage_link(r, rec);
-	/* Attachments (issue 12) are listed here, between the texts and the
-	 * links, once records carry them: a <section class="attachments">
-	 * with one download link per file. */
+	web_attachments(r, rec);
 	links(r, rec);
 }
 
 int
 web_page_record(struct web_req *r, const char *arg)
 {
-	uint8_t id[TESS_ID_LEN], sig[TESS_SIG_LEN], *body = NULL;
 	Tessera__Record *rec = NULL;
-	const char *why;
-	uint64_t seq;
-	size_t len;
-	int rc;
+	int rc = web_record_get(r, arg, &rec);
 
-	if (strlen(arg) != 2 * TESS_ID_LEN || hex_decode(arg, id, TESS_ID_LEN) != 0)
-		rc = -ENOENT;
-	else
-		rc = store_get(r->w->env->store, id, &body, &len, sig, &seq);
-	if (rc == 0 && (rc = record_open(body, len, sig, TESS_SIG_LEN, &rec, &why)) != 0)
-		log_warnx("web: stored record %s fails verification: %s", arg, why);
-	free(body);
-	if (rc == -ENOENT || rc == -EBADMSG || rc == -EINVAL || rc == -EPERM) {
+	if (rc == -ENOENT) {
 		web_message_page(r, 404, _("This node holds no such record."));
 		return 0;
 	}

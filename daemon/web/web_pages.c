@@ -12,6 +12,7 @@ const struct web_page web_pages[] = {
 	{ "/communities", false, web_page_communities, N_("Communities") },
 	{ "/community/", false, web_page_community, NULL },
 	{ "/lineage/", false, web_page_lineage, NULL },
+	{ "/attachment/", false, web_page_attachment, NULL },
 	{ "/health", false, web_page_health, N_("Health") },
 	{ "/peers", true, web_page_peers, N_("Peers") },
 };

@@ -32,6 +32,28 @@ web_record_at(const struct web_req *r, uint64_t seq, Tessera__Record **out)
 	return rc;
 }
 
+int
+web_record_get(const struct web_req *r, const char *hex, Tessera__Record **out)
+{
+	uint8_t id[TESS_ID_LEN], sig[TESS_SIG_LEN], *body = NULL;
+	const char *why;
+	uint64_t seq;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (strlen(hex) != 2 * TESS_ID_LEN || hex_decode(hex, id, TESS_ID_LEN) != 0)
+		return -ENOENT;
+	if ((rc = store_get(r->w->env->store, id, &body, &len, sig, &seq)) != 0)
+		return rc;
+	if ((rc = record_open(body, len, sig, TESS_SIG_LEN, out, &why)) != 0) {
+		log_warnx("web: stored record %s fails verification: %s", hex, why);
+		rc = -ENOENT;   /* shown as absent: nothing of it can be trusted */
+	}
+	free(body);
+	return rc;
+}
+
 const char *
 web_kind_name(const struct web_req *r, int kind)
 {

@@ -150,6 +150,24 @@ chrome --accept-lang=en --window-size=900,700 --screenshot="$SHOTS/web-lineage.p
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/lineage/00000000000000000000000000000000")" \
 	404 "unknown lineage"
 
+# --- attachments: listed on the record page, downloaded as opaque bytes ------
+GUIDE=$TESSERA_SRC/tests/data/guides/xploit-izmenyaem-roli.ru.txt
+GREC=$(cli a add resource --title "Xploit guide" --lang en --attach "$GUIDE") ||
+	fail "cannot publish a record with an attachment"
+dom att "/record/$GREC"
+check "record page lists the attached file" has "$(q att text li)" \
+	"xploit-izmenyaem-roli.ru.txt · $(awk -v n="$(stat -c %s "$GUIDE")" 'BEGIN { printf "%.0f", n / 1000 }') kB"
+check "the attached file is a download link" has "$(q att hrefs)" "/attachment/$GREC-0"
+curl -s -D "$T/att.headers" -o "$T/att.bin" "$BASE/attachment/$GREC-0"
+check "the download is the file, byte for byte" cmp -s "$T/att.bin" "$GUIDE"
+check "served as opaque bytes" grep -qi '^content-type: application/octet-stream' "$T/att.headers"
+check "saved under its name" grep -qi "^content-disposition: attachment; filename\*=UTF-8''xploit-izmenyaem-roli.ru.txt" \
+	"$T/att.headers"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/attachment/$GREC-1")" 404 \
+	"no second attachment: 404"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/attachment/$GREC-x")" 404 \
+	"a malformed index: 404"
+
 # --- communities and health --------------------------------------------------
 dom communities "/communities"
 check "communities: Évora listed" has "$(q communities text h3)" "Évora"
