@@ -30,6 +30,19 @@ drawing(struct web_req *r, const struct lineage *l)
 	free(svg);
 }
 
+/* An adoption's status in the interface language. */
+static const char *
+status_text(struct web_req *r, int status)
+{
+	static const char *const known[] = { N_("planned"), N_("running"), N_("ended") };
+	const char *name = record_status_name(status);
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(name, known[i]) == 0)
+			return _(known[i]);
+	return name;
+}
+
 static void
 node_item(struct web_req *r, const struct lineage *l, size_t k)
 {
@@ -60,7 +73,7 @@ node_item(struct web_req *r, const struct lineage *l, size_t k)
 	}
 	if (n->kind == TESSERA__KIND__KIND_ADOPTION) {
 		html_raw(&r->out, " · ");
-		html_str(&r->out, _(record_status_name(n->status)));
+		html_str(&r->out, status_text(r, n->status));
 		if (n->started[0]) {
 			html_raw(&r->out, " · ");
 			html_str(&r->out, n->started);

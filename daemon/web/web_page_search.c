@@ -63,7 +63,7 @@ input(struct web_req *r, const char *name, const char *label, const char *value,
 static void
 form(struct web_req *r, const struct search_args *a)
 {
-	static const char *kinds[] = { "initiative", "resource", "profile" };
+	static const char *kinds[] = { "initiative", "resource", "adoption", "profile" };
 	int kind = a->kind ? record_kind_parse(a->kind) : 0;
 
 	html_raw(&r->out, "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">"
