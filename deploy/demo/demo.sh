@@ -414,8 +414,8 @@ howto() {
 	say "  $TESSERA -s $(sock_of "$me") add initiative --title 'Reading circle' --lang en"
 	say "  (then watch it appear on the far side of the ring:"
 	say "   $TESSERA -s $(sock_of romania) search 'reading circle')"
-	say "In a browser (search, records, communities, health): http://127.0.0.1:$WEB_PORT/"
 	say "  $TESSERA -s $(sock_of "$me") get ${GUIDES_ID:-ID} xploit-a-learning-community.en.txt"
+	say "In a browser (search, records, lineage, attached files, health): http://127.0.0.1:$WEB_PORT/"
 	say "Logs and configs: $RUN/<community>/"
 	say "Stop the demo:    $HERE/demo.sh stop"
 }
