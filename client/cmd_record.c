@@ -124,15 +124,16 @@ push_attach(struct fields *f, const char *arg)
 	return CLI_OK;
 }
 
+/* Appends s to the list *v of *n strings. Returns an exit code. */
 static int
-push_detach(struct fields *f, char *name)
+push_str(char ***v, size_t *n, char *s)
 {
-	char **d = realloc(f->detach, (f->n_detach + 1) * sizeof(*d));
+	char **p = realloc(*v, (*n + 1) * sizeof(*p));
 
-	if (d == NULL)
+	if (p == NULL)
 		return cli_fail(CLI_EDAEMON, "out of memory");
-	f->detach = d;
-	f->detach[f->n_detach++] = name;
+	*v = p;
+	p[(*n)++] = s;
 	return CLI_OK;
 }
 
@@ -185,18 +186,6 @@ read_text(const char *path, char **out)
 }
 
 static int
-push_tag(struct fields *f, char *tag)
-{
-	char **t = realloc(f->tags, (f->n_tags + 1) * sizeof(*t));
-
-	if (t == NULL)
-		return cli_fail(CLI_EDAEMON, "out of memory");
-	f->tags = t;
-	f->tags[f->n_tags++] = tag;
-	return CLI_OK;
-}
-
-static int
 push_link(struct fields *f, char *url)
 {
 	Tessera__Link *l = realloc(f->links, (f->n_links + 1) * sizeof(*l));
@@ -241,7 +230,7 @@ parse_fields(struct opts *o, int argc, char **argv, struct fields *f)
 			f->has_text = 1;
 			break;
 		case OPT_TAG:
-			if ((rc = push_tag(f, optarg)) != CLI_OK)
+			if ((rc = push_str(&f->tags, &f->n_tags, optarg)) != CLI_OK)
 				return rc;
 			break;
 		case OPT_NO_TAGS:
@@ -278,7 +267,7 @@ parse_fields(struct opts *o, int argc, char **argv, struct fields *f)
 				return rc;
 			break;
 		case OPT_DETACH:
-			if ((rc = push_detach(f, optarg)) != CLI_OK)
+			if ((rc = push_str(&f->detach, &f->n_detach, optarg)) != CLI_OK)
 				return rc;
 			break;
 		default:

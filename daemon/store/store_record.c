@@ -343,9 +343,11 @@ copy_signed(sqlite3_stmt *s, int col, uint8_t **body, size_t *len, uint8_t *sig)
 	return 0;
 }
 
-int
-store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_t *len,
-    uint8_t sig[TESS_SIG_LEN], uint64_t *seq)
+/* The row of record id (S_GET_BY_ID: seq, author, version, deleted, body,
+ * sig) in *out, for the caller to read and reset: 0, or -ENOENT or another
+ * error with the statement reset. */
+static int
+row_by_id(struct store *st, const uint8_t id[TESS_ID_LEN], sqlite3_stmt **out)
 {
 	sqlite3_stmt *s = store_stmt(st, S_GET_BY_ID);
 	int rc;
@@ -353,14 +355,27 @@ store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_blob(s, 1, id, TESS_ID_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		if (seq != NULL)
-			*seq = (uint64_t)sqlite3_column_int64(s, 0);
-		rc = copy_signed(s, 4, body, len, sig);
-	} else {
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
 		rc = rc == SQLITE_DONE ? -ENOENT : store_err(st, rc, "get");
+		sqlite3_reset(s);
+		return rc;
 	}
+	*out = s;
+	return 0;
+}
+
+int
+store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_t *len,
+    uint8_t sig[TESS_SIG_LEN], uint64_t *seq)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = row_by_id(st, id, &s)) != 0)
+		return rc;
+	if (seq != NULL)
+		*seq = (uint64_t)sqlite3_column_int64(s, 0);
+	rc = copy_signed(s, 4, body, len, sig);
 	sqlite3_reset(s);
 	return rc;
 }
@@ -368,21 +383,14 @@ store_get(struct store *st, const uint8_t id[TESS_ID_LEN], uint8_t **body, size_
 int
 store_get_len(struct store *st, const uint8_t id[TESS_ID_LEN], size_t *len)
 {
-	sqlite3_stmt *s = store_stmt(st, S_GET_BY_ID);
+	sqlite3_stmt *s;
 	int rc;
 
-	if (s == NULL)
-		return -EIO;
-	sqlite3_bind_blob(s, 1, id, TESS_ID_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*len = (size_t)sqlite3_column_bytes(s, 4);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : store_err(st, rc, "get");
-	}
+	if ((rc = row_by_id(st, id, &s)) != 0)
+		return rc;
+	*len = (size_t)sqlite3_column_bytes(s, 4);
 	sqlite3_reset(s);
-	return rc;
+	return 0;
 }
 
 int
