@@ -70,7 +70,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	fuzz_session_store(&env, "fuzz-recon");
 	store_set_local(env.store, fuzz_identity()->pub);
-	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 100000, 30000 };
+	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 100000, 30000, 16 };
 	if (store_begin(env.store) != 0)
 		abort();
 	for (int i = 0; i < RECORDS; i++)
