@@ -17,79 +17,10 @@
 #include "core/nodeid.h"
 #include "core/util.h"
 
-enum sect { SECT_NONE, SECT_NODE, SECT_LIMITS, SECT_PEER };
 static const char *const sectnames[] = { "", "node", "limits", "peer" };
-
-enum opt_type { OPT_PATH, OPT_ENDPOINTS, OPT_SIZE, OPT_DURATION, OPT_COUNT, OPT_ADDRESS,
-	OPT_NODEID, OPT_LOCAL, OPT_NAME, OPT_BOOL, OPT_SIZE64 };
-
-struct opt {
-	enum sect sect;
-	const char *key;
-	enum opt_type type;
-	size_t off;            /* into struct config, or struct peer_conf for SECT_PEER */
-	uint64_t min, max;     /* bytes, milliseconds or items */
-	const char *def;       /* parsed like a value from the file; NULL: none */
-};
-
-#define KiB 1024ULL
-#define MiB (1024ULL * KiB)
-#define GiB (1024ULL * MiB)
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
-#define CF(f) offsetof(struct config, f)
 #define PATH_MAX_WHERE 320     /* "FILE:LINE" in messages (cut if longer) */
 
-static const struct opt opts[] = {
-	{ SECT_NODE, "data", OPT_PATH, CF(data_dir), 0, 0, "/var/lib/tessera" },
-	{ SECT_NODE, "control_socket", OPT_PATH, CF(control_socket), 0, 0,
-	  "/run/tessera/tesserad.sock" },
-	{ SECT_NODE, "listen", OPT_ENDPOINTS, CF(listen), 0, 0, NULL },
-	{ SECT_NODE, "control_group", OPT_NAME, CF(control_group), 0, 0, NULL },
-	{ SECT_NODE, "metrics_listen", OPT_LOCAL, CF(metrics_listen), 0, 0, NULL },
-	{ SECT_NODE, "web_listen", OPT_LOCAL, CF(web_listen), 0, 0, NULL },
-	{ SECT_NODE, "web_expose", OPT_BOOL, CF(web_expose), 0, 0, "no" },
-	{ SECT_NODE, "web_catalogues", OPT_PATH, CF(web_catalogues), 0, 0, TESSERA_LOCALEDIR },
-	{ SECT_NODE, "peers_dir", OPT_PATH, CF(peers_dir), 0, 0, "peers.d" },
-	{ SECT_NODE, "max_clock_skew", OPT_DURATION, CF(max_clock_skew_ms), 60000,
-	  30ULL * 24 * 3600000, "24h" },
-	{ SECT_LIMITS, "max_frame", OPT_SIZE, CF(max_frame), TESS_MIN_FRAME, TESS_MAX_FRAME, "1M" },
-	{ SECT_LIMITS, "max_records_per_author", OPT_COUNT, CF(max_records_per_author), 1,
-	  10000000, "100000" },
-	{ SECT_LIMITS, "max_new_authors_per_peer", OPT_COUNT, CF(max_new_authors_per_peer), 0,
-	  10000000, "200" },
-	{ SECT_LIMITS, "max_new_author_records_per_peer", OPT_COUNT,
-	  CF(max_new_author_records_per_peer), 1, 100000000, "50000" },
-	{ SECT_LIMITS, "max_new_author_bytes_per_peer", OPT_SIZE, CF(max_new_author_bytes_per_peer),
-	  TESS_MAX_RECORD, 2 * GiB, "128M" },
-	{ SECT_LIMITS, "max_batch", OPT_COUNT, CF(max_batch), 1, 4096, "512" },
-	{ SECT_LIMITS, "max_inflight_wants", OPT_COUNT, CF(max_inflight_wants), 1, 65536, "4096" },
-	{ SECT_LIMITS, "push_max_records", OPT_COUNT, CF(push_max_records), 0, 64, "16" },
-	{ SECT_LIMITS, "send_soft_limit", OPT_SIZE, CF(send_soft_limit), 64 * KiB, 256 * MiB,
-	  "4M" },
-	{ SECT_LIMITS, "send_hard_limit", OPT_SIZE, CF(send_hard_limit), 64 * KiB, GiB, "16M" },
-	{ SECT_LIMITS, "handshake_timeout", OPT_DURATION, CF(handshake_timeout_ms), 100, 300000,
-	  "10s" },
-	{ SECT_LIMITS, "idle_timeout", OPT_DURATION, CF(idle_timeout_ms), 1000, 3600000, "120s" },
-	{ SECT_LIMITS, "keepalive", OPT_DURATION, CF(keepalive_ms), 100, 3600000, "30s" },
-	{ SECT_LIMITS, "backoff_min", OPT_DURATION, CF(backoff_min_ms), 10, 60000, "500ms" },
-	{ SECT_LIMITS, "backoff_max", OPT_DURATION, CF(backoff_max_ms), 100, 3600000, "60s" },
-	{ SECT_LIMITS, "peer_rate_limit", OPT_COUNT, CF(peer_rate_limit), 1, 1000000, "2000" },
-	{ SECT_LIMITS, "max_unauthenticated", OPT_COUNT, CF(max_unauthenticated), 1, 65536,
-	  "256" },
-	{ SECT_LIMITS, "max_unauthenticated_per_address", OPT_COUNT,
-	  CF(max_unauthenticated_per_address), 1, 65536, "8" },
-	{ SECT_LIMITS, "first_byte_timeout", OPT_DURATION, CF(first_byte_timeout_ms), 100, 60000,
-	  "2s" },
-	/* Attachments (docs/protocol.md, "Attachments"): files up to this size
-	 * are fetched as soon as their record arrives (0: only on demand), and
-	 * the node holds at most attach_budget bytes of them. */
-	{ SECT_LIMITS, "attach_auto_fetch", OPT_SIZE64, CF(attach_auto_fetch), 0, 1ULL << 40,
-	  "100M" },
-	{ SECT_LIMITS, "attach_budget", OPT_SIZE64, CF(attach_budget), 0, 1ULL << 50, "10G" },
-	{ SECT_PEER, "address", OPT_ADDRESS, offsetof(struct peer_conf, address), 0, 0, NULL },
-	{ SECT_PEER, "id", OPT_NODEID, offsetof(struct peer_conf, id), 0, 0, NULL },
-};
-#define NOPTS nitems(opts)
 
 /* Pairs whose values must be ordered: lo < hi if strict, else lo <= hi. */
 static const struct order {
@@ -130,7 +61,7 @@ struct parse {
 	char *base;            /* absolute directory of the file, for relative paths */
 	int line;
 	enum sect sect;
-	int seen[NOPTS];       /* line each option was set on, 0 if not */
+	int seen[CONFIG_NOPTS];       /* line each option was set on, 0 if not */
 	int handler_line;      /* line whose key we refused, to tell libinih's errors apart */
 	int err;               /* first failure; later ones are not reported */
 	char *cause;
@@ -345,7 +276,7 @@ opt_index(const char *key)
 {
 	size_t i;
 
-	for (i = 0; i < NOPTS && strcmp(opts[i].key, key) != 0; i++)
+	for (i = 0; i < CONFIG_NOPTS && strcmp(config_opts[i].key, key) != 0; i++)
 		;
 	return i;
 }
@@ -396,8 +327,8 @@ peer_open(struct parse *p, const char *arg)
 	    (p->peers_only && (n->file = strdup(p->path)) == NULL))
 		return parse_nomem(p);
 	n->line = p->line;
-	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].sect == SECT_PEER)
+	for (size_t i = 0; i < CONFIG_NOPTS; i++)
+		if (config_opts[i].sect == SECT_PEER)
 			p->seen[i] = 0;
 	p->sect = SECT_PEER;
 	return 0;
@@ -500,18 +431,18 @@ parse_key(struct parse *p, const char *key, const char *value)
 		snprintf(label, sizeof(label), "peer \"%s\"", peer->name);
 	else
 		snprintf(label, sizeof(label), "%s", sectnames[p->sect]);
-	for (i = 0; i < NOPTS; i++)
-		if (opts[i].sect == p->sect && strcmp(opts[i].key, key) == 0)
+	for (i = 0; i < CONFIG_NOPTS; i++)
+		if (config_opts[i].sect == p->sect && strcmp(config_opts[i].key, key) == 0)
 			break;
-	if (i == NOPTS)
+	if (i == CONFIG_NOPTS)
 		return parse_fail(p, -EINVAL, p->line, "unknown key '%s' in [%s]", key, label);
-	if (p->seen[i] != 0 && opts[i].type != OPT_ENDPOINTS)
+	if (p->seen[i] != 0 && config_opts[i].type != OPT_ENDPOINTS)
 		return parse_fail(p, -EINVAL, p->line,
 		    "duplicate key '%s' in [%s] (first at line %d)", key, label, p->seen[i]);
 	p->seen[i] = p->line;
 	if (p->sect == SECT_PEER)
-		return opt_set(p, &opts[i], peer, label, value);
-	return opt_set(p, &opts[i], c, key, value);
+		return opt_set(p, &config_opts[i], peer, label, value);
+	return opt_set(p, &config_opts[i], c, key, value);
 }
 
 static int
@@ -552,15 +483,15 @@ config_check(struct parse *p)
 		return p->err;
 	for (size_t i = 0; i < nitems(orders); i++) {
 		size_t a = opt_index(orders[i].lo), b = opt_index(orders[i].hi);
-		uint32_t lo = *(uint32_t *)((char *)p->c + opts[a].off);
-		uint32_t hi = *(uint32_t *)((char *)p->c + opts[b].off);
-		const char *ms = opts[a].type == OPT_DURATION ? "ms" : "";
+		uint32_t lo = *(uint32_t *)((char *)p->c + config_opts[a].off);
+		uint32_t hi = *(uint32_t *)((char *)p->c + config_opts[b].off);
+		const char *ms = config_opts[a].type == OPT_DURATION ? "ms" : "";
 
 		if (lo < hi || (lo == hi && !orders[i].strict))
 			continue;
 		return parse_fail(p, -EINVAL, p->seen[a] > p->seen[b] ? p->seen[a] : p->seen[b],
-		    "%s (%u%s) must be %s %s (%u%s)", opts[a].key, lo, ms,
-		    orders[i].strict ? "below" : "at most", opts[b].key, hi, ms);
+		    "%s (%u%s) must be %s %s (%u%s)", config_opts[a].key, lo, ms,
+		    orders[i].strict ? "below" : "at most", config_opts[b].key, hi, ms);
 	}
 	return 0;
 }
@@ -579,8 +510,8 @@ parse_file(struct parse *p)
 	free(copy);
 	if (p->base == NULL)
 		return parse_fail(p, -errno, 0, "%s", strerror(errno));
-	for (size_t i = 0; i < NOPTS && !p->peers_only; i++)
-		if (opts[i].def != NULL && opt_set(p, &opts[i], p->c, opts[i].key, opts[i].def))
+	for (size_t i = 0; i < CONFIG_NOPTS && !p->peers_only; i++)
+		if (config_opts[i].def != NULL && opt_set(p, &config_opts[i], p->c, config_opts[i].key, config_opts[i].def))
 			return p->err;
 	rc = ini_parse_stream(parse_read, p, parse_handler, p);
 	if (rc == -2)

@@ -5,7 +5,33 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "core/config.h"
+
+/* The options (config_keys.c): section, key, type, where it goes, range
+ * and default. */
+enum sect { SECT_NONE, SECT_NODE, SECT_LIMITS, SECT_PEER };
+
+enum opt_type { OPT_PATH, OPT_ENDPOINTS, OPT_SIZE, OPT_DURATION, OPT_COUNT, OPT_ADDRESS,
+	OPT_NODEID, OPT_LOCAL, OPT_NAME, OPT_BOOL, OPT_SIZE64 };
+
+struct opt {
+	enum sect sect;
+	const char *key;
+	enum opt_type type;
+	size_t off;            /* into struct config, or struct peer_conf for SECT_PEER */
+	uint64_t min, max;     /* bytes, milliseconds or items */
+	const char *def;       /* parsed like a value from the file; NULL: none */
+};
+
+#define KiB 1024ULL
+#define MiB (1024ULL * KiB)
+#define GiB (1024ULL * MiB)
+#define CF(f) offsetof(struct config, f)
+extern const struct opt config_opts[];
+#define CONFIG_NOPTS 33
 
 /* Parses path into c: the whole grammar, or only [peer] sections when
  * peers_only (a drop-in, whose errors name it). Returns 0, or negative with
