@@ -14,7 +14,8 @@
 # 404 and the security headers. Screenshots go to $T/shots, or to
 # $TESSERA_WEB_SHOTS (docs/img for the README: TESSERA_WEB_SHOTS=docs/img).
 #
-# Skips (exit 77) only when Chromium is installed but cannot start at all.
+# Fails, never skips, when Chromium cannot start: a browser that CI cannot
+# run is a broken test machine, not a reason to pass.
 # shellcheck disable=SC2317 # helpers run indirectly, through check
 set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
@@ -40,9 +41,8 @@ chrome() {
 }
 if ! chrome --accept-lang=en --dump-dom about:blank >"$T/blank.html" ||
 	! grep -q '<html' "$T/blank.html"; then
-	echo "$TEST_NAME: SKIPPED: $CHROMIUM is installed but cannot start headless:" >&2
 	tail -n 5 "$T/chrome.log" >&2
-	exit 77
+	fail "$CHROMIUM is installed but cannot start headless (its log above)"
 fi
 
 sync_node a
