@@ -237,8 +237,8 @@ for c in $codes; do
 	documented "$exits" " $c " "tessera(1) exit status"
 done
 # Every configuration key the daemon accepts has its entry in tesserad.conf(5).
-keys=$(sed -n 's/.*{ SECT_[A-Z]*, "\([a-z_]*\)",.*/\1/p' "$TESSERA_SRC/daemon/core/config.c")
-[ -n "$keys" ] || _bad "no keys found in daemon/core/config.c"
+keys=$(sed -n 's/.*{ SECT_[A-Z]*, "\([a-z_]*\)",.*/\1/p' "$TESSERA_SRC/daemon/core/config_keys.c")
+[ -n "$keys" ] || _bad "no keys found in daemon/core/config_keys.c"
 for k in $keys metrics_listen; do documented "$m5" "$k = " "tesserad.conf(5) key"; done
 # The example in tesserad.conf(5) is a valid configuration.
 sed -n '/^# EXAMPLE/,/^# /p' "$TESSERA_SRC/docs/man/tesserad.conf.5.scd" |
