@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs every test
 # through CTest, then again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then the libFuzzer targets (corpus replay + 60 s each), then the unit tests
-# under valgrind. Long variants (net-long, durability-long, sim-long) are left out.
+# then the libFuzzer targets (corpus replay + 30 s each), then the unit tests
+# under valgrind. Long variants (net-long, durability-long, sim-long) are left out;
+# docs/testing.md says how to run them and what they cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -24,24 +25,28 @@ BUILD_TYPE=Debug CMAKE_ARGS="-DTESSERA_SANITIZE=ON" deploy/build.sh build-asan
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --output-on-failure -j2 --timeout 600 -LE '^(bench|net-impair|net-long|durability-long|sim-long)$')
 
-# Fuzzing (docs/fuzzing.md): clang-14 build, corpus replay and 60 s per
-# target, two targets at a time.
-fuzz/build.sh build-fuzz
+# Fuzzing (docs/fuzzing.md): clang-14 build, corpus replay and 30 s per
+# target, two targets at a time (longer campaigns: FUZZ_SECONDS, docs/fuzzing.md).
+FUZZ_CMAKE_ARGS="-DFUZZ_SECONDS=${FUZZ_SECONDS:-30}" fuzz/build.sh build-fuzz
 (cd build-fuzz && ctest --output-on-failure -j2 -L fuzz)
 cat build-fuzz/fuzz-work/*/summary
 
-vg_fail=0
-for t in build/tests/test_*; do
-	[ -x "$t" ] || continue
-	# test_recon's 100,000-record case takes 20 s natively, 15 min here:
-	# the same code paths with 20,000 records.
+# Every unit test program under valgrind, two at a time (one per core).
+# test_recon's 100,000-record case takes 20 s natively, 15 min here: the same
+# code paths with 20,000 records.
+vg_one() {
+	local t=$1 log=build/valgrind-$(basename "$1").log
 	if TESSERA_RECON_SHARED=20000 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
-		--error-exitcode=99 "$t" >/dev/null 2>build/valgrind.log; then
+		--error-exitcode=99 "$t" >/dev/null 2>"$log"; then
 		echo "valgrind: $(basename "$t") clean"
 	else
-		echo "valgrind: $(basename "$t") FAILED"; cat build/valgrind.log | head -40; vg_fail=1
+		echo "valgrind: $(basename "$t") FAILED"; head -40 "$log"; return 1
 	fi
-done
+}
+export -f vg_one
+vg_fail=0
+find build/tests -maxdepth 1 -name 'test_*' -type f -executable -print0 | sort -z |
+	xargs -0 -n1 -P2 bash -c 'vg_one "$0"' || vg_fail=1
 [ $vg_fail -eq 0 ] || exit 1
 
 echo "test suite finished in $(( $(date +%s) - start ))s"
