@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,18 @@ group_id(const char *group, gid_t *gid, char **cause)
 	return 0;
 }
 
+/* Whether the socket in dfd already has group gid. The packaged unit's
+ * seccomp filter denies the chown family (@privileged), and its user
+ * namespace maps no group but the daemon's own, so naming that group in
+ * control_group must not need a chown at all. */
+static bool
+has_group(int dfd, gid_t gid)
+{
+	struct stat sb;
+
+	return fstatat(dfd, SOCK_NAME, &sb, AT_SYMLINK_NOFOLLOW) == 0 && sb.st_gid == gid;
+}
+
 /* Binds h at tmp (mode 0600 by umask: nobody else can connect yet), then
  * sets the group and 0660 on the entry in the private directory dfd. */
 static int
@@ -48,9 +61,10 @@ bind_private(uv_pipe_t *h, int dfd, const char *tmp, gid_t gid, char **cause)
 	umask(old);
 	if (rc != 0)
 		return set_cause(cause, rc, "control socket: bind %s: %s", tmp, uv_strerror(rc));
-	if (gid != (gid_t)-1 && fchownat(dfd, SOCK_NAME, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) != 0)
-		return set_cause(cause, -errno, "control socket: group %u: %s", (unsigned)gid,
-		    strerror(errno));
+	if (gid != (gid_t)-1 && !has_group(dfd, gid) &&
+	    fchownat(dfd, SOCK_NAME, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) != 0)
+		return set_cause(cause, -errno, "control socket: group %u: %s (the daemon must "
+		    "belong to control_group; see tesserad.conf(5))", (unsigned)gid, strerror(errno));
 	if (fchmodat(dfd, SOCK_NAME, 0660, 0) != 0)
 		return set_cause(cause, -errno, "control socket: chmod: %s", strerror(errno));
 	return 0;
