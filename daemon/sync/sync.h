@@ -64,6 +64,8 @@ struct sync {
 	/* Counters for this session; pushed: records sent without an offer;
 	 * duplicates: records pushed to us that we already held. */
 	uint64_t sent, received, rejected, pushed, duplicates;
+	/* Rejections logged one by one, then those only summed up (sync_apply.c). */
+	uint64_t reject_logged, reject_quiet, reject_quiet_since;
 };
 
 /* Starts both directions once Hello is exchanged: asks for the peer's changes

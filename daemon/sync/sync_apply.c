@@ -13,7 +13,8 @@
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
-#define REJECT_LOG_MAX 3   /* per session; the rest are only counted */
+#define REJECT_LOG_MAX 3   /* lines per session; then one summary a minute */
+#define REJECT_SUMMARY_MS 60000
 
 static bool
 wanted_take(struct sync *s, const uint8_t *id)
@@ -109,13 +110,30 @@ sync_on_offer(struct session *ss, const Tessera__Offer *m)
 }
 
 static void
-reject(struct session *s, enum sync_reject r, const char *why, size_t *logged)
+reject(struct session *s, enum sync_reject r, const char *why)
 {
-	s->sync.rejected++;
+	struct sync *sy = &s->sync;
+
+	sy->rejected++;
 	if (s->env->on_rejected != NULL)
 		s->env->on_rejected(s->env->hook_arg, s, r, why);
-	if ((*logged)++ < REJECT_LOG_MAX)
-		log_warnx("peer %s: record rejected: %s", s->label, why);
+	if (sy->reject_logged < REJECT_LOG_MAX) {
+		sy->reject_logged++;
+		log_warnx("peer %s: record rejected: %s%s", s->label, why,
+		    sy->reject_logged == REJECT_LOG_MAX ? " (more are counted in tessera status "
+		    "and summed up here once a minute)" : "");
+		return;
+	}
+	/* A hostile peer can make us refuse 100,000 records in a minute: one
+	 * line per minute says how many, not one line per record. */
+	if (sy->reject_quiet++ == 0)
+		sy->reject_quiet_since = s->now;
+	if (s->now - sy->reject_quiet_since >= REJECT_SUMMARY_MS) {
+		log_warnx("peer %s: %llu more records rejected in the last %llu s, the latest: %s",
+		    s->label, (unsigned long long)sy->reject_quiet,
+		    (unsigned long long)((s->now - sy->reject_quiet_since) / 1000), why);
+		sy->reject_quiet = 0;
+	}
 }
 
 /* The author signed two different records with one id and version. Every
@@ -199,7 +217,7 @@ session_job_verify(struct sync_job *j)
 
 /* Stores one verified record inside the caller's transaction. */
 static int
-apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored, size_t *logged)
+apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored)
 {
 	enum store_put_result res;
 	int rc;
@@ -207,11 +225,11 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 	if (it->r == NULL) {
 		if (it->has_id)   /* may be wanted again, validly */
 			it->taken = wanted_take(&s->sync, it->id);
-		reject(s, it->reason, it->why ? it->why : "malformed or oversized record", logged);
+		reject(s, it->reason, it->why ? it->why : "malformed or oversized record");
 		return 0;
 	}
 	if (!(it->taken = wanted_take(&s->sync, it->r->id.data)) && !pushed) {
-		reject(s, SYNC_REJECT_UNSOLICITED, "not asked for", logged);
+		reject(s, SYNC_REJECT_UNSOLICITED, "not asked for");
 		return 0;
 	}
 	rc = store_put_from(s->env->store, it->body, it->len, it->sig, it->r, s->key, &res);
@@ -232,17 +250,16 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 				(*stored)++;
 			break;
 		case STORE_QUOTA:
-			reject(s, SYNC_REJECT_QUOTA, "author over its record quota", logged);
+			reject(s, SYNC_REJECT_QUOTA, "author over its record quota");
 			break;
 		case STORE_NOT_AUTHOR:
-			reject(s, SYNC_REJECT_NOT_AUTHOR, "record id belongs to another author", logged);
+			reject(s, SYNC_REJECT_NOT_AUTHOR, "record id belongs to another author");
 			break;
 		case STORE_FUTURE:
-			reject(s, SYNC_REJECT_FUTURE, "timestamp too far in the future", logged);
+			reject(s, SYNC_REJECT_FUTURE, "timestamp too far in the future");
 			break;
 		case STORE_OVER_BUDGET:
-			reject(s, SYNC_REJECT_BUDGET, "over the peer's daily budget for new authors",
-			    logged);
+			reject(s, SYNC_REJECT_BUDGET, "over the peer's daily budget for new authors");
 			break;
 		}
 	}
@@ -278,7 +295,7 @@ job_apply(struct session *ss, struct sync_job *j)
 {
 	struct sync *s = &ss->sync;
 	struct store *st = ss->env->store;
-	size_t stored = 0, logged = 0;
+	size_t stored = 0;
 	uint64_t rejected0 = s->rejected;
 	bool caught_up = false;
 	int rc;
@@ -286,7 +303,7 @@ job_apply(struct session *ss, struct sync_job *j)
 	if ((rc = store_begin(st)) != 0)
 		goto fail;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
-		rc = apply_one(ss, &j->items[i], j->pushed, &stored, &logged);
+		rc = apply_one(ss, &j->items[i], j->pushed, &stored);
 	/* The offer is fully answered: its upto becomes our checkpoint, in the
 	 * same transaction as the records, so a crash loses neither. */
 	if (rc == 0 && j->has_upto)
