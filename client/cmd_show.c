@@ -32,20 +32,35 @@ show_texts(const Tessera__Record *r)
 	}
 }
 
+/* "NAME (ID)", or the ID alone when this node does not know the name. */
 static void
-show_adoption(const Tessera__Adoption *a)
+show_community(const char *label, const ProtobufCBinaryData *key, const char *name)
 {
-	char hex[2 * TESS_ID_LEN + 1] = "", id[NODEID_STRLEN + 1] = "-";
+	char id[NODEID_STRLEN + 1];
+
+	nodeid_encode(key->data, id);
+	printf("%s", label);
+	if (name != NULL) {
+		out_plain(stdout, name);
+		printf(" (%s)\n", id);
+	} else {
+		printf("%s\n", id);
+	}
+}
+
+static void
+show_adoption(const Tessera__RecordView *v)
+{
+	const Tessera__Adoption *a = v->record->adoption;
+	char hex[2 * TESS_ID_LEN + 1] = "-";
 
 	if (a->source_id.len == TESS_ID_LEN)
 		hex_encode(a->source_id.data, TESS_ID_LEN, hex);
+	printf("adopts     %s\n", hex);
 	if (a->source_author.len == TESS_KEY_LEN)
-		nodeid_encode(a->source_author.data, id);
-	printf("adopts     %s (community %s)\n", hex, id);
-	if (a->via.len == TESS_KEY_LEN) {
-		nodeid_encode(a->via.data, id);
-		printf("via        %s\n", id);
-	}
+		show_community("from       ", &a->source_author, v->source_name);
+	if (a->via.len == TESS_KEY_LEN)
+		show_community("via        ", &a->via, v->via_name);
 	printf("status     %s\n", a->has_status ? record_status_name((int)a->status) : "-");
 	if (a->started != NULL)
 		printf("started    %s\n", a->started);
@@ -61,22 +76,15 @@ static void
 show_record(const Tessera__RecordView *v)
 {
 	const Tessera__Record *r = v->record;
-	char hex[2 * TESS_ID_LEN + 1] = "", id[NODEID_STRLEN + 1] = "-", when[32];
+	char hex[2 * TESS_ID_LEN + 1] = "", when[32];
 
 	if (r->id.len == TESS_ID_LEN)
 		hex_encode(r->id.data, TESS_ID_LEN, hex);
-	if (r->author.len == TESS_KEY_LEN)
-		nodeid_encode(r->author.data, id);
 	recjson_time(r->timestamp, when);
 	printf("id         %s\n", hex);
 	printf("kind       %s%s\n", record_kind_name(r->kind), r->deleted ? " (deleted)" : "");
-	printf("community  ");
-	if (v->author_name != NULL) {
-		out_plain(stdout, v->author_name);
-		printf(" (%s)\n", id);
-	} else {
-		printf("%s\n", id);
-	}
+	if (r->author.len == TESS_KEY_LEN)   /* record_open checked it */
+		show_community("community  ", &r->author, v->author_name);
 	printf("version    %llu\n", (unsigned long long)r->version);
 	printf("updated    %s\n", when);
 	if (r->profile != NULL) {
@@ -92,7 +100,7 @@ show_record(const Tessera__RecordView *v)
 		fputc('\n', stdout);
 	}
 	if (r->adoption != NULL)
-		show_adoption(r->adoption);
+		show_adoption(v);
 	if (r->n_tags > 0) {
 		printf("tags       ");
 		for (size_t i = 0; i < r->n_tags; i++) {

@@ -67,6 +67,16 @@ view_batch_add(struct view_batch *b, uint64_t seq, Tessera__RecordView **out)
 	v->has_seq = 1;
 	v->seq = seq;
 	v->author_name = b->names[b->n];
+	if (r->adoption != NULL) {
+		const Tessera__Adoption *a = r->adoption;
+
+		/* Owned by the view; freed in view_batch_clear. A missing name
+		 * (the community's profile has not arrived) leaves it unset. */
+		if (a->source_author.len == TESS_KEY_LEN)
+			v->source_name = store_author_name(b->st, a->source_author.data);
+		if (a->via.len == TESS_KEY_LEN)
+			v->via_name = store_author_name(b->st, a->via.data);
+	}
 	if (b->with_signed) {
 		Tessera__SignedRecord *s = &b->signed_[b->n];
 
@@ -110,6 +120,8 @@ view_batch_clear(struct view_batch *b)
 		free(b->views[i].attachments);
 		free(b->views[i].snippet);
 		free(b->views[i].snippet_lang);
+		free(b->views[i].source_name);
+		free(b->views[i].via_name);
 		free(b->bodies[i]);
 		free(b->names[i]);
 		b->names[i] = NULL;

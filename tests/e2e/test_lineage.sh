@@ -48,6 +48,9 @@ test_source_first() {
 	check "c's adoption was learned via b" \
 		test "$(norm_id "$(cli c --json show "$xc" | jq -r '.adoption.via')")" = \
 		"$(norm_id "$(node_id b)")"
+	out=$(cli c show "$xc")
+	assert_contains "$out" "from       a (" "show names the practice's community"
+	assert_contains "$out" "via        b (" "show names the community it was learned from"
 	wait_for "$SYNC_TIMEOUT" has a "$xc" || fail "c's adoption did not reach a"
 	for n in a b c; do
 		out=$(lineage_json "$n" "$xc" \
