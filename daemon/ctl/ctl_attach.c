@@ -98,7 +98,7 @@ static void
 fill_view(const struct ctl_env *env, const Tessera__Attachment *a, Tessera__AttachView *v)
 {
 	struct blob_info bi;
-	uint64_t held = 0, missing;
+	uint64_t held = 0, missing, part;
 
 	tessera__attach_view__init(v);
 	v->name = a->name;
@@ -107,6 +107,13 @@ fill_view(const struct ctl_env *env, const Tessera__Attachment *a, Tessera__Atta
 	v->state = "not fetched";
 	if (blob_get_info(env->ops->store, a->root.data, &bi) != 0)
 		return;
+	/* Verified and written since the last sync: partial, not yet durable
+	 * (a crash would fetch those chunks again), but held here now. */
+	if (bi.state <= BLOB_PARTIAL && (part = blob_part_have(env->ops->store,
+	    a->root.data)) > bi.have) {
+		bi.have = part;
+		bi.state = BLOB_PARTIAL;
+	}
 	v->have = bi.state == BLOB_COMPLETE ? bi.size : bi.have * MERKLE_LEAF;
 	if (v->have > bi.size)
 		v->have = bi.size;

@@ -338,6 +338,17 @@ part_get(struct store *st, const uint8_t root[MERKLE_HASH])
 	return p;
 }
 
+uint64_t
+blob_part_have(struct store *st, const uint8_t root[MERKLE_HASH])
+{
+	struct blobs *b = st->blobs;
+
+	for (size_t i = 0; b != NULL && i < b->n_part; i++)
+		if (memcmp(b->part[i].root, root, MERKLE_HASH) == 0)
+			return b->part[i].have;
+	return 0;
+}
+
 bool
 blob_chunk_needed(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index)
 {
@@ -398,8 +409,11 @@ blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t ind
 		return 0;
 	merkle_leaf(data, len, h);
 	if ((rc = write_all(p->fd, data, len, index * MERKLE_LEAF)) != 0 ||
-	    (rc = write_all(p->tfd, h, MERKLE_HASH, index * MERKLE_HASH)) != 0)
-		return rc;   /* disk full: what was synced stays verified */
+	    (rc = write_all(p->tfd, h, MERKLE_HASH, index * MERKLE_HASH)) != 0) {
+		/* Disk full: what was synced stays verified, and the store's
+		 * full state stops fetching until its probe finds space. */
+		return store_space_error(st, "attachment chunk", -rc) ? -ENOSPC : rc;
+	}
 	p->bits[index / 8] |= (uint8_t)(1u << (index % 8));
 	p->have++;
 	p->written++;

@@ -73,6 +73,11 @@ int blob_usage(struct store *st, uint64_t *held, uint64_t *missing);
 int blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     uint8_t *buf, size_t *len, uint8_t *proof, size_t *proof_len);
 
+/* Chunks of root verified and written by this process, synced or not (0
+ * when it is not being fetched now): what `show` reports while a transfer
+ * runs, or stands still on a full disk before its next sync. */
+uint64_t blob_part_have(struct store *st, const uint8_t root[MERKLE_HASH]);
+
 /* Receiving: whether leaf index of root is needed (referenced, not purged,
  * not yet verified here). */
 bool blob_chunk_needed(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index);

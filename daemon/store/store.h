@@ -237,6 +237,10 @@ int store_meta_set(struct store *st, const char *key, const char *value);
 typedef void (*store_full_cb)(void *arg, bool full);
 bool store_full(const struct store *st, const char **why);
 void store_on_full(struct store *st, store_full_cb cb, void *arg);
+/* A write outside SQLite (an attachment's file) failed with errno err:
+ * for ENOSPC, EDQUOT or EFBIG the store enters the full state (logged once)
+ * and this returns true; any other error is the caller's to report. */
+bool store_space_error(struct store *st, const char *what, int err);
 /* Tries a write transaction of 64 KiB: 0 if it went through. It does not
  * leave the full state by itself (see store_clear_full). */
 int store_probe(struct store *st);

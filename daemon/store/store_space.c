@@ -75,25 +75,34 @@ out_of_space(struct store *st, int rc, const char **limit)
 	return (*limit = at_a_limit(st)) != NULL;
 }
 
+/* msg: what went wrong ("database or disk is full"); limit: the limit hit,
+ * when known. */
 static void
-enter_full(struct store *st, const char *what, const char *limit)
+enter_full(struct store *st, const char *what, const char *msg, const char *limit)
 {
 	st->refusals++;
 	if (st->full) {
-		log_debug("store: %s: %s (storage still full)", what, sqlite3_errmsg(st->db));
+		log_debug("store: %s: %s (storage still full)", what, msg);
 		return;
 	}
 	if (limit != NULL)
-		snprintf(st->full_why, sizeof(st->full_why), "%s: %s (%s)", what,
-		    sqlite3_errmsg(st->db), limit);
+		snprintf(st->full_why, sizeof(st->full_why), "%s: %s (%s)", what, msg, limit);
 	else
-		snprintf(st->full_why, sizeof(st->full_why), "%s: %s", what,
-		    sqlite3_errmsg(st->db));
+		snprintf(st->full_why, sizeof(st->full_why), "%s: %s", what, msg);
 	st->full = true;
 	log_warnx("storage full: %s; writes are refused until space is freed, "
 	    "reads go on", st->full_why);
 	if (st->on_full != NULL)
 		st->on_full(st->on_full_arg, true);
+}
+
+bool
+store_space_error(struct store *st, const char *what, int err)
+{
+	if (err != ENOSPC && err != EDQUOT && err != EFBIG)
+		return false;
+	enter_full(st, what, strerror(err), NULL);
+	return true;
 }
 
 int
@@ -103,7 +112,7 @@ store_err(struct store *st, int rc, const char *what)
 	const char *limit;
 
 	if (out_of_space(st, rc, &limit)) {
-		enter_full(st, what, limit);
+		enter_full(st, what, sqlite3_errmsg(st->db), limit);
 		return -ENOSPC;
 	}
 	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "store/blob.h"
+#include "store/store.h"
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
@@ -283,8 +284,13 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	a->chunks_in++;
 	rc = blob_chunk_write(a->store, m->root.data, m->index, m->data.data, m->data.len,
 	    &complete);
+	if (rc == -ENOSPC) {
+		/* The store logged the full state once; request_more waits. */
+		log_debug("attachment: chunk %llu not written: storage full",
+		    (unsigned long long)m->index);
+		return 0;
+	}
 	if (rc != 0 && rc != -ENOENT) {
-		/* disk full: what was synced stays; try again later */
 		log_warnx("attachment: cannot write a chunk: %s", strerror(-rc));
 		return 0;
 	}
@@ -311,6 +317,10 @@ request_more(struct session *s)
 
 	/* Runs of chunks rather than one request per chunk received. */
 	if (l->inflight > ATTACH_WINDOW - ATTACH_REFILL)
+		return 0;
+	/* Storage full: nothing is asked for until the node's probe found
+	 * space (storage_retry), so a full disk costs no traffic and no CPU. */
+	if (store_full(a->store, NULL) && !s->env->storage_retry)
 		return 0;
 	for (size_t h = 0; h < l->n_has && l->inflight < ATTACH_WINDOW; h++) {
 		struct blob_want *w = wanted_find(a, l->has[h]);
