@@ -160,6 +160,31 @@ test_clear_after_probe(void **state)
 	store_on_full(fx->st, NULL, NULL);
 }
 
+/* A write outside SQLite (an attachment chunk) that hit a limit enters the
+ * same state, once however many fail; other errors are not "full". */
+static void
+test_space_error(void **state)
+{
+	struct storefix *fx = *state;
+	struct transitions t = { 0, 0 };
+	const char *why;
+
+	store_on_full(fx->st, on_full, &t);
+	assert_false(store_space_error(fx->st, "attachment chunk", EIO));
+	assert_false(store_full(fx->st, NULL));
+	assert_true(store_space_error(fx->st, "attachment chunk", ENOSPC));
+	assert_true(store_space_error(fx->st, "attachment chunk", EFBIG));
+	assert_true(store_space_error(fx->st, "attachment chunk", EDQUOT));
+	assert_true(store_full(fx->st, &why));
+	assert_non_null(strstr(why, "attachment chunk: No space left on device"));
+	assert_int_equal(t.entered, 1);
+	assert_int_equal(store_refusals(fx->st), 3);
+	assert_int_equal(store_probe(fx->st), 0);
+	store_clear_full(fx->st);
+	assert_int_equal(t.left, 1);
+	store_on_full(fx->st, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -167,6 +192,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_and_back, storefix_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_clear_after_probe, storefix_setup,
+		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_space_error, storefix_setup,
 		    storefix_teardown),
 	};
 
