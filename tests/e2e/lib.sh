@@ -51,9 +51,12 @@ _stop_pid() {
 }
 
 _cleanup() {
-	local rc=$? name bad=0
+	local rc=$? name bad=0 m
 	for name in "${!NODE_PID[@]}"; do
 		_stop_pid "${NODE_PID[$name]}" || bad=1
+	done
+	for m in "${_MOUNTS[@]}"; do
+		umount "$m" || echo "$TEST_NAME: cannot unmount $m" >&2
 	done
 	if [ -n "${KEEP_T:-}" ]; then
 		echo "$TEST_NAME: kept $T" >&2
@@ -62,7 +65,21 @@ _cleanup() {
 	fi
 	[ $bad -eq 0 ] || [ $rc -ne 0 ] || exit 1
 }
+_MOUNTS=()
 trap _cleanup EXIT
+
+# mount_tmpfs DIR SIZE: a tmpfs of SIZE (e.g. 32m) on DIR, created, for a
+# data directory that fills up; unmounted at exit. Needs root (CI runs as
+# root); without it, or if the mount fails, the test fails saying why.
+mount_tmpfs() {
+	local err
+	[[ $(id -u) == 0 ]] ||
+		fail "needs root to mount a tmpfs as a data directory (mount -t tmpfs); run it as root, as CI does"
+	mkdir -p "$1"
+	err=$(mount -t tmpfs -o "size=$2,mode=0700" tessera-test "$1" 2>&1) ||
+		fail "cannot mount a $2 tmpfs on $1: $err"
+	_MOUNTS+=("$1")
+}
 trap 'exit 130' INT TERM
 
 # --- assertions --------------------------------------------------------------

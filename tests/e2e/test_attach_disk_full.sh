@@ -19,27 +19,7 @@ TEST_BUDGET=${TEST_BUDGET:-300}
 
 SIZE=$((24 << 20))
 CHUNKS=$((SIZE / 65536))
-MOUNTED=""
-
-cleanup_all() {
-	local name
-	set +e
-	for name in "${!NODE_PID[@]}"; do
-		_stop_pid "${NODE_PID[$name]}"
-	done
-	[[ -z $MOUNTED ]] || umount "$MOUNTED" || echo "$TEST_NAME: cannot unmount $MOUNTED" >&2
-	_cleanup
-}
-trap cleanup_all EXIT
-
-if [[ $(id -u) != 0 ]]; then
-	fail "needs root to mount a tmpfs as a data directory (mount -t tmpfs); run it as root, as CI does"
-fi
-mkdir -p "$T/b/data"
-if ! err=$(mount -t tmpfs -o "size=48m,mode=0700" tessera-test "$T/b/data" 2>&1); then
-	fail "cannot mount a 48m tmpfs on $T/b/data: $err"
-fi
-MOUNTED=$T/b/data
+mount_tmpfs "$T/b/data" 48m
 
 state_of() { cli "$1" --json show "$2" | jq -r '.attachments[0].state // empty'; }
 have_of() { cli "$1" --json show "$2" | jq -r '.attachments[0].have // 0'; }

@@ -23,29 +23,7 @@ SYNC_TIMEOUT=${SYNC_TIMEOUT:-90}
 
 TMPFS_SIZE=32m
 FSIZE_KB=3072          # ulimit -f for C, in KiB
-MOUNTED=""
-
-cleanup_all() {
-	local name
-	set +e
-	for name in "${!NODE_PID[@]}"; do
-		_stop_pid "${NODE_PID[$name]}"
-	done
-	if [[ -n $MOUNTED ]]; then
-		umount "$MOUNTED" || echo "$TEST_NAME: cannot unmount $MOUNTED" >&2
-	fi
-	_cleanup
-}
-trap cleanup_all EXIT
-
-if [[ $(id -u) != 0 ]]; then
-	fail "needs root to mount a tmpfs as a data directory (mount -t tmpfs); run it as root, as CI does"
-fi
-mkdir -p "$T/b/data"
-if ! err=$(mount -t tmpfs -o "size=$TMPFS_SIZE,mode=0700" tessera-test "$T/b/data" 2>&1); then
-	fail "cannot mount a $TMPFS_SIZE tmpfs on $T/b/data: $err"
-fi
-MOUNTED=$T/b/data
+mount_tmpfs "$T/b/data" $TMPFS_SIZE
 
 full_lines() { grep -c "storage full" "$(log_of "$1")" || true; }
 again_lines() { grep -c "storage writable again" "$(log_of "$1")" || true; }
