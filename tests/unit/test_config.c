@@ -12,107 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conffix.h"
 #include "core/config.h"
 #include "core/nodeid.h"
 #include "core/util.h"
 
-#define EXAMPLE TESSERA_TESTS_DIR "/../conf/tesserad.conf.example"
+#define EXAMPLE CONFFIX_EXAMPLE
 #define ID_A "EKAHYHE-IWDCOSY-53JOMOA-NCJH3C5-FBJJ6JE-66MGMCJ-ZODBK3R-QGG5JQ7"
 #define ID_B "7MTQKSB-QSX4D2Z-DB4IAZK-5VUOVQ5-26VMNCR-3QSRMNA-HJSOSY7-6F2KEQ7"
 /* ID_A with its first character mistyped. */
 #define ID_TYPO "FKAHYHE-IWDCOSY-53JOMOA-NCJH3C5-FBJJ6JE-66MGMCJ-ZODBK3R-QGG5JQ7"
-
-static char dir[PATH_MAX];      /* realpath of this run's temporary directory */
-static char conf[PATH_MAX + 32]; /* dir/tesserad.conf */
-
-static void
-write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Writes text to dir/tesserad.conf and loads it. */
-static int
-load(const char *text, struct config **c, char **cause)
-{
-	write_file(conf, text, strlen(text));
-	return config_load(conf, c, cause);
-}
-
-static struct config *
-load_ok(const char *text)
-{
-	struct config *c = NULL;
-	char *cause = NULL;
-	int rc = load(text, &c, &cause);
-
-	if (rc != 0)
-		fail_msg("config_load: %s", cause);
-	assert_non_null(c);
-	return c;
-}
-
-/* Loads text, expects failure and *cause == "dir/tesserad.conf:" want. */
-static void
-expect_error(const char *text, const char *want)
-{
-	struct config *c = (struct config *)1;
-	char *cause = NULL, *full = strfmt("%s:%s", conf, want);
-
-	assert_int_equal(load(text, &c, &cause), -EINVAL);
-	assert_null(c);
-	assert_non_null(cause);
-	assert_string_equal(cause, full);
-	free(cause);
-	free(full);
-}
-
-static void
-assert_defaults(const struct config *c)
-{
-	assert_string_equal(c->data_dir, "/var/lib/tessera");
-	assert_string_equal(c->control_socket, "/run/tessera/tesserad.sock");
-	assert_int_equal(c->max_frame, 1024 * 1024);
-	assert_int_equal(c->max_records_per_author, 100000);
-	assert_int_equal(c->max_batch, 512);
-	assert_int_equal(c->max_inflight_wants, 4096);
-	assert_int_equal(c->send_soft_limit, 4 * 1024 * 1024);
-	assert_int_equal(c->send_hard_limit, 16 * 1024 * 1024);
-	assert_int_equal(c->handshake_timeout_ms, 10000);
-	assert_int_equal(c->idle_timeout_ms, 120000);
-	assert_int_equal(c->keepalive_ms, 30000);
-	assert_int_equal(c->backoff_min_ms, 500);
-	assert_int_equal(c->backoff_max_ms, 60000);
-	assert_int_equal(c->peer_rate_limit, 2000);
-	assert_int_equal(c->max_unauthenticated, 256);
-	assert_int_equal(c->max_unauthenticated_per_address, 8);
-	assert_int_equal(c->first_byte_timeout_ms, 2000);
-}
-
-static int
-setup(void **state)
-{
-	char tmpl[] = "/tmp/tessera-config-XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL || realpath(tmpl, dir) == NULL)
-		return -1;
-	snprintf(conf, sizeof(conf), "%s/tesserad.conf", dir);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char *cmd = strfmt("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	free(cmd);
-	return rc == 0 ? 0 : -1;
-}
 
 static void
 test_example(void **state)
@@ -125,7 +34,7 @@ test_example(void **state)
 	assert_string_equal(c->path, EXAMPLE);
 	assert_true(c->data_dir[0] == '/');
 	assert_true(c->control_socket[0] == '/');
-	assert_defaults(c);
+	conffix_assert_defaults(c);
 	assert_int_equal(c->n_listen, 0);
 	assert_int_equal(c->n_peers, 0);
 	config_free(c);
@@ -135,7 +44,7 @@ test_example(void **state)
 static void
 test_example_enabled(void **state)
 {
-	FILE *in = fopen(EXAMPLE, "r"), *out = fopen(conf, "w");
+	FILE *in = fopen(EXAMPLE, "r"), *out = fopen(conffix_path, "w");
 	char line[512];
 	struct config *c = NULL;
 	char *cause = NULL;
@@ -151,9 +60,9 @@ test_example_enabled(void **state)
 	}
 	fclose(in);
 	fclose(out);
-	if (config_load(conf, &c, &cause) != 0)
+	if (config_load(conffix_path, &c, &cause) != 0)
 		fail_msg("%s", cause);
-	assert_defaults(c);
+	conffix_assert_defaults(c);
 	assert_int_equal(c->n_listen, 2);
 	assert_string_equal(c->listen[0].host, "0.0.0.0");
 	assert_int_equal(c->listen[0].port, 7070);
@@ -174,46 +83,46 @@ test_example_enabled(void **state)
 static void
 test_defaults(void **state)
 {
-	struct config *c = load_ok("");
+	struct config *c = conffix_load_ok("");
 
-	assert_defaults(c);
-	assert_string_equal(c->path, conf);
+	conffix_assert_defaults(c);
+	assert_string_equal(c->path, conffix_path);
 	assert_int_equal(c->n_listen, 0);
 	assert_null(c->listen);
 	assert_int_equal(c->n_peers, 0);
 	config_free(c);
 
-	c = load_ok("# only comments\n; and sections\n[node]\n\n[limits]\n");
-	assert_defaults(c);
+	c = conffix_load_ok("# only comments\n; and sections\n[node]\n\n[limits]\n");
+	conffix_assert_defaults(c);
 	config_free(c);
 }
 
 static void
 test_relative_paths(void **state)
 {
-	struct config *c = load_ok("[node]\ndata = state\ncontrol_socket = ./run/t.sock\n");
-	char *want = strfmt("%s/state", dir), *cwd = getcwd(NULL, 0);
+	struct config *c = conffix_load_ok("[node]\ndata = state\ncontrol_socket = ./run/t.sock\n");
+	char *want = strfmt("%s/state", conffix_dir), *cwd = getcwd(NULL, 0);
 
 	assert_string_equal(c->data_dir, want);
 	free(want);
-	want = strfmt("%s/./run/t.sock", dir);
+	want = strfmt("%s/./run/t.sock", conffix_dir);
 	assert_string_equal(c->control_socket, want);
 	free(want);
 	config_free(c);
 
 	/* A config named relative to the working directory still yields absolute paths. */
 	assert_non_null(cwd);
-	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(chdir(conffix_dir), 0);
 	assert_int_equal(config_load("tesserad.conf", &c, NULL), 0);
 	assert_int_equal(chdir(cwd), 0);
-	want = strfmt("%s/state", dir);
+	want = strfmt("%s/state", conffix_dir);
 	assert_string_equal(c->data_dir, want);
 	assert_string_equal(c->path, "tesserad.conf");
 	free(want);
 	free(cwd);
 	config_free(c);
 
-	c = load_ok("[node]\ndata = /srv/tessera\n");
+	c = conffix_load_ok("[node]\ndata = /srv/tessera\n");
 	assert_string_equal(c->data_dir, "/srv/tessera");
 	config_free(c);
 }
@@ -221,7 +130,7 @@ test_relative_paths(void **state)
 static void
 test_units(void **state)
 {
-	struct config *c = load_ok(
+	struct config *c = conffix_load_ok(
 	    "[limits]\n"
 	    "max_frame = 65K\n"
 	    "send_soft_limit = 65536\n"
@@ -249,7 +158,7 @@ test_units(void **state)
 	config_free(c);
 
 	/* Equal soft and hard limits, and equal backoffs, are allowed. */
-	c = load_ok("[limits]\nsend_soft_limit = 4M\nsend_hard_limit = 4M\n"
+	c = conffix_load_ok("[limits]\nsend_soft_limit = 4M\nsend_hard_limit = 4M\n"
 	    "backoff_min = 1s\nbackoff_max = 1000ms\n");
 	assert_int_equal(c->send_hard_limit, c->send_soft_limit);
 	config_free(c);
@@ -258,7 +167,7 @@ test_units(void **state)
 static void
 test_listen(void **state)
 {
-	struct config *c = load_ok(
+	struct config *c = conffix_load_ok(
 	    "[node]\n"
 	    "listen = 127.0.0.1:7070, [::1]:7071 ,node.example.org:7072\n"
 	    "listen = [fe80::1%eth0]:7073\n"
@@ -318,7 +227,7 @@ static void
 test_peers(void **state)
 {
 	/* Indented keys: libinih alone would read "address" as part of id's value. */
-	struct config *c = load_ok(
+	struct config *c = conffix_load_ok(
 	    "[node]\n"
 	    "listen = 0.0.0.0:7070\n"
 	    "[peer \"wales\"]\n"
@@ -347,7 +256,7 @@ test_peers(void **state)
 	config_free(c);
 
 	/* A 64-character name is the longest allowed. */
-	c = load_ok("[peer \"" "0123456789012345678901234567890123456789012345678901234567890123"
+	c = conffix_load_ok("[peer \"" "0123456789012345678901234567890123456789012345678901234567890123"
 	    "\"]\nid = " ID_A "\n");
 	assert_int_equal(strlen(c->peers[0].name), 64);
 	config_free(c);
@@ -454,7 +363,7 @@ test_errors(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		expect_error(cases[i].text, cases[i].want);
+		conffix_expect_error(cases[i].text, cases[i].want);
 }
 
 /* The messages from the brief, with the file named relative to the working directory. */
@@ -465,9 +374,9 @@ test_error_relative_name(void **state)
 	const char *text = "[node]\ndata = x\n\n\n\n\nlisen = 1.2.3.4:5\n";
 	char *cause = NULL, *cwd = getcwd(NULL, 0);
 
-	write_file(conf, text, strlen(text));
+	conffix_write(conffix_path, text, strlen(text));
 	assert_non_null(cwd);
-	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(chdir(conffix_dir), 0);
 	assert_int_equal(config_load("tesserad.conf", &c, &cause), -EINVAL);
 	assert_int_equal(chdir(cwd), 0);
 	free(cwd);
@@ -487,13 +396,13 @@ test_long_line(void **state)
 	text[sizeof(text) - 2] = '\n';
 	text[sizeof(text) - 1] = '\0';
 	/* Comments may be long: libinih only ever sees their first character. */
-	c = load_ok(text);
+	c = conffix_load_ok(text);
 	config_free(c);
 	/* The error replaces a cause the caller already had. */
 	memcpy(text, "[node]\ndata = /", 15);
-	assert_int_equal(load(text, &c, &cause), -EINVAL);
+	assert_int_equal(conffix_load(text, &c, &cause), -EINVAL);
 	/* The limit is libinih's build-time line buffer. */
-	want = strfmt("%s:2: line too long (over ", conf);
+	want = strfmt("%s:2: line too long (over ", conffix_path);
 	assert_memory_equal(cause, want, strlen(want));
 	free(want);
 	free(cause);
@@ -503,7 +412,7 @@ static void
 test_unreadable(void **state)
 {
 	struct config *c = (struct config *)1;
-	char *cause = NULL, *want, *missing = strfmt("%s/nope.conf", dir);
+	char *cause = NULL, *want, *missing = strfmt("%s/nope.conf", conffix_dir);
 
 	assert_int_equal(config_load(missing, &c, &cause), -ENOENT);
 	assert_null(c);
@@ -514,15 +423,15 @@ test_unreadable(void **state)
 	free(missing);
 
 	cause = NULL;
-	assert_int_equal(config_load(dir, &c, &cause), -EISDIR);
-	want = strfmt("%s: Is a directory", dir);
+	assert_int_equal(config_load(conffix_dir, &c, &cause), -EISDIR);
+	want = strfmt("%s: Is a directory", conffix_dir);
 	assert_string_equal(cause, want);
 	free(want);
 	free(cause);
 
 	/* No cause wanted: nothing leaks. */
 	assert_int_equal(config_load("/nonexistent/tesserad.conf", &c, NULL), -ENOENT);
-	assert_int_equal(load("[bogus]\n", &c, NULL), -EINVAL);
+	assert_int_equal(conffix_load("[bogus]\n", &c, NULL), -EINVAL);
 	assert_null(c);
 }
 
@@ -534,18 +443,18 @@ test_binary(void **state)
 	struct config *c = NULL;
 	char *cause = NULL, *want;
 
-	write_file(conf, elf, sizeof(elf));
-	assert_int_equal(config_load(conf, &c, &cause), -EINVAL);
+	conffix_write(conffix_path, elf, sizeof(elf));
+	assert_int_equal(config_load(conffix_path, &c, &cause), -EINVAL);
 	assert_null(c);
-	want = strfmt("%s:1: not a text file (NUL byte or invalid UTF-8)", conf);
+	want = strfmt("%s:1: not a text file (NUL byte or invalid UTF-8)", conffix_path);
 	assert_string_equal(cause, want);
 	free(want);
 	free(cause);
 
-	expect_error(latin1, "2: not a text file (NUL byte or invalid UTF-8)");
+	conffix_expect_error(latin1, "2: not a text file (NUL byte or invalid UTF-8)");
 
 	/* A UTF-8 byte order mark is fine. */
-	c = load_ok("\xef\xbb\xbf[limits]\nmax_batch = 7\n");
+	c = conffix_load_ok("\xef\xbb\xbf[limits]\nmax_batch = 7\n");
 	assert_int_equal(c->max_batch, 7);
 	config_free(c);
 }
@@ -560,12 +469,12 @@ test_free_null(void **state)
 static void
 test_ops_keys(void **state)
 {
-	struct config *c = load_ok("[node]\n");
+	struct config *c = conffix_load_ok("[node]\n");
 
 	assert_null(c->metrics_listen.host);
 	assert_null(c->control_group);
 	config_free(c);
-	c = load_ok("[node]\nmetrics_listen = [::1]:9470\ncontrol_group = tessera-admin\n");
+	c = conffix_load_ok("[node]\nmetrics_listen = [::1]:9470\ncontrol_group = tessera-admin\n");
 	assert_string_equal(c->metrics_listen.host, "::1");
 	assert_int_equal(c->metrics_listen.port, 9470);
 	assert_string_equal(c->control_group, "tessera-admin");
@@ -577,19 +486,19 @@ test_ops_keys(void **state)
 static void
 test_web_keys(void **state)
 {
-	struct config *c = load_ok("[node]\n");
+	struct config *c = conffix_load_ok("[node]\n");
 
 	assert_null(c->web_listen.host);
 	assert_false(c->web_expose);
 	assert_string_equal(c->web_catalogues, TESSERA_LOCALEDIR);
 	config_free(c);
-	c = load_ok("[node]\nweb_listen = 127.8.9.10:8080\n");
+	c = conffix_load_ok("[node]\nweb_listen = 127.8.9.10:8080\n");
 	assert_string_equal(c->web_listen.host, "127.8.9.10");
 	config_free(c);
-	c = load_ok("[node]\nweb_listen = [::1]:8080\n");
+	c = conffix_load_ok("[node]\nweb_listen = [::1]:8080\n");
 	assert_int_equal(c->web_listen.port, 8080);
 	config_free(c);
-	c = load_ok("[node]\nweb_listen = 0.0.0.0:8080\nweb_expose = yes\n");
+	c = conffix_load_ok("[node]\nweb_listen = 0.0.0.0:8080\nweb_expose = yes\n");
 	assert_true(c->web_expose);
 	config_free(c);
 }
@@ -616,5 +525,5 @@ main(void)
 		cmocka_unit_test(test_web_keys),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, conffix_setup, conffix_teardown);
 }
