@@ -256,6 +256,9 @@ ctl_attach_status(const struct ctl_env *env, Tessera__Status *s)
 	s->attach_held = held;
 	s->attach_missing = missing;
 	s->attach_budget = env->attach->pol.budget;
+	s->has_attach_chunks_in = s->has_attach_chunks_out = 1;
+	s->attach_chunks_in = env->attach->chunks_in;
+	s->attach_chunks_out = env->attach->chunks_out;
 	/* Missing blobs the budget keeps out, among the first 256. */
 	if ((bi = calloc(256, sizeof(*bi))) == NULL)
 		return;
