@@ -15,6 +15,7 @@ enum blob_stmt {
 
 /* Partial blobs being written, kept open with their bitmap in memory. */
 #define BLOB_OPEN_MAX 8
+#define BLOB_KICK_CHUNKS 16     /* chunks written between two writeback starts (1 MiB) */
 
 struct blob_part {
 	uint8_t root[MERKLE_HASH];
@@ -23,6 +24,7 @@ struct blob_part {
 	int fd, tfd;            /* .part and .tree */
 	uint8_t *bits;          /* verified chunks (synced ones once clean) */
 	bool dirty;             /* written since the last blob_sync */
+	unsigned unkicked;      /* chunks written since writeback was started */
 	/* Tree slots of the proof siblings last written: consecutive chunks
 	 * share most of them, written once. */
 	uint64_t proof_slots[MERKLE_MAX_DEPTH];

@@ -45,7 +45,7 @@
 #define ATTACH_WINDOW 32             /* chunks requested from one peer, not received */
 #define ATTACH_REFILL (ATTACH_WINDOW / 2)  /* ask again once this many arrived */
 #define ATTACH_SERVE_MAX 128         /* chunks a peer may ask for before receiving them */
-#define ATTACH_QUEUE (512 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
+#define ATTACH_QUEUE (256 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
 #define ATTACH_WANTED_MAX 64         /* blobs fetched at once (and queried) */
 #define ATTACH_HAS_MAX 4096          /* roots remembered per peer */
 #define ATTACH_SYNC_CHUNKS 256       /* chunks written between two syncs (16 MiB) */
