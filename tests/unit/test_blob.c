@@ -36,6 +36,24 @@ temp_file(const uint8_t *d, size_t len)
 	return fd;
 }
 
+/* SIZE bytes of a pattern (i * mul + i / div) in d, added to st: root. */
+static void
+add_pattern(struct store *st, uint8_t *d, unsigned mul, unsigned div, uint8_t root[MERKLE_HASH])
+{
+	uint8_t again[MERKLE_HASH];
+	char *cause = NULL;
+	int fd;
+
+	assert_non_null(d);
+	for (size_t i = 0; i < SIZE; i++)
+		d[i] = (uint8_t)(i * mul + i / div);
+	fd = temp_file(d, SIZE);
+	assert_int_equal(blob_add_fd(st, fd, SIZE, root, &cause), 0);
+	assert_int_equal(blob_add_fd(st, fd, SIZE, again, &cause), 0);   /* held once */
+	assert_memory_equal(root, again, MERKLE_HASH);
+	close(fd);
+}
+
 /* A record by me attaching root under name, stored in st. */
 static void
 put_attached(struct store *st, const struct identity *me, const uint8_t root[MERKLE_HASH],
@@ -80,14 +98,7 @@ test_transfer(void **state)
 	struct blob_info bi;
 	int fd;
 
-	assert_non_null(d);
-	for (size_t i = 0; i < SIZE; i++)
-		d[i] = (uint8_t)(i * 31 + i / 7);
-	fd = temp_file(d, SIZE);
-	assert_int_equal(blob_add_fd(fx->st, fd, SIZE, root, &cause), 0);
-	assert_int_equal(blob_add_fd(fx->st, fd, SIZE, again, &cause), 0);   /* held once */
-	assert_memory_equal(root, again, MERKLE_HASH);
-	close(fd);
+	add_pattern(fx->st, d, 31, 7, root);
 	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
 	assert_int_equal(blob_get_info(fx->st, root, &bi), 0);
 	assert_int_equal(bi.state, BLOB_COMPLETE);
@@ -222,14 +233,8 @@ test_partial(void **state)
 	struct store *rx;
 	bool complete;
 	size_t n;
-	int fd;
 
-	assert_non_null(d);
-	for (size_t i = 0; i < SIZE; i++)
-		d[i] = (uint8_t)(i * 7 + i / 3);
-	fd = temp_file(d, SIZE);
-	assert_int_equal(blob_add_fd(fx->st, fd, SIZE, root, &cause), 0);
-	close(fd);
+	add_pattern(fx->st, d, 7, 3, root);
 	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
 	storefix_make_dir(dir, sizeof(dir));
 	assert_int_equal(store_open(dir, true, &rx, &cause), 0);
