@@ -62,6 +62,7 @@ struct config {
 	uint32_t first_byte_timeout_ms;
 	uint64_t attach_auto_fetch;    /* bytes: files fetched unasked up to this size; 0: on demand */
 	uint64_t attach_budget;        /* bytes of attachments held at most */
+	uint64_t attach_max_size;      /* attachments claiming more are never fetched */
 	/* [peer "name"] */
 	struct peer_conf *peers;
 	size_t n_peers;

@@ -58,6 +58,10 @@ const struct opt config_opts[] = {
 	{ SECT_LIMITS, "attach_auto_fetch", OPT_SIZE64, CF(attach_auto_fetch), 0, 1ULL << 40,
 	  "100M" },
 	{ SECT_LIMITS, "attach_budget", OPT_SIZE64, CF(attach_budget), 0, 1ULL << 50, "10G" },
+	/* The size a record may claim for an attachment that this node fetches:
+	 * the size is the record's word, and bounds the bitmap, the tree and
+	 * the runs a peer may announce of it. */
+	{ SECT_LIMITS, "attach_max_size", OPT_SIZE64, CF(attach_max_size), 0, 1ULL << 40, "64G" },
 	{ SECT_PEER, "address", OPT_ADDRESS, offsetof(struct peer_conf, address), 0, 0, NULL },
 	{ SECT_PEER, "id", OPT_NODEID, offsetof(struct peer_conf, id), 0, 0, NULL },
 };

@@ -116,6 +116,8 @@ fill_view(const struct ctl_env *env, const Tessera__Attachment *a, Tessera__Atta
 		v->state = "purged";
 	else if (bi.state == BLOB_PARTIAL)
 		v->state = "partial";
+	else if (env->attach != NULL && attach_too_large(&env->attach->pol, a->size))
+		v->state = "too large";
 	else if (env->attach != NULL && blob_usage(env->ops->store, &held, &missing) == 0 &&
 	    !attach_allowed(&env->attach->pol, a->size, true, held))
 		v->state = "over budget";

@@ -35,6 +35,12 @@ attach_free(struct attach *a)
 }
 
 bool
+attach_too_large(const struct attach_policy *pol, uint64_t size)
+{
+	return pol->max_size > 0 && size > pol->max_size;
+}
+
+bool
 attach_allowed(const struct attach_policy *pol, uint64_t size, bool want, uint64_t held)
 {
 	if (held + size > pol->budget)
@@ -71,6 +77,8 @@ refresh(struct attach *a)
 
 			if (bi[i].have * MERKLE_LEAF > bi[i].size)
 				rest = 0;
+			if (attach_too_large(&a->pol, bi[i].size))
+				continue;   /* the record's claim is beyond what we take */
 			if (!attach_allowed(&a->pol, rest, bi[i].want, held)) {
 				if (held + rest > a->pol.budget)
 					a->over_budget++;

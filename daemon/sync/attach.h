@@ -59,6 +59,7 @@ struct attach_policy {
 	bool auto_fetch;        /* false: only on demand (tessera get) */
 	uint64_t max_file;      /* auto-fetch files up to this size */
 	uint64_t budget;        /* bytes of attachments held here at most */
+	uint64_t max_size;      /* a file claiming more is never fetched (0: no limit) */
 };
 
 struct attach_flight {
@@ -145,6 +146,7 @@ void attach_tick(struct attach *a, uint64_t now);
 bool attach_busy(void *a, const uint8_t root[MERKLE_HASH]);
 /* The policy's verdict on a missing blob: fetch it? held is the bytes of
  * attachments held here. */
+bool attach_too_large(const struct attach_policy *pol, uint64_t size);
 bool attach_allowed(const struct attach_policy *pol, uint64_t size, bool want, uint64_t held);
 
 /* The session's side (session.c, sync.c). */

@@ -23,7 +23,7 @@
 
 #define SIZE (4 * MERKLE_LEAF + 999)   /* 5 chunks */
 
-static const struct attach_policy pol = { true, 1ULL << 30, 1ULL << 32 };
+static const struct attach_policy pol = { true, 1ULL << 30, 1ULL << 32, 1ULL << 30 };
 /* The sessions point at them until the teardown frees the sessions: freed
  * (their flights, a last sync) while the stores are still open, before. */
 static struct attach aa, ab;
@@ -76,14 +76,20 @@ publish(struct pair *p, uint8_t root[MERKLE_HASH], uint8_t *d)
 }
 
 static void
-start(struct pair *p)
+start_with(struct pair *p, const struct attach_policy *pol_b)
 {
 	attach_init(&aa, p->a.st, &pol);
-	attach_init(&ab, p->b.st, &pol);
+	attach_init(&ab, p->b.st, pol_b);
 	p->a.env.attach = &aa;
 	p->b.env.attach = &ab;
 	sessionfix_start(p);
 	sessionfix_run(p, 10000);
+}
+
+static void
+start(struct pair *p)
+{
+	start_with(p, &pol);
 }
 
 static void
@@ -195,6 +201,35 @@ test_from_partial(void **state)
 	free(d);
 }
 
+/* b takes files of at most SIZE - 1 bytes: the record is stored, its file
+ * not fetched, not even asked for on demand. */
+static void
+test_too_large(void **state)
+{
+	struct pair *p = *state;
+	struct attach_policy small = pol;
+	uint8_t root[MERKLE_HASH], *d = malloc(SIZE);
+	struct blob_info bi;
+
+	assert_non_null(d);
+	small.max_size = SIZE - 1;
+	publish(p, root, d);
+	start_with(p, &small);
+	assert_int_equal(sessionfix_count(p->b.st), 1);
+	assert_int_equal(blob_set_want(p->b.st, root, true), 0);
+	attach_changed(&ab);
+	sessionfix_run(p, 10000);
+	assert_int_equal(ab.chunks_in, 0);
+	assert_int_equal(aa.chunks_out, 0);
+	assert_int_equal(blob_get_info(p->b.st, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_ABSENT);
+	assert_true(attach_too_large(&small, SIZE));
+	assert_false(attach_too_large(&small, SIZE - 1));
+	small.max_size = 0;   /* no limit */
+	assert_false(attach_too_large(&small, 1ULL << 40));
+	free(d);
+}
+
 /* The runs a BlobRanges may carry, and the look-up in them. */
 static void
 test_runs(void **state)
@@ -239,6 +274,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fetch, sessionfix_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_chunk, sessionfix_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_from_partial, sessionfix_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_large, sessionfix_setup, teardown),
 		cmocka_unit_test(test_runs),
 	};
 
