@@ -42,11 +42,19 @@ send_ranges(struct conn *c, const uint8_t *root, const uint64_t *runs, size_t n)
 	return conn_send(c, &env);
 }
 
+/* partial: announces feature bit 4 (BlobRanges) too; without it, a peer
+ * of before partial blobs. */
+static int
+open_attach_as(struct conn *c, bool partial)
+{
+	opt.features = RECON_FEATURE | ATTACH_FEATURE | (partial ? ATTACH_PARTIAL_FEATURE : 0);
+	return open_or_say(c);
+}
+
 static int
 open_attach(struct conn *c)
 {
-	opt.features = RECON_FEATURE | ATTACH_FEATURE | ATTACH_PARTIAL_FEATURE;
-	return open_or_say(c);
+	return open_attach_as(c, true);
 }
 
 /* A request past the end of a blob the daemon holds (--root). */
@@ -98,7 +106,7 @@ liar(int arg, bool ranges)
 
 	if (junk == NULL)
 		return result(OUT_LOCAL, "out of memory");
-	if ((o = open_attach(&c)) != OUT_OK) {
+	if ((o = open_attach_as(&c, ranges)) != OUT_OK) {
 		free(junk);
 		return o;
 	}
