@@ -110,7 +110,8 @@ cmd_get(struct cli *c, int argc, char **argv)
 			break;
 		if (g.path != NULL)
 			break;
-		if (strcmp(g.state, "purged") == 0 || strcmp(g.state, "over budget") == 0) {
+		if (strcmp(g.state, "purged") == 0 || strcmp(g.state, "over budget") == 0 ||
+		    strcmp(g.state, "too large") == 0) {
 			rc = cli_fail(CLI_ENOTFOUND, "%s: %s on this node", g.name, g.state);
 			break;
 		}

@@ -140,6 +140,10 @@ status_health_json(json_t *o, const Tessera__Reply *r)
 		json_object_set_new(o, "attach_budget", json_integer((json_int_t)s->attach_budget));
 		json_object_set_new(o, "attach_over_budget",
 		    json_integer((json_int_t)s->attach_over_budget));
+		json_object_set_new(o, "attach_chunks_in",
+		    json_integer((json_int_t)s->attach_chunks_in));
+		json_object_set_new(o, "attach_chunks_out",
+		    json_integer((json_int_t)s->attach_chunks_out));
 	}
 	for (size_t i = 0; i < r->n_peers; i++)
 		json_array_append_new(peers, peer_json(r->peers[i]));

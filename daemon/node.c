@@ -94,6 +94,7 @@ attach_policy(struct attach_policy *pol, const struct config *c)
 	pol->auto_fetch = c->attach_auto_fetch > 0;
 	pol->max_file = c->attach_auto_fetch;
 	pol->budget = c->attach_budget;
+	pol->max_size = c->attach_max_size;
 }
 
 /* An import takes or gives back the store's write transaction: meanwhile

@@ -56,7 +56,7 @@ static struct attach att;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const struct attach_policy pol = { true, 1ULL << 30, 1ULL << 32 };
+	static const struct attach_policy pol = { true, 1ULL << 30, 1ULL << 32, 1ULL << 30 };
 
 	fuzz_session_store(&env, "fuzz-frame");
 	env.lim = (struct session_limits){ TESS_MAX_FRAME, 512, 4096, 2000, 30000, 16 };

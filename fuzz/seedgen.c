@@ -244,6 +244,49 @@ seeds_jsonl(void)
 	}
 }
 
+static void frame(uint8_t **buf, size_t *len, const ProtobufCMessage *msg);
+static void put_stream(const char *target, const char *name, uint8_t ctl, const uint8_t *s,
+    size_t n);
+
+/* The attachment messages after a Hello that speaks them: a query, the
+ * ranges of a partial blob, a request. */
+static void
+seeds_frame_blob(Tessera__Hello *h)
+{
+	uint8_t root[32], *buf = NULL;
+	uint64_t runs[] = { 0, 3, 5, 2 };
+	size_t n = 0;
+	ProtobufCBinaryData roots[1] = { { sizeof(root), root } };
+	Tessera__Envelope env[4];
+	Tessera__BlobQuery q = TESSERA__BLOB_QUERY__INIT;
+	Tessera__BlobRanges r = TESSERA__BLOB_RANGES__INIT;
+	Tessera__BlobRequest rq = TESSERA__BLOB_REQUEST__INIT;
+
+	memset(root, 0x5a, sizeof(root));
+	h->has_features = 1;
+	h->features = 2u | 16u;   /* attachments, partial blobs */
+	q.roots = roots;
+	q.n_roots = 1;
+	r.has_root = 1;
+	r.root = roots[0];
+	r.runs = runs;
+	r.n_runs = 4;
+	rq.has_root = rq.has_first = rq.has_count = 1;
+	rq.root = roots[0];
+	rq.count = 2;
+	for (int i = 0; i < 4; i++)
+		tessera__envelope__init(&env[i]);
+	env[0].msg_case = TESSERA__ENVELOPE__MSG_HELLO, env[0].hello = h;
+	env[1].msg_case = TESSERA__ENVELOPE__MSG_BLOB_QUERY, env[1].blob_query = &q;
+	env[2].msg_case = TESSERA__ENVELOPE__MSG_BLOB_RANGES, env[2].blob_ranges = &r;
+	env[3].msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST, env[3].blob_request = &rq;
+	for (int i = 0; i < 4; i++)
+		frame(&buf, &n, &env[i].base);
+	put_stream("frame", "blob-ranges", 0x03, buf, n);
+	free(buf);
+	h->has_features = 0;
+}
+
 /* Appends msg as one frame to buf. */
 static void
 frame(uint8_t **buf, size_t *len, const ProtobufCMessage *msg)
@@ -356,6 +399,7 @@ seeds_frame(void)
 	/* A whole session, cut into reads of different sizes. */
 	put_stream("frame", "session", 0x05, all, nall);
 	put_stream("frame", "session-small-limit", 0x85, all, nall);
+	seeds_frame_blob(&h);
 	/* A header announcing more than the limit, and a zero-length frame. */
 	put_stream("frame", "oversized", 0x80, (const uint8_t *)"\x00\x01\x00\x00\x08\x01", 6);
 	put_stream("frame", "empty-frame", 0x01, (const uint8_t *)"\x00\x00\x00\x00", 4);

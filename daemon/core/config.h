@@ -47,6 +47,7 @@ struct config {
 	uint32_t max_inflight_wants;
 	uint32_t push_max_records;     /* live records pushed without an offer; 0: never */
 	uint32_t send_soft_limit;      /* bytes queued to a peer before we stop producing */
+	uint32_t send_buffer;          /* SO_SNDBUF of peer links; 0: the kernel's autotuning */
 	uint32_t send_hard_limit;      /* bytes queued before the peer is dropped */
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
@@ -61,6 +62,7 @@ struct config {
 	uint32_t first_byte_timeout_ms;
 	uint64_t attach_auto_fetch;    /* bytes: files fetched unasked up to this size; 0: on demand */
 	uint64_t attach_budget;        /* bytes of attachments held at most */
+	uint64_t attach_max_size;      /* attachments claiming more are never fetched */
 	/* [peer "name"] */
 	struct peer_conf *peers;
 	size_t n_peers;

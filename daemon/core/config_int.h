@@ -31,7 +31,7 @@ struct opt {
 #define GiB (1024ULL * MiB)
 #define CF(f) offsetof(struct config, f)
 extern const struct opt config_opts[];
-#define CONFIG_NOPTS 33
+#define CONFIG_NOPTS 35
 
 /* Parses path into c: the whole grammar, or only [peer] sections when
  * peers_only (a drop-in, whose errors name it). Returns 0, or negative with

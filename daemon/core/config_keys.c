@@ -35,6 +35,10 @@ const struct opt config_opts[] = {
 	{ SECT_LIMITS, "send_soft_limit", OPT_SIZE, CF(send_soft_limit), 64 * KiB, 256 * MiB,
 	  "4M" },
 	{ SECT_LIMITS, "send_hard_limit", OPT_SIZE, CF(send_hard_limit), 64 * KiB, GiB, "16M" },
+	/* The kernel's send buffer of a peer link (SO_SNDBUF; 0: autotuned, up
+	 * to 4 MiB): bytes there are past reordering, so a record written after
+	 * attachment chunks waits for them (docs/protocol.md, "Attachments"). */
+	{ SECT_LIMITS, "send_buffer", OPT_SIZE, CF(send_buffer), 0, 64 * MiB, "128K" },
 	{ SECT_LIMITS, "handshake_timeout", OPT_DURATION, CF(handshake_timeout_ms), 100, 300000,
 	  "10s" },
 	{ SECT_LIMITS, "idle_timeout", OPT_DURATION, CF(idle_timeout_ms), 1000, 3600000, "120s" },
@@ -54,6 +58,10 @@ const struct opt config_opts[] = {
 	{ SECT_LIMITS, "attach_auto_fetch", OPT_SIZE64, CF(attach_auto_fetch), 0, 1ULL << 40,
 	  "100M" },
 	{ SECT_LIMITS, "attach_budget", OPT_SIZE64, CF(attach_budget), 0, 1ULL << 50, "10G" },
+	/* The size a record may claim for an attachment that this node fetches:
+	 * the size is the record's word, and bounds the bitmap, the tree and
+	 * the runs a peer may announce of it. */
+	{ SECT_LIMITS, "attach_max_size", OPT_SIZE64, CF(attach_max_size), 0, 1ULL << 40, "64G" },
 	{ SECT_PEER, "address", OPT_ADDRESS, offsetof(struct peer_conf, address), 0, 0, NULL },
 	{ SECT_PEER, "id", OPT_NODEID, offsetof(struct peer_conf, id), 0, 0, NULL },
 };

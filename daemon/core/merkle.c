@@ -124,6 +124,32 @@ int
 merkle_verify(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
     const uint8_t *data, size_t len, const uint8_t *proof, size_t proof_len, const char **why)
 {
+	uint8_t h[MERKLE_HASH];
+
+	return merkle_verify_hashed(root, size, index, data, len, proof, proof_len, h, why);
+}
+
+int
+merkle_verify_hashed(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
+    const uint8_t *data, size_t len, const uint8_t *proof, size_t proof_len,
+    uint8_t leaf[MERKLE_HASH], const char **why)
+{
+	if (size > MERKLE_MAX_SIZE || index >= merkle_leaves(size)) {
+		*why = "chunk index past the end of the file";
+		return -EINVAL;
+	}
+	if (len != merkle_leaf_len(size, index)) {
+		*why = "chunk of the wrong length";
+		return -EINVAL;
+	}
+	merkle_leaf(data, len, leaf);
+	return merkle_check(root, size, index, leaf, proof, proof_len, why);
+}
+
+int
+merkle_check(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
+    const uint8_t leaf[MERKLE_HASH], const uint8_t *proof, size_t proof_len, const char **why)
+{
 	uint64_t n = merkle_leaves(size), p = index;
 	uint8_t h[MERKLE_HASH], top[MERKLE_HASH];
 	size_t used = 0;
@@ -132,15 +158,11 @@ merkle_verify(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
 		*why = "chunk index past the end of the file";
 		return -EINVAL;
 	}
-	if (len != merkle_leaf_len(size, index)) {
-		*why = "chunk of the wrong length";
-		return -EINVAL;
-	}
 	if (proof_len % MERKLE_HASH != 0) {
 		*why = "proof of the wrong length";
 		return -EINVAL;
 	}
-	merkle_leaf(data, len, h);
+	memcpy(h, leaf, MERKLE_HASH);
 	for (; n > 1; n = (n + 1) / 2, p /= 2) {
 		bool right = p % 2 == 1, has = right || p + 1 < n;
 

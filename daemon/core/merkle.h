@@ -48,6 +48,17 @@ size_t merkle_proof_slots(uint64_t n, uint64_t index, uint64_t slots[MERKLE_MAX_
 int merkle_verify(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
     const uint8_t *data, size_t len, const uint8_t *proof, size_t proof_len, const char **why);
 
+/* merkle_verify that also gives the leaf hash it computed (the store keeps
+ * it: each chunk is hashed once). */
+int merkle_verify_hashed(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
+    const uint8_t *data, size_t len, const uint8_t *proof, size_t proof_len,
+    uint8_t leaf[MERKLE_HASH], const char **why);
+/* The proof part of merkle_verify, from the leaf's hash: a node serving a
+ * partial blob checks the proof it assembled from its tree file this way
+ * (no data hashed). */
+int merkle_check(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
+    const uint8_t leaf[MERKLE_HASH], const uint8_t *proof, size_t proof_len, const char **why);
+
 /* Reads size bytes of fd from its offset 0, leaf by leaf (one leaf in memory),
  * and writes its leaf hashes to *tree (malloc'd, room for the whole tree,
  * built) and its root. tree may be NULL. Returns 0 or a negative errno

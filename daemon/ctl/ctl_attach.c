@@ -109,8 +109,8 @@ fill_view(const struct ctl_env *env, const Tessera__Attachment *a, Tessera__Atta
 		return;
 	/* Verified and written since the last sync: partial, not yet durable
 	 * (a crash would fetch those chunks again), but held here now. */
-	if (bi.state <= BLOB_PARTIAL && (part = blob_part_have(env->ops->store,
-	    a->root.data)) > bi.have) {
+	if (bi.state <= BLOB_PARTIAL && blob_part_have(env->ops->store, a->root.data,
+	    &part) == 0 && part > bi.have) {
 		bi.have = part;
 		bi.state = BLOB_PARTIAL;
 	}
@@ -123,6 +123,8 @@ fill_view(const struct ctl_env *env, const Tessera__Attachment *a, Tessera__Atta
 		v->state = "purged";
 	else if (bi.state == BLOB_PARTIAL)
 		v->state = "partial";
+	else if (env->attach != NULL && attach_too_large(&env->attach->pol, a->size))
+		v->state = "too large";
 	else if (env->attach != NULL && blob_usage(env->ops->store, &held, &missing) == 0 &&
 	    !attach_allowed(&env->attach->pol, a->size, true, held))
 		v->state = "over budget";
@@ -263,6 +265,9 @@ ctl_attach_status(const struct ctl_env *env, Tessera__Status *s)
 	s->attach_held = held;
 	s->attach_missing = missing;
 	s->attach_budget = env->attach->pol.budget;
+	s->has_attach_chunks_in = s->has_attach_chunks_out = 1;
+	s->attach_chunks_in = env->attach->chunks_in;
+	s->attach_chunks_out = env->attach->chunks_out;
 	/* Missing blobs the budget keeps out, among the first 256. */
 	if ((bi = calloc(256, sizeof(*bi))) == NULL)
 		return;

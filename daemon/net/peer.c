@@ -466,6 +466,14 @@ peer_start(struct peer *p)
 		snprintf(p->label, sizeof(p->label), "%s", p->addr);
 	}
 	uv_tcp_nodelay(&p->tcp, 1);
+	if (peers_conf(p->mgr)->send_buffer > 0) {
+		/* Bounds what sits in the kernel ahead of a new record (chunks of
+		 * an attachment): past there nothing can jump the queue. */
+		int size = (int)peers_conf(p->mgr)->send_buffer;
+
+		if (uv_send_buffer_size((uv_handle_t *)&p->tcp, &size) != 0)
+			log_debug("peer %s: cannot set the send buffer", p->label);
+	}
 	p->started = true;
 	p->reading = true;
 	if ((rc = uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read)) != 0) {

@@ -12,10 +12,8 @@
 #include "core/log.h"
 #include "core/util.h"
 
-#define PATH_LEN 4096
-
 /* DATA/blobs/<hex root><suffix> */
-static void
+void
 blob_file(const struct blobs *b, const uint8_t root[MERKLE_HASH], const char *suffix,
     char path[PATH_LEN])
 {
@@ -56,8 +54,8 @@ blob_serve_close(struct blobs *b)
 	b->serve_fd = b->serve_tfd = -1;
 }
 
-static void
-part_close(struct blobs *b, size_t i)
+void
+blob_part_close(struct blobs *b, size_t i)
 {
 	struct blob_part *p = &b->part[i];
 
@@ -76,7 +74,7 @@ blob_close(struct store *st)
 		return;
 	blob_sync(st);
 	while (b->n_part > 0)
-		part_close(b, b->n_part - 1);
+		blob_part_close(b, b->n_part - 1);
 	blob_serve_close(b);
 	for (int i = 0; i < BS_COUNT; i++)
 		sqlite3_finalize(b->stmt[i]);
@@ -85,8 +83,8 @@ blob_close(struct store *st)
 	st->blobs = NULL;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t len, uint64_t off)
+int
+blob_write_all(int fd, const uint8_t *p, size_t len, uint64_t off)
 {
 	while (len > 0) {
 		ssize_t w = pwrite(fd, p, len, (off_t)off);
@@ -102,8 +100,8 @@ write_all(int fd, const uint8_t *p, size_t len, uint64_t off)
 	return 0;
 }
 
-static int
-read_all(int fd, uint8_t *p, size_t len, uint64_t off)
+int
+blob_read_all(int fd, uint8_t *p, size_t len, uint64_t off)
 {
 	while (len > 0) {
 		ssize_t r = pread(fd, p, len, (off_t)off);
@@ -120,8 +118,9 @@ read_all(int fd, uint8_t *p, size_t len, uint64_t off)
 }
 
 /* The tree file: written beside, synced, then renamed into place. */
-static int
-tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree, uint64_t nodes)
+int
+blob_tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree,
+    uint64_t nodes)
 {
 	char path[PATH_LEN], tmp[PATH_LEN];
 	int fd, rc;
@@ -130,7 +129,7 @@ tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree,
 	blob_file(b, root, ".tree.tmp", tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return -errno;
-	rc = write_all(fd, tree, nodes * MERKLE_HASH, 0);
+	rc = blob_write_all(fd, tree, nodes * MERKLE_HASH, 0);
 	if (rc == 0 && fdatasync(fd) != 0)
 		rc = -errno;
 	close(fd);
@@ -154,8 +153,8 @@ copy_hash(int src, int dst, uint64_t size, uint8_t *tree)
 	for (uint64_t i = 0; i < n && rc == 0; i++) {
 		size_t len = merkle_leaf_len(size, i);
 
-		if ((rc = read_all(src, buf, len, i * MERKLE_LEAF)) == 0 &&
-		    (rc = write_all(dst, buf, len, i * MERKLE_LEAF)) == 0)
+		if ((rc = blob_read_all(src, buf, len, i * MERKLE_LEAF)) == 0 &&
+		    (rc = blob_write_all(dst, buf, len, i * MERKLE_LEAF)) == 0)
 			merkle_leaf(buf, len, tree + i * MERKLE_HASH);
 	}
 	free(buf);
@@ -169,7 +168,7 @@ part_forget(struct blobs *b, const uint8_t root[MERKLE_HASH])
 
 	for (size_t i = 0; i < b->n_part; i++)
 		if (memcmp(b->part[i].root, root, MERKLE_HASH) == 0) {
-			part_close(b, i);
+			blob_part_close(b, i);
 			break;
 		}
 	blob_file(b, root, ".part", path);
@@ -204,7 +203,7 @@ blob_add_fd(struct store *st, int fd, uint64_t size, uint8_t root[MERKLE_HASH], 
 	if (blob_get_info(st, root, &bi) == 0 && bi.state == BLOB_COMPLETE)
 		goto out;   /* identical file held already: stored once */
 	blob_file(b, root, "", path);
-	if (fdatasync(out) != 0 || (rc = tree_save(b, root, tree, nodes)) != 0 ||
+	if (fdatasync(out) != 0 || (rc = blob_tree_save(b, root, tree, nodes)) != 0 ||
 	    rename(tmp, path) != 0) {
 		rc = rc ? rc : -errno;
 		set_cause(cause, rc, "%s: %s", b->dir, strerror(-rc));
@@ -249,17 +248,25 @@ blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t inde
     uint8_t *buf, size_t *len, uint8_t *proof, size_t *proof_len)
 {
 	struct blobs *b = st->blobs;
+	struct blob_part *p;
 	struct blob_info bi;
 	uint64_t slots[MERKLE_MAX_DEPTH];
 	size_t k;
 	int rc;
 
 	/* The blob being served stays open; a purge closes it (blob_refs_put),
-	 * so only a new blob costs a look-up. */
+	 * so only a new blob costs a look-up. A blob being written is open
+	 * too (a part is closed when complete). */
 	if (b->serve_fd >= 0 && memcmp(b->serve_root, root, MERKLE_HASH) == 0) {
 		bi.size = b->serve_size;
 		bi.chunks = merkle_leaves(bi.size);
-	} else if (blob_get_info(st, root, &bi) != 0 || bi.state != BLOB_COMPLETE) {
+	} else if ((p = blob_part_open(b, root)) != NULL) {
+		return blob_part_read(st, p, index, buf, len, proof, proof_len);
+	} else if (blob_get_info(st, root, &bi) != 0) {
+		return -ENOENT;
+	} else if (bi.state == BLOB_PARTIAL && (p = blob_part_get(st, root)) != NULL) {
+		return blob_part_read(st, p, index, buf, len, proof, proof_len);
+	} else if (bi.state != BLOB_COMPLETE) {
 		return -ENOENT;
 	}
 	if (index >= bi.chunks)
@@ -267,11 +274,11 @@ blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t inde
 	if ((rc = serve_open(b, root, bi.size)) != 0)
 		return rc;
 	*len = merkle_leaf_len(bi.size, index);
-	if ((rc = read_all(b->serve_fd, buf, *len, index * MERKLE_LEAF)) != 0)
+	if ((rc = blob_read_all(b->serve_fd, buf, *len, index * MERKLE_LEAF)) != 0)
 		goto fail;
 	k = merkle_proof_slots(bi.chunks, index, slots);
 	for (size_t i = 0; i < k; i++)
-		if ((rc = read_all(b->serve_tfd, proof + i * MERKLE_HASH, MERKLE_HASH,
+		if ((rc = blob_read_all(b->serve_tfd, proof + i * MERKLE_HASH, MERKLE_HASH,
 		    slots[i] * MERKLE_HASH)) != 0)
 			goto fail;
 	*proof_len = k * MERKLE_HASH;
@@ -281,172 +288,6 @@ fail:
 	    root[3], strerror(-rc));
 	blob_serve_close(b);
 	return -EIO;
-}
-
-/* The partial blob root, opened (files created) and its bitmap loaded, or
- * NULL when it is not wanted here (unknown, complete or purged). */
-static struct blob_part *
-part_get(struct store *st, const uint8_t root[MERKLE_HASH])
-{
-	struct blobs *b = st->blobs;
-	struct blob_part *p;
-	struct blob_info bi;
-	char path[PATH_LEN];
-
-	for (size_t i = 0; i < b->n_part; i++)
-		if (memcmp(b->part[i].root, root, MERKLE_HASH) == 0) {
-			b->part[i].used = ++b->tick;
-			return &b->part[i];
-		}
-	if (blob_get_info(st, root, &bi) != 0 || bi.state > BLOB_PARTIAL || bi.refs == 0)
-		return NULL;
-	if (b->n_part == BLOB_OPEN_MAX) {   /* evict the least recently used */
-		size_t old = 0;
-
-		for (size_t i = 1; i < b->n_part; i++)
-			if (b->part[i].used < b->part[old].used)
-				old = i;
-		blob_sync(st);
-		part_close(b, old);
-	}
-	p = &b->part[b->n_part];
-	memset(p, 0, sizeof(*p));
-	memcpy(p->root, root, MERKLE_HASH);
-	p->size = bi.size;
-	p->chunks = bi.chunks;
-	p->have = bi.have;
-	if ((p->bits = malloc((p->chunks + 7) / 8)) == NULL ||
-	    blob_db_have(st, root, p->bits, (p->chunks + 7) / 8) != 0) {
-		free(p->bits);
-		return NULL;
-	}
-	blob_file(b, root, ".part", path);
-	p->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	blob_file(b, root, ".tree", path);
-	p->tfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (p->fd < 0 || p->tfd < 0) {
-		log_warn("store: %s", path);
-		if (p->fd >= 0)
-			close(p->fd);
-		if (p->tfd >= 0)
-			close(p->tfd);
-		free(p->bits);
-		return NULL;
-	}
-	p->used = ++b->tick;
-	b->n_part++;
-	return p;
-}
-
-uint64_t
-blob_part_have(struct store *st, const uint8_t root[MERKLE_HASH])
-{
-	struct blobs *b = st->blobs;
-
-	for (size_t i = 0; b != NULL && i < b->n_part; i++)
-		if (memcmp(b->part[i].root, root, MERKLE_HASH) == 0)
-			return b->part[i].have;
-	return 0;
-}
-
-bool
-blob_chunk_needed(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index)
-{
-	struct blob_part *p = part_get(st, root);
-
-	return p != NULL && index < p->chunks && !(p->bits[index / 8] >> (index % 8) & 1);
-}
-
-/* Every chunk is here: check the whole against the root (the leaf hashes
- * were written as chunks verified), build the tree, rename into place. */
-static int
-part_finish(struct store *st, struct blob_part *p)
-{
-	struct blobs *b = st->blobs;
-	uint64_t nodes = merkle_tree_nodes(p->chunks);
-	uint8_t *tree, root[MERKLE_HASH];
-	char from[PATH_LEN], to[PATH_LEN];
-	int rc;
-
-	if ((tree = malloc(nodes * MERKLE_HASH)) == NULL)
-		return -ENOMEM;
-	if ((rc = read_all(p->tfd, tree, p->chunks * MERKLE_HASH, 0)) == 0) {
-		merkle_tree_build(tree, p->size, root);
-		if (memcmp(root, p->root, MERKLE_HASH) != 0)
-			rc = -EBADMSG;   /* cannot happen with verified chunks: the disk lied */
-	}
-	if (rc == 0 && (ftruncate(p->fd, (off_t)p->size) != 0 || fdatasync(p->fd) != 0))
-		rc = -errno;
-	if (rc == 0)
-		rc = tree_save(b, p->root, tree, nodes);
-	free(tree);
-	blob_file(b, p->root, ".part", from);
-	blob_file(b, p->root, "", to);
-	if (rc == 0 && rename(from, to) != 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = blob_db_complete(st, p->root, p->size);
-	if (rc == 0)
-		log_info("store: attachment %02x%02x%02x%02x… complete: %llu bytes, %llu of %llu "
-		    "chunks written by this process", p->root[0], p->root[1], p->root[2], p->root[3],
-		    (unsigned long long)p->size, (unsigned long long)p->written,
-		    (unsigned long long)p->chunks);
-	return rc;
-}
-
-int
-blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
-    const uint8_t *data, size_t len, bool *complete)
-{
-	struct blob_part *p = part_get(st, root);
-	uint8_t h[MERKLE_HASH];
-	int rc;
-
-	*complete = false;
-	if (p == NULL || index >= p->chunks || len != merkle_leaf_len(p->size, index))
-		return -ENOENT;
-	if (p->bits[index / 8] >> (index % 8) & 1)
-		return 0;
-	merkle_leaf(data, len, h);
-	if ((rc = write_all(p->fd, data, len, index * MERKLE_LEAF)) != 0 ||
-	    (rc = write_all(p->tfd, h, MERKLE_HASH, index * MERKLE_HASH)) != 0) {
-		/* Disk full: what was synced stays verified, and the store's
-		 * full state stops fetching until its probe finds space. */
-		return store_space_error(st, "attachment chunk", -rc) ? -ENOSPC : rc;
-	}
-	p->bits[index / 8] |= (uint8_t)(1u << (index % 8));
-	p->have++;
-	p->written++;
-	p->dirty = true;
-	if (p->have < p->chunks)
-		return 0;
-	rc = part_finish(st, p);
-	part_close(st->blobs, (size_t)(p - st->blobs->part));
-	if (rc == 0)
-		*complete = true;
-	return rc;
-}
-
-int
-blob_sync(struct store *st)
-{
-	struct blobs *b = st->blobs;
-	int rc = 0;
-
-	for (size_t i = 0; i < b->n_part; i++) {
-		struct blob_part *p = &b->part[i];
-
-		if (!p->dirty)
-			continue;
-		/* Data first, then the bitmap that says it is there. */
-		if (fdatasync(p->fd) != 0 || fdatasync(p->tfd) != 0) {
-			rc = -errno;
-			continue;
-		}
-		if ((rc = blob_db_set_have(st, p->root, p->bits, (p->chunks + 7) / 8, p->have)) == 0)
-			p->dirty = false;
-	}
-	return rc;
 }
 
 int

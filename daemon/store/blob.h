@@ -7,7 +7,10 @@
  * and, in the blobs table, a bitmap of the chunks verified and on disk: a
  * bit is set only after the chunk's bytes were synced, so a node killed
  * mid-transfer resumes from what it holds and never fetches a verified
- * chunk twice. A partial blob is never served and never shown complete.
+ * chunk twice. A partial blob is never shown complete nor exported; its
+ * verified chunks are served (with proofs assembled from the sibling
+ * hashes received with them, kept in its tree file), so that a file moves
+ * along a chain of nodes without waiting at each hop.
  *
  * Records reference blobs (table attach_refs, kept by store_put in the
  * record's transaction). A tombstone purges the blobs its record held that
@@ -67,16 +70,12 @@ int blob_list_missing(struct store *st, struct blob_info *out, size_t max, size_
  * referenced blobs not held. */
 int blob_usage(struct store *st, uint64_t *held, uint64_t *missing);
 
-/* Serving: leaf index of a complete root into buf (MERKLE_LEAF bytes) and
- * its proof (MERKLE_MAX_DEPTH hashes). -ENOENT if root is not complete
- * here (partial, purged, unknown), -ERANGE for an index past the end. */
+/* Serving: leaf index of root into buf (MERKLE_LEAF bytes) and its proof
+ * (MERKLE_MAX_DEPTH hashes). -ENOENT if root is not here (purged, unknown,
+ * nothing held), -ERANGE for an index past the end, -ENODATA for a chunk
+ * a partial blob does not hold (yet). */
 int blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     uint8_t *buf, size_t *len, uint8_t *proof, size_t *proof_len);
-
-/* Chunks of root verified and written by this process, synced or not (0
- * when it is not being fetched now): what `show` reports while a transfer
- * runs, or stands still on a full disk before its next sync. */
-uint64_t blob_part_have(struct store *st, const uint8_t root[MERKLE_HASH]);
 
 /* Receiving: whether leaf index of root is needed (referenced, not purged,
  * not yet verified here). */
@@ -87,6 +86,22 @@ bool blob_chunk_needed(struct store *st, const uint8_t root[MERKLE_HASH], uint64
  * (at the latest here, on completion). */
 int blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     const uint8_t *data, size_t len, bool *complete);
+/* blob_chunk_write for a chunk merkle_verify_hashed passed: leaf is its
+ * hash (not computed again) and proof its sibling hashes, kept so that the
+ * chunk can be served before the blob is complete. */
+int blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
+    const uint8_t *data, size_t len, const uint8_t leaf[MERKLE_HASH], const uint8_t *proof,
+    size_t proof_len, bool *complete);
+/* The chunks held of partial blob root as runs (first, count), ascending:
+ * up to max runs in runs[], *n of them, *have chunks in all (those
+ * written, synced or not: they verified). -ENOENT unless root is partial
+ * here. */
+int blob_ranges(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t (*runs)[2],
+    size_t max, size_t *n, uint64_t *have);
+/* Chunks held of root while it is being written (open), synced or not:
+ * cheap, no look-up; -ENOENT if it is not open. What `show` reports while
+ * a transfer runs, or stands still on a full disk before its next sync. */
+int blob_part_have(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t *have);
 /* Syncs the partial files written since the last call and records their
  * verified chunks in the database. */
 int blob_sync(struct store *st);

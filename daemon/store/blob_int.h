@@ -11,8 +11,11 @@ enum blob_stmt {
 	BS_COUNT
 };
 
+#define PATH_LEN 4096
+
 /* Partial blobs being written, kept open with their bitmap in memory. */
 #define BLOB_OPEN_MAX 8
+#define BLOB_KICK_CHUNKS 16     /* chunks written between two writeback starts (1 MiB) */
 
 struct blob_part {
 	uint8_t root[MERKLE_HASH];
@@ -21,6 +24,11 @@ struct blob_part {
 	int fd, tfd;            /* .part and .tree */
 	uint8_t *bits;          /* verified chunks (synced ones once clean) */
 	bool dirty;             /* written since the last blob_sync */
+	unsigned unkicked;      /* chunks written since writeback was started */
+	/* Tree slots of the proof siblings last written: consecutive chunks
+	 * share most of them, written once. */
+	uint64_t proof_slots[MERKLE_MAX_DEPTH];
+	size_t n_proof_slots;
 	uint64_t used;          /* for eviction: a counter, higher is newer */
 };
 
@@ -37,6 +45,24 @@ struct blobs {
 	uint64_t serve_size;
 	bool gc_due;                     /* a purge waits for blob_gc */
 };
+
+/* DATA/blobs/<hex root><suffix> */
+void blob_file(const struct blobs *b, const uint8_t root[MERKLE_HASH], const char *suffix,
+    char path[PATH_LEN]);
+int blob_write_all(int fd, const uint8_t *p, size_t len, uint64_t off);
+int blob_read_all(int fd, uint8_t *p, size_t len, uint64_t off);
+/* The tree file: written beside, synced, then renamed into place. */
+int blob_tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree,
+    uint64_t nodes);
+/* The partial blob root, open (files created, bitmap loaded), or NULL when
+ * it is not wanted here (unknown, complete or purged). */
+struct blob_part *blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH]);
+/* The partial blob root if it is open (no look-up, nothing created). */
+struct blob_part *blob_part_open(struct blobs *b, const uint8_t root[MERKLE_HASH]);
+void blob_part_close(struct blobs *b, size_t i);
+/* Serving a verified chunk of a partial blob (blob_chunk_read). */
+int blob_part_read(struct store *st, struct blob_part *p, uint64_t index, uint8_t *buf,
+    size_t *len, uint8_t *proof, size_t *proof_len);
 
 /* Closes the blob kept open for serving (a purge: never served again). */
 void blob_serve_close(struct blobs *b);

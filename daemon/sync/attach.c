@@ -36,6 +36,12 @@ attach_free(struct attach *a)
 }
 
 bool
+attach_too_large(const struct attach_policy *pol, uint64_t size)
+{
+	return pol->max_size > 0 && size > pol->max_size;
+}
+
+bool
 attach_allowed(const struct attach_policy *pol, uint64_t size, bool want, uint64_t held)
 {
 	if (held + size > pol->budget)
@@ -72,6 +78,8 @@ refresh(struct attach *a)
 
 			if (bi[i].have * MERKLE_LEAF > bi[i].size)
 				rest = 0;
+			if (attach_too_large(&a->pol, bi[i].size))
+				continue;   /* the record's claim is beyond what we take */
 			if (!attach_allowed(&a->pol, rest, bi[i].want, held)) {
 				if (held + rest > a->pol.budget)
 					a->over_budget++;
@@ -191,6 +199,8 @@ attach_link_free(struct session *s)
 {
 	if (s->env != NULL && s->env->attach != NULL)
 		flights_drop(s->env->attach, s, NULL);
+	attach_asked_clear(s);
+	attach_part_drop(&s->att, NULL);
 	free(s->att.has);
 	memset(&s->att, 0, sizeof(s->att));
 }
@@ -214,6 +224,7 @@ attach_on_have(struct session *s, const Tessera__BlobHave *m)
 			known = memcmp(l->has[k], m->roots[i].data, MERKLE_HASH) == 0;
 		if (!known && l->n_has < ATTACH_HAS_MAX)
 			memcpy(l->has[l->n_has++], m->roots[i].data, MERKLE_HASH);
+		attach_part_drop(l, m->roots[i].data);   /* complete now */
 	}
 	attach_pump(s);
 	return 0;
@@ -225,6 +236,7 @@ attach_on_missing(struct session *s, const Tessera__BlobMissing *m)
 	if (s->env->attach == NULL || !m->has_root || m->root.len != MERKLE_HASH)
 		return 0;
 	has_remove(&s->att, m->root.data);
+	attach_part_drop(&s->att, m->root.data);
 	flights_drop(s->env->attach, s, m->root.data);
 	attach_pump(s);
 	return 0;
@@ -244,6 +256,7 @@ bad_chunk(struct session *s, const uint8_t *root, const char *why)
 	/* Asked of it no more; what is in flight from it is still checked
 	 * (and counted) as it arrives. */
 	has_remove(&s->att, root);
+	attach_part_drop(&s->att, root);
 	if (++s->att.bad >= ATTACH_BAD_MAX)
 		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: %u attachment "
 		    "chunks that do not verify", s->att.bad);
@@ -255,6 +268,7 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 {
 	struct attach *a = s->env->attach;
 	struct blob_want *w;
+	uint8_t leaf[MERKLE_HASH];
 	const char *why;
 	size_t at;
 	bool complete;
@@ -278,12 +292,13 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	s->att.inflight--;
 	if ((w = wanted_find(a, m->root.data)) == NULL)
 		return 0;   /* no longer wanted (purged, detached) */
-	if (merkle_verify(w->root, w->size, m->index, m->data.data, m->data.len,
-	    m->proof.data, m->proof.len, &why) != 0)
+	/* Hashed once: the leaf hash verified is the one stored. */
+	if (merkle_verify_hashed(w->root, w->size, m->index, m->data.data, m->data.len,
+	    m->proof.data, m->proof.len, leaf, &why) != 0)
 		return bad_chunk(s, m->root.data, why);
 	a->chunks_in++;
-	rc = blob_chunk_write(a->store, m->root.data, m->index, m->data.data, m->data.len,
-	    &complete);
+	rc = blob_chunk_put(a->store, m->root.data, m->index, m->data.data, m->data.len, leaf,
+	    m->proof.data, m->proof.len, &complete);
 	if (rc == -ENOSPC) {
 		/* The store logged the full state once; request_more waits. */
 		log_debug("attachment: chunk %llu not written: storage full",
@@ -301,19 +316,108 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 		    w->root[1], w->root[2], w->root[3], (unsigned long long)w->size);
 		if (a->on_news != NULL)
 			a->on_news(a->hook_arg);
-	} else if (++a->unsynced >= ATTACH_SYNC_CHUNKS) {
-		sync_now(a, s->now);
+	} else {
+		if (++a->unsynced >= ATTACH_SYNC_CHUNKS)
+			sync_now(a, s->now);
+		attach_grew(a, s);   /* peers fetching it from us hear of it */
 	}
 	attach_pump(s);
 	return 0;
 }
 
-/* Asks s for the next run of chunks of a blob it has and we want. */
+static int
+flights_grow(struct attach *a, size_t more)
+{
+	size_t cap = a->cap_fl ? a->cap_fl * 2 : 256;
+	struct attach_flight *fl;
+
+	if (a->n_fl + more <= a->cap_fl)
+		return 0;
+	while (cap < a->n_fl + more)
+		cap *= 2;
+	if ((fl = realloc(a->fl, cap * sizeof(*fl))) == NULL)
+		return -ENOMEM;
+	a->fl = fl;
+	a->cap_fl = cap;
+	return 0;
+}
+
+/* Asks s for the next run of chunks of w within the runs it holds (n runs;
+ * one run of the whole blob when it holds it complete). Returns the chunks
+ * asked for, or a negative errno. */
+static int64_t
+request_run(struct session *s, struct blob_want *w, const uint64_t (*runs)[2], size_t n_runs)
+{
+	struct attach *a = s->env->attach;
+	struct attach_link *l = &s->att;
+	uint64_t end, first = 0, count = 0;
+	bool front = true;
+
+	if (n_runs == 0)
+		return 0;
+	/* nothing past what the peer holds is looked at */
+	end = runs[n_runs - 1][0] + runs[n_runs - 1][1];
+	for (uint64_t i = w->cursor; i < end && l->inflight + count < ATTACH_WINDOW; i++) {
+		bool held = in_flight(a, w->root, i, NULL, NULL) ||
+		    !blob_chunk_needed(a->store, w->root, i);
+		bool take = !held && attach_runs_hold(runs, n_runs, i);
+
+		/* what is held or in flight at the front is not looked at
+		 * again until a flight is dropped */
+		if (front && held)
+			w->cursor = i + 1;
+		else
+			front = false;
+
+		if (take && count == 0)
+			first = i;
+		if (take && first + count == i) {
+			count++;
+			continue;
+		}
+		if (count > 0)
+			break;   /* one run per request */
+	}
+	if (count == 0)
+		return 0;
+	if (flights_grow(a, count) != 0)
+		return -ENOMEM;
+	{
+		Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+		Tessera__BlobRequest r = TESSERA__BLOB_REQUEST__INIT;
+
+		r.has_root = r.has_first = r.has_count = 1;
+		r.root = (ProtobufCBinaryData){ MERKLE_HASH, (uint8_t *)w->root };
+		r.first = (uint32_t)first;
+		r.count = (uint32_t)count;
+		env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST;
+		env.blob_request = &r;
+		log_debug("peer %s: asking for chunks %llu..%llu of %02x%02x%02x%02x…",
+		    s->label, (unsigned long long)first, (unsigned long long)(first + count - 1),
+		    w->root[0], w->root[1], w->root[2], w->root[3]);
+		if (session_send(s, &env) != 0)
+			return -EPIPE;
+	}
+	for (uint64_t i = first; i < first + count; i++) {
+		memcpy(a->fl[a->n_fl].root, w->root, MERKLE_HASH);
+		a->fl[a->n_fl].index = i;
+		a->fl[a->n_fl].at = s->now;
+		a->fl[a->n_fl++].from = s;
+	}
+	l->inflight += count;
+	if (w->cursor == first)
+		w->cursor = first + count;
+	return (int64_t)count;
+}
+
+/* Asks s for the next runs of chunks of blobs it holds, complete or in
+ * part, and we want. */
 static int
 request_more(struct session *s)
 {
 	struct attach *a = s->env->attach;
 	struct attach_link *l = &s->att;
+	int64_t got;
 
 	/* Runs of chunks rather than one request per chunk received. */
 	if (l->inflight > ATTACH_WINDOW - ATTACH_REFILL)
@@ -324,71 +428,27 @@ request_more(struct session *s)
 		return 0;
 	for (size_t h = 0; h < l->n_has && l->inflight < ATTACH_WINDOW; h++) {
 		struct blob_want *w = wanted_find(a, l->has[h]);
-		uint64_t n, first = 0, count = 0;
-		bool front = true;
+		uint64_t whole[1][2];
 
 		if (w == NULL)
 			continue;
-		n = merkle_leaves(w->size);
-		for (uint64_t i = w->cursor; i < n && l->inflight + count < ATTACH_WINDOW; i++) {
-			bool need = !in_flight(a, w->root, i, NULL, NULL) &&
-			    blob_chunk_needed(a->store, w->root, i);
+		whole[0][0] = 0;
+		whole[0][1] = merkle_leaves(w->size);
+		if ((got = request_run(s, w, (const uint64_t (*)[2])whole, 1)) < 0)
+			return (int)got;
+		if (got > 0)
+			h--;   /* the same blob may have another run */
+	}
+	for (size_t p = 0; p < l->n_parts && l->inflight < ATTACH_WINDOW; p++) {
+		struct blob_want *w = wanted_find(a, l->parts[p].root);
 
-			/* what is held or in flight at the front is not looked at
-			 * again until a flight is dropped */
-			if (front && !need)
-				w->cursor = i + 1;
-			else
-				front = false;
-
-			if (need && count == 0)
-				first = i;
-			if (need && first + count == i) {
-				count++;
-				continue;
-			}
-			if (count > 0)
-				break;   /* one run per request */
-		}
-		if (count == 0)
+		if (w == NULL)
 			continue;
-		if (a->n_fl + count > a->cap_fl) {
-			size_t cap = a->cap_fl ? a->cap_fl * 2 : 256;
-			struct attach_flight *fl;
-
-			while (cap < a->n_fl + count)
-				cap *= 2;
-			if ((fl = realloc(a->fl, cap * sizeof(*fl))) == NULL)
-				return -ENOMEM;
-			a->fl = fl;
-			a->cap_fl = cap;
-		}
-		{
-			Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-			Tessera__BlobRequest r = TESSERA__BLOB_REQUEST__INIT;
-
-			r.has_root = r.has_first = r.has_count = 1;
-			r.root = (ProtobufCBinaryData){ MERKLE_HASH, (uint8_t *)w->root };
-			r.first = (uint32_t)first;
-			r.count = (uint32_t)count;
-			env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST;
-			env.blob_request = &r;
-			log_debug("peer %s: asking for chunks %llu..%llu of %02x%02x%02x%02x…",
-			    s->label, (unsigned long long)first, (unsigned long long)(first + count - 1),
-			    w->root[0], w->root[1], w->root[2], w->root[3]);
-			if (session_send(s, &env) != 0)
-				return -EPIPE;
-		}
-		for (uint64_t i = first; i < first + count; i++) {
-			memcpy(a->fl[a->n_fl].root, w->root, MERKLE_HASH);
-			a->fl[a->n_fl].index = i;
-			a->fl[a->n_fl].at = s->now;
-			a->fl[a->n_fl++].from = s;
-		}
-		l->inflight += count;
-		if (w->cursor == first)
-			w->cursor = first + count;
-		h--;   /* the same blob may have another run */
+		if ((got = request_run(s, w, (const uint64_t (*)[2])l->parts[p].runs,
+		    l->parts[p].n_runs)) < 0)
+			return (int)got;
+		if (got > 0)
+			p--;
 	}
 	return 0;
 }
@@ -447,7 +507,8 @@ attach_pump(struct session *s)
 		return;
 	refresh(a);
 	if ((rc = announce(s)) != 0 || (rc = query(s)) != 0 ||
-	    (rc = request_more(s)) != 0 || (rc = attach_serve_pump(s)) != 0) {
+	    (rc = attach_tell_ranges(s)) != 0 || (rc = request_more(s)) != 0 ||
+	    (rc = attach_serve_pump(s)) != 0) {
 		if (s->state != SESSION_CLOSED)
 			session_close(s, rc == -ENOMEM ? SESSION_END_NOMEM : SESSION_END_LOCAL,
 			    rc == -ENOMEM ? "out of memory" : "cannot send", false);

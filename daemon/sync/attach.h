@@ -13,6 +13,13 @@
  *     verify is refused, counted against the peer (SYNC_REJECT_CHUNK), and
  *     fetched from another peer; BlobMissing {root} says a peer no longer
  *     serves root.
+ * Partial blobs (Hello.features bit 4, ATTACH_PARTIAL_FEATURE): a node
+ * serves the verified chunks of a blob it is still fetching, and tells a
+ * peer that asked for the blob which (BlobRanges {root, runs}) as it grows,
+ * so a file crosses a chain of nodes without waiting at each hop; the
+ * fetcher asks a peer only for chunks in the runs it announced (runs past
+ * the end, malformed, or more than ATTACH_RUNS_MAX close the link; a chunk
+ * it then does not serve comes back as BlobMissing).
  * Chunks are sent only with the link's room left after records and offers,
  * and while less than ATTACH_QUEUE bytes are queued on the link, so that a
  * record never waits behind more than that. A chunk solicited by our own
@@ -31,10 +38,14 @@
 #include "core/merkle.h"
 
 #define ATTACH_FEATURE 2u            /* Hello.features bit 1 */
+#define ATTACH_PARTIAL_FEATURE 16u   /* Hello.features bit 4: BlobRanges */
+#define ATTACH_RUNS_MAX 256          /* runs in one BlobRanges */
+#define ATTACH_RANGES_STEP 8         /* chunks grown before a peer is told again */
+#define ATTACH_ASKERS_MAX 64         /* sessions told of partial blobs as they grow */
 #define ATTACH_WINDOW 32             /* chunks requested from one peer, not received */
 #define ATTACH_REFILL (ATTACH_WINDOW / 2)  /* ask again once this many arrived */
 #define ATTACH_SERVE_MAX 128         /* chunks a peer may ask for before receiving them */
-#define ATTACH_QUEUE (512 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
+#define ATTACH_QUEUE (256 * 1024)    /* bytes queued on a link beyond which no chunk is sent */
 #define ATTACH_WANTED_MAX 64         /* blobs fetched at once (and queried) */
 #define ATTACH_HAS_MAX 4096          /* roots remembered per peer */
 #define ATTACH_SYNC_CHUNKS 256       /* chunks written between two syncs (16 MiB) */
@@ -48,6 +59,7 @@ struct attach_policy {
 	bool auto_fetch;        /* false: only on demand (tessera get) */
 	uint64_t max_file;      /* auto-fetch files up to this size */
 	uint64_t budget;        /* bytes of attachments held here at most */
+	uint64_t max_size;      /* a file claiming more is never fetched (0: no limit) */
 };
 
 struct attach_flight {
@@ -79,6 +91,11 @@ struct attach {
 	unsigned unsynced;             /* chunks written since the last blob_sync */
 	uint64_t synced_at;
 	uint64_t chunks_in, chunks_out, bad_chunks;
+	/* Sessions whose peer asked for blobs partial here: pumped as these
+	 * grow (every ATTACH_RANGES_STEP chunks written), to tell them. */
+	struct session *askers[ATTACH_ASKERS_MAX];
+	size_t n_askers;
+	uint64_t grown;
 	/* A blob completed here, or a peer's query made us want one: every
 	 * session should pump (announce, query). May be NULL. */
 	void (*on_news)(void *arg);
@@ -89,6 +106,21 @@ struct attach {
 struct attach_link {
 	uint8_t (*has)[MERKLE_HASH];   /* roots the peer holds complete */
 	size_t n_has;
+	/* What the peer holds of blobs it is still fetching (BlobRanges). */
+	struct attach_part_have {
+		uint8_t root[MERKLE_HASH];
+		uint64_t (*runs)[2];           /* first, count; ascending */
+		size_t n_runs;
+	} *parts;
+	size_t n_parts;
+	/* Roots of the peer's last query that are not complete here: what we
+	 * hold of them is told as it grows. */
+	struct attach_asked {
+		uint8_t root[MERKLE_HASH];
+		uint64_t told;                 /* chunks held when last told */
+		bool fresh;                    /* not told since the query */
+	} asked[ATTACH_WANTED_MAX];
+	size_t n_asked;
 	struct attach_serve {
 		uint8_t root[MERKLE_HASH];
 		uint64_t next, end;
@@ -114,6 +146,7 @@ void attach_tick(struct attach *a, uint64_t now);
 bool attach_busy(void *a, const uint8_t root[MERKLE_HASH]);
 /* The policy's verdict on a missing blob: fetch it? held is the bytes of
  * attachments held here. */
+bool attach_too_large(const struct attach_policy *pol, uint64_t size);
 bool attach_allowed(const struct attach_policy *pol, uint64_t size, bool want, uint64_t held);
 
 /* The session's side (session.c, sync.c). */
@@ -127,7 +160,27 @@ int attach_on_missing(struct session *s, const Tessera__BlobMissing *m);
 /* Sends chunks asked for, requests, queries and announcements, within the
  * link's room. */
 void attach_pump(struct session *s);
+int attach_on_ranges(struct session *s, const Tessera__BlobRanges *m);
 /* The serving part of attach_pump (attach_serve.c): 0 or negative. */
 int attach_serve_pump(struct session *s);
+
+/* Partial blobs (attach_ranges.c). Whether runs (n_values numbers: pairs
+ * first, count) are well formed for a blob of chunks leaves: 0, or -EINVAL
+ * with *why. */
+int attach_runs_check(const uint64_t *runs, size_t n_values, uint64_t chunks, const char **why);
+/* Whether run list (n runs) holds chunk index. */
+bool attach_runs_hold(const uint64_t (*runs)[2], size_t n, uint64_t index);
+/* What the peer of l said it holds of partial root, or NULL. */
+const struct attach_part_have *attach_part_find(const struct attach_link *l,
+    const uint8_t root[MERKLE_HASH]);
+/* Forgets what the peer said of partial root (NULL: of all). */
+void attach_part_drop(struct attach_link *l, const uint8_t *root);
+/* The peer queried root, not complete here: it is told what we hold. */
+int attach_asked_add(struct session *s, const uint8_t root[MERKLE_HASH]);
+void attach_asked_clear(struct session *s);
+/* Sends BlobRanges for asked roots that grew (part of attach_pump). */
+int attach_tell_ranges(struct session *s);
+/* A chunk was written here: sessions waiting for news of it are pumped. */
+void attach_grew(struct attach *a, struct session *from);
 
 #endif

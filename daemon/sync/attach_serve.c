@@ -30,6 +30,7 @@ attach_on_query(struct session *s, const Tessera__BlobQuery *m)
 		return 0;
 	if ((roots = calloc(m->n_roots, sizeof(*roots))) == NULL)
 		return -ENOMEM;
+	attach_asked_clear(s);   /* a query lists all that the peer fetches */
 	for (size_t i = 0; i < m->n_roots; i++) {
 		struct blob_info bi;
 
@@ -42,7 +43,11 @@ attach_on_query(struct session *s, const Tessera__BlobQuery *m)
 			continue;
 		if (bi.state == BLOB_COMPLETE) {
 			roots[have.n_roots++] = m->roots[i];
-		} else if (bi.state != BLOB_PURGED && bi.refs > 0 && !bi.want) {
+			continue;
+		}
+		if (bi.state != BLOB_PURGED && bi.refs > 0)
+			attach_asked_add(s, m->roots[i].data);   /* told as it grows */
+		if (bi.state != BLOB_PURGED && bi.refs > 0 && !bi.want) {
 			/* A peer wants a blob of a record we hold: we fetch it too
 			 * (within our budget), so that files travel hop by hop to a
 			 * node far along the ring; BlobHave follows on completion. */
@@ -55,6 +60,8 @@ attach_on_query(struct session *s, const Tessera__BlobQuery *m)
 	env.blob_have = &have;
 	rc = have.n_roots > 0 ? send_env(s, &env) : 0;
 	free(roots);
+	if (rc == 0)
+		rc = attach_tell_ranges(s);
 	if (rc == 0 && wanted) {
 		attach_changed(s->env->attach);
 		if (s->env->attach->on_news != NULL)
@@ -69,6 +76,7 @@ attach_on_request(struct session *s, const Tessera__BlobRequest *m)
 	struct attach_link *l = &s->att;
 	struct attach_serve *q;
 	struct blob_info bi;
+	uint64_t have;
 
 	if (s->env->attach == NULL)
 		return 0;
@@ -81,7 +89,11 @@ attach_on_request(struct session *s, const Tessera__BlobRequest *m)
 	    l->n_serve == sizeof(l->serve) / sizeof(l->serve[0]))
 		return session_fail(s, SESSION_END_PROTOCOL, "protocol violation: more than %d "
 		    "chunks or %d requests outstanding", ATTACH_SERVE_MAX, ATTACH_WINDOW);
-	if (blob_get_info(s->env->store, m->root.data, &bi) != 0 || bi.state != BLOB_COMPLETE) {
+	/* A partial blob is served too: what it does not hold (yet) is
+	 * answered with BlobMissing when its turn comes. */
+	if (blob_get_info(s->env->store, m->root.data, &bi) != 0 ||
+	    (bi.state != BLOB_COMPLETE && bi.state != BLOB_PARTIAL &&
+	    blob_part_have(s->env->store, m->root.data, &have) != 0)) {
 		Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 		Tessera__BlobMissing miss = TESSERA__BLOB_MISSING__INIT;
 

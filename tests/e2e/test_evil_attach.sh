@@ -4,7 +4,10 @@
 # and sends chunks that do not verify; a refuses them (counted as
 # bad_chunk), closes the link after a few, writes nothing and fetches the
 # file from the honest peer b once it is back. Requests past the end of a
-# blob and beyond the window close the link; a goes on serving.
+# blob and beyond the window close the link; a goes on serving. The same
+# liar claiming ranges of partial blobs (BlobRanges) it does not hold is
+# contained the same way, and ranges past the end of a blob or malformed
+# close the link.
 set -euo pipefail
 . "$(dirname "$0")/evillib.sh"
 
@@ -16,9 +19,12 @@ setup() {
 	sync_conf a b evil
 	sync_conf b a
 	start_all a b
-	head -c 300000 /dev/urandom >"$T/doc.bin"
+	head -c 300000 /dev/urandom >"$T/doc.bin"   # 5 chunks
+	head -c 300000 /dev/urandom >"$T/doc2.bin"
 	ID=$(cli b add resource --title "A document" --attach "$T/doc.bin") || fail "add on b failed"
+	ID2=$(cli b add resource --title "Another" --attach "$T/doc2.bin") || fail "add on b failed"
 	wait_for 15 has_record a "$ID" || fail "the record did not reach a"
+	wait_for 15 has_record a "$ID2" || fail "the second record did not reach a"
 	ROOT=$(cli a --json show "$ID" | jq -r '.attachments[0].root')
 }
 
@@ -46,6 +52,39 @@ test_liar() {
 	check "the bytes are b's" cmp -s "$T/doc.out" "$T/doc.bin"
 }
 
+closed_for_bad_chunks() { grep -c "peer evil.*chunks that do not verify" "$(log_of a)" || true; }
+
+test_ranges_liar() {
+	local before closed
+	node_stop b
+	before=$(status_field records_rejected)
+	closed=$(closed_for_bad_chunks)
+	cli a get "$ID2" -o "$T/doc2.out" --timeout 40 >"$T/get2.out" 2>&1 &
+	GET_PID=$!
+	evil evil blob-ranges-liar 4 --chunks 5
+	check "blob-ranges-liar: its claimed chunks were requested ($EVIL_OUT)" test "$EVIL_RC" -eq 0
+	check "blob-ranges-liar: a is still running" kill -0 "${NODE_PID[a]}"
+	check "blob-ranges-liar: bad chunks counted ($before before, $(status_field records_rejected) after)" \
+		test "$(status_field records_rejected)" -gt "${before:-0}"
+	check "blob-ranges-liar: the link was closed for it" test "$(closed_for_bad_chunks)" -gt "$closed"
+	check "blob-ranges-liar: nothing shown complete" \
+		test "$(cli a --json show "$ID2" | jq -r '.attachments[0].state')" != here
+	node_start b
+	check "get completes from the honest peer" wait_for 30 get_done
+	wait "$GET_PID" || _bad "get failed: $(cat "$T/get2.out")"
+	check "the bytes are b's" cmp -s "$T/doc2.out" "$T/doc2.bin"
+}
+
+test_ranges_bad() {
+	local n
+	for n in 1 2 3 4; do
+		evil evil blob-ranges-bad --root "$ROOT" --chunks 5 "$n"
+		check "blob-ranges-bad $n: $EVIL_OUT" test "$EVIL_RC" -eq 0
+	done
+	check "blob-ranges-bad: logged" grep -q "peer evil.*blob ranges: a run past the end" "$(log_of a)"
+	check "a still answers" answers a
+}
+
 test_requests() {
 	evil evil blob-past-end --root "$ROOT"
 	check "blob-past-end: $EVIL_OUT" test "$EVIL_RC" -eq 0
@@ -57,5 +96,7 @@ test_requests() {
 
 setup
 test_liar
+test_ranges_liar
+test_ranges_bad
 test_requests
 finish

@@ -14,7 +14,8 @@
  * evil_scn_recon.c    range reconciliation: ranges out of order, inconsistent
  *                     fingerprints, splits past the end, oversized lists
  * evil_scn_attach.c   attachments: chunks that do not verify, requests past
- *                     the end of a blob or beyond the window */
+ *                     the end of a blob or beyond the window, partial ranges
+ *                     claimed falsely, past the end or malformed */
 #ifndef EVIL_H
 #define EVIL_H
 
@@ -95,6 +96,7 @@ struct options {
 	uint64_t version;               /* next version of our records */
 	uint32_t features;              /* Hello.features we announce */
 	bool has_root;                  /* --root: a blob the daemon holds */
+	uint64_t chunks;                /* --chunks: its length in chunks */
 	uint8_t root[32];
 };
 
@@ -257,5 +259,7 @@ int scn_sybil(int);
 int scn_blob_liar(int);
 int scn_blob_past_end(int);
 int scn_blob_flood(int);
+int scn_blob_ranges_liar(int);
+int scn_blob_ranges_bad(int);
 
 #endif

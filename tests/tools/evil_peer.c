@@ -104,6 +104,10 @@ static const struct {
 	  "claim every blob asked about, answer with bad chunks for N s (10)" },
 	{ "blob-past-end", scn_blob_past_end, "chunks requested past the end of --root" },
 	{ "blob-flood", scn_blob_flood, "chunk requests beyond the window, of --root" },
+	{ "blob-ranges-liar", scn_blob_ranges_liar,
+	  "claim all --chunks of every blob asked about as partial ranges, bad chunks for N s" },
+	{ "blob-ranges-bad", scn_blob_ranges_bad,
+	  "ranges of --root (--chunks long): N 1 past its end, 2 odd, 3 overlapping, 4 too many" },
 };
 
 static void
@@ -111,7 +115,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: evil_peer --data DIR --connect 127.0.0.1:PORT --id DAEMON_ID\n"
 	    "                 [--victim ID] [--target RECORD_ID] [--ids FILE] [--record FILE]\n"
-	    "                 [--root BLOB_ROOT]\n"
+	    "                 [--root BLOB_ROOT] [--chunks N]\n"
 	    "                 [--timeout MS] [--seed N] [-v] SCENARIO [N]\n"
 	    "scenarios:\n");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -148,6 +152,7 @@ main(int argc, char **argv)
 		{ "target", required_argument, NULL, 't' }, { "ids", required_argument, NULL, 'o' },
 		{ "record", required_argument, NULL, 'r' }, { "root", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 'T' }, { "seed", required_argument, NULL, 's' },
+		{ "chunks", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -167,6 +172,7 @@ main(int argc, char **argv)
 		case 'o': opt.ids_out = optarg; break;
 		case 'r': opt.record_file = optarg; break;
 		case 'T': opt.timeout_ms = atoi(optarg); break;
+		case 'C': opt.chunks = strtoull(optarg, NULL, 10); break;
 		case 's': opt.seed = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'v': opt.verbose++; break;
 		case 't':

@@ -1,7 +1,8 @@
 /* Scenarios against the attachment transfer (docs/protocol.md,
  * "Attachments"; sync/attach.h). The daemon must refuse chunks that do not
  * verify (and count them), and close the link on requests past the end of
- * a blob or beyond its window, then go on serving. */
+ * a blob or beyond its window, and on ranges of a partial blob (BlobRanges)
+ * past its end or malformed, then go on serving. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,33 @@ send_request(struct conn *c, const uint8_t *root, uint32_t first, uint32_t count
 }
 
 static int
+send_ranges(struct conn *c, const uint8_t *root, const uint64_t *runs, size_t n)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__BlobRanges r = TESSERA__BLOB_RANGES__INIT;
+
+	r.has_root = 1;
+	r.root = (ProtobufCBinaryData){ MERKLE_HASH, (uint8_t *)root };
+	r.runs = (uint64_t *)runs;
+	r.n_runs = n;
+	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_RANGES;
+	env.blob_ranges = &r;
+	return conn_send(c, &env);
+}
+
+/* partial: announces feature bit 4 (BlobRanges) too; without it, a peer
+ * of before partial blobs. */
+static int
+open_attach_as(struct conn *c, bool partial)
+{
+	opt.features = RECON_FEATURE | ATTACH_FEATURE | (partial ? ATTACH_PARTIAL_FEATURE : 0);
+	return open_or_say(c);
+}
+
+static int
 open_attach(struct conn *c)
 {
-	opt.features = RECON_FEATURE | ATTACH_FEATURE;
-	return open_or_say(c);
+	return open_attach_as(c, true);
 }
 
 /* A request past the end of a blob the daemon holds (--root). */
@@ -67,11 +91,12 @@ scn_blob_flood(int arg)
 	return closed_and_alive(&c, "a flood of chunk requests");
 }
 
-/* Claims every blob the daemon asks about and answers its requests with
- * chunks of random bytes and random proofs, for N seconds (default 10):
- * every chunk must be refused; the link may stay. */
-int
-scn_blob_liar(int arg)
+/* Claims every blob the daemon asks about, whole (BlobHave) or as the
+ * ranges of a partial blob (BlobRanges: all its chunks), and answers its
+ * requests with chunks of random bytes and random proofs, for N seconds
+ * (default 10): every chunk must be refused; the link may stay. */
+static int
+liar(int arg, bool ranges)
 {
 	uint64_t end = mono_ms() + (uint64_t)(arg > 0 ? arg : 10) * 1000;
 	unsigned asked = 0, sent = 0;
@@ -81,7 +106,7 @@ scn_blob_liar(int arg)
 
 	if (junk == NULL)
 		return result(OUT_LOCAL, "out of memory");
-	if ((o = open_attach(&c)) != OUT_OK) {
+	if ((o = open_attach_as(&c, ranges)) != OUT_OK) {
 		free(junk);
 		return o;
 	}
@@ -97,7 +122,12 @@ scn_blob_liar(int arg)
 				break;
 			continue;
 		}
-		if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_QUERY) {
+		if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_QUERY && ranges) {
+			asked += (unsigned)env->blob_query->n_roots;
+			for (size_t i = 0; i < env->blob_query->n_roots; i++)
+				send_ranges(&c, env->blob_query->roots[i].data,
+				    (uint64_t[]){ 0, opt.chunks }, 2);
+		} else if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_QUERY) {
 			Tessera__BlobHave h = TESSERA__BLOB_HAVE__INIT;
 
 			asked += (unsigned)env->blob_query->n_roots;
@@ -135,4 +165,57 @@ scn_blob_liar(int arg)
 	}
 	conn_close(&c);
 	return result(OUT_OK, "claimed %u blobs, sent %u bad chunks", asked, sent);
+}
+
+int
+scn_blob_liar(int arg)
+{
+	return liar(arg, false);
+}
+
+int
+scn_blob_ranges_liar(int arg)
+{
+	if (opt.chunks == 0)
+		return result(OUT_LOCAL, "blob-ranges-liar needs --chunks");
+	return liar(arg, true);
+}
+
+/* Ranges of --root that the daemon must refuse: past the end of the blob
+ * (--chunks is its length in chunks; N 1, the default), or malformed (N 2:
+ * an odd number of values, 3: overlapping runs, 4: too many runs). */
+int
+scn_blob_ranges_bad(int arg)
+{
+	static const char *what[] = { "ranges past the end of a blob", "an odd number of "
+	    "run values", "overlapping runs", "more runs than allowed" };
+	uint64_t bad[2 * (ATTACH_RUNS_MAX + 1)];
+	size_t n = 2;
+	struct conn c;
+	int o;
+
+	if (!opt.has_root || opt.chunks == 0)
+		return result(OUT_LOCAL, "blob-ranges-bad needs --root and --chunks");
+	if (arg < 1 || arg > 4)
+		return result(OUT_LOCAL, "blob-ranges-bad: N is 1 to 4");
+	bad[0] = opt.chunks - 1;
+	bad[1] = 2;
+	if (arg == 2) {
+		bad[0] = 0;
+		n = 1;
+	} else if (arg == 3) {
+		bad[0] = 0;
+		bad[2] = 0;
+		bad[3] = 1;
+		n = 4;
+	} else if (arg == 4) {
+		for (n = 0; n < 2 * (ATTACH_RUNS_MAX + 1); n += 2) {
+			bad[n] = n;   /* runs of 1, one apart */
+			bad[n + 1] = 1;
+		}
+	}
+	if ((o = open_attach(&c)) != OUT_OK)
+		return o;
+	send_ranges(&c, opt.root, bad, n);
+	return closed_and_alive(&c, what[arg - 1]);
 }

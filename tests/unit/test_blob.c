@@ -2,7 +2,9 @@
  * that verify; a second store receiving those chunks out of order, closed
  * halfway (as after kill -9, past the last sync), keeps exactly what was
  * synced and completes into the same bytes; identical files are held once;
- * a tombstone purges, and GC removes the files. */
+ * a tombstone purges, and GC removes the files. A partial blob serves the
+ * chunks it received with their proofs (and no other), also after a
+ * restart; one written without proofs serves none. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +34,24 @@ temp_file(const uint8_t *d, size_t len)
 	unlink(path);
 	assert_int_equal(write(fd, d, len), (ssize_t)len);
 	return fd;
+}
+
+/* SIZE bytes of a pattern (i * mul + i / div) in d, added to st: root. */
+static void
+add_pattern(struct store *st, uint8_t *d, unsigned mul, unsigned div, uint8_t root[MERKLE_HASH])
+{
+	uint8_t again[MERKLE_HASH];
+	char *cause = NULL;
+	int fd;
+
+	assert_non_null(d);
+	for (size_t i = 0; i < SIZE; i++)
+		d[i] = (uint8_t)(i * mul + i / div);
+	fd = temp_file(d, SIZE);
+	assert_int_equal(blob_add_fd(st, fd, SIZE, root, &cause), 0);
+	assert_int_equal(blob_add_fd(st, fd, SIZE, again, &cause), 0);   /* held once */
+	assert_memory_equal(root, again, MERKLE_HASH);
+	close(fd);
 }
 
 /* A record by me attaching root under name, stored in st. */
@@ -78,14 +98,7 @@ test_transfer(void **state)
 	struct blob_info bi;
 	int fd;
 
-	assert_non_null(d);
-	for (size_t i = 0; i < SIZE; i++)
-		d[i] = (uint8_t)(i * 31 + i / 7);
-	fd = temp_file(d, SIZE);
-	assert_int_equal(blob_add_fd(fx->st, fd, SIZE, root, &cause), 0);
-	assert_int_equal(blob_add_fd(fx->st, fd, SIZE, again, &cause), 0);   /* held once */
-	assert_memory_equal(root, again, MERKLE_HASH);
-	close(fd);
+	add_pattern(fx->st, d, 31, 7, root);
 	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
 	assert_int_equal(blob_get_info(fx->st, root, &bi), 0);
 	assert_int_equal(bi.state, BLOB_COMPLETE);
@@ -96,7 +109,7 @@ test_transfer(void **state)
 	put_attached(rx, fx->a, root, SIZE, id, false, 1);
 	assert_int_equal(blob_get_info(rx, root, &bi), 0);
 	assert_int_equal(bi.state, BLOB_ABSENT);
-	/* partial: never served */
+	/* partial, its chunks written without their proofs: not served */
 	for (size_t k = 0; k < n; k++) {
 		size_t len, plen;
 		const char *why;
@@ -112,7 +125,9 @@ test_transfer(void **state)
 			/* synced: kept across a close; chunk 3 after: lost as by kill -9 */
 			assert_int_equal(blob_sync(rx), 0);
 			assert_int_equal(blob_chunk_read(rx, root, 0, buf, &len, proof, &plen),
-			    -ENOENT);
+			    -ENODATA);
+			assert_int_equal(blob_chunk_read(rx, root, 1, buf, &len, proof, &plen),
+			    -ENODATA);
 		}
 		if (k == 3) {
 			/* a clean close syncs what was written */
@@ -155,11 +170,101 @@ test_transfer(void **state)
 	free(d);
 }
 
+/* Chunk index of root, read from st, checked, and put into rx with its
+ * proof. */
+static void
+relay(struct store *st, struct store *rx, const uint8_t *root, uint64_t index, bool *complete)
+{
+	uint8_t buf[MERKLE_LEAF], proof[MERKLE_MAX_DEPTH * MERKLE_HASH], leaf[MERKLE_HASH];
+	size_t len, plen;
+	const char *why;
+
+	assert_int_equal(blob_chunk_read(st, root, index, buf, &len, proof, &plen), 0);
+	assert_int_equal(merkle_verify_hashed(root, SIZE, index, buf, len, proof, plen, leaf,
+	    &why), 0);
+	assert_int_equal(blob_chunk_put(rx, root, index, buf, len, leaf, proof, plen, complete),
+	    0);
+}
+
+/* What a partial blob serves: the chunks it holds, each with a proof that
+ * verifies; -ENODATA for the others; its runs. */
+static void
+check_partial(struct store *rx, const uint8_t *root, const uint8_t *d)
+{
+	uint8_t buf[MERKLE_LEAF], proof[MERKLE_MAX_DEPTH * MERKLE_HASH];
+	uint64_t runs[4][2], have;
+	size_t len, plen, n;
+	const char *why;
+
+	for (uint64_t i = 0; i < merkle_leaves(SIZE); i++) {
+		int rc = blob_chunk_read(rx, root, i, buf, &len, proof, &plen);
+
+		if (i == 2 || i == 5) {
+			assert_int_equal(rc, -ENODATA);
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		assert_memory_equal(buf, d + i * MERKLE_LEAF, len);
+		assert_int_equal(merkle_verify(root, SIZE, i, buf, len, proof, plen, &why), 0);
+	}
+	assert_int_equal(blob_chunk_read(rx, root, 6, buf, &len, proof, &plen), -ERANGE);
+	assert_int_equal(blob_ranges(rx, root, runs, 4, &n, &have), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(have, 4);
+	assert_int_equal(runs[0][0], 0);
+	assert_int_equal(runs[0][1], 2);
+	assert_int_equal(runs[1][0], 3);
+	assert_int_equal(runs[1][1], 2);
+	/* only one run asked for: the first, and all chunks counted */
+	assert_int_equal(blob_ranges(rx, root, runs, 1, &n, &have), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(have, 4);
+}
+
+static void
+test_partial(void **state)
+{
+	struct storefix *fx = *state;
+	uint8_t *d = malloc(SIZE), root[MERKLE_HASH];
+	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
+	uint64_t order[] = { 4, 0, 3, 1 }, runs[1][2], have;
+	char dir[64], *cause = NULL;
+	struct blob_info bi;
+	struct store *rx;
+	bool complete;
+	size_t n;
+
+	add_pattern(fx->st, d, 7, 3, root);
+	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
+	storefix_make_dir(dir, sizeof(dir));
+	assert_int_equal(store_open(dir, true, &rx, &cause), 0);
+	put_attached(rx, fx->a, root, SIZE, id, false, 1);
+	assert_int_equal(blob_ranges(rx, root, runs, 1, &n, &have), -ENOENT);   /* nothing yet */
+	for (size_t k = 0; k < 4; k++) {
+		relay(fx->st, rx, root, order[k], &complete);
+		assert_false(complete);
+	}
+	check_partial(rx, root, d);   /* written, not synced: served */
+	store_close(rx);
+	assert_int_equal(store_open(dir, false, &rx, &cause), 0);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_PARTIAL);
+	check_partial(rx, root, d);   /* proofs kept on disk */
+	relay(fx->st, rx, root, 2, &complete);
+	relay(fx->st, rx, root, 5, &complete);
+	assert_true(complete);
+	assert_int_equal(blob_ranges(rx, root, runs, 1, &n, &have), -ENOENT);   /* complete */
+	store_close(rx);
+	storefix_remove_dir(dir);
+	free(d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_transfer, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_partial, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
