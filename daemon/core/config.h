@@ -47,7 +47,7 @@ struct config {
 	uint32_t max_inflight_wants;
 	uint32_t push_max_records;     /* live records pushed without an offer; 0: never */
 	uint32_t send_soft_limit;      /* bytes queued to a peer before we stop producing */
-	uint32_t send_buffer;          /* SO_SNDBUF of peer links; 0: the kernel's autotuning */
+	uint32_t send_unsent;          /* TCP_NOTSENT_LOWAT of peer links; 0: unbounded */
 	uint32_t send_hard_limit;      /* bytes queued before the peer is dropped */
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;

@@ -38,7 +38,7 @@ const struct opt config_opts[] = {
 	/* The kernel's send buffer of a peer link (SO_SNDBUF; 0: autotuned, up
 	 * to 4 MiB): bytes there are past reordering, so a record written after
 	 * attachment chunks waits for them (docs/protocol.md, "Attachments"). */
-	{ SECT_LIMITS, "send_buffer", OPT_SIZE, CF(send_buffer), 0, 64 * MiB, "128K" },
+	{ SECT_LIMITS, "send_unsent", OPT_SIZE, CF(send_unsent), 0, 64 * MiB, "128K" },
 	{ SECT_LIMITS, "handshake_timeout", OPT_DURATION, CF(handshake_timeout_ms), 100, 300000,
 	  "10s" },
 	{ SECT_LIMITS, "idle_timeout", OPT_DURATION, CF(idle_timeout_ms), 1000, 3600000, "120s" },

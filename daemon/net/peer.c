@@ -3,10 +3,13 @@
 #include "net/peer.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -442,6 +445,21 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		peer_flush(p);
 }
 
+/* Bytes the kernel may hold unsent on the link (TCP_NOTSENT_LOWAT): what
+ * sits there cannot be overtaken, so while an attachment moves a new
+ * record waits behind at most this much, yet the congestion window (what
+ * is in flight) still grows to the link's bandwidth-delay product, which a
+ * small SO_SNDBUF would cap. */
+static void
+limit_unsent(struct peer *p, int bytes)
+{
+	uv_os_fd_t fd;
+
+	if (uv_fileno((uv_handle_t *)&p->tcp, &fd) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof(bytes)) != 0)
+		log_debug("peer %s: cannot limit unsent data: %s", p->label, strerror(errno));
+}
+
 int
 peer_start(struct peer *p)
 {
@@ -466,14 +484,8 @@ peer_start(struct peer *p)
 		snprintf(p->label, sizeof(p->label), "%s", p->addr);
 	}
 	uv_tcp_nodelay(&p->tcp, 1);
-	if (peers_conf(p->mgr)->send_buffer > 0) {
-		/* Bounds what sits in the kernel ahead of a new record (chunks of
-		 * an attachment): past there nothing can jump the queue. */
-		int size = (int)peers_conf(p->mgr)->send_buffer;
-
-		if (uv_send_buffer_size((uv_handle_t *)&p->tcp, &size) != 0)
-			log_debug("peer %s: cannot set the send buffer", p->label);
-	}
+	if (peers_conf(p->mgr)->send_unsent > 0)
+		limit_unsent(p, (int)peers_conf(p->mgr)->send_unsent);
 	p->started = true;
 	p->reading = true;
 	if ((rc = uv_read_start((uv_stream_t *)&p->tcp, alloc_cb, on_read)) != 0) {
