@@ -153,13 +153,14 @@ match_of(struct store *st, const char *q, bool exact, enum search_match *m)
  * their folded form (its index holds surface forms the queries no longer
  * ask for: emptied here) is indexed again when opened; the word as typed
  * then matches as exact, also by prefix with --exact, and unaccented as
- * folded. */
+ * folded; prefixes of 2 letters are found without a 2-character index. */
 static void
 test_surface_pack(void **state)
 {
 	struct storefix *fx = *state;
 	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
-		.title = "Közösségek", .summary = "Tanulás a közösségben." };
+		.title = "Közösségek", .summary = "Tanulás a közösségben.",
+		.body = "Co-op community learning" };
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL, sql[160];
 	enum search_match m;
@@ -186,6 +187,15 @@ test_surface_pack(void **state)
 	assert_int_equal(m, SEARCH_FOLDED);
 	assert_int_equal(match_of(fx->st, "tanulas", false, &m), 1);
 	assert_int_equal(m, SEARCH_FOLDED);
+	/* Prefixes of 2 and 3 letters, from the 3-character prefix index:
+	 * "op" only as a whole word, "co" as one and as a prefix. */
+	assert_int_equal(match_of(fx->st, "op*", false, &m), 1);
+	assert_int_equal(m, SEARCH_EXACT);
+	assert_int_equal(match_of(fx->st, "co*", true, &m), 1);
+	assert_int_equal(match_of(fx->st, "com*", true, &m), 1);
+	assert_int_equal(match_of(fx->st, "lea*", true, &m), 1);
+	assert_int_equal(match_of(fx->st, "le*", true, &m), 1);
+	assert_int_equal(match_of(fx->st, "lx*", false, &m), 0);
 	check_index(fx->st);
 }
 
