@@ -153,7 +153,7 @@ match_of(struct store *st, const char *q, bool exact, enum search_match *m)
  * their folded form (its index holds surface forms the queries no longer
  * ask for: emptied here) is indexed again when opened; the word as typed
  * then matches as exact, also by prefix with --exact, and unaccented as
- * folded; prefixes of 2 letters are found without a 2-character index. */
+ * folded; prefixes of 2 and 3 letters find it. */
 static void
 test_surface_pack(void **state)
 {
@@ -187,8 +187,8 @@ test_surface_pack(void **state)
 	assert_int_equal(m, SEARCH_FOLDED);
 	assert_int_equal(match_of(fx->st, "tanulas", false, &m), 1);
 	assert_int_equal(m, SEARCH_FOLDED);
-	/* Prefixes of 2 and 3 letters, from the 3-character prefix index:
-	 * "op" only as a whole word, "co" as one and as a prefix. */
+	/* Prefixes of 2 and 3 letters: "op" only as a whole word, "co" as
+	 * one and as a prefix. */
 	assert_int_equal(match_of(fx->st, "op*", false, &m), 1);
 	assert_int_equal(m, SEARCH_EXACT);
 	assert_int_equal(match_of(fx->st, "co*", true, &m), 1);
