@@ -109,6 +109,24 @@ test_reindex(void **state)
 	check_index(fx->st);
 }
 
+/* Takes the store back to schema version with an empty index (as that
+ * version's index holds nothing the queries of today ask for), checks that
+ * probe finds nothing then, and opens the store again, which runs the
+ * migrations from there. */
+static void
+reopen_from(struct storefix *fx, int version, const char *probe)
+{
+	char *cause = NULL, sql[160];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
+	    "PRAGMA user_version = %d;", version);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(hits_for(fx->st, probe), 0);
+	store_close(fx->st);
+	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+}
+
 /* A store indexed before stems were packed (its index holds no packed
  * stems: emptied here) is indexed again when opened, and finds inflected
  * forms, which only the stems match. */
@@ -119,17 +137,11 @@ test_stem_pack(void **state)
 	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
 		.title = "Közösségek", .summary = "Tanulás a közösségekben." };
 	uint8_t id[TESS_ID_LEN];
-	char *cause = NULL, sql[160];
+	char *cause = NULL;
 
 	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
 	assert_int_equal(hits_for(fx->st, "közösség"), 1);
-	snprintf(sql, sizeof(sql), "INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
-	    "PRAGMA user_version = %d;", STORE_V_STEM_PACK);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(hits_for(fx->st, "közösség"), 0);
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
+	reopen_from(fx, STORE_V_STEM_PACK, "közösség");
 	assert_int_equal(hits_for(fx->st, "közösség"), 1);
 	assert_int_equal(hits_for(fx->st, "kozosseg"), 1);
 	check_index(fx->st);
@@ -161,41 +173,36 @@ test_surface_pack(void **state)
 	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
 		.title = "Közösségek", .summary = "Tanulás a közösségben.",
 		.body = "Co-op community learning" };
+	/* Prefixes of 2 and 3 letters: "op" only as a whole word, "co" as one
+	 * and as a prefix. */
+	static const struct {
+		const char *q;
+		bool exact;
+		size_t hits;
+		enum search_match match;
+	} cases[] = {
+		{ "közösségek", false, 1, SEARCH_EXACT }, { "KÖZÖSSÉGEK", true, 1, SEARCH_EXACT },
+		{ "kozossegek", false, 1, SEARCH_FOLDED }, { "kozossegek", true, 0, 0 },
+		{ "közö*", true, 1, SEARCH_EXACT }, { "kozo*", true, 0, 0 },
+		{ "ko*", false, 1, SEARCH_FOLDED }, { "tanulas", false, 1, SEARCH_FOLDED },
+		{ "op*", false, 1, SEARCH_EXACT }, { "co*", true, 1, SEARCH_EXACT },
+		{ "com*", true, 1, SEARCH_EXACT }, { "lea*", true, 1, SEARCH_EXACT },
+		{ "le*", true, 1, SEARCH_EXACT }, { "lx*", false, 0, 0 },
+	};
 	uint8_t id[TESS_ID_LEN];
-	char *cause = NULL, sql[160];
+	char *cause = NULL;
 	enum search_match m;
 
 	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
-	snprintf(sql, sizeof(sql), "INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
-	    "PRAGMA user_version = %d;", STORE_V_SURFACE_PACK);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(hits_for(fx->st, "közösségek"), 0);
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
-	assert_int_equal(match_of(fx->st, "közösségek", false, &m), 1);
-	assert_int_equal(m, SEARCH_EXACT);
-	assert_int_equal(match_of(fx->st, "KÖZÖSSÉGEK", true, &m), 1);
-	assert_int_equal(m, SEARCH_EXACT);
-	assert_int_equal(match_of(fx->st, "kozossegek", false, &m), 1);
-	assert_int_equal(m, SEARCH_FOLDED);
-	assert_int_equal(match_of(fx->st, "kozossegek", true, &m), 0);
-	assert_int_equal(match_of(fx->st, "közö*", true, &m), 1);
-	assert_int_equal(m, SEARCH_EXACT);
-	assert_int_equal(match_of(fx->st, "kozo*", true, &m), 0);
-	assert_int_equal(match_of(fx->st, "ko*", false, &m), 1);
-	assert_int_equal(m, SEARCH_FOLDED);
-	assert_int_equal(match_of(fx->st, "tanulas", false, &m), 1);
-	assert_int_equal(m, SEARCH_FOLDED);
-	/* Prefixes of 2 and 3 letters: "op" only as a whole word, "co" as
-	 * one and as a prefix. */
-	assert_int_equal(match_of(fx->st, "op*", false, &m), 1);
-	assert_int_equal(m, SEARCH_EXACT);
-	assert_int_equal(match_of(fx->st, "co*", true, &m), 1);
-	assert_int_equal(match_of(fx->st, "com*", true, &m), 1);
-	assert_int_equal(match_of(fx->st, "lea*", true, &m), 1);
-	assert_int_equal(match_of(fx->st, "le*", true, &m), 1);
-	assert_int_equal(match_of(fx->st, "lx*", false, &m), 0);
+	reopen_from(fx, STORE_V_SURFACE_PACK, "közösségek");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = match_of(fx->st, cases[i].q, cases[i].exact, &m);
+
+		if (n != cases[i].hits || (n > 0 && m != cases[i].match))
+			fail_msg("'%s'%s: %zu hits (%s), want %zu (%s)", cases[i].q,
+			    cases[i].exact ? " --exact" : "", n, search_match_name(m),
+			    cases[i].hits, search_match_name(cases[i].match));
+	}
 	check_index(fx->st);
 }
 
