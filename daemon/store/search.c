@@ -439,7 +439,7 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 			search_expr_free(&e);
 			cands_free(&cs);
 			e = typo;
-	rc = gather(st, &e, f, limit, &cs, cause);
+			rc = gather(st, &e, f, limit, &cs, cause);
 		} else {
 			search_expr_free(&typo);
 		}
