@@ -152,7 +152,8 @@ phrase(struct group *g, const char *tok, enum search_match form)
 	e->nphrase++;
 }
 
-/* A token in a namespace: ns (0 for the surface) then w. */
+/* A token in a namespace: ns then w, or for ns 0 the surface word w as
+ * the index holds it (tokenizer_surface). */
 static void
 phrase_ns(struct group *g, char ns, const char *w, enum search_match form)
 {
@@ -161,9 +162,24 @@ phrase_ns(struct group *g, char ns, const char *w, enum search_match form)
 
 	if (wl + 2 > sizeof(tok))
 		return;
-	if (ns != 0)
-		tok[0] = ns;
-	memcpy(tok + (ns != 0), w, wl + 1);
+	if (ns == 0) {
+		if (tokenizer_surface(w, (int)wl, tok, sizeof(tok)) <= 0)
+			return;
+		/* A packed surface has no prefixes (FTS5 answers a prefix
+		 * of one character from its 2-character index, which packed
+		 * tokens are not in): a prefix with diacritics is looked for
+		 * among the folded forms of the words that have diacritics,
+		 * so közö* finds közösség and kőzó, not kozo. */
+		if (tok[0] == TOK_SURFACE && g->prefix) {
+			tok[0] = TOK_FOLDED;
+			if (fold_word(w, (int)wl, tok + 1, (int)sizeof(tok) - 1) <= 0)
+				return;
+		}
+		phrase(g, tok, form);
+		return;
+	}
+	tok[0] = ns;
+	memcpy(tok + 1, w, wl + 1);
 	phrase(g, tok, form);
 }
 

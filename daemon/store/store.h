@@ -19,6 +19,9 @@ struct config;
 /* The schema version before the migration that packs stems in the search
  * index (store_migrate.c); tests build such a store. */
 #define STORE_V_STEM_PACK 5
+/* The schema version before the migration that indexes words changed by
+ * folding under their folded form (store_migrate.c). */
+#define STORE_V_SURFACE_PACK 9
 
 enum store_put_result {
 	STORE_STORED,        /* new record or newer version */

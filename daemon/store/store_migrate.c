@@ -171,12 +171,19 @@ static const char *migrations[] = {
 	"CREATE TABLE IF NOT EXISTS attach_refs (id BLOB NOT NULL, root BLOB NOT NULL,"
 	"  PRIMARY KEY (id, root)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS attach_refs_root ON attach_refs (root);",
+	/* 10 (STORE_V_SURFACE_PACK + 1): a word that folding changes is
+	 * indexed under its folded form and its surface form packed, without
+	 * the surface's prefix entries (tokenizer.h): the index is emptied and
+	 * rebuilt by reindex() below, so running it again gives the same.
+	 * (A 3-character prefix index only, which FTS5 would use for 2-letter
+	 * prefixes too, was measured and left out: docs/search.md.) */
+	"INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
-	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL,
+	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL, reindex,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
@@ -220,7 +227,7 @@ store_migrate(struct store *st, char **cause)
 #define REINDEX_BATCH 5000
 #define REINDEX_LOG_EVERY 20000
 
-/* Migrations 4 and 6: indexes every text again with the search tokenizer, in
+/* Migrations 4, 6 and 10: indexes every text again with the search tokenizer, in
  * batches, saying how far it got (a large store takes minutes). */
 static int
 reindex(struct store *st, char **cause)

@@ -169,15 +169,16 @@ word_forms(struct tok_run *r, const char *tok, int n, char forms[3][TOK_FORM_CAP
 	return k;
 }
 
-/* The folded form and stems of one document word, colocated with it:
- * from the word cache, or computed and remembered. */
+/* The other forms of one document word (the folded form first, when it
+ * differs, then the stems) into *form and len: from the word cache, or
+ * computed into buf and remembered. Their count. */
 static int
-tok_variants(struct tok_run *r, const char *tok, int n, int s, int e)
+word_lookup(struct tok_run *r, const char *tok, int n, char buf[3][TOK_FORM_CAP],
+    const char *form[3], int len[3])
 {
-	char forms[3][TOK_FORM_CAP];
-	int lens[3], k, rc = 0;
 	struct wc_slot *w = NULL;
 	uint32_t h = 0;
+	int k;
 
 	if (r->t->wc != NULL && n <= WC_WORD) {
 		h = (uint32_t)(uintptr_t)r->stem * 2654435761u;
@@ -187,20 +188,22 @@ tok_variants(struct tok_run *r, const char *tok, int n, int s, int e)
 		w = &r->t->wc[h % WC_SLOTS];
 		if (w->hash == h && w->stem == r->stem && w->wl == n &&
 		    memcmp(w->word, tok, (size_t)n) == 0) {
-			for (int i = 0, o = 0; i < w->n && rc == 0; o += w->len[i++])
-				rc = r->emit(r->ctx, FTS5_TOKEN_COLOCATED, w->out + o, w->len[i], s, e);
-			return rc;
+			for (int i = 0, o = 0; i < w->n; o += w->len[i++]) {
+				form[i] = w->out + o;
+				len[i] = w->len[i];
+			}
+			return w->n;
 		}
 	}
-	k = word_forms(r, tok, n, forms, lens);
-	for (int i = 0; i < k && rc == 0; i++)
-		rc = r->emit(r->ctx, FTS5_TOKEN_COLOCATED, forms[i], lens[i], s, e);
+	k = word_forms(r, tok, n, buf, len);
+	for (int i = 0; i < k; i++)
+		form[i] = buf[i];
 	if (w != NULL) {
 		int o = 0, i;
 
-		for (i = 0; i < k && o + lens[i] <= WC_OUT; o += lens[i++]) {
-			memcpy(w->out + o, forms[i], (size_t)lens[i]);
-			w->len[i] = (unsigned char)lens[i];
+		for (i = 0; i < k && o + len[i] <= WC_OUT; o += len[i++]) {
+			memcpy(w->out + o, buf[i], (size_t)len[i]);
+			w->len[i] = (unsigned char)len[i];
 		}
 		/* Forms too long for the slot: the word is not cached. */
 		w->hash = i == k ? h : 0;
@@ -209,26 +212,77 @@ tok_variants(struct tok_run *r, const char *tok, int n, int s, int e)
 		w->n = (unsigned char)k;
 		memcpy(w->word, tok, (size_t)n);
 	}
+	return k;
+}
+
+/* w[0..len) behind TOK_SURFACE, packed as stems are (stem_pack): FTS5
+ * counts the token as one character and writes no prefix entries for it.
+ * The token's length, or -1 if it does not fit. */
+static int
+surface_pack(const char *w, int len, char *out, int cap)
+{
+	int pl;
+
+	if (cap < 2 || (pl = stem_pack((const unsigned char *)w, len, out + 1, cap - 1)) < 0)
+		return -1;
+	out[0] = TOK_SURFACE;
+	return pl + 1;
+}
+
+int
+tokenizer_surface(const char *w, int len, char *out, int cap)
+{
+	char f[TOK_FORM_CAP];
+	int fl = len <= TOK_WORD_MAX ? fold_word(w, len, f, sizeof(f)) : -1;
+
+	/* The test word_forms makes when it indexes the word. */
+	if (fl > 0 && (fl != len || memcmp(f, w, (size_t)len) != 0))
+		return surface_pack(w, len, out, cap);
+	if (len + 1 > cap)
+		return -1;
+	memcpy(out, w, (size_t)len);
+	out[len] = '\0';
+	return len;
+}
+
+/* One document word and its other forms at the same position. A word
+ * that folding changes is indexed under its folded form, which carries
+ * the prefix entries (prefix searches fold the query), and its surface
+ * form packed; any other word under itself. */
+static int
+tok_word(struct tok_run *r, const char *tok, int n, int s, int e)
+{
+	char buf[3][TOK_FORM_CAP], packed[TOK_FORM_CAP];
+	const char *form[3];
+	int len[3], k = word_lookup(r, tok, n, buf, form, len), i = 0, rc, pl;
+
+	if (k > 0 && form[0][0] == TOK_FOLDED && (pl = surface_pack(tok, n, packed,
+	    sizeof(packed))) > 0) {
+		if ((rc = r->emit(r->ctx, 0, form[0], len[0], s, e)) == 0)
+			rc = r->emit(r->ctx, FTS5_TOKEN_COLOCATED, packed, pl, s, e);
+		i = 1;
+	} else {
+		rc = r->emit(r->ctx, 0, tok, n, s, e);
+	}
+	for (; i < k && rc == 0; i++)
+		rc = r->emit(r->ctx, FTS5_TOKEN_COLOCATED, form[i], len[i], s, e);
 	return rc;
 }
 
 /* A unicode61 token of the normalised text: mapped back to the original
- * bytes, emitted, and in documents followed by its other forms. */
+ * bytes and emitted, in documents with its other forms. */
 static int
 tok_token(void *arg, int tflags, const char *tok, int n, int s, int e)
 {
 	struct tok_run *r = arg;
 	int os = r->skip + r->ft->map[s], oe = r->skip + r->ft->map[e];
-	int rc;
 
 	(void)tflags;
 	if (n <= 0)
 		return 0;
-	if ((rc = r->emit(r->ctx, 0, tok, n, os, oe)) != 0)
-		return rc;
 	if (!(r->flags & FTS5_TOKENIZE_DOCUMENT) || n > TOK_WORD_MAX)
-		return 0;
-	return tok_variants(r, tok, n, os, oe);
+		return r->emit(r->ctx, 0, tok, n, os, oe);
+	return tok_word(r, tok, n, os, oe);
 }
 
 /* Reads "\x1f lang \x1f" at the start of text into lang; its length. */

@@ -3,9 +3,16 @@
  *
  *	közösségek      the surface form: NFKC, case folded (ş ţ as ș ț, l·l as ll)
  *	\1kozossegek    the folded form, when it differs: no diacritics, ё е, й и
+ *	\xFD...         instead of the surface form when the folded form
+ *	                differs: the surface packed as stems are
  *	\xFE hu:kozosseg the stem in the text's own language, folded (Snowball),
  *	                packed into bytes 0x80-0xBF so that FTS5 takes the whole
  *	                token for one character and indexes no prefixes of it
+ *
+ * A word is indexed under the folded form, with the 2- and 3-character
+ * prefix entries, and its other forms without them: FTS5 writes every
+ * token of 2 or 3 characters or more into the prefix indexes too, and
+ * those writes were most of what indexing cost (docs/search.md).
  *
  * Texts reach it with their language in front, TOK_LANG_MARK lang
  * TOK_LANG_MARK (SQLite 3.40 has no per-value locale); the marker is read,
@@ -22,6 +29,7 @@
 #define TOK_NAME "tessera"
 #define TOK_FOLDED '\x01'
 #define TOK_STEM '\xFE'     /* never in UTF-8: no surface word starts so */
+#define TOK_SURFACE '\xFD'  /* a packed surface form (never in UTF-8 either) */
 #define TOK_AUTHOR '\x03'
 #define TOK_VERBATIM '\x1d'
 #define TOK_LANG_MARK '\x1f'
@@ -52,6 +60,10 @@ int tokenizer_words(struct tokenizer *t, const char *text, int len, tokenizer_wo
  * has no stemmer or the result does not fit. */
 int tokenizer_stem(struct tokenizer *t, const char *lang, const char *w, int len, char *out,
     int cap);
+/* The token under which the index holds the surface word w[0..len): w
+ * itself when folding leaves it unchanged, else TOK_SURFACE and w packed.
+ * Into out (NUL-terminated); its length, or -1 if it does not fit. */
+int tokenizer_surface(const char *w, int len, char *out, int cap);
 /* Makes lang known as a language of the indexed texts (the store does it
  * for every language it holds when it opens; indexing a text does it). */
 void tokenizer_note_language(struct tokenizer *t, const char *lang);

@@ -278,7 +278,9 @@ fold_text(struct fold_text *ft, const char *in, int len)
 				return -ENOMEM;
 			ft->map[ft->len] = i;
 			ft->out[ft->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			catalan |= c == '.';
+			/* Only "l." can start an l.l: a full stop elsewhere does not
+			 * cost a second pass over the text. */
+			catalan |= c == '.' && i > 0 && (s[i - 1] | 0x20) == 'l';
 			i++;
 			continue;
 		}
@@ -300,7 +302,8 @@ fold_text(struct fold_text *ft, const char *in, int len)
 		if (nseg == 0)
 			seg_at = i;
 		seg[nseg++] = cp;
-		catalan |= cp == 0xB7 || cp == 0x140 || cp == '.';
+		catalan |= cp == 0xB7 || cp == 0x140 ||
+		    (cp == '.' && i > 0 && (s[i - 1] | 0x20) == 'l');
 		i += n;
 	}
 	ft->map[ft->len] = len;

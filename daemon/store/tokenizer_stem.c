@@ -42,9 +42,7 @@ stem_lookup(struct stem_cache *c, const char *lang)
 	return c->e[c->n - 1].sb != NULL ? &c->e[c->n - 1] : NULL;
 }
 
-/* Packs in[0..len) into continuation bytes (0x80 | 6 bits), 3 bytes
- * into 4, for stem_with; the packed length, or -1 if it does not fit. */
-static int
+int
 stem_pack(const unsigned char *in, int len, char *out, int cap)
 {
 	int o = 0;

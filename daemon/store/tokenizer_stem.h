@@ -26,6 +26,9 @@ int stem_word(struct stem_cache *c, const char *lang, const char *w, int len, ch
 struct stem_entry *stem_lookup(struct stem_cache *c, const char *lang);
 /* stem_word with a stemmer already looked up (NULL: -1). */
 int stem_with(const struct stem_entry *e, const char *w, int len, char *out, int cap);
+/* Packs in[0..len) into continuation bytes (0x80 | 6 bits), 3 bytes into
+ * 4, and a NUL: the packed length, or -1 if it does not fit in cap. */
+int stem_pack(const unsigned char *in, int len, char *out, int cap);
 void stem_cache_free(struct stem_cache *c);
 
 

@@ -1,6 +1,7 @@
 /* Migration 4 (search): a database of schema 3 (texts indexed by unicode61) is
  * re-indexed for multilingual search when it is opened, saying so in the
- * log, and then finds stems, transliterations and ё typed as е. */
+ * log, and then finds stems, transliterations and ё typed as е. Migrations
+ * 6 and 10 (the index packs stems, then surface forms) likewise. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,24 @@ test_reindex(void **state)
 	check_index(fx->st);
 }
 
+/* Takes the store back to schema version with an empty index (as that
+ * version's index holds nothing the queries of today ask for), checks that
+ * probe finds nothing then, and opens the store again, which runs the
+ * migrations from there. */
+static void
+reopen_from(struct storefix *fx, int version, const char *probe)
+{
+	char *cause = NULL, sql[160];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
+	    "PRAGMA user_version = %d;", version);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(hits_for(fx->st, probe), 0);
+	store_close(fx->st);
+	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+}
+
 /* A store indexed before stems were packed (its index holds no packed
  * stems: emptied here) is indexed again when opened, and finds inflected
  * forms, which only the stems match. */
@@ -118,20 +137,100 @@ test_stem_pack(void **state)
 	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
 		.title = "Közösségek", .summary = "Tanulás a közösségekben." };
 	uint8_t id[TESS_ID_LEN];
-	char *cause = NULL, sql[160];
+	char *cause = NULL;
 
 	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
 	assert_int_equal(hits_for(fx->st, "közösség"), 1);
-	snprintf(sql, sizeof(sql), "INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');"
-	    "PRAGMA user_version = %d;", STORE_V_STEM_PACK);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(hits_for(fx->st, "közösség"), 0);
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
+	reopen_from(fx, STORE_V_STEM_PACK, "közösség");
 	assert_int_equal(hits_for(fx->st, "közösség"), 1);
 	assert_int_equal(hits_for(fx->st, "kozosseg"), 1);
 	check_index(fx->st);
+}
+
+/* The best form a query matched in, and the number of hits. */
+static size_t
+match_of(struct store *st, const char *q, bool exact, enum search_match *m)
+{
+	struct search_hit *hits;
+	size_t n;
+
+	assert_int_equal(search_query(st, q, &(struct search_filter){ .exact = exact }, &hits, &n,
+	    NULL), 0);
+	*m = n > 0 ? hits[0].match : SEARCH_TYPO;
+	search_hits_free(hits, n);
+	return n;
+}
+
+/* A store indexed before words changed by folding were indexed under
+ * their folded form (its index holds surface forms the queries no longer
+ * ask for: emptied here) is indexed again when opened; the word as typed
+ * then matches as exact, also by prefix with --exact, and unaccented as
+ * folded; prefixes of 2 and 3 letters find it. */
+static void
+test_surface_pack(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
+		.title = "Közösségek", .summary = "Tanulás a közösségben.",
+		.body = "Co-op community learning" };
+	/* Prefixes of 2 and 3 letters: "op" only as a whole word, "co" as one
+	 * and as a prefix. */
+	static const struct {
+		const char *q;
+		bool exact;
+		size_t hits;
+		enum search_match match;
+	} cases[] = {
+		{ "közösségek", false, 1, SEARCH_EXACT }, { "KÖZÖSSÉGEK", true, 1, SEARCH_EXACT },
+		{ "kozossegek", false, 1, SEARCH_FOLDED }, { "kozossegek", true, 0, 0 },
+		{ "közö*", true, 1, SEARCH_EXACT }, { "kozo*", true, 0, 0 },
+		{ "ko*", false, 1, SEARCH_FOLDED }, { "tanulas", false, 1, SEARCH_FOLDED },
+		{ "op*", false, 1, SEARCH_EXACT }, { "co*", true, 1, SEARCH_EXACT },
+		{ "com*", true, 1, SEARCH_EXACT }, { "lea*", true, 1, SEARCH_EXACT },
+		{ "le*", true, 1, SEARCH_EXACT }, { "lx*", false, 0, 0 },
+	};
+	uint8_t id[TESS_ID_LEN];
+	char *cause = NULL;
+	enum search_match m;
+
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	reopen_from(fx, STORE_V_SURFACE_PACK, "közösségek");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = match_of(fx->st, cases[i].q, cases[i].exact, &m);
+
+		if (n != cases[i].hits || (n > 0 && m != cases[i].match))
+			fail_msg("'%s'%s: %zu hits (%s), want %zu (%s)", cases[i].q,
+			    cases[i].exact ? " --exact" : "", n, search_match_name(m),
+			    cases[i].hits, search_match_name(cases[i].match));
+	}
+	check_index(fx->st);
+}
+
+/* A packed surface is one FTS5 character (a lead byte never in UTF-8, then
+ * continuation bytes, 3 bytes into 4), only for words that folding
+ * changes; distinct words stay distinct. */
+static void
+test_surface_bytes(void **state)
+{
+	char a[TOK_FORM_CAP], b[TOK_FORM_CAP];
+	int na, nb, len = (int)strlen("közösség");
+
+	(void)state;
+	na = tokenizer_surface("közösség", len, a, sizeof(a));
+	nb = tokenizer_surface("közösség", len - 1, b, sizeof(b));
+	assert_int_equal(na, 1 + (len * 4 + 2) / 3);
+	assert_int_equal(a[0], TOK_SURFACE);
+	for (int i = 1; i < na; i++)
+		assert_true(((unsigned char)a[i] & 0xC0) == 0x80);
+	assert_int_equal(a[na], '\0');
+	assert_false(nb == na && memcmp(a, b, (size_t)na) == 0);
+	assert_int_equal(tokenizer_surface("kozosseg", 8, a, sizeof(a)), 8);
+	assert_string_equal(a, "kozosseg");
+	assert_int_equal(tokenizer_surface("сообщество", (int)strlen("сообщество"), a, sizeof(a)),
+	    (int)strlen("сообщество"));
+	assert_true(tokenizer_surface("партнёрстве", (int)strlen("партнёрстве"), a, sizeof(a)) > 0);
+	assert_int_equal(a[0], TOK_SURFACE);
+	assert_int_equal(tokenizer_surface("közösség", len, a, 8), -1);
 }
 
 /* A packed stem is continuation bytes only, which FTS5 counts as part of
@@ -171,6 +270,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reindex, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_stem_pack, storefix_setup, storefix_teardown),
 		cmocka_unit_test(test_stem_bytes),
+		cmocka_unit_test_setup_teardown(test_surface_pack, storefix_setup, storefix_teardown),
+		cmocka_unit_test(test_surface_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
