@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "store/store_int.h"
+#include "store/store_rotate.h"
 #include "core/util.h"
 
 static char *
@@ -141,6 +142,16 @@ block_locked(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		"UPDATE authors SET records = 0, name = NULL, country = NULL, languages = NULL,"
 		" name_key = NULL, profile_version = 0 WHERE author = ?1",
 	};
+	/* A blocked key cannot be the one a community rotated to: another
+	 * rotation of the same old key may then win (a dispute resolved). */
+	if (blocked && rc == SQLITE_OK) {
+		uint64_t forgot;
+
+		if (store_rotate_forget(st, author, &forgot) != 0)
+			rc = SQLITE_ERROR;
+		else if (forgot > 0)   /* the refused rotation may be offered again */
+			rc = sqlite3_exec(st->db, "UPDATE peers SET seq = 0", NULL, NULL, NULL);
+	}
 	for (size_t i = 0; blocked && rc == SQLITE_OK && i < sizeof(purge) / sizeof(purge[0]); i++) {
 		if ((rc = sqlite3_prepare_v2(st->db, purge[i], -1, &s, NULL)) != SQLITE_OK)
 			break;

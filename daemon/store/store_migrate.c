@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "store/store_adopt.h"
 #include "store/store_fp.h"
+#include "store/store_rotate.h"
 #include "store/tokenizer.h"
 
 
@@ -171,13 +172,20 @@ static const char *migrations[] = {
 	"CREATE TABLE IF NOT EXISTS attach_refs (id BLOB NOT NULL, root BLOB NOT NULL,"
 	"  PRIMARY KEY (id, root)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS attach_refs_root ON attach_refs (root);",
+	/* 10 (STORE_SCHEMA_ROTATIONS): key rotations, the first of each key,
+	 * and the disputed ones (store_rotate.c); the rotations an older
+	 * version relayed verbatim are indexed by the back-fill. */
+	store_rotate_schema,
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
 	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL,
+	store_rotate_backfill,
 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_ROTATIONS,
+    "STORE_SCHEMA_ROTATIONS names the rotations migration");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
 

@@ -244,6 +244,10 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 			reject(s, SYNC_REJECT_BUDGET, "over the peer's daily budget for new authors",
 			    logged);
 			break;
+		case STORE_DISPUTED:
+			reject(s, SYNC_REJECT_CONFLICT, "a second rotation of a key already rotated "
+			    "(disputed: tessera status)", logged);
+			break;
 		}
 	}
 	return rc;
