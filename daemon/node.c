@@ -14,6 +14,7 @@
 #include "core/invites.h"
 #include "core/nodeid.h"
 #include "core/peerfile.h"
+#include "core/process.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ctl/ctl.h"
@@ -339,35 +340,6 @@ node_reload(struct node *n)
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
 }
 
-/* One tesserad per data directory: a second one would corrupt nothing
- * (SQLite locks) but would fight over the control socket. */
-static int
-lock_data_dir(const char *dir, int *fd, char **cause)
-{
-	char *path = strfmt("%s/tesserad.lock", dir);
-
-	if (path == NULL)
-		return set_cause(cause, -ENOMEM, "out of memory");
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		int e = errno;
-
-		set_cause(cause, -e, "%s: %s", path, strerror(e));
-		free(path);
-		return -e;
-	}
-	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		set_cause(cause, -EBUSY, "%s: another tesserad is running with this data directory",
-		    path);
-		free(path);
-		close(*fd);
-		*fd = -1;
-		return -EBUSY;
-	}
-	free(path);
-	return 0;
-}
-
 int
 node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 {
@@ -388,7 +360,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		rc = set_cause(cause, -errno, "%s: %s", conf->data_dir, strerror(errno));
 		goto fail;
 	}
-	if ((rc = lock_data_dir(conf->data_dir, &n->lockfd, cause)) != 0 ||
+	if ((rc = process_lock_dir(conf->data_dir, &n->lockfd, cause)) != 0 ||
 	    (rc = identity_load(conf->data_dir, &n->id, cause)) != 0 ||
 	    (rc = store_open(conf->data_dir, false, &n->store, cause)) != 0 ||
 	    (rc = invites_open(conf->data_dir, &n->invites, cause)) != 0)
