@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "ctl/ctl.h"
+#include "node_rotate.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
 #include "web/web.h"
@@ -194,6 +195,7 @@ on_session_stored(void *arg, struct session *s, size_t count)
 	struct node *n = arg;
 
 	node_changed(n);
+	node_rotate_follow(n, false);   /* a rotation of a peer we pin may have come */
 	if (blob_gc_due(n->store))   /* a tombstone withdrew attachments */
 		blob_collect(n);
 }
@@ -379,6 +381,8 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.hook_arg = n,
 	};
 	session_limits(&n->sessions.lim, conf);
+	if ((rc = node_rotate_open(n, cause)) != 0)
+		goto fail;
 	{
 		struct attach_policy pol;
 
@@ -424,13 +428,17 @@ int
 node_start(struct node *n, char **cause)
 {
 	const struct config *conf = n->conf;
-	struct peers_env pe = { n->loop, conf, n->id, &n->sessions, on_peers_join, n };
+	struct peers_env pe = { .loop = n->loop, .conf = conf, .id = n->id,
+		.sessions = &n->sessions, .on_join = on_peers_join, .on_rotate = node_rotate_hello,
+		.rotated = node_rotate_leads, .hook_arg = n };
 	int rc;
 
 	if ((rc = ctl_start(&n->ctl_env, conf->control_socket, &n->ctl, cause)) != 0 ||
 	    (rc = peers_start(&pe, &n->peers, cause)) != 0)
 		return rc;
 	n->ops.peers = n->peers;
+	/* Rotations that arrived while we were down: pins follow now. */
+	node_rotate_follow(n, true);
 	if (conf->metrics_listen.host != NULL &&
 	    (rc = metrics_start(&n->ops, &conf->metrics_listen, &n->metrics, cause)) != 0)
 		return rc;
@@ -449,6 +457,7 @@ node_close(struct node *n)
 	if (n == NULL)
 		return;
 	attach_free(&n->attach);
+	node_rotate_close(n);
 	store_close(n->store);
 	invites_free(n->invites);
 	identity_free(n->id);

@@ -161,9 +161,15 @@ static int
 pin_slot(void *arg, const uint8_t key[TESS_KEY_LEN])
 {
 	struct peer *p = arg;
+	struct peers *m = p->mgr;
 
-	/* Outbound: only the key pinned for the peer we meant to dial. */
-	return p->slot != NULL && memcmp(p->slot->id, key, TESS_KEY_LEN) == 0 ? 0 : -1;
+	/* Outbound: only the key pinned for the peer we meant to dial, or the
+	 * key its community rotated to (a verified rotation we hold). */
+	if (p->slot == NULL)
+		return -1;
+	if (memcmp(p->slot->id, key, TESS_KEY_LEN) == 0)
+		return 0;
+	return m->rotated != NULL && m->rotated(m->hook_arg, p->slot->id, key) ? 0 : -1;
 }
 
 struct peer *

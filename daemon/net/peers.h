@@ -29,6 +29,16 @@ struct peers_env {
 	 * negative with the reason in why, told to it. */
 	int (*on_join)(void *arg, const uint8_t key[TESS_KEY_LEN], const char *name,
 	    const struct session_join *join, char *why, size_t whylen);
+	/* A node that is not configured said Hello with the rotations that
+	 * lead to its key (Hello.rotation, oldest first): return 0 once they
+	 * are verified and stored and a configured peer's pinned key leads to
+	 * key (peers_env.rotated), or negative with the reason in why. */
+	int (*on_rotate)(void *arg, const uint8_t key[TESS_KEY_LEN],
+	    Tessera__SignedRecord *const *v, size_t n, char *why, size_t whylen);
+	/* Whether the pinned key was rotated, in verified hops, to key: the
+	 * TLS pin check then accepts key for that peer. */
+	bool (*rotated)(void *arg, const uint8_t pinned[TESS_KEY_LEN],
+	    const uint8_t key[TESS_KEY_LEN]);
 	void *hook_arg;
 };
 struct store;

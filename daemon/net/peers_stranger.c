@@ -15,6 +15,32 @@
 #include "net/peers_int.h"
 #include "sync/session.h"
 
+/* A stranger showed the rotations that lead to its key: accepted as the
+ * peer whose pinned key they start from, once the node verified and stored
+ * them (and re-pinned it). */
+static int
+rotated_hello(struct peers *m, struct session *ss, char *why, size_t whylen)
+{
+	struct peer *p = ss->link;
+	struct peer_slot *s;
+
+	if (m->on_rotate(m->hook_arg, p->key, ss->hello->rotation, ss->hello->n_rotation, why,
+	    whylen) != 0) {
+		pending_note(&m->pending, p->key, p->addr, ss->remote_name, now_ms());
+		return -EACCES;
+	}
+	pending_forget(&m->pending, p->key);
+	if ((s = peers_slot_find(m, p->key)) == NULL && (s = peers_slot_rotated(m, p->key)) == NULL) {
+		snprintf(why, whylen, "rotation accepted but the peer is no longer configured");
+		return -EIO;
+	}
+	if (peers_bind(m, p, s) != 0)
+		return -EEXIST;
+	snprintf(ss->label, sizeof(ss->label), "%s", p->label);
+	log_info("peer %s: connected under its new key (from %s)", p->label, p->addr);
+	return 0;
+}
+
 int
 peers_session_hello(struct peers *m, struct session *ss, const struct session_join *join,
     char *why, size_t whylen)
@@ -24,6 +50,8 @@ peers_session_hello(struct peers *m, struct session *ss, const struct session_jo
 
 	if (p->slot != NULL)
 		return 0;
+	if (ss->hello != NULL && ss->hello->n_rotation > 0 && m->on_rotate != NULL && join == NULL)
+		return rotated_hello(m, ss, why, whylen);
 	if (join == NULL || m->on_join == NULL) {
 		pending_note(&m->pending, p->key, p->addr, ss->remote_name, now_ms());
 		snprintf(why, whylen, "this node does not know your key; its operator can accept "

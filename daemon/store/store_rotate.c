@@ -320,6 +320,22 @@ store_rotation_chain_free(struct store_signed *v, size_t n)
 }
 
 int
+store_rotation_count(struct store *st, uint64_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	if ((rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM rotations", -1, &s, NULL)) !=
+	    SQLITE_OK)
+		return store_err(st, rc, "rotations");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : store_err(st, rc, "rotations");
+}
+
+int
 store_rotation_disputes(struct store *st, uint64_t *n, uint8_t last_old[TESS_KEY_LEN])
 {
 	sqlite3_stmt *s;

@@ -62,6 +62,8 @@ struct store_signed {
 int store_rotation_chain(struct store *st, const uint8_t key[TESS_KEY_LEN],
     struct store_signed *out, size_t max, size_t *n);
 void store_rotation_chain_free(struct store_signed *v, size_t n);
+/* Rotations held. */
+int store_rotation_count(struct store *st, uint64_t *n);
 /* Disputed rotations held: how many, and the old key of the latest. */
 int store_rotation_disputes(struct store *st, uint64_t *n, uint8_t last_old[TESS_KEY_LEN]);
 
