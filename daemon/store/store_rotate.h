@@ -20,6 +20,11 @@
 #define STORE_ROTATE_HOPS 16
 
 extern const char store_rotate_schema[];
+/* SQL: the keys of the community whose current key is bound to ?4 (it and
+ * every key rotated to it, in any number of hops), for "author IN ...".
+ * UNION, not UNION ALL: a key met twice ends the walk. */
+#define STORE_ROTATED_KEYS "(WITH RECURSIVE k(key) AS (SELECT ?4 UNION SELECT x.old" \
+	" FROM rotations x JOIN k ON x.new = k.key) SELECT key FROM k)"
 /* Indexes the rotations stored before the migration (relayed verbatim by
  * an older version), in arrival order, so that the first still wins. */
 int store_rotate_backfill(struct store *st, char **cause);
