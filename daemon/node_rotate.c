@@ -182,9 +182,17 @@ node_rotate_hello(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRec
 		return -EBUSY;
 	}
 	if ((rc = open_chain(v, nv, key, r, why, whylen)) == 0) {
-		/* The oldest key of the chain that we pin is the peer that moved. */
-		for (from = 0; from < nv && pc == NULL; from++)
+		/* The oldest key of the chain that we pin, or that a rotation we
+		 * hold leads to a key we pin, is the peer that moved; another
+		 * rotation of that key is stored as a dispute. */
+		for (from = 0; from < nv && pc == NULL; from++) {
+			uint8_t final[TESS_KEY_LEN];
+
 			pc = config_find_peer(n->conf, r[from]->author.data);
+			if (pc == NULL && store_rotation_final(n->store, r[from]->author.data,
+			    final) == 0)
+				pc = config_find_peer(n->conf, final);
+		}
 		from--;
 		if (pc == NULL) {
 			snprintf(why, whylen, "this node does not know your key, nor any key you "
