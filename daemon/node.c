@@ -128,6 +128,7 @@ static void
 on_ctl_peers_changed(void *arg)
 {
 	node_reload(arg);
+	node_rotate_follow(arg, true);   /* a peer pinned under a rotated key */
 }
 
 /* A stranger showed an invite proof (peers_env.on_join): used up if valid,

@@ -5,6 +5,7 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -54,6 +55,7 @@ struct node {
 	struct store_signed rotation[ROTATION_CHAIN_MAX];
 	size_t n_rotation;
 	uint64_t rotations_seen;
+	bool pins_rotated;            /* a configured peer's key was rotated */
 };
 
 /* Called after a commit stored new records: announces everything after

@@ -44,7 +44,9 @@ node_rotate_leads(void *arg, const uint8_t pinned[TESS_KEY_LEN], const uint8_t k
 {
 	struct node *n = arg;
 
-	return store_rotation_leads(n->store, pinned, key);
+	/* Called for every stranger's handshake and every configured peer:
+	 * no query unless a pinned key is known to have been rotated. */
+	return n->pins_rotated && store_rotation_leads(n->store, pinned, key);
 }
 
 /* Rewrites pc's drop-in with its community's current key final; 1 if it
@@ -89,12 +91,14 @@ node_rotate_follow(struct node *n, bool tell)
 	if (store_rotation_count(n->store, &count) != 0 || (count == n->rotations_seen && !tell))
 		return;
 	n->rotations_seen = count;
+	n->pins_rotated = false;
 	for (size_t i = 0; i < n->conf->n_peers; i++) {
 		const struct peer_conf *pc = &n->conf->peers[i];
 
 		if (store_rotation_final(n->store, pc->id, final) != 0 ||
 		    memcmp(final, pc->id, TESS_KEY_LEN) == 0)
 			continue;
+		n->pins_rotated = true;
 		/* Both pinned (the old and the new key as two peers): leave it. */
 		if (config_find_peer(n->conf, final) != NULL)
 			continue;

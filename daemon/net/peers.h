@@ -114,6 +114,8 @@ int peers_set_join(struct peers *p, const uint8_t id[TESS_KEY_LEN],
  * p NULL. Returns 0 or -ENOMEM. */
 int peers_pending_views(const struct peers *p, Tessera__Reply *r);
 void peers_pending_free(Tessera__Reply *r);
+/* How many pending nodes are held (0 for p NULL). */
+size_t peers_pending_count(const struct peers *p);
 /* id was accepted: it is no longer pending. */
 void peers_pending_forget(struct peers *p, const uint8_t id[TESS_KEY_LEN]);
 /* A session applied an offer of the peer's (session_env.on_synced). */

@@ -93,6 +93,12 @@ peers_set_join(struct peers *m, const uint8_t id[TESS_KEY_LEN], const struct ses
 	return 0;
 }
 
+size_t
+peers_pending_count(const struct peers *m)
+{
+	return m != NULL ? m->pending.n : 0;
+}
+
 void
 peers_pending_forget(struct peers *m, const uint8_t id[TESS_KEY_LEN])
 {

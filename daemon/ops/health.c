@@ -144,6 +144,10 @@ health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size
 		    p->name, id, (unsigned long long)p->over_budget, p->over_budget == 1 ? "" : "s",
 		    (unsigned long long)p->new_authors, p->new_authors == 1 ? "" : "s");
 	}
+	/* Someone may be waiting to be accepted (or probing): one line. */
+	if (rc == 0 && s->pending_peers > 0)
+		rc = add(out, "%u unknown node%s tried to connect: tessera peers --pending",
+		    s->pending_peers, s->pending_peers == 1 ? "" : "s");
 	/* Two rotations of one key: one of them was signed by someone else
 	 * holding that key (docs/protocol.md, "Key rotation"). */
 	if (rc == 0 && s->rotation_disputes > 0) {
@@ -226,6 +230,8 @@ health_status(const struct ops_env *env, const struct store_stats *st, Tessera__
 		s->has_rotation_disputes = s->has_rotation_dispute_key = 1;
 		s->rotation_dispute_key = (ProtobufCBinaryData){ TESS_KEY_LEN, keep->dispute_key };
 	}
+	s->has_pending_peers = 1;
+	s->pending_peers = (uint32_t)peers_pending_count(env->peers);
 	if ((rc = peers_views(env->peers, env->store, r)) != 0)
 		return rc;
 	/* Without the list (out of memory), the other items still count. */
