@@ -3,7 +3,9 @@
  * configures them (peers_env.on_join) and the session goes on; otherwise
  * they are refused with a Goodbye that says why, and recorded as pending so
  * that the operator can accept them with one command. The joining side of
- * an invite is here too: the proof a slot sends in its Hello. */
+ * an invite is here too: the proof a slot sends in its Hello. A stranger
+ * whose Hello shows the key rotations that lead to its key from a pinned one
+ * is accepted as that peer once the node checked them (peers_env.on_rotate). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,29 +17,29 @@
 #include "net/peers_int.h"
 #include "sync/session.h"
 
-/* A stranger showed the rotations that lead to its key: accepted as the
- * peer whose pinned key they start from, once the node verified and stored
- * them (and re-pinned it). */
+/* The owner's verdict on a stranger (rc from on_join or on_rotate): refused,
+ * it is recorded as pending; accepted, it is bound to its slot (now
+ * configured, or pinned under a key it rotated from). how: for the log. */
 static int
-rotated_hello(struct peers *m, struct session *ss, char *why, size_t whylen)
+stranger_verdict(struct peers *m, struct session *ss, int rc, const char *how, char *why,
+    size_t whylen)
 {
 	struct peer *p = ss->link;
 	struct peer_slot *s;
 
-	if (m->on_rotate(m->hook_arg, p->key, ss->hello->rotation, ss->hello->n_rotation, why,
-	    whylen) != 0) {
+	if (rc != 0) {
 		pending_note(&m->pending, p->key, p->addr, ss->remote_name, now_ms());
 		return -EACCES;
 	}
 	pending_forget(&m->pending, p->key);
 	if ((s = peers_slot_find(m, p->key)) == NULL && (s = peers_slot_rotated(m, p->key)) == NULL) {
-		snprintf(why, whylen, "rotation accepted but the peer is no longer configured");
+		snprintf(why, whylen, "accepted but the peer could not be configured");
 		return -EIO;
 	}
 	if (peers_bind(m, p, s) != 0)
 		return -EEXIST;
 	snprintf(ss->label, sizeof(ss->label), "%s", p->label);
-	log_info("peer %s: connected under its new key (from %s)", p->label, p->addr);
+	log_info("peer %s: %s (from %s)", p->label, how, p->addr);
 	return 0;
 }
 
@@ -46,32 +48,25 @@ peers_session_hello(struct peers *m, struct session *ss, const struct session_jo
     char *why, size_t whylen)
 {
 	struct peer *p = ss->link;
-	struct peer_slot *s;
+	int rc;
 
 	if (p->slot != NULL)
 		return 0;
-	if (ss->hello != NULL && ss->hello->n_rotation > 0 && m->on_rotate != NULL && join == NULL)
-		return rotated_hello(m, ss, why, whylen);
+	/* The rotations that lead to its key from one we pin: the owner
+	 * checks and stores them, and re-pins the peer. */
+	if (ss->hello != NULL && ss->hello->n_rotation > 0 && m->on_rotate != NULL && join == NULL) {
+		rc = m->on_rotate(m->hook_arg, p->key, ss->hello->rotation, ss->hello->n_rotation,
+		    why, whylen);
+		return stranger_verdict(m, ss, rc, "connected under its new key", why, whylen);
+	}
 	if (join == NULL || m->on_join == NULL) {
 		pending_note(&m->pending, p->key, p->addr, ss->remote_name, now_ms());
 		snprintf(why, whylen, "this node does not know your key; its operator can accept "
 		    "you (tessera peers --pending) or send you an invite");
 		return -EACCES;
 	}
-	if (m->on_join(m->hook_arg, p->key, ss->remote_name, join, why, whylen) != 0) {
-		pending_note(&m->pending, p->key, p->addr, ss->remote_name, now_ms());
-		return -EACCES;
-	}
-	pending_forget(&m->pending, p->key);
-	if ((s = peers_slot_find(m, p->key)) == NULL) {
-		snprintf(why, whylen, "invite accepted but the peer could not be configured");
-		return -EIO;
-	}
-	if (peers_bind(m, p, s) != 0)
-		return -EEXIST;
-	snprintf(ss->label, sizeof(ss->label), "%s", p->label);
-	log_info("peer %s: joined with an invite (from %s)", p->label, p->addr);
-	return 0;
+	rc = m->on_join(m->hook_arg, p->key, ss->remote_name, join, why, whylen);
+	return stranger_verdict(m, ss, rc, "joined with an invite", why, whylen);
 }
 
 int

@@ -11,6 +11,7 @@
  * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
  *                     versions, invalid UTF-8, and unpinned outsiders
  * evil_scn_sybil.c    a pinned peer making up authors by the thousand
+ * evil_scn_rotate.c   key rotations nobody agreed to
  * evil_scn_recon.c    range reconciliation: ranges out of order, inconsistent
  *                     fingerprints, splits past the end, oversized lists
  * evil_scn_attach.c   attachments: chunks that do not verify, requests past
@@ -257,5 +258,9 @@ int scn_sybil(int);
 int scn_blob_liar(int);
 int scn_blob_past_end(int);
 int scn_blob_flood(int);
+
+/* evil_scn_rotate.c */
+/* Rotation records: forged new-key signature, to itself, of --victim. */
+int scn_forged_rotation(int);
 
 #endif
