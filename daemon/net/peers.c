@@ -254,6 +254,11 @@ peers_attach(struct peers *m, struct peer *p)
 	 * hold): the link follows the rotation. */
 	if (s == NULL && p->inbound)
 		s = peers_slot_rotated(m, p->key);
+	if (!p->inbound && p->unpinned) {
+		/* Not bound to its slot until its Hello shows the rotations. */
+		snprintf(p->label, sizeof(p->label), "%.80s, key %s", s->label, shortid);
+		return 0;
+	}
 	if (s == NULL && p->inbound) {
 		/* Still a stranger, counted as one, until its Hello shows an
 		 * invite proof (peers_session_hello). */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/nodeid.h"
 #include "core/util.h"
 #include "net/peer.h"
 #include "net/peers_int.h"
@@ -43,6 +44,44 @@ stranger_verdict(struct peers *m, struct session *ss, int rc, const char *how, c
 	return 0;
 }
 
+/* We dialed a configured peer and found another key: only rotations from
+ * the pinned key to it make the link that peer's. The node may re-pin and
+ * reload, which closes this link (its slot is replaced): the next dial
+ * then uses the new pin. */
+static int
+unpinned_hello(struct peers *m, struct session *ss, char *why, size_t whylen)
+{
+	struct peer *p = ss->link;
+	char pinned[NODEID_SHORT + 1];
+	int rc;
+
+	nodeid_short(p->slot->id, pinned);
+	if (ss->hello == NULL || ss->hello->n_rotation == 0) {
+		snprintf(why, whylen, "peer key not pinned: the node at %s is not %s and shows no "
+		    "key rotation from it", p->addr, pinned);
+		return -EACCES;
+	}
+	rc = m->on_rotate(m->hook_arg, p->key, ss->hello->rotation, ss->hello->n_rotation, why,
+	    whylen);
+	if (rc != 0)
+		return -EACCES;
+	if (p->slot == NULL) {
+		snprintf(why, whylen, "key rotation accepted, pin updated: reconnecting");
+		return -EAGAIN;
+	}
+	if (m->rotated == NULL || !m->rotated(m->hook_arg, p->slot->id, p->key)) {
+		snprintf(why, whylen, "peer key not pinned: its key rotations do not start at %s",
+		    pinned);
+		return -EACCES;
+	}
+	p->unpinned = false;
+	if (peers_bind(m, p, p->slot) != 0)
+		return -EEXIST;
+	snprintf(ss->label, sizeof(ss->label), "%s", p->label);
+	log_info("peer %s: connected under its new key (to %s)", p->label, p->addr);
+	return 0;
+}
+
 int
 peers_session_hello(struct peers *m, struct session *ss, const struct session_join *join,
     char *why, size_t whylen)
@@ -50,6 +89,8 @@ peers_session_hello(struct peers *m, struct session *ss, const struct session_jo
 	struct peer *p = ss->link;
 	int rc;
 
+	if (p->unpinned && p->slot != NULL && m->on_rotate != NULL)
+		return unpinned_hello(m, ss, why, whylen);
 	if (p->slot != NULL)
 		return 0;
 	/* The rotations that lead to its key from one we pin: the owner

@@ -5,6 +5,10 @@
 #   - B, which pins A's old ID in a managed drop-in, accepts A's new key
 #     when A reconnects, with no edit by the operator: its drop-in then pins
 #     the new ID, and its log says so;
+#   - D, which pins A in the operator's own file and is the only one of
+#     the two that dials, follows too: A's Hello shows the rotation, the
+#     link comes up under the new key (again after a restart, through the
+#     TLS pin check), and D's file is not edited;
 #   - C, which does not peer with A, gets the statement through B and shows
 #     A's old and new records as one community; a record A writes after the
 #     rotation reaches C;
@@ -18,14 +22,17 @@ setup() {
 	sync_node a
 	sync_node b
 	sync_node c
-	sync_conf a b
+	sync_node d --no-listen    # only d dials: a must answer d's dial under its new key
+	sync_conf a b d
 	sync_conf b c            # the operator's file pins c; a comes as a drop-in
 	sync_conf c b
-	start_all a b c
+	sync_conf d a            # d's own file pins a
+	start_all a b c d
 	expect 0 cli b peer add a "127.0.0.1:${NODE_PORT[a]}" "$(node_id a)"
 	check "a and b connect" wait_for 20 has_connected b 2
+	check "a and d connect" wait_for 20 has_connected d 1
 	import_sample a evora
-	converge "a's records everywhere" "$(total_own a b c)" a b c ||
+	converge "a's records everywhere" "$(total_own a b c d)" a b c d ||
 		fail "no convergence before the rotation"
 }
 
@@ -73,6 +80,19 @@ test_rotate() {
 	check "b's drop-in no longer pins the old ID" bash -c "! grep -q '$old' '$T/b/peers.d/a.conf'"
 	check "b logs the rotation" grep -q "peer a rotated its key from $old to $new" "$(log_of b)"
 	check "the operator's file of b is untouched" bash -c "! grep -q '$new' '$T/b/tesserad.conf'"
+	local dconf
+	dconf=$(sha256sum <"$T/d/tesserad.conf")
+	check "d, pinning a in its own file, follows the rotation" \
+		wait_for 30 bash -c "[[ \$($TESSERA -s $T/d/ctl.sock --json peers | jq -r '.[] | select(.name == \"a\") | .state') == up ]]"
+	check "d says its file still names the old ID" \
+		grep -q "peer a rotated its key from $old to $new; it is pinned in $T/d/tesserad.conf" "$(log_of d)"
+	assert_eq "$(sha256sum <"$T/d/tesserad.conf")" "$dconf" "d's own file is not edited"
+	# d dials a again under the old pin: the TLS pin check now follows the
+	# rotation it holds.
+	node_stop a
+	node_start a
+	check "the link a-d comes back under the new key" \
+		wait_for 30 bash -c "[[ \$($TESSERA -s $T/d/ctl.sock --json peers | jq -r '.[] | select(.name == \"a\") | .state') == up ]]"
 
 	check "c gets the statement through b" wait_for 30 has_rotation c
 	local id
