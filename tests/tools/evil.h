@@ -151,6 +151,9 @@ int make_record(struct rec *, const uint8_t *, const uint8_t *, bool, const char
 int make_record_by(struct rec *, const struct identity *, const char *);
 /* Serializes r and signs it with our key, whatever author it claims. */
 int seal_any(const Tessera__Record *, struct rec *);
+/* A made-up identity: key pair only (no certificate, no data directory);
+ * free who->key with EVP_PKEY_free. */
+int keypair_new(struct identity *who);
 /* Frees the bodies of n records. */
 void recs_free(struct rec *, size_t);
 /* Appends the ids to --ids FILE. */

@@ -15,22 +15,6 @@
 #include "core/rotation.h"
 #include "evil.h"
 
-/* A key pair only, for the rotation's new key or its forger. */
-static int
-fresh_key(struct identity *who)
-{
-	size_t len = TESS_KEY_LEN;
-
-	memset(who, 0, sizeof(*who));
-	if ((who->key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
-		return -EIO;
-	if (EVP_PKEY_get_raw_public_key(who->key, who->pub, &len) != 1 || len != TESS_KEY_LEN) {
-		EVP_PKEY_free(who->key);
-		return -EIO;
-	}
-	return 0;
-}
-
 /* A rotation by author to new_key, new_key's signature made by signer
  * over (author, signer's key), sealed with our key whatever author says. */
 static int
@@ -69,9 +53,9 @@ scn_forged_rotation(int arg)
 	int o, made = 0;
 
 	(void)arg;
-	if (fresh_key(&next) != 0)
+	if (keypair_new(&next) != 0)
 		return result(OUT_LOCAL, "cannot make keys");
-	if (fresh_key(&forger) != 0) {
+	if (keypair_new(&forger) != 0) {
 		EVP_PKEY_free(next.key);
 		return result(OUT_LOCAL, "cannot make keys");
 	}
