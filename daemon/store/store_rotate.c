@@ -18,10 +18,12 @@ const char store_rotate_schema[] =
     "  id BLOB NOT NULL,"               /* the rotation record */
     "  at INTEGER NOT NULL) WITHOUT ROWID;"   /* arrival, ms */
     "CREATE INDEX IF NOT EXISTS rotations_new ON rotations (new);"
+    /* One row per disputed key (the latest other key it was rotated to):
+     * whoever holds one key can sign any number of rotations of it, and
+     * must not fill the disk with them. */
     "CREATE TABLE IF NOT EXISTS rotation_disputes ("
-    "  old BLOB NOT NULL, new BLOB NOT NULL,"
-    "  first_seen INTEGER NOT NULL, seen INTEGER NOT NULL DEFAULT 1,"
-    "  PRIMARY KEY (old, new)) WITHOUT ROWID;";
+    "  old BLOB PRIMARY KEY, new BLOB NOT NULL,"
+    "  first_seen INTEGER NOT NULL, seen INTEGER NOT NULL DEFAULT 1) WITHOUT ROWID;";
 
 /* Runs sql with ?1 = key and copies the 32-byte blob of the first row's
  * first column into out: 0, -ENOENT, or negative. */
@@ -74,10 +76,14 @@ note_dispute(struct store *st, const uint8_t old[TESS_KEY_LEN], const uint8_t ne
 
 	nodeid_short(old, a);
 	nodeid_short(new, b);
+	/* A blocked community's rotations are no one's concern. */
+	if (store_is_blocked(st, old))
+		return 0;
 	log_warnx("store: refused a second rotation of key %s (to %s): a rotation of that key "
 	    "is already known; disputed (docs/protocol.md, \"Key rotation\")", a, b);
 	return pair_exec(st, "INSERT INTO rotation_disputes (old, new, first_seen) VALUES"
-	    " (?1, ?2, ?3) ON CONFLICT (old, new) DO UPDATE SET seen = seen + 1", old, new, NULL);
+	    " (?1, ?2, ?3) ON CONFLICT (old) DO UPDATE SET new = ?2, seen = seen + 1", old, new,
+	    NULL);
 }
 
 int
