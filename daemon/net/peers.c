@@ -238,6 +238,13 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 		return;
 	if (reason != NULL)
 		peers_slot_failed(s, p->addr, reason, was_up);
+	/* The inviter said goodbye to our invite proof: dialing again with it
+	 * would count as one more wrong try (five revoke the invite). The
+	 * joining CLI removes the peer; a reload or peer add dials again. */
+	if (s->join != NULL && !was_up && reason != NULL && strstr(reason, "goodbye") != NULL) {
+		s->next_dial = UINT64_MAX;
+		return;
+	}
 	if (was_up)
 		s->backoff_ms = 0;
 	peers_redial_later(m, s);
