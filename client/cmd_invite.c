@@ -1,17 +1,21 @@
 /* Invites: invite (make a code), invites (list, revoke), join (use a code,
  * then wait until the inviter accepted us or said why not). */
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
+#include "core/invite.h"
 #include "core/nodeid.h"
 #include "opts.h"
 #include "out.h"
 
 #define JOIN_WAIT_S 20
+#define JOIN_TRY_S 8     /* for each address of several but the last */
 
 /* "90s", "30m", "24h", "7d" (a bare number is seconds). Returns 0 or -1. */
 static int
@@ -222,7 +226,7 @@ poll_reply(void *arg, const Tessera__Reply *r)
 }
 
 /* The inviter said why it refused, or the key at the address is not the
- * code's: waiting longer changes nothing. */
+ * code's: waiting longer at this address changes nothing. */
 static int
 join_hopeless(const struct join_state *j)
 {
@@ -235,8 +239,10 @@ ignore_reply(void *arg, const Tessera__Reply *r)
 	return CLI_OK;
 }
 
+/* Waits up to secs for the joined peer to come up: CLI_OK, or 1 when it
+ * did not (its drop-in removed, j->error saying why), or a CLI error. */
 static int
-join_wait(struct cli *c, struct join_state *j)
+join_wait(struct cli *c, struct join_state *j, int secs)
 {
 	Tessera__Request req = TESSERA__REQUEST__INIT;
 	struct timespec pause = { 0, 200 * 1000 * 1000 };
@@ -244,7 +250,7 @@ join_wait(struct cli *c, struct join_state *j)
 
 	req.has_op = 1;
 	req.op = TESSERA__REQUEST__OP__PEERS;
-	for (int i = 0; i < JOIN_WAIT_S * 5; i++) {
+	for (int i = 0; i < secs * 5; i++) {
 		struct cli quiet = *c;
 
 		quiet.json = 0;
@@ -261,8 +267,22 @@ join_wait(struct cli *c, struct join_state *j)
 	req.op = TESSERA__REQUEST__OP__PEER_REMOVE;
 	req.peer_name = j->name;
 	cli_call(c, &req, ignore_reply, NULL);
-	return cli_fail(CLI_EDAEMON, "join failed: %s", j->error[0] ? j->error :
-	    "no answer from the inviting node");
+	return 1;
+}
+
+/* The number of addresses in code (1 if it does not parse: the daemon
+ * then says why). */
+static size_t
+code_addrs(const char *text)
+{
+	struct invite_code code;
+	const char *why;
+	size_t n = 1;
+
+	if (invite_decode(text, &code, &why) == 0 && code.n_addrs > 0)
+		n = code.n_addrs;
+	OPENSSL_cleanse(&code, sizeof(code));
+	return n;
 }
 
 int
@@ -284,6 +304,7 @@ cmd_join(struct cli *c, int argc, char **argv)
 	struct join_state j;
 	struct opts o;
 	json_t *out;
+	size_t n;
 	int ch, rc;
 
 	opts_init(&o, c, "join", help);
@@ -296,14 +317,29 @@ cmd_join(struct cli *c, int argc, char **argv)
 	}
 	if (opts_args(&o, argc, argv, "CODE") != 0)
 		return CLI_EUSAGE;
-	memset(&j, 0, sizeof(j));
-	req.has_op = 1;
+	req.has_op = req.has_address_index = 1;
 	req.op = TESSERA__REQUEST__OP__JOIN;
 	req.code = argv[optind];
-	if ((rc = cli_call(c, &req, joined_reply, &j)) != CLI_OK)
-		return rc;
-	if ((rc = join_wait(c, &j)) != CLI_OK)
-		return rc;
+	n = code_addrs(req.code);
+	/* Each address in turn (a node may be reachable on some only), until
+	 * one comes up or the inviter refuses (then another address would
+	 * not help). */
+	for (req.address_index = 0; req.address_index < n; req.address_index++) {
+		bool last = req.address_index + 1 == n;
+
+		memset(&j, 0, sizeof(j));
+		if ((rc = cli_call(c, &req, joined_reply, &j)) != CLI_OK)
+			return rc;
+		if ((rc = join_wait(c, &j, last ? JOIN_WAIT_S : JOIN_TRY_S)) == CLI_OK)
+			break;
+		if (rc != 1)
+			return rc;
+		if (last || strstr(j.error, "goodbye") != NULL)
+			return cli_fail(CLI_EDAEMON, "join failed: %s", j.error[0] ? j.error :
+			    "no answer from the inviting node");
+		fprintf(stderr, "tessera: join: address %u of %zu did not answer (%s); trying the "
+		    "next\n", (unsigned)req.address_index + 1, n, j.error[0] ? j.error : "no answer");
+	}
 	if (c->json) {
 		out = json_object();
 		json_object_set_new(out, "peer", json_string(j.name));

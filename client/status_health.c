@@ -132,6 +132,8 @@ status_health_json(json_t *o, const Tessera__Reply *r)
 	json_object_set_new(o, "disk_total", s->has_disk_total ?
 	    json_integer((json_int_t)s->disk_total) : json_null());
 	json_object_set_new(o, "records_rejected", json_integer((json_int_t)s->records_rejected));
+	json_object_set_new(o, "rotation_disputes", json_integer((json_int_t)s->rotation_disputes));
+	json_object_set_new(o, "pending_peers", json_integer((json_int_t)s->pending_peers));
 	json_object_set_new(o, "last_reject", cli_json_str(s->last_reject));
 	json_object_set_new(o, "last_reject_at", cli_json_time(s->last_reject_at));
 	if (s->has_attach_held) {

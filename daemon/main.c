@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/process.h"
 #include "node.h"
+#include "rotate_key.h"
 #include "store/publish.h"
 #include "core/record.h"
 #include "store/store.h"
@@ -29,6 +30,8 @@ usage(FILE *f)
 	    "       tesserad id --data DIR       print the node ID\n"
 	    "       tesserad check --data DIR    check a stopped node: the key file's mode,\n"
 	    "                                    SQLite integrity, every stored record's signature\n"
+	    "       tesserad rotate-key --data DIR  with tesserad stopped: a new key, and the\n"
+	    "                                    statement that the community continues under it\n"
 	    "       tesserad --version\n");
 }
 
@@ -234,6 +237,8 @@ main(int argc, char **argv)
 		return cmd_id(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "rotate-key") == 0)
+		return rotate_key_main(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

@@ -14,9 +14,11 @@
 #include "core/invites.h"
 #include "core/nodeid.h"
 #include "core/peerfile.h"
+#include "core/process.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "ctl/ctl.h"
+#include "node_rotate.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
 #include "web/web.h"
@@ -127,6 +129,7 @@ static void
 on_ctl_peers_changed(void *arg)
 {
 	node_reload(arg);
+	node_rotate_follow(arg, true);   /* a peer pinned under a rotated key */
 }
 
 /* A stranger showed an invite proof (peers_env.on_join): used up if valid,
@@ -194,6 +197,7 @@ on_session_stored(void *arg, struct session *s, size_t count)
 	struct node *n = arg;
 
 	node_changed(n);
+	node_rotate_follow(n, false);   /* a rotation of a peer we pin may have come */
 	if (blob_gc_due(n->store))   /* a tombstone withdrew attachments */
 		blob_collect(n);
 }
@@ -340,35 +344,6 @@ node_reload(struct node *n)
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
 }
 
-/* One tesserad per data directory: a second one would corrupt nothing
- * (SQLite locks) but would fight over the control socket. */
-static int
-lock_data_dir(const char *dir, int *fd, char **cause)
-{
-	char *path = strfmt("%s/tesserad.lock", dir);
-
-	if (path == NULL)
-		return set_cause(cause, -ENOMEM, "out of memory");
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		int e = errno;
-
-		set_cause(cause, -e, "%s: %s", path, strerror(e));
-		free(path);
-		return -e;
-	}
-	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		set_cause(cause, -EBUSY, "%s: another tesserad is running with this data directory",
-		    path);
-		free(path);
-		close(*fd);
-		*fd = -1;
-		return -EBUSY;
-	}
-	free(path);
-	return 0;
-}
-
 int
 node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 {
@@ -389,7 +364,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		rc = set_cause(cause, -errno, "%s: %s", conf->data_dir, strerror(errno));
 		goto fail;
 	}
-	if ((rc = lock_data_dir(conf->data_dir, &n->lockfd, cause)) != 0 ||
+	if ((rc = process_lock_dir(conf->data_dir, &n->lockfd, cause)) != 0 ||
 	    (rc = identity_load(conf->data_dir, &n->id, cause)) != 0 ||
 	    (rc = store_open(conf->data_dir, false, &n->store, cause)) != 0 ||
 	    (rc = invites_open(conf->data_dir, &n->invites, cause)) != 0)
@@ -408,6 +383,8 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.hook_arg = n,
 	};
 	session_limits(&n->sessions.lim, conf);
+	if ((rc = node_rotate_open(n, cause)) != 0)
+		goto fail;
 	{
 		struct attach_policy pol;
 
@@ -453,13 +430,17 @@ int
 node_start(struct node *n, char **cause)
 {
 	const struct config *conf = n->conf;
-	struct peers_env pe = { n->loop, conf, n->id, &n->sessions, on_peers_join, n };
+	struct peers_env pe = { .loop = n->loop, .conf = conf, .id = n->id,
+		.sessions = &n->sessions, .on_join = on_peers_join, .on_rotate = node_rotate_hello,
+		.rotated = node_rotate_leads, .hook_arg = n };
 	int rc;
 
 	if ((rc = ctl_start(&n->ctl_env, conf->control_socket, &n->ctl, cause)) != 0 ||
 	    (rc = peers_start(&pe, &n->peers, cause)) != 0)
 		return rc;
 	n->ops.peers = n->peers;
+	/* Rotations that arrived while we were down: pins follow now. */
+	node_rotate_follow(n, true);
 	if (conf->metrics_listen.host != NULL &&
 	    (rc = metrics_start(&n->ops, &conf->metrics_listen, &n->metrics, cause)) != 0)
 		return rc;
@@ -478,6 +459,7 @@ node_close(struct node *n)
 	if (n == NULL)
 		return;
 	attach_free(&n->attach);
+	node_rotate_close(n);
 	store_close(n->store);
 	invites_free(n->invites);
 	identity_free(n->id);

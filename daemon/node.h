@@ -5,6 +5,7 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -13,6 +14,8 @@
 #include "ops/health.h"
 #include "ops/ops.h"
 #include "sync/session.h"
+#include "core/rotation.h"
+#include "store/store_rotate.h"
 
 struct ctl;
 struct metrics;
@@ -46,6 +49,13 @@ struct node {
 	uv_timer_t storage_timer;
 	int lockfd;
 	int stopping;
+	/* The rotations that lead to our key (node_rotate.h), shown in every
+	 * Hello; and how many rotations the store held when the pins were
+	 * last brought up to date. */
+	struct store_signed rotation[ROTATION_CHAIN_MAX];
+	size_t n_rotation;
+	uint64_t rotations_seen;
+	bool pins_rotated;            /* a configured peer's key was rotated */
 };
 
 /* Called after a commit stored new records: announces everything after

@@ -18,6 +18,7 @@
 #include "peer.pb-c.h"
 #include "recjson.h"
 #include "core/record.h"
+#include "core/rotation.h"
 #include "core/util.h"
 #include "core/wire.h"
 
@@ -111,6 +112,32 @@ seal_next(Tessera__Record *r, const uint8_t nonce[TESS_NONCE_LEN], uint64_t vers
 	nrecs++;
 }
 
+/* A key rotation (kind 5) of the fuzz key to a fixed second key, signed
+ * back by that key: mutations reach the rotation's checks. */
+static void
+seal_rotation(void)
+{
+	Tessera__Record r = TESSERA__RECORD__INIT;
+	Tessera__Rotation ro = TESSERA__ROTATION__INIT;
+	uint8_t nonce[TESS_NONCE_LEN], seed[IDENTITY_SEED_LEN], nsig[TESS_SIG_LEN];
+	struct identity *next;
+	char *cause = NULL;
+
+	memset(seed, 0x5e, sizeof(seed));
+	if (identity_from_seed(seed, &next, &cause) != 0 ||
+	    rotation_sign(next, fuzz_identity()->pub, nsig) != 0)
+		die("the rotation's new key");
+	memset(nonce, 0x55, sizeof(nonce));
+	ro.has_new_key = ro.has_new_sig = 1;
+	ro.new_key = (ProtobufCBinaryData){ TESS_KEY_LEN, next->pub };
+	ro.new_sig = (ProtobufCBinaryData){ TESS_SIG_LEN, nsig };
+	r.has_kind = 1;
+	r.kind = TESSERA__KIND__KIND_ROTATION;
+	r.rotation = &ro;
+	seal_next(&r, nonce, 120, 1735689600000LL, "record_seal of a key rotation");
+	identity_free(next);
+}
+
 /* Signs each demo item's content as a record of the fuzz key, then
  * adoptions of the second one and a tombstone. */
 static void
@@ -160,6 +187,7 @@ sign_demo(void)
 	t.kind = TESSERA__KIND__KIND_RESOURCE;
 	t.deleted = 1;
 	seal_next(&t, nonce, 99, 1735689600000LL, "record_seal of a tombstone");
+	seal_rotation();
 }
 
 /* A hostile author's variant of the first record (mode 1): bytes replaced

@@ -37,7 +37,7 @@ static const struct shape adoption = { .strs = 1u << 5 | 1u << 6, .longs = 1u <<
 /* Attachment name, media_type. */
 static const struct shape attachment = { .strs = 1u << 1 | 1u << 2 };
 static const struct shape record = { .sub = { [8] = &text, [10] = &link, [11] = &profile,
-	[12] = &attachment, [13] = &adoption }, .strs = 1u << 9 };
+	[12] = &attachment, [13] = &adoption, [14] = &leaf }, .strs = 1u << 9 };
 
 static int
 get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)

@@ -2,6 +2,10 @@
 #include "core/process.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -50,4 +54,33 @@ process_nofile(size_t need)
 		log_warnx("open files limit %llu is below the %zu descriptors the connection caps "
 		    "may use: raise LimitNOFILE or lower max_unauthenticated",
 		    (unsigned long long)rl.rlim_cur, need);
+}
+
+/* One tesserad per data directory: a second one would corrupt nothing
+ * (SQLite locks) but would fight over the control socket. */
+int
+process_lock_dir(const char *dir, int *fd, char **cause)
+{
+	char *path = strfmt("%s/tesserad.lock", dir);
+
+	if (path == NULL)
+		return set_cause(cause, -ENOMEM, "out of memory");
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		int e = errno;
+
+		set_cause(cause, -e, "%s: %s", path, strerror(e));
+		free(path);
+		return -e;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		set_cause(cause, -EBUSY, "%s: another tesserad is running with this data directory",
+		    path);
+		free(path);
+		close(*fd);
+		*fd = -1;
+		return -EBUSY;
+	}
+	free(path);
+	return 0;
 }

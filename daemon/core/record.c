@@ -11,6 +11,7 @@
 #include "core/identity.h"
 #include "core/merkle.h"
 #include "core/msgscan.h"
+#include "core/rotation.h"
 #include "core/textsafe.h"
 #include "core/util.h"
 
@@ -18,7 +19,7 @@
 #define ID_CONTEXT "tessera-id"
 
 static const char *kind_names[] = { "unspecified", "profile", "initiative", "resource",
-	"adoption" };
+	"adoption", "rotation" };
 static const char *status_names[] = { "unspecified", "planned", "running", "ended" };
 
 void
@@ -303,13 +304,13 @@ validate(const Tessera__Record *r, const char **why, bool chars)
 		return -EINVAL;
 	}
 	if (r->deleted && (r->n_texts || r->n_tags || r->n_links || r->profile || r->adoption ||
-	    r->n_attachments)) {
+	    r->n_attachments || r->rotation)) {
 		*why = "tombstone with content";
 		return -EINVAL;
 	}
 	if (check_texts(r, why, chars) != 0 || check_lists(r, why, chars) != 0 ||
 	    check_adoption(r, why, chars) != 0 ||
-	    check_attachments(r, why, chars) != 0)
+	    check_attachments(r, why, chars) != 0 || rotation_check(r, why) != 0)
 		return -EINVAL;
 	return 0;
 }

@@ -179,6 +179,9 @@ tally(struct ctl_client *c, const Tessera__Record *r, uint64_t had, enum store_p
 	case STORE_FUTURE:
 		return set_cause(cause, -EINVAL, "timestamp too far in the future (more than "
 		    "max_clock_skew ahead of this node's clock)");
+	case STORE_DISPUTED:
+		return set_cause(cause, -EINVAL, "a second rotation of a key already rotated "
+		    "(disputed: tessera status)");
 	default:
 		return set_cause(cause, -EINVAL,
 		    "conflicts with a stored record (same id or same author and version)");

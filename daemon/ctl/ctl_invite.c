@@ -162,6 +162,7 @@ ctl_join(struct ctl_client *c, const Tessera__Request *req)
 	struct invite_code code;
 	char name[72], shortid[NODEID_SHORT + 1], hex[2 * INVITE_ID_LEN + 1], why_log[64];
 	const char *why;
+	char *addr;
 
 	if (req->code == NULL || invite_decode(req->code, &code, &why) != 0) {
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "%s", req->code ? why : "no code");
@@ -172,6 +173,14 @@ ctl_join(struct ctl_client *c, const Tessera__Request *req)
 		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "this is an invite of this node itself");
 		return;
 	}
+	/* The CLI tries the code's addresses in turn (tessera join). */
+	if (req->address_index >= code.n_addrs) {
+		OPENSSL_cleanse(&code, sizeof(code));
+		ctl_error(c, TESSERA__REPLY__CODE__INVALID, "the code has no address %u",
+		    (unsigned)req->address_index + 1);
+		return;
+	}
+	addr = code.addrs[req->address_index];
 	nodeid_short(code.inviter, shortid);
 	if (req->peer_name != NULL && *req->peer_name)
 		snprintf(name, sizeof(name), "%s", req->peer_name);
@@ -181,13 +190,13 @@ ctl_join(struct ctl_client *c, const Tessera__Request *req)
 	memcpy(join.invite, code.id, INVITE_ID_LEN);
 	hex_encode(code.id, INVITE_ID_LEN, hex);
 	snprintf(why_log, sizeof(why_log), "joined with invite %s", hex);
-	/* The code's first address: a drop-in pins one. */
-	if (ctl_peer_write(c, name, code.addrs[0], code.inviter, why_log) == 0) {
+	/* A drop-in pins one address: the one asked for. */
+	if (ctl_peer_write(c, name, addr, code.inviter, why_log) == 0) {
 		if (peers_set_join(env->ops->peers, code.inviter, &join) != 0)
 			log_warnx("peer %s: cannot attach the invite proof", name);
-		log_info("peer %s: joining with invite %s at %s", name, hex, code.addrs[0]);
+		log_info("peer %s: joining with invite %s at %s", name, hex, addr);
 		view.name = name;
-		view.address = code.addrs[0];
+		view.address = addr;
 		view.has_id = 1;
 		view.id = (ProtobufCBinaryData){ TESS_KEY_LEN, code.inviter };
 		r.has_code = 1;

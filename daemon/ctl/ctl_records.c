@@ -14,6 +14,7 @@
 #include "store/publish.h"
 #include "store/search.h"
 #include "store/store.h"
+#include "store/store_rotate.h"
 
 #define SEARCH_MAX_LIMIT 1000
 #define LIST_MAX_LIMIT 1000000
@@ -85,7 +86,10 @@ to_filter(struct ctl_client *c, const Tessera__Filter *in, struct search_filter 
 
 		if ((rc = ctl_resolve_community(c, in->community, &m)) != 0)
 			return rc;
-		memcpy(f->author, m.author, TESS_KEY_LEN);
+		/* A community is all its keys: the one it uses now, and those
+		 * it rotated from (store/store_rotate.h). */
+		if (store_rotation_final(store_of(c), m.author, f->author) != 0)
+			memcpy(f->author, m.author, TESS_KEY_LEN);
 		store_match_free(&m);
 		f->has_author = true;
 	}

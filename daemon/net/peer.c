@@ -164,9 +164,25 @@ static int
 pin_slot(void *arg, const uint8_t key[TESS_KEY_LEN])
 {
 	struct peer *p = arg;
+	struct peers *m = p->mgr;
 
-	/* Outbound: only the key pinned for the peer we meant to dial. */
-	return p->slot != NULL && memcmp(p->slot->id, key, TESS_KEY_LEN) == 0 ? 0 : -1;
+	/* Outbound: only the key pinned for the peer we meant to dial, or the
+	 * key its community rotated to (a verified rotation we hold). */
+	if (p->slot == NULL)
+		return -1;
+	if (memcmp(p->slot->id, key, TESS_KEY_LEN) == 0)
+		return 0;
+	if (m->rotated != NULL && m->rotated(m->hook_arg, p->slot->id, key))
+		return 0;
+	/* Perhaps the peer rotated its key and we do not hold the statement
+	 * yet (a peer that never dials us could not tell us otherwise): let
+	 * it show its rotations in its Hello, a few a minute as strangers.
+	 * Never while joining: an invite's key is the one in the code. */
+	if (m->on_rotate != NULL && p->slot->join == NULL && pending_allow(&m->pending, mono_ms())) {
+		p->unpinned = true;
+		return 0;
+	}
+	return -1;
 }
 
 struct peer *
@@ -381,7 +397,7 @@ after_tls(struct peer *p)
 		return;    /* closed as a duplicate */
 	change_state(p, PEER_HELLO, "TLS handshake done");
 	store_meta_get(p->mgr->sessions->store, "name", &name);
-	if (p->slot == NULL)   /* a stranger: its Hello decides (peers_session_hello) */
+	if (p->slot == NULL || p->unpinned)   /* its Hello decides (peers_session_hello) */
 		rc = session_start_stranger(&p->session, p->mgr->sessions, &link_io, p, p->key,
 		    p->label, name, mono_ms());
 	else   /* joining with an invite: our Hello carries the proof */

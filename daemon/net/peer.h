@@ -31,6 +31,10 @@ struct peer {
 	struct wire_reader rd;
 	enum peer_state state;
 	bool inbound;
+	/* Outbound, and the key at the address is not the pinned one: its
+	 * Hello must show key rotations from the pinned key before the link
+	 * counts as the peer's (peers_session_hello). */
+	bool unpinned;
 	bool started;                  /* peer_start ran: reading, TLS begun */
 	char addr[64];                 /* remote address, for logs */
 	uint8_t key[TESS_KEY_LEN];     /* verified peer key (after TLS) */

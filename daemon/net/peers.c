@@ -30,7 +30,7 @@ peers_pin_any(void *arg, const uint8_t key[TESS_KEY_LEN])
 {
 	struct peers *m = arg;
 
-	if (config_find_peer(peers_conf(m), key) != NULL)
+	if (config_find_peer(peers_conf(m), key) != NULL || peers_slot_rotated(m, key) != NULL)
 		return 0;
 	/* A stranger costs a full handshake (a signature check) before it can
 	 * be recorded as pending or show an invite proof: a few a minute. */
@@ -42,6 +42,17 @@ peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN])
 {
 	for (struct peer_slot *s = m->slots; s; s = s->next)
 		if (memcmp(s->id, id, TESS_KEY_LEN) == 0)
+			return s;
+	return NULL;
+}
+
+struct peer_slot *
+peers_slot_rotated(struct peers *m, const uint8_t key[TESS_KEY_LEN])
+{
+	if (m->rotated == NULL)
+		return NULL;
+	for (struct peer_slot *s = m->slots; s; s = s->next)
+		if (m->rotated(m->hook_arg, s->id, key))
 			return s;
 	return NULL;
 }
@@ -227,6 +238,13 @@ peers_detach(struct peers *m, struct peer *p, const char *reason)
 		return;
 	if (reason != NULL)
 		peers_slot_failed(s, p->addr, reason, was_up);
+	/* The inviter said goodbye to our invite proof: dialing again with it
+	 * would count as one more wrong try (five revoke the invite). The
+	 * joining CLI removes the peer; a reload or peer add dials again. */
+	if (s->join != NULL && !was_up && reason != NULL && strstr(reason, "goodbye") != NULL) {
+		s->next_dial = UINT64_MAX;
+		return;
+	}
 	if (was_up)
 		s->backoff_ms = 0;
 	peers_redial_later(m, s);
@@ -239,6 +257,15 @@ peers_attach(struct peers *m, struct peer *p)
 	char shortid[NODEID_SHORT + 1];
 
 	nodeid_short(p->key, shortid);
+	/* A peer we pin under an older key of its community (a rotation we
+	 * hold): the link follows the rotation. */
+	if (s == NULL && p->inbound)
+		s = peers_slot_rotated(m, p->key);
+	if (!p->inbound && p->unpinned) {
+		/* Not bound to its slot until its Hello shows the rotations. */
+		snprintf(p->label, sizeof(p->label), "%.80s, key %s", s->label, shortid);
+		return 0;
+	}
 	if (s == NULL && p->inbound) {
 		/* Still a stranger, counted as one, until its Hello shows an
 		 * invite proof (peers_session_hello). */
@@ -365,6 +392,8 @@ peers_start(const struct peers_env *env, struct peers **out, char **cause)
 	m->conf = env->conf;
 	m->sessions = env->sessions;
 	m->on_join = env->on_join;
+	m->on_rotate = env->on_rotate;
+	m->rotated = env->rotated;
 	m->hook_arg = env->hook_arg;
 	memcpy(m->self, env->id->pub, TESS_KEY_LEN);
 	*out = m;

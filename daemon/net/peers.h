@@ -29,6 +29,16 @@ struct peers_env {
 	 * negative with the reason in why, told to it. */
 	int (*on_join)(void *arg, const uint8_t key[TESS_KEY_LEN], const char *name,
 	    const struct session_join *join, char *why, size_t whylen);
+	/* A node that is not configured said Hello with the rotations that
+	 * lead to its key (Hello.rotation, oldest first): return 0 once they
+	 * are verified and stored and a configured peer's pinned key leads to
+	 * key (peers_env.rotated), or negative with the reason in why. */
+	int (*on_rotate)(void *arg, const uint8_t key[TESS_KEY_LEN],
+	    Tessera__SignedRecord *const *v, size_t n, char *why, size_t whylen);
+	/* Whether the pinned key was rotated, in verified hops, to key: the
+	 * TLS pin check then accepts key for that peer. */
+	bool (*rotated)(void *arg, const uint8_t pinned[TESS_KEY_LEN],
+	    const uint8_t key[TESS_KEY_LEN]);
 	void *hook_arg;
 };
 struct store;
@@ -104,6 +114,8 @@ int peers_set_join(struct peers *p, const uint8_t id[TESS_KEY_LEN],
  * p NULL. Returns 0 or -ENOMEM. */
 int peers_pending_views(const struct peers *p, Tessera__Reply *r);
 void peers_pending_free(Tessera__Reply *r);
+/* How many pending nodes are held (0 for p NULL). */
+size_t peers_pending_count(const struct peers *p);
 /* id was accepted: it is no longer pending. */
 void peers_pending_forget(struct peers *p, const uint8_t id[TESS_KEY_LEN]);
 /* A session applied an offer of the peer's (session_env.on_synced). */

@@ -67,6 +67,11 @@ struct peers {
 	/* A stranger's Hello carried an invite proof (peers_env.on_join). */
 	int (*on_join)(void *arg, const uint8_t key[TESS_KEY_LEN], const char *name,
 	    const struct session_join *join, char *why, size_t whylen);
+	/* Rotations (peers_env.on_rotate, peers_env.rotated). */
+	int (*on_rotate)(void *arg, const uint8_t key[TESS_KEY_LEN],
+	    Tessera__SignedRecord *const *v, size_t n, char *why, size_t whylen);
+	bool (*rotated)(void *arg, const uint8_t pinned[TESS_KEY_LEN],
+	    const uint8_t key[TESS_KEY_LEN]);
 	void *hook_arg;
 };
 
@@ -87,6 +92,8 @@ int peers_attach(struct peers *m, struct peer *p);
  * Returns 0, or negative if p must close (closed already). */
 int peers_bind(struct peers *m, struct peer *p, struct peer_slot *s);
 struct peer_slot *peers_slot_find(struct peers *m, const uint8_t id[TESS_KEY_LEN]);
+/* The slot whose pinned key was rotated to key (peers_env.rotated); NULL. */
+struct peer_slot *peers_slot_rotated(struct peers *m, const uint8_t key[TESS_KEY_LEN]);
 /* p is closing: forget it in its slot and schedule a redial. */
 void peers_detach(struct peers *m, struct peer *p, const char *reason);
 /* p's handle is closed: drop it from the list (it is freed by the caller). */

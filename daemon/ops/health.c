@@ -15,6 +15,7 @@
 #include "net/peers.h"
 #include "ops/ops.h"
 #include "store/store.h"
+#include "store/store_rotate.h"
 
 /* The engine names its reasons; one table, in sync/session.c. */
 const char *
@@ -109,7 +110,8 @@ health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size
 	char a[32], b[32];
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
+	out->v = NULL;   /* the rest of out is the caller's */
+	out->n = 0;
 	for (size_t i = 0; i < n_peers && rc == 0; i++) {
 		const Tessera__PeerView *p = peers[i];
 		char id[NODEID_SHORT + 1] = "?";
@@ -141,6 +143,23 @@ health_attention(const Tessera__Status *s, Tessera__PeerView *const *peers, size
 		    "refused today (%llu new author%s accepted); a hostile or compromised peer?",
 		    p->name, id, (unsigned long long)p->over_budget, p->over_budget == 1 ? "" : "s",
 		    (unsigned long long)p->new_authors, p->new_authors == 1 ? "" : "s");
+	}
+	/* Someone may be waiting to be accepted (or probing): one line. */
+	if (rc == 0 && s->pending_peers > 0)
+		rc = add(out, "%u unknown node%s tried to connect: tessera peers --pending",
+		    s->pending_peers, s->pending_peers == 1 ? "" : "s");
+	/* Two rotations of one key: one of them was signed by someone else
+	 * holding that key (docs/protocol.md, "Key rotation"). */
+	if (rc == 0 && s->rotation_disputes > 0) {
+		char id[NODEID_SHORT + 1] = "?";
+
+		if (s->rotation_dispute_key.len == TESS_KEY_LEN)
+			nodeid_short(s->rotation_dispute_key.data, id);
+		rc = add(out, "%llu disputed key rotation%s (latest of key %s): a key was rotated "
+		    "twice, so someone else may hold it; the first rotation stays in force; "
+		    "resolve with tessera block and tessera peer add (docs/protocol.md, "
+		    "\"Key rotation\")", (unsigned long long)s->rotation_disputes,
+		    s->rotation_disputes == 1 ? "" : "s", id);
 	}
 	if (rc == 0 && s->records_rejected > 0)
 		rc = add(out, "%llu record%s from peers %s rejected since start-up; last: %s",
@@ -206,6 +225,13 @@ health_status(const struct ops_env *env, const struct store_stats *st, Tessera__
 		s->has_last_reject_at = 1;
 		s->last_reject_at = h->last_reject_at;
 	}
+	if (store_rotation_disputes(env->store, &s->rotation_disputes, keep->dispute_key) == 0 &&
+	    s->rotation_disputes > 0) {
+		s->has_rotation_disputes = s->has_rotation_dispute_key = 1;
+		s->rotation_dispute_key = (ProtobufCBinaryData){ TESS_KEY_LEN, keep->dispute_key };
+	}
+	s->has_pending_peers = 1;
+	s->pending_peers = (uint32_t)peers_pending_count(env->peers);
 	if ((rc = peers_views(env->peers, env->store, r)) != 0)
 		return rc;
 	/* Without the list (out of memory), the other items still count. */

@@ -36,6 +36,8 @@ const char *health_reject_name(enum sync_reject why);
 struct health_items {
 	char **v;
 	size_t n;
+	/* What Status.rotation_dispute_key points to (health_status). */
+	uint8_t dispute_key[TESS_KEY_LEN];
 };
 
 /* Pure: what needs attention given a filled Status, the peers' views and

@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "store/search_expr.h"
 #include "store/store_int.h"
+#include "store/store_rotate.h"
 
 /* Most texts a record may carry, hence rows read for trusted authors. */
 #define TRUSTED_ROWS (SEARCH_CANDIDATES * 2)
@@ -53,7 +54,7 @@ filter_sql(char *sql, size_t cap, const struct search_filter *f)
 	if (f->kind > 0)
 		strncat(sql, " AND m.kind = ?3", cap - strlen(sql) - 1);
 	if (f->has_author)
-		strncat(sql, " AND m.author = ?4", cap - strlen(sql) - 1);
+		strncat(sql, " AND m.author IN " STORE_ROTATED_KEYS, cap - strlen(sql) - 1);
 	if (f->tag != NULL)
 		strncat(sql, " AND EXISTS (SELECT 1 FROM tags g WHERE g.tag = ?5 AND g.seq = m.seq)",
 		    cap - strlen(sql) - 1);
@@ -483,7 +484,7 @@ search_list(struct store *st, const struct search_filter *f, uint64_t **seqs, si
 	if (f->kind > 0)
 		strncat(sql, " AND r.kind = ?3", sizeof(sql) - strlen(sql) - 1);
 	if (f->has_author)
-		strncat(sql, " AND r.author = ?4", sizeof(sql) - strlen(sql) - 1);
+		strncat(sql, " AND r.author IN " STORE_ROTATED_KEYS, sizeof(sql) - strlen(sql) - 1);
 	if (f->tag != NULL)
 		strncat(sql, " AND EXISTS (SELECT 1 FROM tags g WHERE g.tag = ?5 AND g.seq = r.seq)",
 		    sizeof(sql) - strlen(sql) - 1);
@@ -521,7 +522,8 @@ search_export(struct store *st, const struct search_filter *f, uint64_t after,
 	*n = 0;
 	/* Every record of the community, tombstones included, oldest first. */
 	if ((rc = sqlite3_prepare_v2(st->db, f->has_author ?
-		 "SELECT seq FROM records WHERE seq > ?1 AND author = ?4 ORDER BY seq" :
+		 "SELECT seq FROM records WHERE seq > ?1 AND author IN " STORE_ROTATED_KEYS
+		 " ORDER BY seq" :
 		 "SELECT seq FROM records WHERE seq > ?1 ORDER BY seq", -1, &s, NULL)) != SQLITE_OK)
 		return set_cause(cause, store_err(st, rc, "export"), "reading the records: %s",
 		    sqlite3_errmsg(st->db));

@@ -21,7 +21,7 @@ static int seq_jump(struct store *st, char **cause);
 
 static const char *stmt_sql[S_COUNT] = {
 	[S_HAVE] = "SELECT version FROM records WHERE id = ?1",
-	[S_GET_BY_ID] = "SELECT seq, author, version, deleted, body, sig FROM records WHERE id = ?1",
+	[S_GET_BY_ID] = "SELECT seq, author, version, deleted, body, sig, kind FROM records WHERE id = ?1",
 	[S_GET_BY_SEQ] = "SELECT body, sig FROM records WHERE seq = ?1",
 	[S_DELETE_RECORD] = "DELETE FROM records WHERE seq = ?1",
 	[S_INSERT_RECORD] = "INSERT INTO records (id, author, version, kind, deleted, ts, body, sig,"

@@ -37,6 +37,9 @@ enum store_put_result {
 	STORE_FUTURE,        /* timestamp further in the future than the allowed
 	                      * clock skew (store_set_max_skew): nothing stored */
 	STORE_OVER_BUDGET,   /* from a peer over its daily budget for new authors */
+	STORE_DISPUTED,      /* a second rotation of a rotated key, or a change to a
+	                      * rotation record: refused, the dispute kept
+	                      * (store/store_rotate.h) */
 };
 
 /* What one peer may make us store per UTC day from authors the node has not

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "store/store_int.h"
+#include "store/store_rotate.h"
 #include "core/util.h"
 
 static char *
@@ -34,6 +35,55 @@ find_alike(struct store_author *a, size_t n)
 	free(keys);
 	free(alike);
 	return rc;
+}
+
+/* One entry per community: the records of a key it rotated from are
+ * counted under its current key (that entry made from the old one's if the
+ * current key has none yet). Only when rotations are held. */
+static int
+fold_rotated(struct store *st, struct store_author *a, size_t *n)
+{
+	uint8_t final[TESS_KEY_LEN];
+	uint64_t held;
+	size_t i = 0;
+	int rc;
+
+	if ((rc = store_rotation_count(st, &held)) != 0 || held == 0)
+		return rc;
+	while (i < *n) {
+		size_t k;
+
+		if ((rc = store_rotation_final(st, a[i].author, final)) != 0)
+			return rc;
+		if (memcmp(final, a[i].author, TESS_KEY_LEN) == 0) {
+			i++;
+			continue;
+		}
+		for (k = 0; k < *n && memcmp(a[k].author, final, TESS_KEY_LEN) != 0; k++)
+			;
+		if (k == *n) {   /* the current key has no entry: this one becomes it */
+			memcpy(a[i].author, final, TESS_KEY_LEN);
+			i = 0;       /* it may now fold into nothing else: start again */
+			continue;
+		}
+		a[k].records += a[i].records;
+		a[k].blocked = a[k].blocked || a[i].blocked;
+		if (a[k].name == NULL) {
+			a[k].name = a[i].name;
+			a[k].country = a[i].country;
+			a[k].languages = a[i].languages;
+			a[k].key = a[i].key;
+		} else {
+			free(a[i].name);
+			free(a[i].country);
+			free(a[i].languages);
+			free(a[i].key);
+		}
+		/* Keep the order (by name) of the others. */
+		memmove(&a[i], &a[i + 1], (*n - i - 1) * sizeof(*a));
+		(*n)--;
+	}
+	return 0;
 }
 
 int
@@ -77,7 +127,8 @@ store_authors(struct store *st, struct store_author **out, size_t *n)
 		x->key = col_strdup(s, 6);
 	}
 	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE && (rc = find_alike(a, *n)) == 0)
+	if (rc == SQLITE_DONE && (rc = fold_rotated(st, a, n)) == 0 &&
+	    (rc = find_alike(a, *n)) == 0)
 		rc = SQLITE_DONE;
 	if (rc != SQLITE_DONE) {
 		store_authors_free(a, *n);
@@ -141,6 +192,16 @@ block_locked(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		"UPDATE authors SET records = 0, name = NULL, country = NULL, languages = NULL,"
 		" name_key = NULL, profile_version = 0 WHERE author = ?1",
 	};
+	/* A blocked key cannot be the one a community rotated to: another
+	 * rotation of the same old key may then win (a dispute resolved). */
+	if (blocked && rc == SQLITE_OK) {
+		uint64_t forgot;
+
+		if (store_rotate_forget(st, author, &forgot) != 0)
+			rc = SQLITE_ERROR;
+		else if (forgot > 0)   /* the refused rotation may be offered again */
+			rc = sqlite3_exec(st->db, "UPDATE peers SET seq = 0", NULL, NULL, NULL);
+	}
 	for (size_t i = 0; blocked && rc == SQLITE_OK && i < sizeof(purge) / sizeof(purge[0]); i++) {
 		if ((rc = sqlite3_prepare_v2(st->db, purge[i], -1, &s, NULL)) != SQLITE_OK)
 			break;
@@ -287,8 +348,8 @@ store_is_blocked(struct store *st, const uint8_t author[TESS_KEY_LEN])
 	return blocked;
 }
 
-char *
-store_author_name(struct store *st, const uint8_t author[TESS_KEY_LEN])
+static char *
+name_of(struct store *st, const uint8_t author[TESS_KEY_LEN])
 {
 	sqlite3_stmt *s;
 	char *name = NULL;
@@ -301,4 +362,18 @@ store_author_name(struct store *st, const uint8_t author[TESS_KEY_LEN])
 		name = col_strdup(s, 0);
 	sqlite3_finalize(s);
 	return name;
+}
+
+char *
+store_author_name(struct store *st, const uint8_t author[TESS_KEY_LEN])
+{
+	uint8_t final[TESS_KEY_LEN];
+	char *name = NULL;
+
+	/* A rotated key's records belong to the community under its current
+	 * key: they show its current name (the old one if it has none). */
+	if (store_rotation_final(st, author, final) == 0 &&
+	    memcmp(final, author, TESS_KEY_LEN) != 0)
+		name = name_of(st, final);
+	return name != NULL ? name : name_of(st, author);
 }

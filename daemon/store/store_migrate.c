@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "store/store_adopt.h"
 #include "store/store_fp.h"
+#include "store/store_rotate.h"
 #include "store/tokenizer.h"
 
 
@@ -178,13 +179,20 @@ static const char *migrations[] = {
 	 * (A 3-character prefix index only, which FTS5 would use for 2-letter
 	 * prefixes too, was measured and left out: docs/search.md.) */
 	"INSERT INTO texts_fts (texts_fts) VALUES ('delete-all');",
+	/* 11 (STORE_SCHEMA_ROTATIONS): key rotations, the first of each key,
+	 * and the disputed ones (store_rotate.c); the rotations an older
+	 * version relayed verbatim are indexed by the back-fill. */
+	store_rotate_schema,
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
 	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL, reindex,
+	store_rotate_backfill,
 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_ROTATIONS,
+    "STORE_SCHEMA_ROTATIONS names the rotations migration");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
 

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "store/store_adopt.h"
+#include "store/store_rotate.h"
 #include "store/store_fp.h"
 #include "store/store_int.h"
 #include "store/blob.h"
@@ -212,7 +213,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	sqlite3_stmt *s;
 	sqlite3_int64 old_seq = 0, seq;
 	enum store_put_result kept;
-	int rc, delta = r->deleted ? 0 : 1;
+	int rc, delta = r->deleted ? 0 : 1, old_kind = -1;
 
 	*res = STORE_STORED;
 	if (r->timestamp > (int64_t)(store_now_us(st) / 1000) + st->max_skew_ms) {
@@ -227,6 +228,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 		uint64_t old_version = (uint64_t)sqlite3_column_int64(s, 2);
 
 		old_seq = sqlite3_column_int64(s, 0);
+		old_kind = sqlite3_column_int(s, 6);
 		if (sqlite3_column_bytes(s, 1) != TESS_KEY_LEN ||
 		    memcmp(sqlite3_column_blob(s, 1), r->author.data, TESS_KEY_LEN) != 0)
 			*res = STORE_NOT_AUTHOR;
@@ -241,6 +243,8 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 		return store_err(st, rc, "lookup");
 	}
 	sqlite3_reset(s);
+	if ((rc = store_rotate_check(st, r, old_kind, res)) != 0)
+		return rc;
 	if (*res != STORE_STORED && *res != STORE_EQUIVOCATION_REPLACED)
 		return 0;
 	kept = *res;
@@ -270,6 +274,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	seq = sqlite3_last_insert_rowid(st->db);
 	if ((rc = store_fp_put(st, r->id.data, r->version)) != 0 ||
 	    (rc = store_adopt_put(st, seq, r)) != 0 ||
+	    (rc = store_rotate_put(st, r)) != 0 ||
 	    (rc = blob_refs_put(st, r)) != 0)
 		return rc;
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)

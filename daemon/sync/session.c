@@ -11,7 +11,9 @@
 #include "core/log.h"
 #include "core/msgscan.h"
 #include "core/wire.h"
+#include "core/rotation.h"
 #include "store/store.h"
+#include "store/store_rotate.h"
 #include "sync/peer_check.h"
 #include "sync/reconcile.h"
 #include "sync/sync_int.h"
@@ -165,6 +167,7 @@ send_hello(struct session *s, const char *name, const struct session_join *join)
 	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
 	Tessera__Hello h = TESSERA__HELLO__INIT;
 	Tessera__JoinProof jp = TESSERA__JOIN_PROOF__INIT;
+	Tessera__SignedRecord rot[ROTATION_CHAIN_MAX], *rotp[ROTATION_CHAIN_MAX];
 	const struct session_limits *l = &s->env->lim;
 
 	h.has_protocol = h.has_max_frame = h.has_max_batch = h.has_epoch = h.has_seq = 1;
@@ -184,6 +187,18 @@ send_hello(struct session *s, const char *name, const struct session_join *join)
 		jp.mac = (ProtobufCBinaryData){ SESSION_MAC_LEN, (uint8_t *)join->mac };
 		h.join = &jp;
 	}
+	/* protobuf-c wants mutable pointers; the Hello only reads them. */
+	for (size_t i = 0; i < s->env->n_rotation && i < ROTATION_CHAIN_MAX; i++) {
+		const struct store_signed *v = &s->env->rotation[i];
+
+		tessera__signed_record__init(&rot[i]);
+		rot[i].has_body = rot[i].has_sig = 1;
+		rot[i].body = (ProtobufCBinaryData){ v->len, v->body };
+		rot[i].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, (uint8_t *)v->sig };
+		rotp[i] = &rot[i];
+		h.n_rotation = i + 1;
+	}
+	h.rotation = rotp;
 	env.msg_case = TESSERA__ENVELOPE__MSG_HELLO;
 	env.hello = &h;
 	return session_send(s, &env);
@@ -262,7 +277,10 @@ on_hello(struct session *s, const Tessera__Hello *h)
 			jp = &join;
 		}
 		why[0] = '\0';
-		if (s->env->on_hello(s->env->hook_arg, s, jp, why, sizeof(why)) != 0) {
+		s->hello = h;
+		rc = s->env->on_hello(s->env->hook_arg, s, jp, why, sizeof(why));
+		s->hello = NULL;
+		if (rc != 0) {
 			session_close(s, SESSION_END_LOCAL, why[0] ? why : "refused", true);
 			return -EPIPE;
 		}

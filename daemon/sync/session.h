@@ -74,6 +74,7 @@ struct session_limits {
 };
 
 struct session;
+struct store_signed;
 struct sync_job;
 
 /* A joiner's proof that it holds an invite (Hello.join, docs/protocol.md):
@@ -128,6 +129,10 @@ struct session_env {
 	uint64_t duplicates;
 	/* Attachment transfer (sync/attach.h); NULL: not spoken. */
 	struct attach *attach;
+	/* The rotations that lead to our key, oldest first (Hello.rotation,
+	 * store/store_rotate.h); owned by the composition root. */
+	const struct store_signed *rotation;
+	size_t n_rotation;
 	/* Upward news. Each may be NULL. */
 	/* The peer's Hello arrived, before the session is established: return
 	 * 0 to go on, or negative with a reason in why (sent to the peer in a
@@ -153,6 +158,9 @@ struct session {
 	uint8_t key[TESS_KEY_LEN];     /* the peer's key, verified by TLS */
 	char label[96];                /* "name (SHORTID)" or the address, for logs */
 	char remote_name[65];
+	/* The peer's Hello, while env->on_hello runs only (NULL otherwise):
+	 * what a stranger shows to be accepted (its rotations). */
+	const struct Tessera__Hello *hello;
 	/* A stranger's session: our Hello waits until the owner accepted the
 	 * peer's (on_hello), so that it cannot take our Hello for acceptance. */
 	bool hello_deferred;

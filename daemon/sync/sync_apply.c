@@ -261,6 +261,10 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 		case STORE_OVER_BUDGET:
 			reject(s, SYNC_REJECT_BUDGET, "over the peer's daily budget for new authors");
 			break;
+		case STORE_DISPUTED:
+			reject(s, SYNC_REJECT_CONFLICT, "a second rotation of a key already rotated "
+			    "(disputed: tessera status)");
+			break;
 		}
 	}
 	return rc;

@@ -36,6 +36,7 @@ test_hostile() {
 
 	run_case hello 0
 	run_case forged-sig 1
+	run_case forged-rotation 3
 	# A record of b's on a, for evil_peer to claim a newer version of.
 	target=$(records a | jq -r --arg b "$(norm_id "$(node_id b)")" \
 		'[.[] | select((.community | gsub("[- ]"; "") | ascii_upcase) == $b)][0].id') || target=""

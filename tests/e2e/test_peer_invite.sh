@@ -7,13 +7,16 @@
 #     altered, its check fixed), a code whose address leads to another node
 #     (the key there is not the code's), a revoked code: each join fails
 #     with the reason, and the joiner keeps no peer;
+#   - a code whose first address leads nowhere: join tries the next one;
 #   - pending: a node that x does not know but that dials it with a valid
-#     key is refused and listed by `peers --pending`; `peer add` accepts it.
+#     key is refused, listed by `peers --pending` and under "needs
+#     attention" in status; `peer add` accepts it.
 set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
 
-# recode CODE FIELD VALUE: the code with its secret flipped (FIELD secret) or
-# its address replaced (FIELD addr VALUE), and its check recomputed.
+# recode CODE FIELD VALUE: the code with its secret flipped (FIELD secret),
+# its address replaced (FIELD addr VALUE) or its addresses replaced by
+# several (FIELD addrs VALUE...), and its check recomputed.
 recode() {
 	python3 - "$@" <<'PY'
 import base64, hashlib, sys
@@ -22,6 +25,10 @@ body = code[len("TESSERA1"):]
 raw = bytearray(base64.b32decode(body + "=" * (-len(body) % 8)))[:-4]
 if field == "secret":
     raw[41] ^= 1
+elif field == "addrs":
+    raw = raw[:57]
+    for a in sys.argv[3:]:
+        raw += bytes([len(a)]) + a.encode()
 else:
     addr = sys.argv[3].encode()
     raw = raw[:57] + bytes([len(addr)]) + addr
@@ -132,6 +139,17 @@ test_revoked_and_damaged() {
 	assert_contains "$ERR" "this node itself"
 }
 
+test_next_address() {
+	local code two
+	code=$(cli x invite --name j3 2>/dev/null)
+	two=$(recode "$code" addrs "127.0.0.1:$(free_port)" "127.0.0.1:${NODE_PORT[x]}")
+	expect 0 cli j3 join --name x "$two"
+	assert_contains "$ERR" "address 1 of 2 did not answer"
+	assert_contains "$OUT" "joined: peer x"
+	assert_contains "$(cat "$T/j3/peers.d/x.conf")" "127.0.0.1:${NODE_PORT[x]}" \
+		"j3 pins the address that answered"
+}
+
 test_pending() {
 	local pend
 	cli j4 peer add x "127.0.0.1:${NODE_PORT[x]}" "$(node_id x)" >/dev/null
@@ -141,6 +159,10 @@ test_pending() {
 	assert_eq "$(jq -r '.[] | select(.name == "j4") | .id' <<<"$pend" | tr -d -)" \
 		"$(norm_id "$(node_id j4)")" "the pending entry carries j4's full ID"
 	check "the pending entry has an address" test -n "$(jq -r '.[] | select(.name == "j4") | .address' <<<"$pend")"
+	expect 0 cli x status
+	assert_contains "$OUT" "unknown node tried to connect: tessera peers --pending" \
+		"status lists pending nodes under needs attention"
+	assert_eq "$(cli x --json status | jq .pending_peers)" 1 "json: pending_peers"
 	# Its quick redials (backoff_max 1s here) may also meet the bucket for
 	# strangers' handshakes; the Goodbye reached it at least once.
 	check "j4 was told why" grep -q "does not know your key" "$(log_of j4)"
@@ -157,5 +179,6 @@ test_expired
 test_wrong_secret
 test_other_node
 test_revoked_and_damaged
+test_next_address
 test_pending
 finish

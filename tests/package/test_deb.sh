@@ -226,8 +226,12 @@ for o in $(sed -n 's/^\t*{ "\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' \
 	documented "$m1" "--$o" "tessera(1) option"
 done
 for o in $(sed -n 's/.*{ "\([a-z-]*\)", \(no\|required\)_argument.*/\1/p' \
-    "$TESSERA_SRC/daemon/main.c" | sort -u); do
+    "$TESSERA_SRC/daemon/main.c" "$TESSERA_SRC/daemon/rotate_key.c" | sort -u); do
 	documented "$m8" "--$o" "tesserad(8) option"
+done
+# Every tesserad subcommand (strcmp(argv[1], "...") in main.c) is documented.
+for c in $(sed -n 's/.*strcmp(argv\[1\], "\([a-z-]*\)").*/\1/p' "$TESSERA_SRC/daemon/main.c"); do
+	documented "$m8" "tesserad $c" "tesserad(8) command"
 done
 codes=$(sed -n 's/^[[:space:]]*"  \([0-9]\)  .*/\1/p' "$TESSERA_SRC/client/main.c")
 [ -n "$codes" ] || _bad "no exit codes found in client/main.c"

@@ -11,6 +11,7 @@
  * evil_scn_authors.c  records of other authors (hijack, replay), conflicting
  *                     versions, invalid UTF-8, and unpinned outsiders
  * evil_scn_sybil.c    a pinned peer making up authors by the thousand
+ * evil_scn_rotate.c   key rotations nobody agreed to
  * evil_scn_recon.c    range reconciliation: ranges out of order, inconsistent
  *                     fingerprints, splits past the end, oversized lists
  * evil_scn_attach.c   attachments: chunks that do not verify, requests past
@@ -152,6 +153,9 @@ int make_record(struct rec *, const uint8_t *, const uint8_t *, bool, const char
 int make_record_by(struct rec *, const struct identity *, const char *);
 /* Serializes r and signs it with our key, whatever author it claims. */
 int seal_any(const Tessera__Record *, struct rec *);
+/* A made-up identity: key pair only (no certificate, no data directory);
+ * free who->key with EVP_PKEY_free. */
+int keypair_new(struct identity *who);
 /* Frees the bodies of n records. */
 void recs_free(struct rec *, size_t);
 /* Appends the ids to --ids FILE. */
@@ -261,5 +265,9 @@ int scn_blob_past_end(int);
 int scn_blob_flood(int);
 int scn_blob_ranges_liar(int);
 int scn_blob_ranges_bad(int);
+
+/* evil_scn_rotate.c */
+/* Rotation records: forged new-key signature, to itself, of --victim. */
+int scn_forged_rotation(int);
 
 #endif

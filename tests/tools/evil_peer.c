@@ -94,6 +94,8 @@ static const struct {
 	{ "want-repeat", scn_want_repeat, "a want naming one offered record N times (500)" },
 	{ "push", scn_push, "pushed records: unannounced, forged, N duplicates, with an offer open" },
 	{ "sybil", scn_sybil, "N made-up authors with 10 valid records each" },
+	{ "forged-rotation", scn_forged_rotation,
+	    "key rotations: new key's signature forged, to itself, of --victim's key" },
 	{ "recon-order", scn_recon_order, "reconciliation ranges out of order" },
 	{ "recon-inconsistent", scn_recon_inconsistent,
 	  "fingerprints that differ at every split: bounded turns" },

@@ -1,6 +1,7 @@
 /* evil_records.c: evil_peer's records, honest or not, and the protocol
  * steps that move them: offers, Want answers, Records messages. */
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,4 +310,20 @@ probe(struct conn *c)
 	if ((rc = offer(c, NULL, 0, none, &upto)) != 0)
 		return rc;
 	return send_records(c, NULL, 0, NULL, true, upto);
+}
+
+/* A made-up author: key pair only (no certificate, no data directory). */
+int
+keypair_new(struct identity *who)
+{
+	size_t len = TESS_KEY_LEN;
+
+	memset(who, 0, sizeof(*who));
+	if ((who->key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
+		return -EIO;
+	if (EVP_PKEY_get_raw_public_key(who->key, who->pub, &len) != 1 || len != TESS_KEY_LEN) {
+		EVP_PKEY_free(who->key);
+		return -EIO;
+	}
+	return 0;
 }

@@ -14,22 +14,6 @@
 
 #define SYBIL_RECORDS 10
 
-/* A made-up author: key pair only (no certificate, no data directory). */
-static int
-sybil_author(struct identity *who)
-{
-	size_t len = TESS_KEY_LEN;
-
-	memset(who, 0, sizeof(*who));
-	if ((who->key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL)
-		return -EIO;
-	if (EVP_PKEY_get_raw_public_key(who->key, who->pub, &len) != 1 || len != TESS_KEY_LEN) {
-		EVP_PKEY_free(who->key);
-		return -EIO;
-	}
-	return 0;
-}
-
 static int
 sybil_make(struct rec *r, int authors)
 {
@@ -37,7 +21,7 @@ sybil_make(struct rec *r, int authors)
 	int rc = 0;
 
 	for (int a = 0; a < authors && rc == 0; a++) {
-		if ((rc = sybil_author(&who)) != 0)
+		if ((rc = keypair_new(&who)) != 0)
 			break;
 		for (int k = 0; k < SYBIL_RECORDS && rc == 0; k++) {
 			char title[96];
