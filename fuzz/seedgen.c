@@ -22,42 +22,35 @@
 #include "core/util.h"
 #include "core/wire.h"
 
-#define MAX_RECS 32
-
-struct signed_rec {
-	uint8_t *body;
-	size_t len;
-	uint8_t sig[TESS_SIG_LEN];
-	uint8_t id[TESS_ID_LEN];
-};
+#include "seedgen.h"
 
 static const char *outdir;
-static struct signed_rec recs[MAX_RECS];
-static size_t nrecs;
-static Tessera__ImportItem *items[MAX_RECS];
+struct signed_rec seed_recs[MAX_RECS];
+size_t seed_nrecs;
+Tessera__ImportItem *seed_items[MAX_RECS];
 static char *lines[MAX_RECS];
-static size_t nitems_;
+size_t seed_nitems;
 
-static void __attribute__((noreturn))
-die(const char *what)
+void
+seedgen_die(const char *what)
 {
 	fprintf(stderr, "seedgen: %s\n", what);
 	exit(1);
 }
 
-static void
-put(const char *target, const char *name, const void *data, size_t len)
+void
+seedgen_put(const char *target, const char *name, const void *data, size_t len)
 {
 	char path[512];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, target);
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		die("mkdir");
+		seedgen_die("mkdir");
 	snprintf(path, sizeof(path), "%s/%s/%s", outdir, target, name);
 	if ((f = fopen(path, "wb")) == NULL || (len > 0 && fwrite(data, 1, len, f) != len) ||
 	    fclose(f) != 0)
-		die(path);
+		seedgen_die(path);
 }
 
 /* Reads every line of the demo data as an import item. */
@@ -76,16 +69,16 @@ load_demo(void)
 
 		snprintf(path, sizeof(path), "%s/%s.jsonl", TESSERA_DATA_DIR, files[f]);
 		if ((fp = fopen(path, "r")) == NULL)
-			die(path);
-		while ((n = getline(&line, &cap, fp)) > 0 && nitems_ < MAX_RECS) {
+			seedgen_die(path);
+		while ((n = getline(&line, &cap, fp)) > 0 && seed_nitems < MAX_RECS) {
 			Tessera__ImportItem *it;
 
 			if (jsonl_parse(line, (size_t)n, ++lineno, &it, &cause) != 0)
-				die(cause);
+				seedgen_die(cause);
 			if (it == NULL)
 				continue;
-			lines[nitems_] = strdup(line);
-			items[nitems_++] = it;
+			lines[seed_nitems] = strdup(line);
+			seed_items[seed_nitems++] = it;
 		}
 		fclose(fp);
 	}
@@ -98,7 +91,7 @@ seal_next(Tessera__Record *r, const uint8_t nonce[TESS_NONCE_LEN], uint64_t vers
     int64_t timestamp, const char *what)
 {
 	const struct identity *me = fuzz_identity();
-	struct signed_rec *s = &recs[nrecs];
+	struct signed_rec *s = &seed_recs[seed_nrecs];
 
 	record_make_id(me->pub, nonce, s->id);
 	r->has_id = r->has_nonce = r->has_author = r->has_version = r->has_timestamp = 1;
@@ -108,8 +101,8 @@ seal_next(Tessera__Record *r, const uint8_t nonce[TESS_NONCE_LEN], uint64_t vers
 	r->version = version;
 	r->timestamp = timestamp;
 	if (record_seal(me, r, &s->body, &s->len, s->sig) != 0)
-		die(what);
-	nrecs++;
+		seedgen_die(what);
+	seed_nrecs++;
 }
 
 /* A key rotation (kind 5) of the fuzz key to a fixed second key, signed
@@ -126,7 +119,7 @@ seal_rotation(void)
 	memset(seed, 0x5e, sizeof(seed));
 	if (identity_from_seed(seed, &next, &cause) != 0 ||
 	    rotation_sign(next, fuzz_identity()->pub, nsig) != 0)
-		die("the rotation's new key");
+		seedgen_die("the rotation's new key");
 	memset(nonce, 0x55, sizeof(nonce));
 	ro.has_new_key = ro.has_new_sig = 1;
 	ro.new_key = (ProtobufCBinaryData){ TESS_KEY_LEN, next->pub };
@@ -146,8 +139,8 @@ sign_demo(void)
 	const uint8_t *me = fuzz_identity()->pub;
 	uint8_t nonce[TESS_NONCE_LEN];
 
-	for (size_t i = 0; i < nitems_; i++) {
-		Tessera__Record r = *items[i]->content;
+	for (size_t i = 0; i < seed_nitems; i++) {
+		Tessera__Record r = *seed_items[i]->content;
 
 		for (size_t k = 0; k < sizeof(nonce); k++)
 			nonce[k] = (uint8_t)(i * 31 + k);
@@ -157,13 +150,13 @@ sign_demo(void)
 	/* One learned via the fuzz key's own community, one with status,
 	 * dates and outcome. */
 	for (int k = 0; k < 2; k++) {
-		Tessera__Record a = *items[1]->content;
+		Tessera__Record a = *seed_items[1]->content;
 		Tessera__Adoption ad = TESSERA__ADOPTION__INIT;
 
 		memset(nonce, 0xa0 + k, sizeof(nonce));
 		a.kind = TESSERA__KIND__KIND_ADOPTION;
 		ad.has_source_id = ad.has_source_author = 1;
-		ad.source_id = (ProtobufCBinaryData){ TESS_ID_LEN, recs[1].id };
+		ad.source_id = (ProtobufCBinaryData){ TESS_ID_LEN, seed_recs[1].id };
 		ad.source_author = (ProtobufCBinaryData){ TESS_KEY_LEN, (uint8_t *)me };
 		if (k == 0) {
 			ad.has_via = 1;
@@ -196,20 +189,20 @@ sign_demo(void)
 static void
 put_hostile(const char *name, const char *find, const void *with, size_t len)
 {
-	uint8_t *buf = malloc(1 + recs[0].len);
+	uint8_t *buf = malloc(1 + seed_recs[0].len);
 
 	if (buf == NULL)
-		die("out of memory");
+		seedgen_die("out of memory");
 	buf[0] = 1;
-	memcpy(buf + 1, recs[0].body, recs[0].len);
-	for (size_t i = 1; i + len <= 1 + recs[0].len; i++)
+	memcpy(buf + 1, seed_recs[0].body, seed_recs[0].len);
+	for (size_t i = 1; i + len <= 1 + seed_recs[0].len; i++)
 		if (memcmp(buf + i, find, len) == 0) {
 			memcpy(buf + i, with, len);
-			put("record", name, buf, 1 + recs[0].len);
+			seedgen_put("record", name, buf, 1 + seed_recs[0].len);
 			free(buf);
 			return;
 		}
-	die("hostile seed: text not found in the first demo record");
+	seedgen_die("hostile seed: text not found in the first demo record");
 }
 
 static void
@@ -218,20 +211,20 @@ seeds_record(void)
 	char name[64];
 	uint8_t hidden[16];
 
-	for (size_t i = 0; i < nrecs; i++) {
-		uint8_t *buf = malloc(1 + recs[i].len + TESS_SIG_LEN);
+	for (size_t i = 0; i < seed_nrecs; i++) {
+		uint8_t *buf = malloc(1 + seed_recs[i].len + TESS_SIG_LEN);
 
 		/* Mode 1: the body, re-signed by the target. */
 		buf[0] = 1;
-		memcpy(buf + 1, recs[i].body, recs[i].len);
+		memcpy(buf + 1, seed_recs[i].body, seed_recs[i].len);
 		snprintf(name, sizeof(name), "signed-%02zu", i);
-		put("record", name, buf, 1 + recs[i].len);
+		seedgen_put("record", name, buf, 1 + seed_recs[i].len);
 		/* Mode 0: body and the signature as received; every fourth only. */
 		if (i % 4 == 0) {
 			buf[0] = 0;
-			memcpy(buf + 1 + recs[i].len, recs[i].sig, TESS_SIG_LEN);
+			memcpy(buf + 1 + seed_recs[i].len, seed_recs[i].sig, TESS_SIG_LEN);
 			snprintf(name, sizeof(name), "received-%02zu", i);
-			put("record", name, buf, 1 + recs[i].len + TESS_SIG_LEN);
+			seedgen_put("record", name, buf, 1 + seed_recs[i].len + TESS_SIG_LEN);
 		}
 		free(buf);
 	}
@@ -246,28 +239,28 @@ seeds_jsonl(void)
 {
 	char name[64];
 
-	for (size_t i = 0; i < nitems_; i++) {
+	for (size_t i = 0; i < seed_nitems; i++) {
 		snprintf(name, sizeof(name), "demo-%02zu", i);
-		put("jsonl", name, lines[i], strlen(lines[i]));
+		seedgen_put("jsonl", name, lines[i], strlen(lines[i]));
 	}
 	/* Export lines (signed bytes included), as `tessera export` writes. */
-	for (size_t i = 0; i < nrecs; i += 3) {
+	for (size_t i = 0; i < seed_nrecs; i += 3) {
 		Tessera__RecordView v = TESSERA__RECORD_VIEW__INIT;
 		Tessera__SignedRecord sr = TESSERA__SIGNED_RECORD__INIT;
 		json_t *o;
 		char *line;
 
 		sr.has_body = sr.has_sig = 1;
-		sr.body = (ProtobufCBinaryData){ recs[i].len, recs[i].body };
-		sr.sig = (ProtobufCBinaryData){ TESS_SIG_LEN, recs[i].sig };
+		sr.body = (ProtobufCBinaryData){ seed_recs[i].len, seed_recs[i].body };
+		sr.sig = (ProtobufCBinaryData){ TESS_SIG_LEN, seed_recs[i].sig };
 		v.signed_ = &sr;
 		v.author_name = "Fuzz community";
 		if ((o = recjson_from_view(&v, RECJSON_EXPORT)) == NULL ||
 		    (line = json_dumps(o, JSON_COMPACT)) == NULL)
-			die("recjson");
+			seedgen_die("recjson");
 		json_decref(o);
 		snprintf(name, sizeof(name), "export-%02zu", i);
-		put("jsonl", name, line, strlen(line));
+		seedgen_put("jsonl", name, line, strlen(line));
 		free(line);
 	}
 }
@@ -323,7 +316,7 @@ frame(uint8_t **buf, size_t *len, const ProtobufCMessage *msg)
 	size_t n;
 
 	if (wire_pack(msg, TESS_MAX_FRAME, &f, &n) != 0 || (*buf = realloc(*buf, *len + n)) == NULL)
-		die("wire_pack");
+		seedgen_die("wire_pack");
 	memcpy(*buf + *len, f, n);
 	*len += n;
 	free(f);
@@ -336,7 +329,7 @@ put_stream(const char *target, const char *name, uint8_t ctl, const uint8_t *s, 
 
 	buf[0] = ctl;
 	memcpy(buf + 1, s, n);
-	put(target, name, buf, n + 1);
+	seedgen_put(target, name, buf, n + 1);
 	free(buf);
 }
 
@@ -375,7 +368,7 @@ seeds_frame(void)
 	for (size_t i = 0; i < 4; i++) {
 		tessera__offer_item__init(&oi[i]);
 		oi[i].has_id = oi[i].has_version = 1;
-		oi[i].id = (ProtobufCBinaryData){ TESS_ID_LEN, recs[i].id };
+		oi[i].id = (ProtobufCBinaryData){ TESS_ID_LEN, seed_recs[i].id };
 		oi[i].version = i + 1;
 		if (i == 3) {   /* the long form */
 			oi[i].has_author = 1;
@@ -398,8 +391,8 @@ seeds_frame(void)
 	for (size_t i = 0; i < 3; i++) {
 		tessera__signed_record__init(&sr[i]);
 		sr[i].has_body = sr[i].has_sig = 1;
-		sr[i].body = (ProtobufCBinaryData){ recs[i].len, recs[i].body };
-		sr[i].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, recs[i].sig };
+		sr[i].body = (ProtobufCBinaryData){ seed_recs[i].len, seed_recs[i].body };
+		sr[i].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, seed_recs[i].sig };
 		srp[i] = &sr[i];
 	}
 	rs.records = srp;
@@ -435,166 +428,23 @@ seeds_frame(void)
 }
 
 static void
-put_request(const char *name, Tessera__Request *rq)
-{
-	uint8_t *f;
-	size_t n;
-
-	if (wire_pack(&rq->base, TESS_MAX_FRAME, &f, &n) != 0)
-		die("wire_pack request");
-	put("ctl", name, f, n);
-	free(f);
-}
-
-static void
-seeds_ctl(void)
-{
-	Tessera__Request rq;
-	Tessera__Filter fl = TESSERA__FILTER__INIT;
-	Tessera__AddRequest add = TESSERA__ADD_REQUEST__INIT;
-	Tessera__EditRequest ed = TESSERA__EDIT_REQUEST__INIT;
-	Tessera__ImportRequest im = TESSERA__IMPORT_REQUEST__INIT;
-	Tessera__ImportItem signed_item = TESSERA__IMPORT_ITEM__INIT, *its[MAX_RECS + 1];
-	Tessera__SignedRecord sr = TESSERA__SIGNED_RECORD__INIT;
-	char id[NODEID_STRLEN + 1], hex[2 * TESS_ID_LEN + 1];
-	static const struct { const char *name; Tessera__Request__Op op; } simple[] = {
-		{ "status", TESSERA__REQUEST__OP__STATUS },
-		{ "communities", TESSERA__REQUEST__OP__COMMUNITIES },
-		{ "peers", TESSERA__REQUEST__OP__PEERS },
-	};
-
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-		tessera__request__init(&rq);
-		rq.has_op = 1;
-		rq.op = simple[i].op;
-		put_request(simple[i].name, &rq);
-	}
-	nodeid_encode(fuzz_identity()->pub, id);
-	hex_encode(recs[0].id, TESS_ID_LEN, hex);
-	hex[10] = '\0';
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__SHOW;
-	rq.id = hex;
-	put_request("show", &rq);
-	rq.op = TESSERA__REQUEST__OP__DELETE;
-	put_request("delete", &rq);
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__LIST;
-	fl.has_kind = fl.has_limit = 1;
-	fl.kind = TESSERA__KIND__KIND_RESOURCE;
-	fl.limit = 20;
-	fl.community = "wales";
-	fl.lang = "en";
-	fl.tag = "mission";
-	rq.filter = &fl;
-	put_request("list", &rq);
-	rq.op = TESSERA__REQUEST__OP__SEARCH;
-	rq.query = "learning NEAR community";
-	fl.community = id;
-	put_request("search", &rq);
-	rq.op = TESSERA__REQUEST__OP__EXPORT;
-	rq.query = NULL;
-	put_request("export", &rq);
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__BLOCK;
-	rq.community = id;
-	put_request("block", &rq);
-	rq.op = TESSERA__REQUEST__OP__UNBLOCK;
-	rq.community = "Wales learning centres";
-	put_request("unblock", &rq);
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__ADD;
-	add.has_kind = 1;
-	add.kind = items[1]->content->kind;
-	add.text = items[1]->content->texts[0];
-	add.tags = items[1]->content->tags;
-	add.n_tags = items[1]->content->n_tags;
-	add.links = items[1]->content->links;
-	add.n_links = items[1]->content->n_links;
-	rq.add = &add;
-	put_request("add", &rq);
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__EDIT;
-	ed.id = hex;
-	ed.text = items[2]->content->texts[0];
-	ed.has_set_tags = 1;
-	ed.set_tags = 1;
-	rq.edit = &ed;
-	put_request("edit", &rq);
-	/* tessera adopt, edit of an adoption, lineage. */
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__ADD;
-	add.kind = TESSERA__KIND__KIND_ADOPTION;
-	add.source = hex;
-	add.via = "Wales learning centres";
-	add.has_status = 1;
-	add.status = TESSERA__ADOPTION__STATUS__RUNNING;
-	add.started = "2024-03-01";
-	rq.add = &add;
-	put_request("adopt", &rq);
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__EDIT;
-	tessera__edit_request__init(&ed);
-	ed.id = hex;
-	ed.has_status = 1;
-	ed.status = TESSERA__ADOPTION__STATUS__ENDED;
-	ed.ended = "2025-06-30";
-	ed.started = "";
-	ed.outcome = "Used by three schools";
-	rq.edit = &ed;
-	put_request("edit-adoption", &rq);
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__LINEAGE;
-	rq.id = hex;
-	rq.lang = "ro";
-	put_request("lineage", &rq);
-	/* An import chunk: the demo lines and one exported (signed) record. */
-	for (size_t i = 0; i < nitems_; i++)
-		its[i] = items[i];
-	sr.has_body = sr.has_sig = 1;
-	sr.body = (ProtobufCBinaryData){ recs[0].len, recs[0].body };
-	sr.sig = (ProtobufCBinaryData){ TESS_SIG_LEN, recs[0].sig };
-	signed_item.has_line = 1;
-	signed_item.line = 18;
-	signed_item.signed_ = &sr;
-	its[nitems_] = &signed_item;
-	im.items = its;
-	im.n_items = nitems_ + 1;
-	im.has_final = 1;
-	im.final = 1;
-	tessera__request__init(&rq);
-	rq.has_op = 1;
-	rq.op = TESSERA__REQUEST__OP__IMPORT;
-	rq.import = &im;
-	put_request("import", &rq);
-}
-
-static void
 seeds_nodeid(void)
 {
 	char id[NODEID_STRLEN + 1], alt[NODEID_STRLEN + 1];
 	uint8_t key[TESS_KEY_LEN];
 
 	nodeid_encode(fuzz_identity()->pub, id);
-	put("nodeid", "full", id, strlen(id));
-	put("nodeid", "prefix", id, 10);
+	seedgen_put("nodeid", "full", id, strlen(id));
+	seedgen_put("nodeid", "prefix", id, 10);
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i * 7 + 1);
 	nodeid_encode(key, alt);
 	for (char *p = alt; *p; p++)   /* lower case, 0/1/8 spellings, spaces */
 		*p = *p == 'O' ? '0' : *p == 'I' ? '1' : *p == 'B' ? '8' : *p == '-' ? ' ' :
 		    (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	put("nodeid", "other-spelling", alt, strlen(alt));
+	seedgen_put("nodeid", "other-spelling", alt, strlen(alt));
 	alt[20] = alt[20] == 'a' ? 'b' : 'a';
-	put("nodeid", "typo", alt, strlen(alt));
+	seedgen_put("nodeid", "typo", alt, strlen(alt));
 }
 
 static void
@@ -615,26 +465,26 @@ seeds_config(void)
 	nodeid_encode(key, id);
 	snprintf(conf + strlen(conf), sizeof(conf) - strlen(conf),
 	    "[peer \"evora.pt\"]\n; dial-in only\nid = %s\n", id);
-	put("config", "two-peers", conf, strlen(conf));
-	put("config", "empty", "", 0);
+	seedgen_put("config", "two-peers", conf, strlen(conf));
+	seedgen_put("config", "empty", "", 0);
 	/* The documented example, every setting. */
 	FILE *f = fopen(TESSERA_CONF_EXAMPLE, "r");
 	size_t n;
 
 	if (f == NULL || (n = fread(conf, 1, sizeof(conf), f)) == 0)
-		die(TESSERA_CONF_EXAMPLE);
+		seedgen_die(TESSERA_CONF_EXAMPLE);
 	fclose(f);
 	if (n == sizeof(conf))
-		die("conf example larger than expected");
-	put("config", "example", conf, n);
-	put("config", "minimal", "[node]\ndata = /var/lib/tessera\n", 30);
+		seedgen_die("conf example larger than expected");
+	seedgen_put("config", "example", conf, n);
+	seedgen_put("config", "minimal", "[node]\ndata = /var/lib/tessera\n", 30);
 }
 
 int
 main(int argc, char **argv)
 {
 	if (argc != 2)
-		die("usage: fuzz_seedgen DIR");
+		seedgen_die("usage: fuzz_seedgen DIR");
 	outdir = argv[1];
 	load_demo();
 	sign_demo();
@@ -644,11 +494,11 @@ main(int argc, char **argv)
 	seeds_ctl();
 	seeds_nodeid();
 	seeds_config();
-	for (size_t i = 0; i < nitems_; i++) {
-		jsonl_item_free(items[i]);
+	for (size_t i = 0; i < seed_nitems; i++) {
+		jsonl_item_free(seed_items[i]);
 		free(lines[i]);
 	}
-	for (size_t i = 0; i < nrecs; i++)
-		free(recs[i].body);
+	for (size_t i = 0; i < seed_nrecs; i++)
+		free(seed_recs[i].body);
 	return 0;
 }
