@@ -66,6 +66,10 @@ test_source_first() {
 	out=$(cli b lineage "$xc" --dot)
 	assert_contains "$out" "digraph lineage" "--dot prints a Graphviz graph"
 	assert_eq "$(grep -c -- '->' <<<"$out")" 2 "--dot draws one edge per adoption"
+	# Graphviz is not a test dependency: where it is installed, it must parse the graph.
+	if command -v dot >/dev/null; then
+		check "Graphviz reads the --dot output" dot -Tsvg -o "$T/lineage-dot.svg" <<<"$out"
+	fi
 	cli c lineage "$p" --svg >"$T/lineage.svg" || fail "lineage --svg failed"
 	out=$(python3 -c 'import sys, xml.etree.ElementTree as E
 r = E.parse(sys.argv[1]).getroot()
