@@ -1,5 +1,6 @@
 /* The typo fallback: the vocabulary of indexed words with a trigram index
- * (vocab, vocab_tri), filled as texts are indexed, and the lookup of the
+ * (vocab, and vocab_fts: FTS5's trigram tokenizer over "$word$"), filled as
+ * texts are indexed, and the lookup of the
  * words close to a query word. The vocabulary only grows: a word whose last
  * record went away still comes up as a correction, and then finds nothing. */
 #include "store/search_typo.h"
@@ -16,8 +17,11 @@
 
 /* Words are compared on at most this many code points. */
 #define TYPO_WORD_MAX 40
-/* Trigram matches examined per query word, best first. */
+/* Close words kept per query word. */
 #define TYPO_EXAMINE 300
+/* Words sharing a trigram read per query word, at most: bounds the time
+ * of a lookup whatever the vocabulary holds. */
+#define TYPO_SCAN 20000
 
 /* Code points of "$w$" (the padding gives the word's ends trigrams). */
 static int
@@ -45,14 +49,19 @@ trigram(const unsigned *cps, char *out)
 	return o;
 }
 
+/* One drain of the tokenizer's new words: the first id vocab gave one. */
+struct vocab_drain {
+	struct store *st;
+	sqlite3_int64 first;
+};
+
 static int
 vocab_add(void *arg, const char *w)
 {
-	struct store *st = arg;
-	unsigned cps[TYPO_WORD_MAX + 2];
-	sqlite3_int64 id;
+	struct vocab_drain *d = arg;
+	struct store *st = d->st;
 	sqlite3_stmt *s;
-	int n, rc;
+	int rc;
 
 	if ((s = store_stmt(st, S_VOCAB_ADD)) == NULL)
 		return -EIO;
@@ -61,29 +70,48 @@ vocab_add(void *arg, const char *w)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return store_err(st, rc, "vocabulary");
-	if (sqlite3_changes(st->db) != 1)
-		return 0;
-	id = sqlite3_last_insert_rowid(st->db);
-	n = padded(w, (int)strlen(w), cps, TYPO_WORD_MAX + 2);
-	for (int i = 0; i + 3 <= n; i++) {
-		char tri[16];
-
-		if ((s = store_stmt(st, S_VOCAB_TRI)) == NULL)
-			return -EIO;
-		sqlite3_bind_text(s, 1, tri, trigram(cps + i, tri), SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, id);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return store_err(st, rc, "vocabulary");
-	}
+	if (sqlite3_changes(st->db) == 1 && d->first == 0)
+		d->first = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
 
+/* Whether vocab_fts exists: not while a migration older than the one
+ * that creates it re-indexes the texts (that one fills it from vocab). */
+static bool
+vocab_fts_exists(struct store *st)
+{
+	sqlite3_stmt *s;
+	bool has;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_schema WHERE name = 'vocab_fts'", -1,
+		&s, NULL) != SQLITE_OK)
+		return false;
+	has = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return has;
+}
+
+/* The words of one drain get their trigrams in one statement: FTS5's
+ * trigram tokenizer writes them into its pending-terms hash, where a
+ * B-tree row per trigram cost 57,000 instructions a word
+ * (docs/search.md). vocab ids only grow, so the new words are the ids
+ * from the drain's first one on. */
 int
 store_vocab_flush(struct store *st)
 {
-	return tokenizer_sink_drain(st->tok, vocab_add, st);
+	struct vocab_drain d = { .st = st };
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = tokenizer_sink_drain(st->tok, vocab_add, &d)) != 0 || d.first == 0 ||
+	    !vocab_fts_exists(st))
+		return rc;
+	if ((s = store_stmt(st, S_VOCAB_TRI)) == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, d.first);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, rc, "vocabulary");
 }
 
 int
@@ -156,13 +184,31 @@ hit_cmp(const void *a, const void *b)
 	return y->shared - x->shared;
 }
 
+/* How many of the query's distinct trigrams q[0..nq) the padded word v has. */
+static int
+shared_trigrams(const unsigned (*q)[3], int nq, const char *v, int vl)
+{
+	unsigned cps[TYPO_WORD_MAX + 2];
+	int n = padded(v, vl, cps, TYPO_WORD_MAX + 2), shared = 0;
+
+	for (int k = 0; k < nq; k++) {
+		for (int i = 0; i + 3 <= n; i++) {
+			if (cps[i] == q[k][0] && cps[i + 1] == q[k][1] && cps[i + 2] == q[k][2]) {
+				shared++;
+				break;
+			}
+		}
+	}
+	return shared;
+}
+
 int
 typo_candidates(struct store *st, const char *w, int len, char out[][TOK_FORM_CAP], int max)
 {
-	unsigned cps[TYPO_WORD_MAX + 2];
-	char sql[256 + 4 * TYPO_WORD_MAX];
+	unsigned cps[TYPO_WORD_MAX + 2], q[TYPO_WORD_MAX][3];
+	char expr[TYPO_WORD_MAX * 20];
 	struct typo_hit hits[TYPO_EXAMINE];
-	int n, chars, limit, ntri, nh = 0, o;
+	int n, chars, limit, ntri, nq = 0, nh = 0, o = 0, rows = 0, need;
 	sqlite3_stmt *s;
 
 	n = padded(w, len, cps, TYPO_WORD_MAX + 2);
@@ -174,33 +220,38 @@ typo_candidates(struct store *st, const char *w, int len, char out[][TOK_FORM_CA
 	/* A word of the index is not a typo: a rare word stays rare. */
 	if (typo_known_word(st, w, len))
 		return 0;
-	/* An edit changes at most three trigrams; a transposition four. Count
-	 * per word id first, then read the words of the best ones only. */
-	o = snprintf(sql, sizeof(sql), "SELECT v.word, t.c FROM (SELECT id, count(*) AS c"
-	    " FROM vocab_tri WHERE tri IN (");
-	for (int i = 0; i < ntri; i++)
-		o += snprintf(sql + o, sizeof(sql) - (size_t)o, "%s?%d", i ? "," : "", i + 1);
-	snprintf(sql + o, sizeof(sql) - (size_t)o,
-	    ") GROUP BY id HAVING c >= %d ORDER BY c DESC LIMIT %d) t JOIN vocab v ON v.id = t.id",
-	    ntri - 4 * limit > 1 ? ntri - 4 * limit : 1, TYPO_EXAMINE);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_err(st, sqlite3_errcode(st->db), "typo lookup");
+	/* Any word sharing a trigram, as an FTS5 query: "$le" OR "ler" OR ...
+	 * (trigrams hold letters, digits, marks and '$', never a quote). */
 	for (int i = 0; i < ntri; i++) {
-		char tri[16];
+		bool seen = false;
 
-		sqlite3_bind_text(s, i + 1, tri, trigram(cps + i, tri), SQLITE_TRANSIENT);
+		for (int k = 0; k < nq && !seen; k++)
+			seen = memcmp(q[k], cps + i, sizeof(q[k])) == 0;
+		if (seen)
+			continue;
+		memcpy(q[nq++], cps + i, sizeof(q[0]));
+		o += snprintf(expr + o, sizeof(expr) - (size_t)o, "%s\"", i ? " OR " : "");
+		o += trigram(cps + i, expr + o);
+		o += snprintf(expr + o, sizeof(expr) - (size_t)o, "\"");
 	}
-	while (sqlite3_step(s) == SQLITE_ROW && nh < TYPO_EXAMINE) {
+	/* An edit changes at most three trigrams; a transposition four. */
+	need = ntri - 4 * limit > 1 ? ntri - 4 * limit : 1;
+	if (sqlite3_prepare_v2(st->db, "SELECT v.word FROM vocab_fts f CROSS JOIN vocab v"
+		" ON v.id = f.rowid WHERE vocab_fts MATCH ?1", -1, &s, NULL) != SQLITE_OK)
+		return store_err(st, sqlite3_errcode(st->db), "typo lookup");
+	sqlite3_bind_text(s, 1, expr, o, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW && rows++ < TYPO_SCAN && nh < TYPO_EXAMINE) {
 		const char *v = (const char *)sqlite3_column_text(s, 0);
-		int vl = sqlite3_column_bytes(s, 0), d;
+		int vl = sqlite3_column_bytes(s, 0), d, shared;
 
 		if (v == NULL || vl >= TOK_FORM_CAP || (vl == len && memcmp(v, w, (size_t)len) == 0))
 			continue;
-		if ((d = typo_distance(w, len, v, vl, limit)) > limit)
+		if ((shared = shared_trigrams((const unsigned (*)[3])q, nq, v, vl)) < need ||
+		    (d = typo_distance(w, len, v, vl, limit)) > limit)
 			continue;
 		memcpy(hits[nh].word, v, (size_t)vl + 1);
 		hits[nh].dist = d;
-		hits[nh++].shared = sqlite3_column_int(s, 1);
+		hits[nh++].shared = shared;
 	}
 	sqlite3_finalize(s);
 	qsort(hits, (size_t)nh, sizeof(hits[0]), hit_cmp);

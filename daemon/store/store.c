@@ -67,7 +67,8 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_FP_ITEMS] = "SELECT id, version FROM records WHERE id >= ?1 AND id < ?2 ORDER BY id"
 		       " LIMIT ?3",
 	[S_VOCAB_ADD] = "INSERT OR IGNORE INTO vocab (word) VALUES (?1)",
-	[S_VOCAB_TRI] = "INSERT OR IGNORE INTO vocab_tri (tri, id) VALUES (?1, ?2)",
+	[S_VOCAB_TRI] = "INSERT INTO vocab_fts (rowid, w) SELECT id, '$' || word || '$' FROM vocab"
+	    " WHERE id >= ?1",
 	[S_ADOPT_PUT] = "INSERT OR REPLACE INTO adoptions (seq, source) VALUES (?1, ?2)",
 	[S_ADOPT_CHILDREN] = "SELECT r.id FROM adoptions a JOIN records r ON r.seq = a.seq"
 	    " WHERE a.source = ?1 ORDER BY r.ts, r.id LIMIT ?2",

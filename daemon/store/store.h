@@ -22,6 +22,9 @@ struct config;
 /* The schema version before the migration that indexes words changed by
  * folding under their folded form (store_migrate.c). */
 #define STORE_V_SURFACE_PACK 9
+/* The schema version before the migration that moves the typo fallback's
+ * trigrams into FTS5 (vocab_fts, store_migrate.c). */
+#define STORE_V_VOCAB_FTS 11
 
 enum store_put_result {
 	STORE_STORED,        /* new record or newer version */

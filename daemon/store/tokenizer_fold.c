@@ -253,6 +253,22 @@ ft_catalan(struct fold_text *ft)
 	ft->len = o;
 }
 
+/* The length of the character at s[i] when NFKC_Casefold leaves it
+ * alone and a normalisation segment starts after it, else 0. */
+static int
+stable_at(const unsigned char *s, int i, int len)
+{
+	unsigned cp, next;
+	int n = fold_utf8_next(s + i, len - i, &cp);
+
+	if (n < 2 || cp >= 0x10000 || !(bmp_props(cp) & CP_STABLE))
+		return 0;
+	if (i + n == len || s[i + n] < 0x80)
+		return n;
+	fold_utf8_next(s + i + n, len - i - n, &next);
+	return next < 0x300 || (bmp_props(next) & CP_BOUNDARY) ? n : 0;
+}
+
 int
 fold_text(struct fold_text *ft, const char *in, int len)
 {
@@ -270,18 +286,47 @@ fold_text(struct fold_text *ft, const char *in, int len)
 		unsigned cp = 0;
 		int n = 0;
 
-		/* Plain ASCII followed by ASCII: no segment, no combining mark. */
+		/* A character that starts a segment ends the pending one here,
+		 * so that the shortcuts below apply after it. */
+		if (nseg > 0 && i < len) {
+			fold_utf8_next(s + i, len - i, &cp);
+			if (cp < 0x300 || (bmp_props(cp) & CP_BOUNDARY)) {
+				if (ft_segment(ft, seg, nseg, seg_at) != 0)
+					return -ENOMEM;
+				nseg = 0;
+			}
+		}
+		/* Plain ASCII followed by ASCII: no segment, no combining mark.
+		 * A run of it at a time, lowered in place. */
 		if (nseg == 0 && i + 1 < len && s[i] < 0x80 && s[i + 1] < 0x80) {
-			unsigned char c = s[i];
+			int end = i + 1;
 
-			if (ft_reserve(ft, 1) != 0)
+			while (end + 1 < len && s[end + 1] < 0x80)
+				end++;
+			if (ft_reserve(ft, end - i) != 0)
 				return -ENOMEM;
-			ft->map[ft->len] = i;
-			ft->out[ft->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-			/* Only "l." can start an l.l: a full stop elsewhere does not
-			 * cost a second pass over the text. */
-			catalan |= c == '.' && i > 0 && (s[i - 1] | 0x20) == 'l';
-			i++;
+			for (; i < end; i++) {
+				unsigned char c = s[i];
+
+				ft->map[ft->len] = i;
+				ft->out[ft->len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+				/* Only "l." can start an l.l: a full stop elsewhere
+				 * does not cost a second pass over the text. */
+				catalan |= c == '.' && i > 0 && (s[i - 1] | 0x20) == 'l';
+			}
+			continue;
+		}
+		/* A letter NFKC_Casefold leaves alone (most of Cyrillic, accented
+		 * Latin in NFC) before a boundary: its bytes as they are, without
+		 * asking ICU. */
+		if (nseg == 0 && s[i] >= 0x80 && (n = stable_at(s, i, len)) > 0) {
+			if (ft_reserve(ft, n) != 0)
+				return -ENOMEM;
+			memcpy(ft->out + ft->len, s + i, (size_t)n);
+			for (int k = 0; k < n; k++)
+				ft->map[ft->len + k] = i;
+			ft->len += n;
+			i += n;
 			continue;
 		}
 

@@ -28,7 +28,7 @@
 static const char *to_v1 =
 	"DROP TRIGGER records_fp_ad; DROP TRIGGER records_fp_au; DROP TABLE recon_fp;"
 	"DROP TRIGGER texts_ad; DROP TABLE texts_fts; DROP VIEW texts_src;"
-	"DROP TABLE vocab; DROP TABLE vocab_tri; DROP INDEX records_listed;"
+	"DROP TABLE vocab; DROP TABLE vocab_fts; DROP INDEX records_listed;"
 	"ALTER TABLE records DROP COLUMN listed;"
 	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags,"
 	"  content='texts', content_rowid='rowid',"
@@ -263,6 +263,46 @@ test_stem_bytes(void **state)
 	sqlite3_close(db);
 }
 
+/* A store whose typo trigrams are B-tree rows (vocab_tri, before
+ * STORE_V_VOCAB_FTS + 1) gets them in vocab_fts when opened, from its
+ * vocabulary: typos find the words indexed before and after. */
+static void
+test_vocab_fts(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "en",
+		.title = "Learning circles", .summary = "Neighbourhood gardening." };
+	struct publish_fields g = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "ca",
+		.title = "Catalunya", .summary = "Horts urbans." };
+	uint8_t id[TESS_ID_LEN];
+	char *cause = NULL, sql[256];
+	sqlite3_stmt *s;
+	enum search_match m;
+
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	assert_int_equal(match_of(fx->st, "lerning", false, &m), 1);
+	assert_int_equal(m, SEARCH_TYPO);
+	snprintf(sql, sizeof(sql), "DROP TABLE vocab_fts; CREATE TABLE vocab_tri (tri TEXT NOT NULL,"
+	    " id INTEGER NOT NULL, PRIMARY KEY (tri, id)) WITHOUT ROWID;"
+	    "PRAGMA user_version = %d;", STORE_V_VOCAB_FTS);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+	store_close(fx->st);
+	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
+	    "SELECT 1 FROM sqlite_schema WHERE name = 'vocab_tri'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	assert_int_equal(match_of(fx->st, "lerning", false, &m), 1);
+	assert_int_equal(m, SEARCH_TYPO);
+	assert_int_equal(match_of(fx->st, "neighbourhod", false, &m), 1);
+	assert_int_equal(m, SEARCH_TYPO);
+	assert_int_equal(publish_add(fx->st, fx->a, &g, id, &cause), 0);
+	assert_int_equal(match_of(fx->st, "Catalunia", false, &m), 1);
+	assert_int_equal(m, SEARCH_TYPO);
+	assert_int_equal(match_of(fx->st, "lxrnxng", false, &m), 0);
+}
+
 int
 main(void)
 {
@@ -272,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_stem_bytes),
 		cmocka_unit_test_setup_teardown(test_surface_pack, storefix_setup, storefix_teardown),
 		cmocka_unit_test(test_surface_bytes),
+		cmocka_unit_test_setup_teardown(test_vocab_fts, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
