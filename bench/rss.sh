@@ -34,3 +34,20 @@ for n in a b; do
 	awk -f "$BENCH_SRC/bench/smaps.awk" "/proc/$pid/smaps"
 	[[ -n ${BENCH_KEEP:-} ]] && cp "/proc/$pid/smaps" "$B/$n.smaps"
 done
+# What the release costs: the first searches after the rest read their pages
+# back (from the OS page cache) before the SQLite cache is warm again.
+# RSS_SEARCH=1: times `tessera search` on b for a mix of words, cold (right
+# after the rest) then the same mix again warm, in ms per query (CLI start-up
+# included), and b's RSS after them.
+if [[ -n ${RSS_SEARCH:-} ]]; then
+	mix() {
+		local w t0 t1 tot=0
+		for w in community biblioteca joventut aprenentatge people cooperation voluntaris memòria the sostenible; do
+			t0=$(now_s); cli b --json search "$w" --limit 20 >/dev/null; t1=$(now_s)
+			tot=$(awk -v a="$tot" -v d="$(elapsed "$t0" "$t1")" 'BEGIN { print a + d }')
+		done
+		awk -v t="$tot" 'BEGIN { printf "%.1f", t * 100 }'   # 10 queries: ms each
+	}
+	cold=$(mix); warm=$(mix)
+	say "b: search mix cold $cold ms/query, warm $warm ms/query; RSS after $(rss_kb "${NODE_PID[b]}") kB; load $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
