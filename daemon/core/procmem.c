@@ -8,19 +8,6 @@
 #include <malloc.h>
 #endif
 
-/* The loop thread, the threadpool's verifiers and the import's signer
- * allocate; two arenas keep them from queueing on one lock while the pool
- * (4 threads by default) does not hold four high-water marks at rest. */
-#define ARENAS_MAX 2
-
-void
-procmem_tune(void)
-{
-#ifdef __GLIBC__
-	mallopt(M_ARENA_MAX, ARENAS_MAX);
-#endif
-}
-
 void
 procmem_trim(void)
 {

@@ -51,7 +51,7 @@ for n in a b; do
 done
 rss=$(metric b process_resident_memory_bytes || true); rss=${rss:-0}
 vmrss=$(vm b VmRSS)
-say "b at rest: process_resident_memory_bytes $((rss / 1024)) kB, VmRSS $((vmrss / 1024)) kB (peak $((peak / 1024)) kB)"
+say "b at rest: process_resident_memory_bytes $((rss / 1024)) kB, VmRSS $((vmrss / 1024)) kB (peak $((peak / 1024)) kB), SQLite $(metric b tessera_sqlite_memory_bytes) bytes"
 check "b's resident memory metric is a plausible RSS" test "$rss" -gt $((4 * 1024 * 1024))
 check "b gave back at least 4 MB of its peak ($((peak / 1024)) -> $((vmrss / 1024)) kB)" \
 	test $((peak - vmrss)) -ge $((4 * 1024 * 1024))
