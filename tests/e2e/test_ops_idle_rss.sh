@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Memory given back at rest (daemon/node_idle.h): b syncs N records from a;
 # once both have been quiet for a tick, SQLite's share of the heap
-# (tessera_sqlite_memory_bytes) is back under a small bound on both, b's
-# resident memory (process_resident_memory_bytes, and VmRSS) is well under
-# its peak and, in a plain build, under a generous absolute bound (a
-# sanitizer's shadow memory makes absolute figures meaningless there). Then
+# (tessera_sqlite_memory_bytes) is back under a small bound on both and, in
+# a plain build, b's resident memory (VmRSS) is well under its peak and a's
+# and b's under a generous absolute bound. Then
 # the released caches fill again: a new record crosses and b finds it by a
 # word only it holds. No timing is asserted; every wait is bounded.
 set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
 
-N=${IDLE_RSS_RECORDS:-5000}
 SQLITE_MAX=$((3 * 1024 * 1024))
-RSS_MAX=$((26 * 1024 * 1024))     # measured: 19.3 MB at 10,000 records, 34 MB before
+RSS_MAX=$((26 * 1024 * 1024))     # measured: 16.8 MB at 10,000 records, 34 MB before
 command -v curl >/dev/null || fail "curl is required (deploy/build.sh installs it)"
+# A sanitizer's shadow memory and quarantine make RSS figures meaningless:
+# there the release and the refill run (for their memory safety) on fewer
+# records, and only SQLite's own accounting is checked.
 SANITIZED=0
 if ldd "$TESSERAD" 2>/dev/null | grep -qE 'libasan|libubsan'; then SANITIZED=1; fi
+N=${IDLE_RSS_RECORDS:-$((SANITIZED ? 2000 : 5000))}
 
 sync_node a
 sync_node b --no-listen
@@ -53,11 +55,11 @@ rss=$(metric b process_resident_memory_bytes || true); rss=${rss:-0}
 vmrss=$(vm b VmRSS)
 say "b at rest: process_resident_memory_bytes $((rss / 1024)) kB, VmRSS $((vmrss / 1024)) kB (peak $((peak / 1024)) kB), SQLite $(metric b tessera_sqlite_memory_bytes) bytes"
 check "b's resident memory metric is a plausible RSS" test "$rss" -gt $((4 * 1024 * 1024))
-check "b gave back at least 4 MB of its peak ($((peak / 1024)) -> $((vmrss / 1024)) kB)" \
-	test $((peak - vmrss)) -ge $((4 * 1024 * 1024))
 if ((SANITIZED)); then
-	say "sanitizer build: the absolute RSS bound is not checked"
+	say "sanitizer build: the RSS bounds are not checked"
 else
+	check "b gave back at least 4 MB of its peak ($((peak / 1024)) -> $((vmrss / 1024)) kB)" \
+		test $((peak - vmrss)) -ge $((4 * 1024 * 1024))
 	check "b's RSS at rest $((vmrss / 1024)) kB <= $((RSS_MAX / 1024)) kB" test "$vmrss" -le "$RSS_MAX"
 	arss=$(vm a VmRSS)
 	check "a's RSS at rest $((arss / 1024)) kB <= $((RSS_MAX / 1024)) kB" test "$arss" -le "$RSS_MAX"
