@@ -89,7 +89,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # dpkg-shlibdeps adds the libraries tesserad and tessera link against.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd")
+# tesserad opens libmicrohttpd at run time (daemon/ops/mhd_lib.c), which
+# dpkg-shlibdeps cannot see: its package is named from its soname.
+string(REGEX REPLACE "^libmicrohttpd\\.so\\.([0-9]+)$" "libmicrohttpd\\1" MHD_DEB_PACKAGE "${MHD_SONAME}")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd, ${MHD_DEB_PACKAGE}")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "bash-completion")
 file(WRITE ${PKG_OUT}/conffiles "${TESSERA_CONFDIR}/tesserad.conf\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

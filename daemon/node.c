@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "ctl/ctl.h"
+#include "node_idle.h"
 #include "node_rotate.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
@@ -295,6 +296,7 @@ node_stop(struct node *n, const char *why)
 	n->peers = n->ops.peers = NULL;
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 	uv_close((uv_handle_t *)&n->blob_timer, NULL);
+	uv_close((uv_handle_t *)&n->idle_timer, NULL);
 }
 
 /* Drop-ins that were skipped: the operator learns which file and line. */
@@ -417,6 +419,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	uv_timer_init(loop, &n->blob_timer);
 	n->blob_timer.data = n;
 	n->storage_timer.data = n;
+	node_idle_init(n);
 	store_on_full(n->store, on_storage_full, n);
 	*out = n;
 	return 0;
@@ -448,6 +451,7 @@ node_start(struct node *n, char **cause)
 	    (rc = web_start(&n->ops, n->id->pub, &conf->web_listen, &n->web, cause)) != 0)
 		return rc;
 	uv_timer_start(&n->blob_timer, on_blob_timer, BLOB_GC_MS, BLOB_GC_MS);
+	node_idle_start(n);
 	log_info("node %s started: %s, control socket %s", n->id->id, conf->data_dir,
 	    conf->control_socket);
 	return 0;

@@ -38,6 +38,11 @@ struct node {
 	struct session_env sessions;  /* shared by every peer session */
 	struct attach attach;         /* attachment transfers, node-wide */
 	uv_timer_t blob_timer;        /* attachment GC */
+	uv_timer_t idle_timer;        /* memory given back at rest (node_idle.h) */
+	struct node_idle {
+		uint64_t seq, mem;    /* the store at the last tick */
+		bool released;        /* caches released since the last change */
+	} idle;
 	/* What ops/ and ctl/ are given (node_open): kept current as conf and
 	 * peers change. */
 	struct ops_env ops;

@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "ops/mhd_lib.h"
 
 struct httpd {
 	struct MHD_Daemon *mhd;
@@ -96,6 +97,7 @@ httpd_start(uv_loop_t *loop, const struct httpd_conf *hc, const struct endpoint 
 	struct sockaddr_storage ss;
 	struct httpd *h;
 	unsigned int flags = MHD_USE_EPOLL;
+	char *why = NULL;
 
 	*out = NULL;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -108,6 +110,12 @@ httpd_start(uv_loop_t *loop, const struct httpd_conf *hc, const struct endpoint 
 		set_cause(cause, -EINVAL, "%s %s: not an IP address", hc->label, h->where);
 		free(h);
 		return -EINVAL;
+	}
+	if (mhd_lib_load(&why) != 0) {
+		set_cause(cause, -ENOSYS, "%s %s: %s", hc->label, h->where, why);
+		free(why);
+		free(h);
+		return -ENOSYS;
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/nodeid.h"
+#include "core/procmem.h"
 #include "core/util.h"
 #include "net/peers.h"
 #include "ops/health.h"
@@ -242,6 +243,22 @@ fds_section(FILE *f, const struct ops_env *env)
 	    "%llu\n", (unsigned long long)st.refused_address);
 }
 
+/* Resident memory (the name client libraries use) and SQLite's share of
+ * the heap: what an idle node gives back (daemon/node_idle.h). */
+static void
+memory_section(FILE *f)
+{
+	uint64_t rss;
+
+	if (procmem_resident(&rss) == 0) {
+		head(f, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+		fprintf(f, "process_resident_memory_bytes %llu\n", (unsigned long long)rss);
+	}
+	head(f, "tessera_sqlite_memory_bytes", "gauge",
+	    "Heap bytes SQLite holds (page cache, statements, full-text index).");
+	fprintf(f, "tessera_sqlite_memory_bytes %llu\n", (unsigned long long)store_memory_used());
+}
+
 static int
 node_section(FILE *f, const struct ops_env *env)
 {
@@ -265,6 +282,7 @@ node_section(FILE *f, const struct ops_env *env)
 	head(f, "tessera_store_sequence", "gauge", "Highest local sequence number.");
 	fprintf(f, "tessera_store_sequence %llu\n", (unsigned long long)st.seq);
 	fds_section(f, env);
+	memory_section(f);
 	if (statvfs(env->conf->data_dir, &vfs) == 0) {
 		head(f, "tessera_disk_free_bytes", "gauge",
 		    "Bytes available to tesserad on the data directory's file system.");

@@ -114,6 +114,14 @@ struct store_opts {
 int store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
     char **cause);
 void store_close(struct store *st);
+/* Bytes SQLite holds now, process-wide (page caches, statements, FTS). */
+uint64_t store_memory_used(void);
+/* Gives back the memory an idle store can do without: SQLite's page cache
+ * and the tokenizer's word cache, both filled again on demand. Costs the
+ * next few reads a trip to the OS page cache, so only for a node at rest.
+ * The bytes freed (to malloc: returning them to the system is the
+ * caller's, process_trim()). */
+uint64_t store_release_memory(struct store *st);
 /* The database handle, for the store's own files and the tests (only
  * store/ includes sqlite3.h). */
 struct sqlite3;

@@ -36,7 +36,10 @@ struct tokenizer {
 	void *u61_ud;
 	Fts5Tokenizer *words;      /* a unicode61 instance for tokenizer_words */
 	struct stem_cache stems;
-	struct wc_slot *wc;            /* WC_SLOTS, or NULL (no caching) */
+	/* WC_SLOTS, allocated on first use (and again after tokenizer_release),
+	 * or NULL after an allocation failure (no caching) while wc_fail. */
+	struct wc_slot *wc;
+	bool wc_fail;
 	/* New words for the typo vocabulary: an open-addressing set. */
 	char **sink;
 	size_t sink_n, sink_cap;
@@ -180,6 +183,11 @@ word_lookup(struct tok_run *r, const char *tok, int n, char buf[3][TOK_FORM_CAP]
 	uint32_t h = 0;
 	int k;
 
+	/* Allocated here rather than at registration: an idle node released it
+	 * (tokenizer_release), and a node that never indexes never pays for it. */
+	if (r->t->wc == NULL && !r->t->wc_fail &&
+	    (r->t->wc = calloc(WC_SLOTS, sizeof(*r->t->wc))) == NULL)
+		r->t->wc_fail = true;   /* without the cache indexing is slower, not wrong */
 	if (r->t->wc != NULL && n <= WC_WORD) {
 		h = (uint32_t)(uintptr_t)r->stem * 2654435761u;
 		for (int i = 0; i < n; i++)
@@ -392,6 +400,17 @@ tokenizer_free(void *p)
 	free(t);
 }
 
+size_t
+tokenizer_release(struct tokenizer *t)
+{
+	size_t freed = t->wc != NULL ? WC_SLOTS * sizeof(*t->wc) : 0;
+
+	free(t->wc);
+	t->wc = NULL;
+	t->wc_fail = false;   /* the next indexing may try again */
+	return freed;
+}
+
 /* Words of a query: the same normalisation and splitting as documents. */
 struct words_run {
 	tokenizer_word_cb cb;
@@ -515,11 +534,8 @@ tokenizer_register(sqlite3 *db, struct tokenizer **out, char **cause)
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return set_cause(cause, -ENOMEM, "out of memory");
 	t->api = api;
-	/* Without the cache indexing is slower, not wrong. */
-	t->wc = calloc(WC_SLOTS, sizeof(*t->wc));
 	if (api->xFindTokenizer(api, "unicode61", &t->u61_ud, &t->u61) != SQLITE_OK ||
 	    t->u61.xCreate(t->u61_ud, u61_args, 4, &t->words) != SQLITE_OK) {
-		free(t->wc);
 		free(t);
 		return set_cause(cause, -ENOSYS, "FTS5 has no unicode61 tokenizer");
 	}

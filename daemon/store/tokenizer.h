@@ -73,6 +73,10 @@ void tokenizer_note_language(struct tokenizer *t, const char *lang);
  * Returns the count. */
 int tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyrillic);
 
+/* Frees the word cache (about 2 MB once filled; built again on the next
+ * indexing): for an idle node. The bytes it held. */
+size_t tokenizer_release(struct tokenizer *t);
+
 /* Hands every folded word indexed since the last drain to cb, then
  * forgets them. Stops at and returns cb's first non-zero result. */
 int tokenizer_sink_drain(struct tokenizer *t, int (*cb)(void *arg, const char *w), void *arg);

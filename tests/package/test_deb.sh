@@ -32,7 +32,7 @@ dpkg -x "$deb" "$R" || fail "dpkg -x failed"
 
 info=$(dpkg-deb -f "$deb" Package Depends Section)
 assert_contains "$info" "Package: tessera" "package name"
-for lib in libuv1 libssl3 libsqlite3-0 libinih1 libprotobuf-c1 libjansson4 libc6 systemd; do
+for lib in libuv1 libssl3 libsqlite3-0 libinih1 libprotobuf-c1 libjansson4 libc6 systemd libmicrohttpd12; do
 	assert_contains "$(dpkg-deb -f "$deb" Depends)" "$lib" "Depends"
 done
 mkdir "$T/control"
