@@ -129,12 +129,14 @@ run_one(const struct sim_opts *o, bool print_hash)
 	} else if (!o->quiet) {
 		printf("seed %" PRIu64 ": ok: %zu nodes%s, %zu links, %" PRIu64 " records (%" PRIu64
 		    " lost in a restore), %" PRIu64 " forged, %" PRIu64 " rejected, %" PRIu64
-		    " frames, %" PRIu64 " bytes, %" PRIu64 " sessions, %" PRIu64 " events\n",
+		    " frames, %" PRIu64 " bytes, %" PRIu64 " sessions, %" PRIu64 " events, %"
+		    PRIu64 " forwarded before commit, %" PRIu64 " crashes between forward and "
+		    "commit\n",
 		    o->seed, sim.n_honest, sim.n_nodes > sim.n_honest ? " and a misbehaving one" : "",
 		    sim.n_edges, sim.st.authored, sim.st.lost, sim.st.forged,
 		    sim.st.rejected[SYNC_REJECT_SIGNATURE] + sim.st.rejected[SYNC_REJECT_UNSOLICITED] +
 		    sim.st.rejected[SYNC_REJECT_INVALID], sim.st.frames, sim.st.bytes,
-		    sim.st.established, sim.st.events);
+		    sim.st.established, sim.st.events, sim.st.forwarded, sim.st.forward_crashes);
 	}
 	if (print_hash || rc != 0)
 		printf("trace %s\n", hex);
