@@ -421,6 +421,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.conf = conf,
 		.started = n->started,
 		.push_duplicates = &n->sessions.duplicates,
+		.push_forwarded = &n->sessions.forwarded,
 	};
 	n->ctl_env = (struct ctl_env){
 		.ops = &n->ops,

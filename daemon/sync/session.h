@@ -137,6 +137,9 @@ struct session_env {
 	/* Records pushed to this node that it already held, over all
 	 * sessions (the cost of eager push). Written by the engine. */
 	uint64_t duplicates;
+	/* Records this node pushed on before its own commit, once per link
+	 * (sync_forward.c). Written by the engine. */
+	uint64_t forwarded;
 	/* Attachment transfer (sync/attach.h); NULL: not spoken. */
 	struct attach *attach;
 	/* The rotations that lead to our key, oldest first (Hello.rotation,

@@ -79,6 +79,7 @@ session_forward(struct session *ss, const struct session_fwd *recs, size_t n)
 		fwd_remember(s, &recs[i]);
 	s->pushed += n;
 	s->forwarded += n;
+	ss->env->forwarded += n;
 	s->sent += n;
 	/* Inside the receiving session's transaction: counted with the commit. */
 	store_peer_count(ss->env->store, ss->key, 0, n, 0);
