@@ -187,6 +187,7 @@ struct sim_opts {
 	bool lean;              /* journal in memory: one file descriptor per store */
 	int cache_kib;          /* page cache per store (0: the store's default) */
 	int push_max;           /* eager push limit; -1: drawn from the seed */
+	bool no_forward;        /* relays push on only after their commit (A/B) */
 	uint32_t keepalive_ms, tick_ms;
 	unsigned lose_permille;  /* frames lost silently: a broken link, to show
 	                          * that the invariants catch what it causes */

@@ -142,7 +142,8 @@ node_init(struct sim *sim, struct sim_node *n, int idx, bool evil, char **cause)
 	n->env.lim = sim->lim;
 	n->env.on_established = on_established;
 	n->env.on_stored = on_stored;
-	n->env.on_forward = on_forward;
+	if (!sim->o.no_forward)
+		n->env.on_forward = on_forward;
 	n->env.on_rejected = on_rejected;
 	n->env.hook_arg = n;
 	if (node_open(n, true, cause) != 0)
