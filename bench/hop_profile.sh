@@ -22,9 +22,9 @@ command -v perf >/dev/null || die "perf is required"
 say "machine: $(machine); load $(cut -d' ' -f1-3 /proc/loadavg); $REPS records"
 chain_probe 5 a b c -- "$(printf '[limits]\npush_max_records = 16')"
 pid=${NODE_PID[b]}
-perf trace -q -p "$pid" -e fsync,fdatasync,fsync -o "$B/trace.txt" &
+perf trace -p "$pid" -e fsync,fdatasync -o "$B/trace.txt" &
 trace_pid=$!
-perf record -q --call-graph dwarf,16384 -F 1999 -p "$pid" -o "$B/perf.data" 2>/dev/null &
+perf record -q --call-graph dwarf,16384 -F 1999 -p "$pid" -o "$B/perf.data" 2>"$B/record.err" &
 rec_pid=$!
 sleep 1
 "$PY" "$TOOL" chain --src "$B/a/ctl.sock" --dst "$B/c/ctl.sock" --tessera "$TESSERA" \
@@ -39,9 +39,10 @@ awk -v reps="$REPS" '/sync\(/ { gsub(/[()]/, "", $2); n++; sum += $2; if ($2 > m
 	END { if (n) printf "b: %d fsync/fdatasync calls (%.2f per record), %.3f ms each on average, max %.3f ms\n", n, n / reps, sum / n, mx }' \
 	"$B/trace.txt" | sed "s/^/$BENCH_NAME: /"
 perf report -i "$B/perf.data" --no-children --sort sym --stdio -g none --percent-limit 1.5 \
-	2>/dev/null | grep -v '^#' | grep -v '^$' | head -30 >"$B/self.txt"
+	2>"$B/report.err" | grep -v '^#' | grep -v '^$' | head -30 >"$B/self.txt" || true
 perf report -i "$B/perf.data" --children --sort sym --stdio -g none --percent-limit 3 \
-	2>/dev/null | grep -v '^#' | grep -v '^$' | head -45 >"$B/children.txt"
+	2>>"$B/report.err" | grep -v '^#' | grep -v '^$' | head -45 >"$B/children.txt" || true
+[[ -s $B/self.txt ]] || say "perf report printed nothing: $(tail -n 3 "$B/report.err")"
 say "b's CPU by function, self time:"
 cat "$B/self.txt"
 say "b's CPU by function, with children:"
