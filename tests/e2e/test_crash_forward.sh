@@ -18,13 +18,7 @@ FWD_CYCLES=${TESSERA_FORWARD_CYCLES:-3}
 C_EARLY=0   # cycles in which c held the record before b came back
 
 setup() {
-	sync_node a
-	sync_node b
-	sync_node c
-	link a b
-	link b c
-	write_linked_confs a b c
-	start_all a b c
+	chain_abc
 	check "a and c must not be configured as peers" test -z "$(peer_field a c name)"
 }
 
