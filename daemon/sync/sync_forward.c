@@ -14,16 +14,26 @@
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
+/* Index of (id, version) in the forwarded ring, or -1. */
+static int
+fwd_find(const struct sync *y, const uint8_t *id, uint64_t version)
+{
+	for (size_t i = 0; i < y->fwd_n; i++)
+		if (y->fwd[i].version == version && memcmp(y->fwd[i].id, id, TESS_ID_LEN) == 0)
+			return (int)i;
+	return -1;
+}
+
 bool
 sync_fwd_take(struct sync *y, const uint8_t *id, uint64_t version)
 {
-	for (size_t i = 0; i < y->fwd_n; i++)
-		if (y->fwd[i].version == version && memcmp(y->fwd[i].id, id, TESS_ID_LEN) == 0) {
-			/* The ring's order does not matter: the last entry fills the hole. */
-			y->fwd[i] = y->fwd[--y->fwd_n];
-			return true;
-		}
-	return false;
+	int i = fwd_find(y, id, version);
+
+	if (i < 0)
+		return false;
+	/* The ring's order does not matter: the last entry fills the hole. */
+	y->fwd[i] = y->fwd[--y->fwd_n];
+	return true;
 }
 
 static void
@@ -57,7 +67,9 @@ session_forward(struct session *ss, const struct session_fwd *recs, size_t n)
 	    !sync_push_ready(ss, n) || ss->io->room(ss->link) == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (recs[i].len > PUSH_RECORD_MAX)
+		/* Sent already: a commit that failed for want of space is
+		 * retried, and forwards again. */
+		if (recs[i].len > PUSH_RECORD_MAX || fwd_find(s, recs[i].id, recs[i].version) >= 0)
 			return 0;
 		bytes += recs[i].len + RECORD_OVERHEAD;
 		tessera__signed_record__init(&sr[i]);
