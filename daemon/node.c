@@ -203,6 +203,21 @@ on_session_stored(void *arg, struct session *s, size_t count)
 		blob_collect(n);
 }
 
+/* Forward before commit: the other sessions push the records on now. */
+static int
+on_session_forward(void *arg, struct session *s, const struct session_fwd *recs, size_t count)
+{
+	struct node *n = arg;
+
+	if (peers_forward(n->peers, s, recs, count) > 0 && n->kill_after_forward > 0 &&
+	    --n->kill_after_forward == 0) {
+		/* The crash tests' window: forwarded, not committed. */
+		log_warnx("TESSERA_TEST_KILL_AFTER_FORWARD: killing myself before the commit");
+		raise(SIGKILL);
+	}
+	return 0;
+}
+
 static void
 on_session_synced(void *arg, struct session *s, bool caught_up)
 {
@@ -379,12 +394,18 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.on_hello = on_session_hello,
 		.on_established = on_session_established,
 		.on_stored = on_session_stored,
+		.on_forward = on_session_forward,
 		.on_synced = on_session_synced,
 		.on_rejected = on_session_rejected,
 		.attach = &n->attach,
 		.hook_arg = n,
 	};
 	session_limits(&n->sessions.lim, conf);
+	{
+		const char *k = getenv("TESSERA_TEST_KILL_AFTER_FORWARD");
+
+		n->kill_after_forward = k != NULL ? strtoul(k, NULL, 10) : 0;
+	}
 	if ((rc = node_rotate_open(n, cause)) != 0)
 		goto fail;
 	{
@@ -402,6 +423,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.conf = conf,
 		.started = n->started,
 		.push_duplicates = &n->sessions.duplicates,
+		.push_forwarded = &n->sessions.forwarded,
 	};
 	n->ctl_env = (struct ctl_env){
 		.ops = &n->ops,

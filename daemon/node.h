@@ -61,6 +61,9 @@ struct node {
 	size_t n_rotation;
 	uint64_t rotations_seen;
 	bool pins_rotated;            /* a configured peer's key was rotated */
+	/* Test fault (TESSERA_TEST_KILL_AFTER_FORWARD=N, tests/e2e): SIGKILL
+	 * itself after the Nth forward before commit; 0: never. */
+	unsigned long kill_after_forward;
 };
 
 /* Called after a commit stored new records: announces everything after

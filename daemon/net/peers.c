@@ -449,6 +449,20 @@ peers_announce(struct peers *m)
 			session_pump(&p->session);
 }
 
+size_t
+peers_forward(struct peers *m, struct session *from, const struct session_fwd *recs, size_t n)
+{
+	size_t links = 0;
+
+	if (m == NULL || m->stopping)
+		return 0;
+	for (struct peer *p = m->conns; p; p = p->next)
+		if (p->state == PEER_ESTABLISHED && &p->session != from &&
+		    session_forward(&p->session, recs, n) > 0)
+			links++;
+	return links;
+}
+
 void
 peers_resume(struct peers *m)
 {

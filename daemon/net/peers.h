@@ -16,6 +16,7 @@ struct identity;
 struct peers;
 struct session;
 struct session_env;
+struct session_fwd;
 struct session_join;
 
 /* What the peer manager is given by the node. */
@@ -118,6 +119,11 @@ void peers_pending_free(Tessera__Reply *r);
 size_t peers_pending_count(const struct peers *p);
 /* id was accepted: it is no longer pending. */
 void peers_pending_forget(struct peers *p, const uint8_t id[TESS_KEY_LEN]);
+/* Records received on from are about to be committed: every other
+ * established session pushes them on now if it can (session_forward).
+ * Returns the number of links they went out on. */
+size_t peers_forward(struct peers *p, struct session *from, const struct session_fwd *recs,
+    size_t n);
 /* A session applied an offer of the peer's (session_env.on_synced). */
 void peers_session_synced(struct peers *p, struct session *s);
 

@@ -204,6 +204,13 @@ records_section(FILE *f, const struct ops_env *env)
 		fprintf(f, "tessera_push_duplicates_total %llu\n",
 		    (unsigned long long)*env->push_duplicates);
 	}
+	if (env->push_forwarded != NULL) {
+		head(f, "tessera_push_forwarded_total", "counter",
+		    "Records pushed on to a peer before this node's own commit (forward before "
+		    "commit), counted once per link.");
+		fprintf(f, "tessera_push_forwarded_total %llu\n",
+		    (unsigned long long)*env->push_forwarded);
+	}
 	return 0;
 }
 

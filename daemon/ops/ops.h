@@ -25,6 +25,7 @@ struct ops_env {
 	/* Records pushed to this node that it already held (the sessions'
 	 * session_env.duplicates); NULL: not counted. */
 	const uint64_t *push_duplicates;
+	const uint64_t *push_forwarded;   /* forwarded before commit (session_env) */
 };
 
 #endif

@@ -77,6 +77,16 @@ struct session;
 struct store_signed;
 struct sync_job;
 
+/* A verified record about to be committed, forwarded before the commit
+ * (session_forward). Points into the receiving session's job. */
+struct session_fwd {
+	const uint8_t *body;
+	size_t len;
+	const uint8_t *sig;            /* TESS_SIG_LEN bytes */
+	const uint8_t *id;             /* TESS_ID_LEN bytes */
+	uint64_t version;
+};
+
 /* A joiner's proof that it holds an invite (Hello.join, docs/protocol.md):
  * the invite's ID and HMAC-SHA256 keyed by the code's secret. */
 #define SESSION_INVITE_LEN 8
@@ -127,6 +137,9 @@ struct session_env {
 	/* Records pushed to this node that it already held, over all
 	 * sessions (the cost of eager push). Written by the engine. */
 	uint64_t duplicates;
+	/* Records this node pushed on before its own commit, once per link
+	 * (sync_forward.c). Written by the engine. */
+	uint64_t forwarded;
 	/* Attachment transfer (sync/attach.h); NULL: not spoken. */
 	struct attach *attach;
 	/* The rotations that lead to our key, oldest first (Hello.rotation,
@@ -142,6 +155,13 @@ struct session_env {
 	void (*on_established)(void *arg, struct session *s);
 	/* A commit stored n new records received on s: offer them onward. */
 	void (*on_stored)(void *arg, struct session *s, size_t n);
+	/* Verified records received on s will be committed next: forward them
+	 * now (session_forward on the other sessions), so that the next hop
+	 * verifies while this node commits. Nothing is acknowledged or
+	 * checkpointed before the commit. Returns 0; negative abandons the
+	 * transaction as if the commit had failed (the simulator's crash
+	 * between forward and commit). */
+	int (*on_forward)(void *arg, struct session *s, const struct session_fwd *recs, size_t n);
 	/* An offer of the peer's was fully applied: the checkpoint moved. */
 	void (*on_synced)(void *arg, struct session *s, bool caught_up);
 	void (*on_rejected)(void *arg, struct session *s, enum sync_reject why, const char *detail);
@@ -214,6 +234,12 @@ void session_job_verify(struct sync_job *j);
  * within the link's room. Called when the link drained, when new local
  * records were committed, and after an import. */
 void session_pump(struct session *s);
+/* Pushes records another session is about to commit, unoffered and
+ * without a checkpoint (docs/protocol.md, "Forward before commit"), when
+ * this link could push them now; the checkpoint follows once they are
+ * committed, and they are not pushed again then. Returns how many were
+ * sent (0: the link will offer them after the commit as usual). */
+size_t session_forward(struct session *s, const struct session_fwd *recs, size_t n);
 /* Stores verified records that wait (after an import or once storage is
  * writable again), then pumps. */
 void session_drain(struct session *s);

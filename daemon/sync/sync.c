@@ -121,6 +121,8 @@ struct offer_build {
 	Tessera__OfferItem **ptrs;
 	uint8_t (*ids)[TESS_ID_LEN];
 	size_t n, max;
+	size_t forwarded;           /* skipped: forwarded before commit */
+	bool stream;                /* our changes stream (not reconciliation's) */
 };
 
 static int
@@ -137,6 +139,12 @@ offer_add(void *arg, uint64_t seq, const uint8_t *id, const uint8_t *author, uin
 	if (origin != NULL && seq > b->s->sync.session_seq &&
 	    memcmp(origin, b->s->key, TESS_KEY_LEN) == 0)
 		return 0;
+	/* Already pushed before it was committed: only the checkpoint is
+	 * owed for it. */
+	if (b->stream && sync_fwd_take(&b->s->sync, id, version)) {
+		b->forwarded++;
+		return 0;
+	}
 	size_t a;
 
 	/* Each author is named once per offer; items point at it (32 bytes
@@ -216,23 +224,25 @@ offer_send(struct session *ss, struct offer_build *b, uint64_t upto, bool caught
 	return 1;
 }
 
-/* Largest record pushed without an offer: a peer that already holds it
- * (it came over another link too) paid for it for nothing. */
-#define PUSH_RECORD_MAX 8192
+bool
+sync_push_ready(const struct session *ss, size_t n)
+{
+	const struct sync *s = &ss->sync;
 
-/* Whether the records of b go out pushed rather than offered: the peer is
- * caught up (live records, one by one), both sides push, nothing of ours is
- * outstanding (so that the peer applies them after every earlier offer),
- * and they are few and small. */
+	return s->caught_up_sent && ss->env->lim.push_max > 0 &&
+	    (ss->remote_features & SYNC_PUSH_FEATURE) && s->offers_inflight == 0 &&
+	    !s->serving_want && n <= ss->env->lim.push_max;
+}
+
+/* Whether the records of b go out pushed rather than offered (see
+ * sync_push_ready), and they are small. No records but some skipped as
+ * forwarded before commit: a push of the checkpoint alone. */
 static bool
 push_fits(struct session *ss, const struct offer_build *b)
 {
-	const struct sync *s = &ss->sync;
 	size_t len;
 
-	if (!s->caught_up_sent || ss->env->lim.push_max == 0 ||
-	    !(ss->remote_features & SYNC_PUSH_FEATURE) || s->offers_inflight > 0 ||
-	    s->serving_want || b->n == 0 || b->n > ss->env->lim.push_max)
+	if (!sync_push_ready(ss, b->n) || (b->n == 0 && b->forwarded == 0))
 		return false;
 	for (size_t i = 0; i < b->n; i++) {
 		if (store_get_len(ss->env->store, b->ids[i], &len) != 0 || len > PUSH_RECORD_MAX)
@@ -264,7 +274,7 @@ send_offer(struct session *ss)
 {
 	struct sync *s = &ss->sync;
 	struct store *st = ss->env->store;
-	struct offer_build b = { .s = ss };
+	struct offer_build b = { .s = ss, .stream = true };
 	uint64_t last = s->offer_pos, top = store_max_seq(st);
 	bool end = false;
 	int rc = 0;
@@ -331,12 +341,6 @@ out:
 	offer_done(&b);
 	return rc;
 }
-
-/* Bytes a signed record adds to a Records message beyond its body: the
- * signature and the protobuf tags and lengths. */
-#define RECORD_OVERHEAD (TESS_SIG_LEN + 16)
-/* The Records message and its envelope around the records (upto, tags). */
-#define RECORDS_OVERHEAD 64
 
 /* Sends records of the Want being answered, one Records message at a time.
  * A message holds at least one record (the protocol floor for max_frame

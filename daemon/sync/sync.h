@@ -24,6 +24,9 @@
 /* Hello.features bit: takes pushed Records (live records without an offer). */
 #define SYNC_PUSH_FEATURE 8u
 #define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
+/* Records forwarded before their commit and not yet covered by an offer or
+ * push of our changes, remembered per link (not to send them twice). */
+#define SYNC_FWD_RING 64
 
 struct sync_job;
 struct session;
@@ -44,6 +47,14 @@ struct sync {
 	uint64_t serve_upto;
 	bool serving_want;
 	bool pushing;                   /* serve_ids are pushed, not wanted */
+	/* Forwarded before commit (session_forward): (id, version) skipped
+	 * once when our changes stream reaches them. A ring: an entry whose
+	 * commit failed is overwritten in time. */
+	struct {
+		uint8_t id[TESS_ID_LEN];
+		uint64_t version;
+	} fwd[SYNC_FWD_RING];
+	size_t fwd_n, fwd_next;
 	/* Receiving: the peer offers, we want. */
 	uint8_t epoch[TESS_EPOCH_LEN];  /* the peer's store epoch */
 	uint64_t applied;               /* checkpoint: peer seq fully applied */
@@ -64,6 +75,7 @@ struct sync {
 	/* Counters for this session; pushed: records sent without an offer;
 	 * duplicates: records pushed to us that we already held. */
 	uint64_t sent, received, rejected, pushed, duplicates;
+	uint64_t forwarded;             /* of pushed: forwarded before our commit */
 	/* Rejections logged one by one, then those only summed up (sync_apply.c). */
 	uint64_t reject_logged, reject_quiet, reject_quiet_since;
 };

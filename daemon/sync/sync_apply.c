@@ -162,6 +162,7 @@ struct verify_item {
 	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
 	bool has_id;
 	bool taken;                  /* removed from the wanted list when applied */
+	bool fresh;                  /* stored new by this transaction: forwarded */
 };
 
 struct sync_job {
@@ -235,7 +236,7 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 	rc = store_put_from(s->env->store, it->body, it->len, it->sig, it->r, s->key, &res);
 	if (rc == 0) {
 		switch (res) {
-		case STORE_STORED: (*stored)++; break;
+		case STORE_STORED: (*stored)++; it->fresh = true; break;
 		case STORE_DUPLICATE: case STORE_STALE:
 			if (pushed) {   /* it came over another link first */
 				s->sync.duplicates++;
@@ -270,6 +271,32 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 	return rc;
 }
 
+/* Hands the records this transaction stores new to the owner, to push on
+ * before the commit (session_env.on_forward). Only new records passed
+ * every check of store_put (quota, blocked author, conflict): a record this
+ * node refuses is never forwarded. Returns the hook's answer. */
+static int
+job_forward(struct session *ss, struct sync_job *j, size_t stored)
+{
+	struct session_fwd fwd[SYNC_FWD_RING];
+	size_t n = 0;
+
+	/* Few records: live ones. A batch of the backlog is offered after its
+	 * commit as before. */
+	if (ss->env->on_forward == NULL || stored == 0 || stored > ss->env->lim.push_max ||
+	    stored > SYNC_FWD_RING)
+		return 0;
+	for (size_t i = 0; i < j->n; i++) {
+		const struct verify_item *it = &j->items[i];
+
+		if (!it->fresh)
+			continue;
+		fwd[n++] = (struct session_fwd){ .body = it->body, .len = it->len, .sig = it->sig,
+			.id = it->r->id.data, .version = it->r->version };
+	}
+	return ss->env->on_forward(ss->env->hook_arg, ss, fwd, n);
+}
+
 /* A failed transaction leaves the session as it was before the job: the
  * ids it took are wanted again and its rejections are not counted, so the
  * same job can be applied later. */
@@ -288,6 +315,8 @@ job_undo(struct session *ss, struct sync_job *j, uint64_t rejected0)
 		    TESS_ID_LEN);
 		it->taken = false;
 	}
+	for (size_t i = 0; i < j->n; i++)
+		j->items[i].fresh = false;
 	s->rejected = rejected0;
 }
 
@@ -314,6 +343,9 @@ job_apply(struct session *ss, struct sync_job *j)
 		rc = store_peer_checkpoint(st, ss->key, s->epoch, j->upto);
 	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
 		rc = store_peer_count(st, ss->key, stored, 0, s->rejected - rejected0);
+	/* Forward before commit: the next hop verifies while we fsync. */
+	if (rc == 0)
+		rc = job_forward(ss, j, stored);
 	if (rc != 0) {
 		store_rollback(st);
 		goto fail;

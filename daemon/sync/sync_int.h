@@ -3,11 +3,33 @@
 #define SYNC_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "peer.pb-c.h"
+#include "core/tessera.h"
 
 struct session;
+struct sync;
 enum session_end;
+
+/* Largest record pushed without an offer: a peer that already holds it
+ * (it came over another link too) paid for it for nothing. */
+#define PUSH_RECORD_MAX 8192
+/* Bytes a signed record adds to a Records message beyond its body: the
+ * signature and the protobuf tags and lengths. */
+#define RECORD_OVERHEAD (TESS_SIG_LEN + 16)
+/* The Records message and its envelope around the records (upto, tags). */
+#define RECORDS_OVERHEAD 64
+
+/* Whether n records may go out pushed on this link now: the peer is caught
+ * up (live records), both sides push, nothing of ours is outstanding (so
+ * that the peer applies them after every earlier offer), and n is within
+ * push_max_records (sync.c). */
+bool sync_push_ready(const struct session *s, size_t n);
+/* Takes (id, version) off the forwarded ring: true when it was there
+ * (sync_forward.c). */
+bool sync_fwd_take(struct sync *y, const uint8_t *id, uint64_t version);
 
 /* Packs and hands one message to the link. 0 or negative. */
 int session_send(struct session *s, const Tessera__Envelope *env);

@@ -107,6 +107,17 @@ write_linked_confs() {
 	done
 }
 
+# chain_abc: nodes a - b - c linked in a chain (a and c not peers), started.
+chain_abc() {
+	sync_node a
+	sync_node b
+	sync_node c
+	link a b
+	link b c
+	write_linked_confs a b c
+	start_all a b c
+}
+
 # start_all NAME...: starts the nodes (node_start fails the test on error).
 start_all() {
 	local n

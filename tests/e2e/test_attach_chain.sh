@@ -11,13 +11,7 @@ set -euo pipefail
 SIZE_MB=96
 
 setup() {
-	sync_node a
-	sync_node b
-	sync_node c
-	link a b
-	link b c
-	write_linked_confs a b c
-	start_all a b c
+	chain_abc
 	head -c $((SIZE_MB << 20)) /dev/urandom >"$T/big.bin"
 }
 

@@ -85,6 +85,8 @@ assert_eq "$(metric "$M" 'tessera_records_rejected_total{reason="bad_signature"}
 check "store size" test "$(metric "$M" tessera_store_size_bytes)" -gt 0
 # a has one peer: nothing pushed to it can have come over another link first.
 assert_eq "$(metric "$M" tessera_push_duplicates_total)" 0 "no duplicate pushes on a single link"
+# ...and has no other link to forward a record to before its commit.
+assert_eq "$(metric "$M" tessera_push_forwarded_total)" 0 "nothing forwarded with a single link"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$M1/other")" 404 \
 	"other paths: 404"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$M1/metrics")" 405 \

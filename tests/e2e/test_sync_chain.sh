@@ -6,13 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/synclib.sh"
 
 setup() {
-	sync_node a
-	sync_node b
-	sync_node c
-	link a b
-	link b c
-	write_linked_confs a b c
-	start_all a b c
+	chain_abc
 	check "a and c must not be configured as peers" test -z "$(peer_field a c name)"
 }
 

@@ -38,6 +38,7 @@ enum sim_ev {
 	EV_AUTHOR,      /* a: struct sim_node (may be NULL: a random honest node) */
 	EV_FAULT,       /* a: struct sim_fault, arg: 0 start, 1 end */
 	EV_EVIL,        /* a: the evil node's side (gen checked) */
+	EV_CRASH,       /* a: struct sim_node: crashed between forward and commit */
 	EV_COUNT
 };
 
@@ -167,6 +168,9 @@ struct sim_node {
 	uint64_t stored, rejected[SYNC_REJECT_COUNT];
 	uint64_t frames_in, frames_out, bytes_in, bytes_out;
 	unsigned down;          /* crashes in force */
+	/* A crash fault waits for the node's next forward before commit and
+	 * crashes it there (sim_node.c: on_forward). */
+	bool crash_at_forward;
 	/* Bench: first time and hop count at which the watched record arrived. */
 	uint64_t got_at, last_stored_at;
 	uint32_t hops;
@@ -183,6 +187,7 @@ struct sim_opts {
 	bool lean;              /* journal in memory: one file descriptor per store */
 	int cache_kib;          /* page cache per store (0: the store's default) */
 	int push_max;           /* eager push limit; -1: drawn from the seed */
+	bool no_forward;        /* relays push on only after their commit (A/B) */
 	uint32_t keepalive_ms, tick_ms;
 	unsigned lose_permille;  /* frames lost silently: a broken link, to show
 	                          * that the invariants catch what it causes */
@@ -217,6 +222,8 @@ struct sim_stats {
 	uint64_t events, frames, bytes, established, closes[SESSION_END_COUNT];
 	uint64_t rejected[SYNC_REJECT_COUNT], authored, lost, forged;
 	uint64_t hard_closes;
+	uint64_t forwarded;         /* records pushed on before their commit */
+	uint64_t forward_crashes;   /* crashes between a forward and its commit */
 };
 
 struct sim {

@@ -322,8 +322,15 @@ fault_fire(struct sim *sim, struct sim_fault *f, bool start)
 	case F_CRASH:
 		if (start) {
 			f->node->down++;
-			node_crash(f->node);
-		} else if (--f->node->down == 0 && node_restart(f->node, &cause) != 0) {
+			/* Half of them, with push on: at the node's next forward
+			 * before commit (forwarded, not committed), if one comes
+			 * while the fault lasts. */
+			if (sim->lim.push_max > 0 && rng_uniform(&sim->rng, 2) == 0)
+				f->node->crash_at_forward = true;
+			else
+				node_crash(f->node);
+		} else if (--f->node->down == 0 && (f->node->crash_at_forward = false,
+			node_restart(f->node, &cause) != 0)) {
 			sim_violation(sim, "node %d: restart: %s", f->node->idx, cause ? cause : "?");
 			free(cause);
 		}

@@ -32,7 +32,8 @@ usage(void)
 	    "       tessera-sim --bench N [--degree LO-HI] [--seed S] [--catchup R] [--lean]\n"
 	    "                   [--cache-kib K] [--tmp DIR]\n"
 	    "       tessera-sim --newlink RECORDS [--diff D] [--nodes N] [--seed S]\n"
-	    "       (any: --push N sets the eager push limit, 0 off; default drawn per seed)\n"
+	    "       (any: --push N sets the eager push limit, 0 off; default drawn per seed;\n"
+	    "       --no-forward: relays push on only after their commit)\n"
 	    "faults: delay,cut,partition,crash,full,restore,evil\n");
 	exit(2);
 }
@@ -93,6 +94,8 @@ print_repro(const struct sim_opts *o)
 		snprintf(lose, sizeof(lose), " --lose %u", o->lose_permille);
 	if (o->push_max >= 0)
 		snprintf(lose + strlen(lose), sizeof(lose) - strlen(lose), " --push %d", o->push_max);
+	if (o->no_forward)
+		snprintf(lose + strlen(lose), sizeof(lose) - strlen(lose), " --no-forward");
 	printf("reproduce: tessera-sim --seed %" PRIu64 " --nodes %zu --degree %zu-%zu "
 	    "--records %zu --faults %s --until %" PRIu64 "%s --trace\n", o->seed, o->nodes, o->dmin,
 	    o->dmax, o->records, f, o->until_ms, lose);
@@ -129,12 +132,14 @@ run_one(const struct sim_opts *o, bool print_hash)
 	} else if (!o->quiet) {
 		printf("seed %" PRIu64 ": ok: %zu nodes%s, %zu links, %" PRIu64 " records (%" PRIu64
 		    " lost in a restore), %" PRIu64 " forged, %" PRIu64 " rejected, %" PRIu64
-		    " frames, %" PRIu64 " bytes, %" PRIu64 " sessions, %" PRIu64 " events\n",
+		    " frames, %" PRIu64 " bytes, %" PRIu64 " sessions, %" PRIu64 " events, %"
+		    PRIu64 " forwarded before commit, %" PRIu64 " crashes between forward and "
+		    "commit\n",
 		    o->seed, sim.n_honest, sim.n_nodes > sim.n_honest ? " and a misbehaving one" : "",
 		    sim.n_edges, sim.st.authored, sim.st.lost, sim.st.forged,
 		    sim.st.rejected[SYNC_REJECT_SIGNATURE] + sim.st.rejected[SYNC_REJECT_UNSOLICITED] +
 		    sim.st.rejected[SYNC_REJECT_INVALID], sim.st.frames, sim.st.bytes,
-		    sim.st.established, sim.st.events);
+		    sim.st.established, sim.st.events, sim.st.forwarded, sim.st.forward_crashes);
 	}
 	if (print_hash || rc != 0)
 		printf("trace %s\n", hex);
@@ -155,7 +160,7 @@ main(int argc, char **argv)
 		{ "lean", no_argument, NULL, 'l' }, { "cache-kib", required_argument, NULL, 'k' },
 		{ "tmp", required_argument, NULL, 'T' }, { "lose", required_argument, NULL, 'L' },
 		{ "newlink", required_argument, NULL, 'N' }, { "diff", required_argument, NULL, 'D' },
-		{ "push", required_argument, NULL, 'P' },
+		{ "push", required_argument, NULL, 'P' }, { "no-forward", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts o = {
@@ -193,6 +198,7 @@ main(int argc, char **argv)
 		case 'N': newlink = strtoull(optarg, NULL, 10); if (newlink < 1) usage(); break;
 		case 'D': diff = strtoull(optarg, NULL, 10); break;
 		case 'P': o.push_max = atoi(optarg); if (o.push_max < 0 || o.push_max > 64) usage(); break;
+		case 'F': o.no_forward = true; break;
 		default: usage();
 		}
 	}

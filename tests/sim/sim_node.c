@@ -67,6 +67,32 @@ on_stored(void *arg, struct session *s, size_t count)
 	node_pump(n, s);   /* what tesserad's node.c does: offer it onward */
 }
 
+/* What tesserad's node.c does: the other sessions push the records on
+ * before this node commits them. A crash fault armed on this node crashes
+ * it here: forwarded, never committed. */
+static int
+on_forward(void *arg, struct session *s, const struct session_fwd *recs, size_t count)
+{
+	struct sim_node *n = arg;
+	struct sim *sim = n->sim;
+	size_t sent = 0;
+
+	for (size_t k = 0; k < n->n_edges; k++) {
+		struct session *o = session_at(n, k);
+
+		if (o != NULL && o != s)
+			sent += session_forward(o, recs, count);
+	}
+	sim->st.forwarded += sent;
+	if (sent > 0 && n->crash_at_forward) {
+		n->crash_at_forward = false;
+		sim->st.forward_crashes++;
+		sim_schedule(sim, sim->now, EV_CRASH, n, NULL, 0, 0);
+		return -ECANCELED;   /* the commit never happens */
+	}
+	return 0;
+}
+
 static void
 on_rejected(void *arg, struct session *s, enum sync_reject why, const char *detail)
 {
@@ -116,6 +142,8 @@ node_init(struct sim *sim, struct sim_node *n, int idx, bool evil, char **cause)
 	n->env.lim = sim->lim;
 	n->env.on_established = on_established;
 	n->env.on_stored = on_stored;
+	if (!sim->o.no_forward)
+		n->env.on_forward = on_forward;
 	n->env.on_rejected = on_rejected;
 	n->env.hook_arg = n;
 	if (node_open(n, true, cause) != 0)

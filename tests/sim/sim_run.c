@@ -187,6 +187,13 @@ dispatch(struct sim *sim, const struct sim_event *e)
 			evil_event(sim, sd);
 		break;
 	}
+	case EV_CRASH: {
+		struct sim_node *n = e->a;
+
+		if (n->down > 0)
+			node_crash(n);
+		break;
+	}
 	case EV_COUNT:
 		break;
 	}
