@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "ctl/ctl.h"
+#include "node_index.h"
 #include "node_rotate.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
@@ -34,6 +35,7 @@ node_changed(struct node *n)
 	if (seq <= n->last_seq)
 		return;
 	attach_changed(&n->attach);   /* new records may reference blobs */
+	node_index_kick(n);           /* their texts, once the loop is quiet */
 	peers_announce(n->peers);
 	n->last_seq = seq;
 }
@@ -295,6 +297,7 @@ node_stop(struct node *n, const char *why)
 	n->peers = n->ops.peers = NULL;
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 	uv_close((uv_handle_t *)&n->blob_timer, NULL);
+	node_index_stop(n);
 }
 
 /* Drop-ins that were skipped: the operator learns which file and line. */
@@ -417,6 +420,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	uv_timer_init(loop, &n->blob_timer);
 	n->blob_timer.data = n;
 	n->storage_timer.data = n;
+	node_index_init(n);
 	store_on_full(n->store, on_storage_full, n);
 	*out = n;
 	return 0;

@@ -183,16 +183,39 @@ static const char *migrations[] = {
 	 * and the disputed ones (store_rotate.c); the rotations an older
 	 * version relayed verbatim are indexed by the back-fill. */
 	store_rotate_schema,
+	/* 12 (STORE_SCHEMA_LAZY_INDEX): texts are indexed after their commit,
+	 * in slices (store_index.c); the meta row fts_upto says how far the
+	 * index has got. A store from before has every text indexed. The
+	 * delete trigger takes a text out of the index only when it is in it:
+	 * a text replaced or purged before it was indexed is not there, and
+	 * an FTS5 'delete' of what it does not hold would damage the index.
+	 * No mark (a store a test took back) reads as everything indexed. */
+	"INSERT OR IGNORE INTO meta (key, value)"
+	"  SELECT '" STORE_INDEX_KEY "', CAST(IFNULL(max(rowid), 0) AS TEXT) FROM texts;"
+	"DROP TRIGGER IF EXISTS texts_ad;"
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts WHEN old.rowid <= IFNULL("
+	"  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '" STORE_INDEX_KEY "'), old.rowid)"
+	"  BEGIN"
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)"
+	"  VALUES ('delete', old.rowid,"
+	"    char(31) || old.lang || char(31) || old.title,"
+	"    char(31) || old.lang || char(31) || old.summary,"
+	"    char(31) || old.lang || char(31) || old.body,"
+	"    char(31) || old.lang || char(31) || old.tags,"
+	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+	"  END;",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
 	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL, reindex,
-	store_rotate_backfill,
+	store_rotate_backfill, NULL,
 };
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_ROTATIONS,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_SCHEMA_ROTATIONS,
     "STORE_SCHEMA_ROTATIONS names the rotations migration");
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_LAZY_INDEX,
+    "STORE_SCHEMA_LAZY_INDEX names the migration that indexes after the commit");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
 
@@ -236,7 +259,8 @@ store_migrate(struct store *st, char **cause)
 #define REINDEX_LOG_EVERY 20000
 
 /* Migrations 4, 6 and 10: indexes every text again with the search tokenizer, in
- * batches, saying how far it got (a large store takes minutes). */
+ * batches, saying how far it got (a large store takes minutes). A failure
+ * rolls the migration back, mark included. */
 static int
 reindex(struct store *st, char **cause)
 {
@@ -251,6 +275,9 @@ reindex(struct store *st, char **cause)
 		total = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_finalize(s);
+	/* Every text is in the index now: the mark says so (store_index.c). */
+	if (store_index_mark(st, top) != 0)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
 	if (total == 0)
 		return 0;
 	log_info("store: re-indexing %lld texts for multilingual search", (long long)total);
