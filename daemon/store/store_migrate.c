@@ -12,6 +12,18 @@
 #include "store/tokenizer.h"
 
 
+/* What the FTS delete trigger does (migrations 4 and 12): takes the
+ * deleted text out of the index, with the language marker and the author
+ * token the index was given (texts_src). */
+#define TEXTS_AD_DELETE \
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)" \
+	"  VALUES ('delete', old.rowid," \
+	"    char(31) || old.lang || char(31) || old.title," \
+	"    char(31) || old.lang || char(31) || old.summary," \
+	"    char(31) || old.lang || char(31) || old.body," \
+	"    char(31) || old.lang || char(31) || old.tags," \
+	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+
 /* Numbered migrations: migration i brings user_version from i to i + 1.
  * Append only; never edit one that has shipped. */
 static const char *migrations[] = {
@@ -102,13 +114,7 @@ static const char *migrations[] = {
 	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
 	/* Texts go before their text_meta rows everywhere (unindex, block). */
 	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)"
-	"  VALUES ('delete', old.rowid,"
-	"    char(31) || old.lang || char(31) || old.title,"
-	"    char(31) || old.lang || char(31) || old.summary,"
-	"    char(31) || old.lang || char(31) || old.body,"
-	"    char(31) || old.lang || char(31) || old.tags,"
-	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+	TEXTS_AD_DELETE
 	"  END;"
 	"CREATE TABLE vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE vocab_tri (tri TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tri, id))"
@@ -196,13 +202,7 @@ static const char *migrations[] = {
 	"CREATE TRIGGER texts_ad AFTER DELETE ON texts WHEN old.rowid <= IFNULL("
 	"  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '" STORE_INDEX_KEY "'), old.rowid)"
 	"  BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)"
-	"  VALUES ('delete', old.rowid,"
-	"    char(31) || old.lang || char(31) || old.title,"
-	"    char(31) || old.lang || char(31) || old.summary,"
-	"    char(31) || old.lang || char(31) || old.body,"
-	"    char(31) || old.lang || char(31) || old.tags,"
-	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+	TEXTS_AD_DELETE
 	"  END;",
 };
 

@@ -195,6 +195,17 @@ searchfix_load_seq(struct store *st, uint64_t seq)
 	return r;
 }
 
+size_t
+searchfix_count(struct store *st, const char *q)
+{
+	struct search_hit *hits;
+	size_t n;
+
+	hits = searchfix_query(st, q, NULL, &n);
+	search_hits_free(hits, n);
+	return n;
+}
+
 /* Once the texts waiting are indexed, the FTS index holds exactly the
  * texts table (FTS5's own check): a text removed before it was indexed
  * left nothing behind, and one removed after left nothing either. */

@@ -19,18 +19,6 @@
 #include "store/search.h"
 #include "store/store.h"
 
-/* Hits for q (every record at most once: searchfix_query checks). */
-static size_t
-hits(struct store *st, const char *q)
-{
-	struct search_hit *h;
-	size_t n;
-
-	h = searchfix_query(st, q, NULL, &n);
-	search_hits_free(h, n);
-	return n;
-}
-
 static void
 add(struct store *st, const struct identity *me, const char *title, uint8_t id[TESS_ID_LEN])
 {
@@ -62,7 +50,7 @@ test_search_sees_commit(void **state)
 	add(fx->st, fx->a, "Amaranth seeds", NULL);
 	assert_true(store_index_pending(fx->st));
 	assert_int_equal(store_index_behind(fx->st), 2);
-	assert_int_equal(hits(fx->st, "quinoa"), 1);
+	assert_int_equal(searchfix_count(fx->st, "quinoa"), 1);
 	assert_false(store_index_pending(fx->st));
 	assert_int_equal(store_index_behind(fx->st), 0);
 	searchfix_fts_ok(fx->st);
@@ -97,7 +85,7 @@ test_resume_after_crash(void **state)
 	assert_int_equal(store_index_behind(fx->st), 2);
 	searchfix_fts_ok(fx->st);   /* indexes the rest, checks nothing is twice */
 	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(hits(fx->st, titles[i]), 1);
+		assert_int_equal(searchfix_count(fx->st, titles[i]), 1);
 }
 
 /* New versions, tombstones and blocks of records not yet indexed leave no
@@ -122,12 +110,12 @@ test_replaced_before_indexed(void **state)
 	assert_int_equal(store_block(fx->st, fx->b->pub, true, &removed), 0);
 	assert_int_equal(removed, 1);
 	searchfix_fts_ok(fx->st);
-	assert_int_equal(hits(fx->st, "hazel"), 0);
-	assert_int_equal(hits(fx->st, "chestnut"), 0);
-	assert_int_equal(hits(fx->st, "medlar"), 0);
-	assert_int_equal(hits(fx->st, "sorb"), 0);
-	assert_int_equal(hits(fx->st, "walnut"), 2);
-	assert_int_equal(hits(fx->st, "orchard"), 2);
+	assert_int_equal(searchfix_count(fx->st, "hazel"), 0);
+	assert_int_equal(searchfix_count(fx->st, "chestnut"), 0);
+	assert_int_equal(searchfix_count(fx->st, "medlar"), 0);
+	assert_int_equal(searchfix_count(fx->st, "sorb"), 0);
+	assert_int_equal(searchfix_count(fx->st, "walnut"), 2);
+	assert_int_equal(searchfix_count(fx->st, "orchard"), 2);
 
 	/* Everything that waited was removed: nothing waits. */
 	add(fx->st, fx->a, "Fig orchard", late);
@@ -153,8 +141,8 @@ test_rollback_keeps_mark(void **state)
 	assert_false(store_index_pending(fx->st));
 	store_rollback(fx->st);
 	assert_int_equal(store_index_behind(fx->st), 1);
-	assert_int_equal(hits(fx->st, "rush"), 0);
-	assert_int_equal(hits(fx->st, "osier"), 1);
+	assert_int_equal(searchfix_count(fx->st, "rush"), 0);
+	assert_int_equal(searchfix_count(fx->st, "osier"), 1);
 	searchfix_fts_ok(fx->st);
 }
 
