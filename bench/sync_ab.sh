@@ -54,6 +54,7 @@ wait_records b $((AREC + 1)) 600
 t1=$(now_s)
 if [[ -n $PERF ]]; then kill -INT $PERFPID 2>/dev/null || true; wait $PERFPID || true; fi
 S=$(elapsed "$t0" "$t1")
+cbs=$(cpu_ticks "${NODE_PID[b]}")
 # Stored is not yet searchable where indexing follows the commit
 # (index_behind in status; a daemon without it indexed at the commit).
 for ((i = 0; i < 30000; i++)); do
@@ -65,4 +66,4 @@ SI=$(elapsed "$t0" "$(now_s)")
 if [[ -n ${SHOWPEERS:-} ]]; then sleep 1; cli a --json peers | jq -c '.[] | {sent, received, bytes_out, bytes_in}' ; cli b --json peers | jq -c '.[]|{sent, received,bytes_out,bytes_in}'; grep -v "^$" "$B/b/log" | tail -5; fi
 HZ=$(getconf CLK_TCK)
 ca1=$(cpu_ticks "${NODE_PID[a]}"); cb=$(cpu_ticks "${NODE_PID[b]}")
-echo "$LABEL: $AREC records a->b in $S s = $(awk -v n="$AREC" -v s="$S" 'BEGIN{printf "%.0f", n/s}') records/s (stored), $SI s stored and indexed; CPU a $(awk -v c=$((ca1-ca0)) -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s, b $(awk -v c=$cb -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s (b incl. start-up); load $load -> $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$LABEL: $AREC records a->b in $S s = $(awk -v n="$AREC" -v s="$S" 'BEGIN{printf "%.0f", n/s}') records/s (stored), $SI s stored and indexed; CPU a $(awk -v c=$((ca1-ca0)) -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s, b $(awk -v c=$cbs -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s until stored, $(awk -v c=$cb -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s until indexed (b incl. start-up); load $load -> $(cut -d' ' -f1-3 /proc/loadavg)"

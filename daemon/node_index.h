@@ -9,8 +9,11 @@
 
 struct node;
 
-/* No new records for this long: the loop is quiet, indexing runs. */
-#define NODE_INDEX_QUIET_MS 10
+/* No new records for this long: the loop is quiet, indexing runs. Long
+ * enough that the pauses of a sync on a loaded machine (a batch waiting
+ * for its verification or for the sender) do not count as quiet: at 10 ms,
+ * slices ran between the batches of an initial sync at load 15-17. */
+#define NODE_INDEX_QUIET_MS 100
 /* Under a steady stream of records, a slice still runs this often. */
 #define NODE_INDEX_DEFER_MAX_MS 500
 /* After a failed slice (storage full, say), the next try waits this long. */
