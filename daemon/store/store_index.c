@@ -10,6 +10,7 @@
  * rowid is at or below the mark. */
 #include "store/store_int.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 /* The first column of sql's first row, ?1 and ?2 (where sql has them)
@@ -137,13 +138,21 @@ store_index_step(struct store *st, size_t max_texts)
 	 * is part of it: committed or rolled back with it, mark included. */
 	if (!sqlite3_get_autocommit(st->db))
 		return step_locked(st, max_texts);
-	if ((rc = store_begin(st)) != 0)
+	/* A slice needs no fsync of its own: lost in a power cut, it is
+	 * indexed again from the mark, which it carries. The next durable
+	 * commit syncs the log with it. (An fsync per slice made indexing
+	 * after a 20,000-record sync take 4x its CPU time in wall time.) */
+	if ((rc = store_exec(st, "PRAGMA synchronous = NORMAL", NULL)) != 0)
 		return rc;
-	if ((rc = step_locked(st, max_texts)) != 0) {
-		store_rollback(st);
-		return rc;
+	if ((rc = store_begin(st)) == 0) {
+		if ((rc = step_locked(st, max_texts)) != 0)
+			store_rollback(st);
+		else
+			rc = store_commit(st);
 	}
-	return store_commit(st);
+	if (store_exec(st, "PRAGMA synchronous = FULL", NULL) != 0 && rc == 0)
+		rc = -EIO;
+	return rc;
 }
 
 int
