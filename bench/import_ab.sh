@@ -16,11 +16,7 @@ t0=$(now_s)
 cli n --json import "$REC" >/dev/null
 t1=$(now_s)
 c1=$(cpu_ticks "${NODE_PID[n]}")
-for ((i = 0; i < 30000; i++)); do
-	behind=$(cli n --json status | jq '.index_behind // 0')
-	((behind == 0)) && break
-	sleep 0.02
-done
+wait_indexed n
 t2=$(now_s)
 c2=$(cpu_ticks "${NODE_PID[n]}")
 HZ=$(getconf CLK_TCK)

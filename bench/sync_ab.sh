@@ -55,13 +55,7 @@ t1=$(now_s)
 if [[ -n $PERF ]]; then kill -INT $PERFPID 2>/dev/null || true; wait $PERFPID || true; fi
 S=$(elapsed "$t0" "$t1")
 cbs=$(cpu_ticks "${NODE_PID[b]}")
-# Stored is not yet searchable where indexing follows the commit
-# (index_behind in status; a daemon without it indexed at the commit).
-for ((i = 0; i < 30000; i++)); do
-	behind=$(cli b --json status | jq '.index_behind // 0')
-	((behind == 0)) && break
-	sleep 0.02
-done
+wait_indexed b
 SI=$(elapsed "$t0" "$(now_s)")
 if [[ -n ${SHOWPEERS:-} ]]; then sleep 1; cli a --json peers | jq -c '.[] | {sent, received, bytes_out, bytes_in}' ; cli b --json peers | jq -c '.[]|{sent, received,bytes_out,bytes_in}'; grep -v "^$" "$B/b/log" | tail -5; fi
 HZ=$(getconf CLK_TCK)
