@@ -6,6 +6,10 @@
 # are compared on the same data, alternating, in one session. perf: a -g
 # profile of both daemons over the sync; dwarf: 25 s of b with call stacks
 # (perf-LABEL.data in BENCH_STORES). SHOWPEERS=1 prints the peer counters.
+# Times: until b holds every record (stored), and until b's status says no
+# text waits to be indexed (stored and indexed). Make the stores (setup)
+# with the oldest of the builds compared: a newer schema refuses an older
+# daemon.
 set -euo pipefail
 MODE=$1; shift
 N=${BENCH_N:-100000}
@@ -50,7 +54,10 @@ wait_records b $((AREC + 1)) 600
 t1=$(now_s)
 if [[ -n $PERF ]]; then kill -INT $PERFPID 2>/dev/null || true; wait $PERFPID || true; fi
 S=$(elapsed "$t0" "$t1")
+cbs=$(cpu_ticks "${NODE_PID[b]}")
+wait_indexed b
+SI=$(elapsed "$t0" "$(now_s)")
 if [[ -n ${SHOWPEERS:-} ]]; then sleep 1; cli a --json peers | jq -c '.[] | {sent, received, bytes_out, bytes_in}' ; cli b --json peers | jq -c '.[]|{sent, received,bytes_out,bytes_in}'; grep -v "^$" "$B/b/log" | tail -5; fi
 HZ=$(getconf CLK_TCK)
 ca1=$(cpu_ticks "${NODE_PID[a]}"); cb=$(cpu_ticks "${NODE_PID[b]}")
-echo "$LABEL: $AREC records a->b in $S s = $(awk -v n="$AREC" -v s="$S" 'BEGIN{printf "%.0f", n/s}') records/s; CPU a $(awk -v c=$((ca1-ca0)) -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s, b $(awk -v c=$cb -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s (b incl. start-up); load $load -> $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$LABEL: $AREC records a->b in $S s = $(awk -v n="$AREC" -v s="$S" 'BEGIN{printf "%.0f", n/s}') records/s (stored), $SI s stored and indexed; CPU a $(awk -v c=$((ca1-ca0)) -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s, b $(awk -v c=$cbs -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s until stored, $(awk -v c=$cb -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s until indexed (b incl. start-up); load $load -> $(cut -d' ' -f1-3 /proc/loadavg)"

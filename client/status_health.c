@@ -68,6 +68,9 @@ status_health_print(const Tessera__Reply *r)
 	int64_t now = now_ms();
 
 	print_storage(s);
+	if (s->index_behind > 0)
+		printf("indexing  %llu text%s stored and not yet searchable\n",
+		    (unsigned long long)s->index_behind, s->index_behind == 1 ? "" : "s");
 	if (s->has_records_rejected && s->records_rejected > 0) {
 		printf("rejected  %llu record%s from peers since start-up",
 		    (unsigned long long)s->records_rejected, s->records_rejected == 1 ? "" : "s");
@@ -133,6 +136,7 @@ status_health_json(json_t *o, const Tessera__Reply *r)
 	    json_integer((json_int_t)s->disk_total) : json_null());
 	json_object_set_new(o, "records_rejected", json_integer((json_int_t)s->records_rejected));
 	json_object_set_new(o, "rotation_disputes", json_integer((json_int_t)s->rotation_disputes));
+	json_object_set_new(o, "index_behind", json_integer((json_int_t)s->index_behind));
 	json_object_set_new(o, "pending_peers", json_integer((json_int_t)s->pending_peers));
 	json_object_set_new(o, "last_reject", cli_json_str(s->last_reject));
 	json_object_set_new(o, "last_reject_at", cli_json_time(s->last_reject_at));

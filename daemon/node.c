@@ -19,6 +19,7 @@
 #include "core/util.h"
 #include "ctl/ctl.h"
 #include "node_idle.h"
+#include "node_index.h"
 #include "node_rotate.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
@@ -35,6 +36,7 @@ node_changed(struct node *n)
 	if (seq <= n->last_seq)
 		return;
 	attach_changed(&n->attach);   /* new records may reference blobs */
+	node_index_kick(n);           /* their texts, once the loop is quiet */
 	peers_announce(n->peers);
 	n->last_seq = seq;
 }
@@ -312,6 +314,7 @@ node_stop(struct node *n, const char *why)
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 	uv_close((uv_handle_t *)&n->blob_timer, NULL);
 	uv_close((uv_handle_t *)&n->idle_timer, NULL);
+	node_index_stop(n);
 }
 
 /* Drop-ins that were skipped: the operator learns which file and line. */
@@ -442,6 +445,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	n->blob_timer.data = n;
 	n->storage_timer.data = n;
 	node_idle_init(n);
+	node_index_init(n);
 	store_on_full(n->store, on_storage_full, n);
 	*out = n;
 	return 0;

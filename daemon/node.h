@@ -15,6 +15,7 @@
 #include "ops/ops.h"
 #include "sync/session.h"
 #include "core/rotation.h"
+#include "node_index.h"
 #include "store/store_rotate.h"
 
 struct ctl;
@@ -52,6 +53,7 @@ struct node {
 	/* While storage is full: probes for free space every few seconds;
 	 * once writes go through again, peers store what they hold. */
 	uv_timer_t storage_timer;
+	struct node_index index;      /* search indexing when quiet (node_index.h) */
 	int lockfd;
 	int stopping;
 	/* The rotations that lead to our key (node_rotate.h), shown in every

@@ -230,6 +230,8 @@ health_status(const struct ops_env *env, const struct store_stats *st, Tessera__
 		s->has_rotation_disputes = s->has_rotation_dispute_key = 1;
 		s->rotation_dispute_key = (ProtobufCBinaryData){ TESS_KEY_LEN, keep->dispute_key };
 	}
+	s->has_index_behind = 1;
+	s->index_behind = store_index_behind(env->store);
 	s->has_pending_peers = 1;
 	s->pending_peers = (uint32_t)peers_pending_count(env->peers);
 	if ((rc = peers_views(env->peers, env->store, r)) != 0)

@@ -421,6 +421,9 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 	*n = 0;
 	if (limit > SEARCH_MAX_HITS)
 		limit = SEARCH_MAX_HITS;
+	/* A failure to index leaves the index as it was: search that. */
+	if (store_index_catch_up(st, SEARCH_INDEX_MAX) != 0)
+		log_warnx("search: indexing the latest texts failed; searching without them");
 	if ((rc = search_words(st, query, words, &nw, cause)) != 0)
 		return rc;
 	if ((rc = search_expr_build(st, words, nw, f->exact, false, &e)) != 0)

@@ -18,6 +18,12 @@
 #define SEARCH_CANDIDATE_ROWS 1200
 /* Fewer records than this found: the typo fallback runs. */
 #define SEARCH_FEW 3
+/* Texts a search indexes first, at most, of those committed and not yet
+ * indexed (store_index.c): a search right after a sync or an import finds
+ * what came, and one behind a large backlog still answers in a bounded
+ * time (store_index_pending then says that some texts are not searchable
+ * yet). */
+#define SEARCH_INDEX_MAX 4096
 #define SEARCH_DEFAULT_LIMIT 20
 #define SEARCH_MAX_HITS 1000
 #define LIST_DEFAULT_LIMIT 50

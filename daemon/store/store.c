@@ -15,7 +15,6 @@
 #include "store/store_fp.h"
 #include "store/tokenizer.h"
 
-static void fts_reload(struct store *st);
 static void languages_load(struct store *st);
 static int seq_jump(struct store *st, char **cause);
 
@@ -216,7 +215,7 @@ store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
 	if ((rc = blob_open(st, dir, cause)) != 0)
 		goto fail;
 	languages_load(st);
-	fts_reload(st);
+	store_index_reload(st);
 	*out = st;
 	return 0;
 fail:
@@ -262,68 +261,6 @@ store_set_max_skew(struct store *st, int64_t ms)
 	st->max_skew_ms = ms;
 }
 
-/* Texts are indexed in bulk right before a commit, not by a per-row trigger:
- * FTS5 flushes its pending terms at every statement savepoint, so per-row
- * inserts made one tiny segment per text (measured 3.3x slower). */
-int
-store_fts_flush(struct store *st)
-{
-	sqlite3_stmt *s;
-	sqlite3_int64 top;
-	int rc;
-
-	if ((rc = sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0) FROM texts", -1, &s,
-		 NULL)) != SQLITE_OK)
-		return store_err(st, rc, "index");
-	top = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	if (top <= st->fts_upto)
-		return 0;
-	if ((rc = store_fts_index(st, st->fts_upto, top)) != 0)
-		return rc;
-	st->fts_upto = top;
-	st->fts_pending = 0;
-	return 0;
-}
-
-/* Indexes the texts with rowids in (lo, hi], and their new words. */
-int
-store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = sqlite3_prepare_v2(st->db,
-		 "INSERT INTO texts_fts (rowid, title, summary, body, tags, who)"
-		 " SELECT rid, title, summary, body, tags, who FROM texts_src"
-		 " WHERE rid > ?1 AND rid <= ?2",
-		 -1, &s, NULL)) != SQLITE_OK)
-		return store_err(st, rc, "index");
-	sqlite3_bind_int64(s, 1, lo);
-	sqlite3_bind_int64(s, 2, hi);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return store_err(st, rc, "index");
-	return store_vocab_flush(st);
-}
-
-static void
-fts_reload(struct store *st)
-{
-	sqlite3_stmt *s;
-
-	/* After open or a rollback: everything committed is indexed. */
-	st->fts_upto = 0;
-	st->fts_pending = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT IFNULL(max(rowid), 0) FROM texts", -1, &s,
-		NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		st->fts_upto = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-}
-
 /* The languages of the stored texts, for the query's stemmers. */
 static void
 languages_load(struct store *st)
@@ -356,13 +293,7 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	int rc = store_fts_flush(st);
-
-	if (rc != 0) {
-		store_rollback(st);
-		return rc;
-	}
-	rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		rc = store_err(st, rc, "commit");
 		store_rollback(st);
@@ -377,7 +308,7 @@ store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	fts_reload(st);
+	store_index_reload(st);
 }
 
 int

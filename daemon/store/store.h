@@ -269,6 +269,21 @@ void store_clear_full(struct store *st);
 /* A short description of the last SQLite error. */
 const char *store_errmsg(struct store *st);
 
+/* Search indexing (store_index.c). A commit makes a record held; its
+ * texts are indexed afterwards, in rowid order, a slice at a time.
+ * Texts indexed per slice when the caller does not say: a few ms. */
+#define STORE_INDEX_SLICE 256
+/* Texts committed and not yet indexed: O(1). */
+bool store_index_pending(const struct store *st);
+/* How many texts wait to be indexed (a count over them). */
+uint64_t store_index_behind(struct store *st);
+/* Indexes the next max_texts waiting texts in a transaction of their own
+ * (or in the caller's, if one is open): 0, or a negative errno with
+ * nothing indexed. */
+int store_index_step(struct store *st, size_t max_texts);
+/* Indexes up to max_texts waiting texts in slices of STORE_INDEX_SLICE. */
+int store_index_catch_up(struct store *st, size_t max_texts);
+
 /* Highest sequence number of a stored record (0 for an empty store). */
 uint64_t store_max_seq(struct store *st);
 /* The sequence high-water mark: every number handed out so far is below or

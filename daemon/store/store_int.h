@@ -31,8 +31,8 @@ struct store {
 	uint64_t last_version;   /* last own version handed out */
 	char *path;
 	struct tokenizer *tok;    /* the search tokenizer, owned by db */
-	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index */
-	size_t fts_pending;       /* texts added since, about */
+	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index (store_index.c) */
+	sqlite3_int64 fts_top;    /* the largest texts rowid written, or above: texts wait if > fts_upto */
 	/* Storage full: set by a write that failed for lack of space, cleared
 	 * by the next commit; on_full hears of both transitions. */
 	bool full;
@@ -80,11 +80,15 @@ int store_exec(struct store *st, const char *sql, char **cause);
 int store_migrate(struct store *st, char **cause);
 /* Indexes the texts with rowids in (lo, hi], and their new words. */
 int store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
-/* Texts indexed in one go inside a long transaction: large enough that
- * FTS5 writes few segments, small enough that no single write waits long. */
-#define STORE_FTS_BATCH 5000
-/* Indexes texts added since the last flush; call before COMMIT. */
-int store_fts_flush(struct store *st);
+/* The schema version that indexes texts after their commit (store_migrate.c). */
+#define STORE_SCHEMA_LAZY_INDEX 13
+/* The meta key of the index mark: texts up to this rowid are indexed. */
+#define STORE_INDEX_KEY "fts_upto"
+/* Sets the index mark (in the caller's transaction). */
+int store_index_mark(struct store *st, sqlite3_int64 upto);
+/* Reads the index mark and the last text back from the database: after
+ * opening and after a rollback. */
+void store_index_reload(struct store *st);
 /* Adds the words the tokenizer indexed since the last call to the typo
  * vocabulary (search_typo.c). */
 int store_vocab_flush(struct store *st);

@@ -12,6 +12,18 @@
 #include "store/tokenizer.h"
 
 
+/* What the FTS delete trigger does (migrations 4 and 12): takes the
+ * deleted text out of the index, with the language marker and the author
+ * token the index was given (texts_src). */
+#define TEXTS_AD_DELETE \
+	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)" \
+	"  VALUES ('delete', old.rowid," \
+	"    char(31) || old.lang || char(31) || old.title," \
+	"    char(31) || old.lang || char(31) || old.summary," \
+	"    char(31) || old.lang || char(31) || old.body," \
+	"    char(31) || old.lang || char(31) || old.tags," \
+	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+
 /* Numbered migrations: migration i brings user_version from i to i + 1.
  * Append only; never edit one that has shipped. */
 static const char *migrations[] = {
@@ -102,13 +114,7 @@ static const char *migrations[] = {
 	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
 	/* Texts go before their text_meta rows everywhere (unindex, block). */
 	"CREATE TRIGGER texts_ad AFTER DELETE ON texts BEGIN"
-	"  INSERT INTO texts_fts (texts_fts, rowid, title, summary, body, tags, who)"
-	"  VALUES ('delete', old.rowid,"
-	"    char(31) || old.lang || char(31) || old.title,"
-	"    char(31) || old.lang || char(31) || old.summary,"
-	"    char(31) || old.lang || char(31) || old.body,"
-	"    char(31) || old.lang || char(31) || old.tags,"
-	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
+	TEXTS_AD_DELETE
 	"  END;"
 	"CREATE TABLE vocab (id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE);"
 	"CREATE TABLE vocab_tri (tri TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (tri, id))"
@@ -193,16 +199,35 @@ static const char *migrations[] = {
 	"  tokenize='trigram case_sensitive 1');"
 	"INSERT INTO vocab_fts (vocab_fts) VALUES ('delete-all');"
 	"INSERT INTO vocab_fts (rowid, w) SELECT id, '$' || word || '$' FROM vocab;",
+	/* 13 (STORE_SCHEMA_LAZY_INDEX): texts are indexed after their commit,
+	 * in slices (store_index.c); the meta row fts_upto says how far the
+	 * index has got. A store from before has every text indexed. The
+	 * delete trigger takes a text out of the index only when it is in it:
+	 * a text replaced or purged before it was indexed is not there, and
+	 * an FTS5 'delete' of what it does not hold would damage the index.
+	 * No mark (a store a test took back) reads as everything indexed. */
+	"INSERT OR IGNORE INTO meta (key, value)"
+	"  SELECT '" STORE_INDEX_KEY "', CAST(IFNULL(max(rowid), 0) AS TEXT) FROM texts;"
+	"DROP TRIGGER IF EXISTS texts_ad;"
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts WHEN old.rowid <= IFNULL("
+	"  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '" STORE_INDEX_KEY "'), old.rowid)"
+	"  BEGIN"
+	TEXTS_AD_DELETE
+	"  END;",
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
 	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL, reindex,
-	store_rotate_backfill, NULL,
+	store_rotate_backfill, NULL, NULL,
 };
-_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_V_VOCAB_FTS + 1,
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_V_VOCAB_FTS + 1,
     "STORE_V_VOCAB_FTS names the version before the vocab_fts migration");
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_SCHEMA_ROTATIONS,
+    "STORE_SCHEMA_ROTATIONS names the rotations migration");
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_LAZY_INDEX,
+    "STORE_SCHEMA_LAZY_INDEX names the migration that indexes after the commit");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
 
@@ -246,7 +271,8 @@ store_migrate(struct store *st, char **cause)
 #define REINDEX_LOG_EVERY 20000
 
 /* Migrations 4, 6 and 10: indexes every text again with the search tokenizer, in
- * batches, saying how far it got (a large store takes minutes). */
+ * batches, saying how far it got (a large store takes minutes). A failure
+ * rolls the migration back, mark included. */
 static int
 reindex(struct store *st, char **cause)
 {
@@ -261,6 +287,9 @@ reindex(struct store *st, char **cause)
 		total = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_finalize(s);
+	/* Every text is in the index now: the mark says so (store_index.c). */
+	if (store_index_mark(st, top) != 0)
+		return set_cause(cause, -EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
 	if (total == 0)
 		return 0;
 	log_info("store: re-indexing %lld texts for multilingual search", (long long)total);

@@ -63,6 +63,7 @@ index_content(struct store *st, sqlite3_int64 seq, const Tessera__Record *r)
 		sqlite3_bind_text(s, 6, tags, -1, SQLITE_STATIC);
 		if ((rc = step_done(st, s, "insert text")) != 0)
 			break;
+		st->fts_top = sqlite3_last_insert_rowid(st->db);   /* waits to be indexed */
 		if ((s = store_stmt(st, S_INSERT_META)) == NULL) {
 			rc = -EIO;
 			break;
@@ -89,13 +90,8 @@ static int
 unindex(struct store *st, sqlite3_int64 seq)
 {
 	enum store_stmt which[] = { S_DELETE_TEXTS, S_DELETE_META, S_DELETE_TAGS, S_DELETE_RECORD };
-	int frc;
-
-	/* The delete trigger removes texts from the FTS index, which must
-	 * therefore already hold them. */
-	if ((frc = store_fts_flush(st)) != 0)
-		return frc;
-
+	/* The delete trigger takes the texts out of the FTS index if they
+	 * are in it already (store_index.c), and leaves them alone if not. */
 	for (size_t i = 0; i < sizeof(which) / sizeof(which[0]); i++) {
 		sqlite3_stmt *s = store_stmt(st, which[i]);
 		int rc;
@@ -279,11 +275,7 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 		return rc;
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)
 		return rc;
-	/* A long transaction (an import) indexes as it goes: all at the
-	 * commit made the last reply wait for minutes at 100k records. */
-	st->fts_pending += r->deleted ? 0 : r->n_texts;
-	if (st->fts_pending >= STORE_FTS_BATCH && (rc = store_fts_flush(st)) != 0)
-		return rc;
+	/* The texts wait for store_index_step, after the commit. */
 	return author_update(st, r, delta, old_seq == 0);
 }
 

@@ -57,6 +57,8 @@ void searchfix_fts_ok(struct store *st);
 /* Runs a search that must succeed with no record twice; f may be NULL. */
 struct search_hit *searchfix_query(struct store *st, const char *q,
     const struct search_filter *f, size_t *n);
+/* How many records q finds (searchfix_query). */
+size_t searchfix_count(struct store *st, const char *q);
 /* True if hits[0..n) include record seq. */
 bool searchfix_has_hit(const struct search_hit *hits, size_t n, uint64_t seq);
 /* q finds exactly the given lines of one file (line 0 ends the list), in lang. */

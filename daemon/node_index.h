@@ -1,0 +1,37 @@
+/* The node's part of search indexing (store_index.c): a commit makes records
+ * held, and their texts are indexed afterwards, a slice at a time, when the
+ * loop is quiet, so that indexing never delays a sync or a reply. */
+#ifndef NODE_INDEX_H
+#define NODE_INDEX_H
+
+#include <stdint.h>
+#include <uv.h>
+
+struct node;
+
+/* No new records for this long: the loop is quiet, indexing runs. Long
+ * enough that the pauses of a sync on a loaded machine (a batch waiting
+ * for its verification or for the sender) do not count as quiet: at 10 ms,
+ * slices ran between the batches of an initial sync at load 15-17. */
+#define NODE_INDEX_QUIET_MS 100
+/* Under a steady stream of records, a slice still runs this often. */
+#define NODE_INDEX_DEFER_MAX_MS 500
+/* After a failed slice (storage full, say), the next try waits this long. */
+#define NODE_INDEX_RETRY_MS 2000
+
+struct node_index {
+	uv_timer_t timer;         /* waits for the loop to be quiet */
+	uv_idle_t idle;           /* a slice per loop iteration while quiet */
+	uint64_t busy_at;         /* loop time of the last new records */
+	uint64_t waiting_since;   /* loop time since when no slice ran; 0: none waits */
+};
+
+/* Makes the handles (node_open) and indexes what a crash or a stop left
+ * waiting, once the loop runs. */
+void node_index_init(struct node *n);
+/* New records were committed: their texts are indexed once it is quiet. */
+void node_index_kick(struct node *n);
+/* Closes the handles (node_stop). */
+void node_index_stop(struct node *n);
+
+#endif
