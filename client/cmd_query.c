@@ -34,6 +34,7 @@ struct query {
 	const char *lang;           /* --lang: which title to show */
 	json_t *array;              /* --json */
 	size_t n;
+	uint64_t index_behind;      /* texts the node has not indexed yet */
 };
 
 static void
@@ -110,6 +111,8 @@ query_reply(void *arg, const Tessera__Reply *r)
 {
 	struct query *q = arg;
 
+	if (r->has_index_behind)
+		q->index_behind = r->index_behind;
 	for (size_t i = 0; i < r->n_records; i++) {
 		const Tessera__RecordView *v = r->records[i];
 
@@ -187,6 +190,9 @@ query_run(struct cli *c, int argc, char **argv, int search, const char *help)
 	if (c->json && (q.array = json_array()) == NULL)
 		return cli_fail(CLI_EDAEMON, "out of memory");
 	rc = cli_call(c, &req, query_reply, &q);
+	if (rc == CLI_OK && q.index_behind > 0)
+		fprintf(stderr, "note: %llu texts arrived moments ago and are still being indexed; "
+		    "these results may miss them\n", (unsigned long long)q.index_behind);
 	if (c->json) {
 		if (rc == CLI_OK)
 			return cli_print_json(q.array);

@@ -387,6 +387,12 @@ ctl_search(struct ctl_client *c, const Tessera__Request *req)
 		ctl_fail(c, rc, cause);
 		return;
 	}
+	/* The query indexed what waited, up to a bound; after a large sync or
+	 * import the rest is not searchable yet, and the reader is told. */
+	if (store_index_pending(st)) {
+		r.has_index_behind = 1;
+		r.index_behind = store_index_behind(st);
+	}
 	if ((b = view_batch_new(st, false)) == NULL) {
 		search_hits_free(hits, nh);
 		ctl_error(c, TESSERA__REPLY__CODE__ERROR, "out of memory");

@@ -214,6 +214,9 @@ web_page_search(struct web_req *r, const char *unused)
 			rc = 0;
 		} else if (rc == 0) {
 			results(r, &a, hits, seqs, n);
+			if (a.q != NULL && store_index_pending(r->w->env->store))
+				notice(r, _("Some records arrived moments ago and are still being "
+				    "indexed: they may be missing from these results."), NULL);
 		}
 	}
 	web_frame_close(r);

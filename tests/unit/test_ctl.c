@@ -27,6 +27,8 @@
 #include "ctl/ctl.h"
 #include "ops/health.h"
 #include "ops/ops.h"
+#include "store/search.h"
+#include "store/store.h"
 #include "storefix.h"
 
 #define PUMP_ROUNDS 500          /* of at most 10 ms: a reply within 5 s */
@@ -469,6 +471,44 @@ test_list_streams_then_reads_again(void **state)
 	client_close(&c);
 }
 
+/* SEARCH right after more texts arrived than a query indexes first (a
+ * large sync or import): the reply says how many are not searchable yet;
+ * the next search, which indexes them, says nothing. */
+static void
+test_search_tells_index_behind(void **state)
+{
+	struct tctl *t = *state;
+	const Tessera__Reply *r;
+	Tessera__Request req;
+	Tessera__Filter one = TESSERA__FILTER__INIT;
+	struct client c;
+	char title[64];
+
+	assert_int_equal(store_begin(t->fx->st), 0);
+	for (int i = 0; i < SEARCH_INDEX_MAX + 50; i++) {
+		snprintf(title, sizeof(title), "Seed library %d", i);
+		assert_int_equal(storefix_put_new(t->fx->st, t->fx->a, title, 1, NULL),
+		    STORE_STORED);
+	}
+	assert_int_equal(store_commit(t->fx->st), 0);
+	client_open(t, &c);
+	one.has_limit = 1;
+	one.limit = 1;          /* one reply, no stream left behind */
+	op_request(&req, TESSERA__REQUEST__OP__SEARCH);
+	req.query = "library";
+	req.filter = &one;
+	r = call(t, &c, &req);
+	assert_int_equal(r->n_records, 1);
+	assert_true(r->has_index_behind);
+	assert_true(r->index_behind > 0);
+	assert_int_equal(r->index_behind, store_index_behind(t->fx->st));
+	r = call(t, &c, &req);
+	assert_int_equal(r->n_records, 1);
+	assert_false(r->has_index_behind);
+	assert_int_equal(store_index_behind(t->fx->st), 0);
+	client_close(&c);
+}
+
 static void
 test_unknown_request(void **state)
 {
@@ -523,6 +563,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_block_tells_author, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_streams_then_reads_again, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_search_tells_index_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_after_failed_start, setup, teardown),
 	};
