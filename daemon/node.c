@@ -36,7 +36,7 @@ node_changed(struct node *n)
 	if (seq <= n->last_seq)
 		return;
 	attach_changed(&n->attach);   /* new records may reference blobs */
-	node_index_kick(n);           /* their texts, once the loop is quiet */
+	node_index_kick(&n->index);   /* their texts, once the loop is quiet */
 	peers_announce(n->peers);
 	n->last_seq = seq;
 }
@@ -131,8 +131,10 @@ on_ctl_blocked(void *arg, const uint8_t author[TESS_KEY_LEN], bool blocked)
 static void
 on_ctl_peers_changed(void *arg)
 {
-	node_reload(arg);
-	node_rotate_follow(arg, true);   /* a peer pinned under a rotated key */
+	struct node *n = arg;
+
+	node_reload(n);
+	node_rotate_follow(&n->rotate, true);   /* a peer pinned under a rotated key */
 }
 
 /* A stranger showed an invite proof (peers_env.on_join): used up if valid,
@@ -200,7 +202,7 @@ on_session_stored(void *arg, struct session *s, size_t count)
 	struct node *n = arg;
 
 	node_changed(n);
-	node_rotate_follow(n, false);   /* a rotation of a peer we pin may have come */
+	node_rotate_follow(&n->rotate, false);   /* a rotation of a peer we pin may have come */
 	if (blob_gc_due(n->store))   /* a tombstone withdrew attachments */
 		blob_collect(n);
 }
@@ -313,8 +315,8 @@ node_stop(struct node *n, const char *why)
 	n->peers = n->ops.peers = NULL;
 	uv_close((uv_handle_t *)&n->storage_timer, NULL);
 	uv_close((uv_handle_t *)&n->blob_timer, NULL);
-	uv_close((uv_handle_t *)&n->idle_timer, NULL);
-	node_index_stop(n);
+	node_idle_stop(&n->idle);
+	node_index_stop(&n->index);
 }
 
 /* Drop-ins that were skipped: the operator learns which file and line. */
@@ -353,6 +355,7 @@ node_reload(struct node *n)
 	}
 	n->conf = nc;
 	n->ops.conf = nc;
+	n->rotate.conf = nc;
 	store_set_limits(n->store, nc);
 	session_limits(&n->sessions.lim, nc);
 	attach_policy(&n->attach.pol, nc);
@@ -362,6 +365,37 @@ node_reload(struct node *n)
 	web_reload(&n->web, &n->ops, n->id->pub, &nc->web_listen);
 	config_free(old);
 	log_info("reloaded %s: %zu peers configured", nc->path, nc->n_peers);
+}
+
+/* Key rotation (node_rotate.h): a peer's Hello brought rotations, which
+ * are relayed once stored; re-pinned drop-ins are loaded again. */
+static int
+on_peers_rotate(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRecord *const *v,
+    size_t nv, char *why, size_t whylen)
+{
+	struct node *n = arg;
+
+	return node_rotate_hello(&n->rotate, key, v, nv, why, whylen);
+}
+
+static bool
+on_peers_rotated(void *arg, const uint8_t pinned[TESS_KEY_LEN], const uint8_t key[TESS_KEY_LEN])
+{
+	struct node *n = arg;
+
+	return node_rotate_leads(&n->rotate, pinned, key);
+}
+
+static void
+on_rotate_stored(void *arg)
+{
+	node_changed(arg);
+}
+
+static void
+on_rotate_repinned(void *arg)
+{
+	node_reload(arg);
 }
 
 int
@@ -409,8 +443,18 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 
 		n->kill_after_forward = k != NULL ? strtoul(k, NULL, 10) : 0;
 	}
-	if ((rc = node_rotate_open(n, cause)) != 0)
+	n->rotate = (struct node_rotate){
+		.store = n->store,
+		.conf = conf,
+		.store_held = &n->sessions.store_held,
+		.on_stored = on_rotate_stored,
+		.on_repinned = on_rotate_repinned,
+		.hook_arg = n,
+	};
+	if ((rc = node_rotate_open(&n->rotate, n->id->pub, cause)) != 0)
 		goto fail;
+	n->sessions.rotation = n->rotate.chain;
+	n->sessions.n_rotation = n->rotate.n_chain;
 	{
 		struct attach_policy pol;
 
@@ -444,8 +488,8 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 	uv_timer_init(loop, &n->blob_timer);
 	n->blob_timer.data = n;
 	n->storage_timer.data = n;
-	node_idle_init(n);
-	node_index_init(n);
+	node_idle_init(&n->idle, loop, n->store);
+	node_index_init(&n->index, loop, n->store, &n->sessions.store_held);
 	store_on_full(n->store, on_storage_full, n);
 	*out = n;
 	return 0;
@@ -460,8 +504,8 @@ node_start(struct node *n, char **cause)
 {
 	const struct config *conf = n->conf;
 	struct peers_env pe = { .loop = n->loop, .conf = conf, .id = n->id,
-		.sessions = &n->sessions, .on_join = on_peers_join, .on_rotate = node_rotate_hello,
-		.rotated = node_rotate_leads, .hook_arg = n };
+		.sessions = &n->sessions, .on_join = on_peers_join, .on_rotate = on_peers_rotate,
+		.rotated = on_peers_rotated, .hook_arg = n };
 	int rc;
 
 	if ((rc = ctl_start(&n->ctl_env, conf->control_socket, &n->ctl, cause)) != 0 ||
@@ -469,7 +513,7 @@ node_start(struct node *n, char **cause)
 		return rc;
 	n->ops.peers = n->peers;
 	/* Rotations that arrived while we were down: pins follow now. */
-	node_rotate_follow(n, true);
+	node_rotate_follow(&n->rotate, true);
 	if (conf->metrics_listen.host != NULL &&
 	    (rc = metrics_start(&n->ops, &conf->metrics_listen, &n->metrics, cause)) != 0)
 		return rc;
@@ -477,7 +521,7 @@ node_start(struct node *n, char **cause)
 	    (rc = web_start(&n->ops, n->id->pub, &conf->web_listen, &n->web, cause)) != 0)
 		return rc;
 	uv_timer_start(&n->blob_timer, on_blob_timer, BLOB_GC_MS, BLOB_GC_MS);
-	node_idle_start(n);
+	node_idle_start(&n->idle);
 	log_info("node %s started: %s, control socket %s", n->id->id, conf->data_dir,
 	    conf->control_socket);
 	return 0;
@@ -489,7 +533,7 @@ node_close(struct node *n)
 	if (n == NULL)
 		return;
 	attach_free(&n->attach);
-	node_rotate_close(n);
+	node_rotate_close(&n->rotate);
 	store_close(n->store);
 	invites_free(n->invites);
 	identity_free(n->id);

@@ -14,9 +14,9 @@
 #include "ops/health.h"
 #include "ops/ops.h"
 #include "sync/session.h"
-#include "core/rotation.h"
+#include "node_idle.h"
 #include "node_index.h"
-#include "store/store_rotate.h"
+#include "node_rotate.h"
 
 struct ctl;
 struct metrics;
@@ -39,11 +39,7 @@ struct node {
 	struct session_env sessions;  /* shared by every peer session */
 	struct attach attach;         /* attachment transfers, node-wide */
 	uv_timer_t blob_timer;        /* attachment GC */
-	uv_timer_t idle_timer;        /* memory given back at rest (node_idle.h) */
-	struct node_idle {
-		uint64_t seq, mem;    /* the store at the last tick */
-		bool released;        /* caches released since the last change */
-	} idle;
+	struct node_idle idle;        /* memory given back at rest (node_idle.h) */
 	/* What ops/ and ctl/ are given (node_open): kept current as conf and
 	 * peers change. */
 	struct ops_env ops;
@@ -56,13 +52,7 @@ struct node {
 	struct node_index index;      /* search indexing when quiet (node_index.h) */
 	int lockfd;
 	int stopping;
-	/* The rotations that lead to our key (node_rotate.h), shown in every
-	 * Hello; and how many rotations the store held when the pins were
-	 * last brought up to date. */
-	struct store_signed rotation[ROTATION_CHAIN_MAX];
-	size_t n_rotation;
-	uint64_t rotations_seen;
-	bool pins_rotated;            /* a configured peer's key was rotated */
+	struct node_rotate rotate;    /* our key's rotations, peers' pins (node_rotate.h) */
 	/* Test fault (TESSERA_TEST_KILL_AFTER_FORWARD=N, tests/e2e): SIGKILL
 	 * itself after the Nth forward before commit; 0: never. */
 	unsigned long kill_after_forward;

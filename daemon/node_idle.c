@@ -3,14 +3,13 @@
 
 #include "core/log.h"
 #include "core/procmem.h"
-#include "node.h"
 #include "store/store.h"
 
-unsigned long long
-node_idle_tick(struct node *n)
+/* One tick: releases memory if the store is at rest after a change. */
+static void
+idle_tick(struct node_idle *s)
 {
-	struct node_idle *s = &n->idle;
-	uint64_t seq = store_max_seq(n->store), mem = store_memory_used(), freed, rss0 = 0,
+	uint64_t seq = store_max_seq(s->store), mem = store_memory_used(), freed, rss0 = 0,
 		 rss1 = 0;
 
 	if (seq != s->seq || mem != s->mem) {
@@ -18,12 +17,12 @@ node_idle_tick(struct node *n)
 		s->seq = seq;
 		s->mem = mem;
 		s->released = false;
-		return 0;
+		return;
 	}
 	if (s->released)
-		return 0;
+		return;
 	(void)procmem_resident(&rss0);
-	freed = store_release_memory(n->store);
+	freed = store_release_memory(s->store);
 	procmem_trim();
 	(void)procmem_resident(&rss1);
 	/* What the release left is the new resting state, not a change. */
@@ -32,24 +31,30 @@ node_idle_tick(struct node *n)
 	log_debug("at rest: released %llu bytes of caches; resident %llu -> %llu kB",
 	    (unsigned long long)freed, (unsigned long long)rss0 / 1024,
 	    (unsigned long long)rss1 / 1024);
-	return freed;
 }
 
 static void
 on_idle_timer(uv_timer_t *t)
 {
-	node_idle_tick(t->data);
+	idle_tick(t->data);
 }
 
 void
-node_idle_init(struct node *n)
+node_idle_init(struct node_idle *s, uv_loop_t *loop, struct store *store)
 {
-	uv_timer_init(n->loop, &n->idle_timer);
-	n->idle_timer.data = n;
+	*s = (struct node_idle){ .store = store };
+	uv_timer_init(loop, &s->timer);
+	s->timer.data = s;
 }
 
 void
-node_idle_start(struct node *n)
+node_idle_start(struct node_idle *s)
 {
-	uv_timer_start(&n->idle_timer, on_idle_timer, NODE_IDLE_TICK_MS, NODE_IDLE_TICK_MS);
+	uv_timer_start(&s->timer, on_idle_timer, NODE_IDLE_TICK_MS, NODE_IDLE_TICK_MS);
+}
+
+void
+node_idle_stop(struct node_idle *s)
+{
+	uv_close((uv_handle_t *)&s->timer, NULL);
 }

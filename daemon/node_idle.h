@@ -4,19 +4,30 @@
  * them. A tick every NODE_IDLE_TICK_MS compares what the store holds (its
  * highest seq and SQLite's memory) with the last tick; unchanged over a
  * whole tick after a change, the node is at rest: the store releases its
- * caches and malloc returns the free pages. */
+ * caches and malloc returns the free pages.
+ *
+ * It sees only the loop and the store it is given (node.c wires it). */
 #ifndef NODE_IDLE_H
 #define NODE_IDLE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
 #define NODE_IDLE_TICK_MS 5000
 
-struct node;
+struct store;
 
-/* The timer (node_open); node_stop closes it. */
-void node_idle_init(struct node *n);
-void node_idle_start(struct node *n);
-/* One tick (exported for tests): releases memory if the node is at rest
- * after a change. Returns the bytes the store freed, 0 if nothing was done. */
-unsigned long long node_idle_tick(struct node *n);
+struct node_idle {
+	uv_timer_t timer;
+	struct store *store;
+	uint64_t seq, mem;    /* the store at the last tick */
+	bool released;        /* caches released since the last change */
+};
+
+/* Makes the timer (node_open); node_idle_stop closes it. */
+void node_idle_init(struct node_idle *s, uv_loop_t *loop, struct store *store);
+void node_idle_start(struct node_idle *s);
+void node_idle_stop(struct node_idle *s);
 
 #endif

@@ -1,6 +1,6 @@
 /* Search indexing when the loop is quiet (node_index.h).
  *
- * Every arrival of records (node_changed) marks the loop busy. A timer
+ * Every arrival of records (node_index_kick, from node.c) marks the loop busy. A timer
  * waits until NODE_INDEX_QUIET_MS have passed without one, then an idle
  * handle indexes one slice of STORE_INDEX_SLICE texts per loop iteration:
  * the loop polls its sockets between slices, so a frame that arrives waits
@@ -12,7 +12,6 @@
 #include "node_index.h"
 
 #include "core/log.h"
-#include "node.h"
 #include "store/store.h"
 
 static void on_index_timer(uv_timer_t *t);
@@ -20,105 +19,106 @@ static void on_index_timer(uv_timer_t *t);
 /* Waits ms (at least 1: a timer of 0 restarted from its own callback
  * would run again in the same pass of the loop). */
 static void
-index_wait(struct node *n, uint64_t ms)
+index_wait(struct node_index *x, uint64_t ms)
 {
-	uv_idle_stop(&n->index.idle);
-	uv_timer_start(&n->index.timer, on_index_timer, ms > 0 ? ms : 1, 0);
+	uv_idle_stop(&x->idle);
+	uv_timer_start(&x->timer, on_index_timer, ms > 0 ? ms : 1, 0);
 }
 
 /* One slice; false when it failed (the next try waits). */
 static bool
-index_slice(struct node *n)
+index_slice(struct node_index *x)
 {
-	int rc = store_index_step(n->store, STORE_INDEX_SLICE);
+	int rc = store_index_step(x->store, STORE_INDEX_SLICE);
 
-	n->index.waiting_since = uv_now(n->loop);
+	x->waiting_since = uv_now(x->loop);
 	if (rc == 0)
 		return true;
-	log_warnx("search index: %s; trying again in %d s", store_errmsg(n->store),
+	log_warnx("search index: %s; trying again in %d s", store_errmsg(x->store),
 	    NODE_INDEX_RETRY_MS / 1000);
-	index_wait(n, NODE_INDEX_RETRY_MS);
+	index_wait(x, NODE_INDEX_RETRY_MS);
 	return false;
 }
 
 /* Nothing waits any more (texts indexed, or removed before they were). */
 static bool
-index_done(struct node *n)
+index_done(struct node_index *x)
 {
-	if (store_index_pending(n->store))
+	if (store_index_pending(x->store))
 		return false;
-	n->index.waiting_since = 0;
-	uv_idle_stop(&n->index.idle);
+	x->waiting_since = 0;
+	uv_idle_stop(&x->idle);
 	return true;
 }
 
 static void
 on_index_idle(uv_idle_t *h)
 {
-	struct node *n = h->data;
-	uint64_t now = uv_now(n->loop);
+	struct node_index *x = h->data;
+	uint64_t now = uv_now(x->loop);
 
-	if (index_done(n))
+	if (index_done(x))
 		return;
-	if (now - n->index.busy_at < NODE_INDEX_QUIET_MS || n->sessions.store_held) {
-		index_wait(n, NODE_INDEX_QUIET_MS);
+	if (now - x->busy_at < NODE_INDEX_QUIET_MS || *x->store_held) {
+		index_wait(x, NODE_INDEX_QUIET_MS);
 		return;
 	}
-	index_slice(n);
+	index_slice(x);
 }
 
 static void
 on_index_timer(uv_timer_t *t)
 {
-	struct node *n = t->data;
-	uint64_t now = uv_now(n->loop), quiet_for = now - n->index.busy_at;
+	struct node_index *x = t->data;
+	uint64_t now = uv_now(x->loop), quiet_for = now - x->busy_at;
 
-	if (index_done(n))
+	if (index_done(x))
 		return;
-	if (n->sessions.store_held) {
-		index_wait(n, NODE_INDEX_QUIET_MS);
+	if (*x->store_held) {
+		index_wait(x, NODE_INDEX_QUIET_MS);
 		return;
 	}
 	if (quiet_for >= NODE_INDEX_QUIET_MS) {
-		uv_idle_start(&n->index.idle, on_index_idle);
+		uv_idle_start(&x->idle, on_index_idle);
 		return;
 	}
 	/* Busy: one slice if indexing has waited too long, then wait again. */
-	if (now - n->index.waiting_since >= NODE_INDEX_DEFER_MAX_MS && !index_slice(n))
+	if (now - x->waiting_since >= NODE_INDEX_DEFER_MAX_MS && !index_slice(x))
 		return;
-	index_wait(n, NODE_INDEX_QUIET_MS - quiet_for);
+	index_wait(x, NODE_INDEX_QUIET_MS - quiet_for);
 }
 
 void
-node_index_init(struct node *n)
+node_index_init(struct node_index *x, uv_loop_t *loop, struct store *store,
+    const bool *store_held)
 {
-	uv_timer_init(n->loop, &n->index.timer);
-	uv_idle_init(n->loop, &n->index.idle);
-	n->index.timer.data = n->index.idle.data = n;
-	n->index.busy_at = 0;
-	n->index.waiting_since = 0;
-	if (store_index_pending(n->store))
-		node_index_kick(n);
+	*x = (struct node_index){ .loop = loop, .store = store, .store_held = store_held };
+	uv_timer_init(loop, &x->timer);
+	uv_idle_init(loop, &x->idle);
+	x->timer.data = x->idle.data = x;
+	if (store_index_pending(x->store))
+		node_index_kick(x);
 }
 
 void
-node_index_kick(struct node *n)
+node_index_kick(struct node_index *x)
 {
-	uint64_t now = uv_now(n->loop);
+	uint64_t now = uv_now(x->loop);
 
-	if (n->stopping)
+	if (x->stopped)
 		return;
-	n->index.busy_at = now;
-	if (n->index.waiting_since == 0)
-		n->index.waiting_since = now;
-	if (!uv_is_active((uv_handle_t *)&n->index.timer) &&
-	    !uv_is_active((uv_handle_t *)&n->index.idle))
-		index_wait(n, NODE_INDEX_QUIET_MS);
+	x->busy_at = now;
+	if (x->waiting_since == 0)
+		x->waiting_since = now;
+	if (!uv_is_active((uv_handle_t *)&x->timer) &&
+	    !uv_is_active((uv_handle_t *)&x->idle))
+		index_wait(x, NODE_INDEX_QUIET_MS);
 }
 
 void
-node_index_stop(struct node *n)
+node_index_stop(struct node_index *x)
 {
-	uv_close((uv_handle_t *)&n->index.timer, NULL);
-	uv_close((uv_handle_t *)&n->index.idle, NULL);
+	x->stopped = true;
+	uv_close((uv_handle_t *)&x->timer, NULL);
+	uv_close((uv_handle_t *)&x->idle, NULL);
 }

@@ -4,10 +4,11 @@
 #ifndef NODE_INDEX_H
 #define NODE_INDEX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
-struct node;
+struct store;
 
 /* No new records for this long: the loop is quiet, indexing runs. Long
  * enough that the pauses of a sync on a loaded machine (a batch waiting
@@ -20,18 +21,23 @@ struct node;
 #define NODE_INDEX_RETRY_MS 2000
 
 struct node_index {
+	uv_loop_t *loop;
+	struct store *store;
+	const bool *store_held;   /* an import holds the store's transaction */
 	uv_timer_t timer;         /* waits for the loop to be quiet */
 	uv_idle_t idle;           /* a slice per loop iteration while quiet */
 	uint64_t busy_at;         /* loop time of the last new records */
 	uint64_t waiting_since;   /* loop time since when no slice ran; 0: none waits */
+	bool stopped;
 };
 
 /* Makes the handles (node_open) and indexes what a crash or a stop left
- * waiting, once the loop runs. */
-void node_index_init(struct node *n);
+ * waiting, once the loop runs. Nothing runs while *store_held. */
+void node_index_init(struct node_index *x, uv_loop_t *loop, struct store *store,
+    const bool *store_held);
 /* New records were committed: their texts are indexed once it is quiet. */
-void node_index_kick(struct node *n);
-/* Closes the handles (node_stop). */
-void node_index_stop(struct node *n);
+void node_index_kick(struct node_index *x);
+/* Closes the handles (node_stop); a kick afterwards does nothing. */
+void node_index_stop(struct node_index *x);
 
 #endif

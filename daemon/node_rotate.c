@@ -14,47 +14,44 @@
 #include "core/record.h"
 #include "core/rotation.h"
 #include "core/util.h"
-#include "node.h"
 #include "store/store.h"
 #include "store/store_rotate.h"
 
 int
-node_rotate_open(struct node *n, char **cause)
+node_rotate_open(struct node_rotate *rot, const uint8_t our_key[TESS_KEY_LEN], char **cause)
 {
-	if (store_rotation_chain(n->store, n->id->pub, n->rotation, ROTATION_CHAIN_MAX,
-	    &n->n_rotation) != 0)
-		return set_cause(cause, -EIO, "reading our key rotations: %s", store_errmsg(n->store));
-	n->sessions.rotation = n->rotation;
-	n->sessions.n_rotation = n->n_rotation;
-	if (n->n_rotation > 0)
-		log_info("this node's key follows %zu rotation%s: shown in every Hello", n->n_rotation,
-		    n->n_rotation == 1 ? "" : "s");
+	if (store_rotation_chain(rot->store, our_key, rot->chain, ROTATION_CHAIN_MAX,
+	    &rot->n_chain) != 0)
+		return set_cause(cause, -EIO, "reading our key rotations: %s", store_errmsg(rot->store));
+	if (rot->n_chain > 0)
+		log_info("this node's key follows %zu rotation%s: shown in every Hello", rot->n_chain,
+		    rot->n_chain == 1 ? "" : "s");
 	return 0;
 }
 
 void
-node_rotate_close(struct node *n)
+node_rotate_close(struct node_rotate *rot)
 {
-	store_rotation_chain_free(n->rotation, n->n_rotation);
-	n->n_rotation = 0;
+	store_rotation_chain_free(rot->chain, rot->n_chain);
+	rot->n_chain = 0;
 }
 
 bool
-node_rotate_leads(void *arg, const uint8_t pinned[TESS_KEY_LEN], const uint8_t key[TESS_KEY_LEN])
+node_rotate_leads(struct node_rotate *rot, const uint8_t pinned[TESS_KEY_LEN],
+    const uint8_t key[TESS_KEY_LEN])
 {
-	struct node *n = arg;
-
 	/* Called for every stranger's handshake and every configured peer:
 	 * no query unless a pinned key is known to have been rotated. */
-	return n->pins_rotated && store_rotation_leads(n->store, pinned, key);
+	return rot->pins_rotated && store_rotation_leads(rot->store, pinned, key);
 }
 
 /* Rewrites pc's drop-in with its community's current key final; 1 if it
  * did, 0 if pc lives in a file the node does not manage. */
 static int
-repin(struct node *n, const struct peer_conf *pc, const uint8_t final[TESS_KEY_LEN], bool tell)
+repin(struct node_rotate *rot, const struct peer_conf *pc, const uint8_t final[TESS_KEY_LEN],
+    bool tell)
 {
-	char *ours = peerfile_path(n->conf->peers_dir, pc->name), *cause = NULL;
+	char *ours = peerfile_path(rot->conf->peers_dir, pc->name), *cause = NULL;
 	char from[NODEID_STRLEN + 1], to[NODEID_STRLEN + 1], note[96];
 	bool managed = ours != NULL && pc->file != NULL && strcmp(ours, pc->file) == 0;
 
@@ -66,11 +63,11 @@ repin(struct node *n, const struct peer_conf *pc, const uint8_t final[TESS_KEY_L
 			log_warnx("peer %s rotated its key from %s to %s; it is pinned in %s, which "
 			    "tesserad does not edit: the link follows the rotation, and you may "
 			    "replace its id there with the new one", pc->name, from, to,
-			    config_peer_file(n->conf, pc));
+			    config_peer_file(rot->conf, pc));
 		return 0;
 	}
 	snprintf(note, sizeof(note), "key rotated from %.7s", from);
-	if (peerfile_write(n->conf->peers_dir, pc->name, pc->address, final, note, &cause) != 0) {
+	if (peerfile_write(rot->conf->peers_dir, pc->name, pc->address, final, note, &cause) != 0) {
 		log_warnx("peer %s rotated its key from %s to %s, but its pin could not be "
 		    "updated: %s", pc->name, from, to, cause);
 		free(cause);
@@ -82,30 +79,30 @@ repin(struct node *n, const struct peer_conf *pc, const uint8_t final[TESS_KEY_L
 }
 
 void
-node_rotate_follow(struct node *n, bool tell)
+node_rotate_follow(struct node_rotate *rot, bool tell)
 {
 	uint8_t final[TESS_KEY_LEN];
 	uint64_t count;
 	int changed = 0;
 
-	if (store_rotation_count(n->store, &count) != 0 || (count == n->rotations_seen && !tell))
+	if (store_rotation_count(rot->store, &count) != 0 || (count == rot->seen && !tell))
 		return;
-	n->rotations_seen = count;
-	n->pins_rotated = false;
-	for (size_t i = 0; i < n->conf->n_peers; i++) {
-		const struct peer_conf *pc = &n->conf->peers[i];
+	rot->seen = count;
+	rot->pins_rotated = false;
+	for (size_t i = 0; i < rot->conf->n_peers; i++) {
+		const struct peer_conf *pc = &rot->conf->peers[i];
 
-		if (store_rotation_final(n->store, pc->id, final) != 0 ||
+		if (store_rotation_final(rot->store, pc->id, final) != 0 ||
 		    memcmp(final, pc->id, TESS_KEY_LEN) == 0)
 			continue;
-		n->pins_rotated = true;
+		rot->pins_rotated = true;
 		/* Both pinned (the old and the new key as two peers): leave it. */
-		if (config_find_peer(n->conf, final) != NULL)
+		if (config_find_peer(rot->conf, final) != NULL)
 			continue;
-		changed += repin(n, pc, final, tell);
+		changed += repin(rot, pc, final, tell);
 	}
 	if (changed > 0)
-		node_reload(n);
+		rot->on_repinned(rot->hook_arg);
 }
 
 /* Opens the rotations of a Hello into r (oldest first), checking that
@@ -139,15 +136,15 @@ open_chain(Tessera__SignedRecord *const *v, size_t nv, const uint8_t key[TESS_KE
 /* Stores r[from..nv): each STORED or already held; else why says which
  * was refused. */
 static int
-store_chain(struct node *n, Tessera__SignedRecord *const *v, Tessera__Record **r, size_t from,
-    size_t nv, const uint8_t key[TESS_KEY_LEN], char *why, size_t whylen)
+store_chain(struct node_rotate *rot, Tessera__SignedRecord *const *v, Tessera__Record **r,
+    size_t from, size_t nv, const uint8_t key[TESS_KEY_LEN], char *why, size_t whylen)
 {
 	for (size_t i = from; i < nv; i++) {
 		enum store_put_result res;
 		char old[NODEID_SHORT + 1];
 
 		nodeid_short(r[i]->author.data, old);
-		if (store_put_from(n->store, v[i]->body.data, v[i]->body.len, v[i]->sig.data, r[i],
+		if (store_put_from(rot->store, v[i]->body.data, v[i]->body.len, v[i]->sig.data, r[i],
 		    key, &res) != 0) {
 			snprintf(why, whylen, "this node could not store your key rotation");
 			return -EIO;
@@ -166,10 +163,9 @@ store_chain(struct node *n, Tessera__SignedRecord *const *v, Tessera__Record **r
 }
 
 int
-node_rotate_hello(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRecord *const *v,
-    size_t nv, char *why, size_t whylen)
+node_rotate_hello(struct node_rotate *rot, const uint8_t key[TESS_KEY_LEN],
+    Tessera__SignedRecord *const *v, size_t nv, char *why, size_t whylen)
 {
-	struct node *n = arg;
 	Tessera__Record *r[ROTATION_CHAIN_MAX] = { NULL };
 	const struct peer_conf *pc = NULL;
 	char shortid[NODEID_SHORT + 1];
@@ -181,7 +177,7 @@ node_rotate_hello(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRec
 		snprintf(why, whylen, "too many key rotations in one Hello");
 		return -EINVAL;
 	}
-	if (n->sessions.store_held) {
+	if (*rot->store_held) {
 		snprintf(why, whylen, "this node is busy importing; try again later");
 		return -EBUSY;
 	}
@@ -192,10 +188,10 @@ node_rotate_hello(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRec
 		for (from = 0; from < nv && pc == NULL; from++) {
 			uint8_t final[TESS_KEY_LEN];
 
-			pc = config_find_peer(n->conf, r[from]->author.data);
-			if (pc == NULL && store_rotation_final(n->store, r[from]->author.data,
+			pc = config_find_peer(rot->conf, r[from]->author.data);
+			if (pc == NULL && store_rotation_final(rot->store, r[from]->author.data,
 			    final) == 0)
-				pc = config_find_peer(n->conf, final);
+				pc = config_find_peer(rot->conf, final);
 		}
 		from--;
 		if (pc == NULL) {
@@ -205,8 +201,8 @@ node_rotate_hello(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRec
 		}
 	}
 	if (rc == 0)
-		rc = store_chain(n, v, r, from, nv, key, why, whylen);
-	if (rc == 0 && !store_rotation_leads(n->store, pc->id, key)) {
+		rc = store_chain(rot, v, r, from, nv, key, why, whylen);
+	if (rc == 0 && !store_rotation_leads(rot->store, pc->id, key)) {
 		snprintf(why, whylen, "the key rotation this node holds for your old key leads "
 		    "elsewhere");
 		rc = -EACCES;
@@ -217,7 +213,7 @@ node_rotate_hello(void *arg, const uint8_t key[TESS_KEY_LEN], Tessera__SignedRec
 		log_warnx("node %s: key rotation refused: %s", shortid, why);
 		return rc;
 	}
-	node_changed(n);   /* relay the statement to the other peers */
-	node_rotate_follow(n, true);
+	rot->on_stored(rot->hook_arg);   /* relay the statement to the other peers */
+	node_rotate_follow(rot, true);
 	return 0;
 }
