@@ -16,9 +16,13 @@
 #define LANG_MAX 35
 /* The forms of recent words, by (stemmer, word): text is Zipfian, so most
  * words repeat, and folding and stemming were three quarters of the cost
- * of indexing. Words up to WC_WORD bytes; direct-mapped, 16384 slots
- * (about 2 MB: the 6 x 2,000 words of the benchmark's languages fit). */
+ * of indexing. Words up to WC_WORD bytes; two ways per set, the most
+ * recently used first, WC_SLOTS slots in all (about 2 MB: the 6 x 2,000
+ * words of the benchmark's languages fit). Direct-mapped, a word's slot
+ * was often taken by another frequent word, and each such miss cost a
+ * Snowball call and a vocabulary insert (docs/search.md). */
 #define WC_SLOTS 16384
+#define WC_WAYS 2
 #define WC_WORD 24
 #define WC_OUT 96
 
@@ -189,19 +193,34 @@ word_lookup(struct tok_run *r, const char *tok, int n, char buf[3][TOK_FORM_CAP]
 	    (r->t->wc = calloc(WC_SLOTS, sizeof(*r->t->wc))) == NULL)
 		r->t->wc_fail = true;   /* without the cache indexing is slower, not wrong */
 	if (r->t->wc != NULL && n <= WC_WORD) {
+		struct wc_slot *set;
+
 		h = (uint32_t)(uintptr_t)r->stem * 2654435761u;
 		for (int i = 0; i < n; i++)
 			h = (h ^ (unsigned char)tok[i]) * 16777619u;
 		h |= 1;
-		w = &r->t->wc[h % WC_SLOTS];
-		if (w->hash == h && w->stem == r->stem && w->wl == n &&
-		    memcmp(w->word, tok, (size_t)n) == 0) {
+		set = &r->t->wc[(h % (WC_SLOTS / WC_WAYS)) * WC_WAYS];
+		for (int way = 0; way < WC_WAYS; way++) {
+			w = &set[way];
+			if (w->hash != h || w->stem != r->stem || w->wl != n ||
+			    memcmp(w->word, tok, (size_t)n) != 0)
+				continue;
+			/* Most recently used first: the last way is evicted. */
+			if (way > 0) {
+				struct wc_slot hit = *w;
+
+				memmove(&set[1], &set[0], (size_t)way * sizeof(*set));
+				set[0] = hit;
+				w = &set[0];
+			}
 			for (int i = 0, o = 0; i < w->n; o += w->len[i++]) {
 				form[i] = w->out + o;
 				len[i] = w->len[i];
 			}
 			return w->n;
 		}
+		memmove(&set[1], &set[0], (WC_WAYS - 1) * sizeof(*set));
+		w = &set[0];
 	}
 	k = word_forms(r, tok, n, buf, len);
 	for (int i = 0; i < k; i++)
