@@ -2,9 +2,10 @@
  *
  * Every arrival of records (node_changed) marks the loop busy. A timer
  * waits until NODE_INDEX_QUIET_MS have passed without one, then an idle
- * handle indexes one slice of STORE_INDEX_SLICE texts per loop iteration:
- * the loop polls its sockets between slices, so a frame that arrives waits
- * one slice at most, and the next arrival sends indexing back to waiting.
+ * handle indexes one slice per loop iteration, of STORE_INDEX_SLICE texts,
+ * doubling up to NODE_INDEX_SLICE_MAX while nothing arrives: the loop polls
+ * its sockets between slices, so a frame that arrives waits one slice at
+ * most, and the arrival sends indexing back to waiting and small slices.
  * Under a stream that never pauses a slice still runs every
  * NODE_INDEX_DEFER_MAX_MS, so the backlog cannot grow without end. While an
  * import holds the store's transaction, nothing runs: the import's end
@@ -30,11 +31,16 @@ index_wait(struct node *n, uint64_t ms)
 static bool
 index_slice(struct node *n)
 {
-	int rc = store_index_step(n->store, STORE_INDEX_SLICE);
+	int rc = store_index_step(n->store, n->index.slice);
 
 	n->index.waiting_since = uv_now(n->loop);
-	if (rc == 0)
+	if (rc == 0) {
+		/* node_index_kick sets it back when records arrive. */
+		if (n->index.slice < NODE_INDEX_SLICE_MAX)
+			n->index.slice *= 2;
 		return true;
+	}
+	n->index.slice = STORE_INDEX_SLICE;
 	log_warnx("search index: %s; trying again in %d s", store_errmsg(n->store),
 	    NODE_INDEX_RETRY_MS / 1000);
 	index_wait(n, NODE_INDEX_RETRY_MS);
@@ -97,6 +103,7 @@ node_index_init(struct node *n)
 	n->index.timer.data = n->index.idle.data = n;
 	n->index.busy_at = 0;
 	n->index.waiting_since = 0;
+	n->index.slice = STORE_INDEX_SLICE;
 	if (store_index_pending(n->store))
 		node_index_kick(n);
 }
@@ -109,6 +116,7 @@ node_index_kick(struct node *n)
 	if (n->stopping)
 		return;
 	n->index.busy_at = now;
+	n->index.slice = STORE_INDEX_SLICE;
 	if (n->index.waiting_since == 0)
 		n->index.waiting_since = now;
 	if (!uv_is_active((uv_handle_t *)&n->index.timer) &&
