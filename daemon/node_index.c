@@ -1,10 +1,11 @@
 /* Search indexing when the loop is quiet (node_index.h).
  *
- * Every arrival of records (node_index_kick, from node.c) marks the loop busy. A timer
- * waits until NODE_INDEX_QUIET_MS have passed without one, then an idle
- * handle indexes one slice of STORE_INDEX_SLICE texts per loop iteration:
- * the loop polls its sockets between slices, so a frame that arrives waits
- * one slice at most, and the next arrival sends indexing back to waiting.
+ * Every arrival of records (node_index_kick, from node.c) marks the loop
+ * busy. A timer waits until NODE_INDEX_QUIET_MS have passed without one,
+ * then an idle handle indexes one slice per loop iteration, of STORE_INDEX_SLICE texts,
+ * doubling up to NODE_INDEX_SLICE_MAX while nothing arrives: the loop polls
+ * its sockets between slices, so a frame that arrives waits one slice at
+ * most, and the arrival sends indexing back to waiting and small slices.
  * Under a stream that never pauses a slice still runs every
  * NODE_INDEX_DEFER_MAX_MS, so the backlog cannot grow without end. While an
  * import holds the store's transaction, nothing runs: the import's end
@@ -29,11 +30,16 @@ index_wait(struct node_index *x, uint64_t ms)
 static bool
 index_slice(struct node_index *x)
 {
-	int rc = store_index_step(x->store, STORE_INDEX_SLICE);
+	int rc = store_index_step(x->store, x->slice);
 
 	x->waiting_since = uv_now(x->loop);
-	if (rc == 0)
+	if (rc == 0) {
+		/* node_index_kick sets it back when records arrive. */
+		if (x->slice < NODE_INDEX_SLICE_MAX)
+			x->slice *= 2;
 		return true;
+	}
+	x->slice = STORE_INDEX_SLICE;
 	log_warnx("search index: %s; trying again in %d s", store_errmsg(x->store),
 	    NODE_INDEX_RETRY_MS / 1000);
 	index_wait(x, NODE_INDEX_RETRY_MS);
@@ -92,7 +98,8 @@ void
 node_index_init(struct node_index *x, uv_loop_t *loop, struct store *store,
     const bool *store_held)
 {
-	*x = (struct node_index){ .loop = loop, .store = store, .store_held = store_held };
+	*x = (struct node_index){ .loop = loop, .store = store, .store_held = store_held,
+		.slice = STORE_INDEX_SLICE };
 	uv_timer_init(loop, &x->timer);
 	uv_idle_init(loop, &x->idle);
 	x->timer.data = x->idle.data = x;
@@ -108,6 +115,7 @@ node_index_kick(struct node_index *x)
 	if (x->stopped)
 		return;
 	x->busy_at = now;
+	x->slice = STORE_INDEX_SLICE;
 	if (x->waiting_since == 0)
 		x->waiting_since = now;
 	if (!uv_is_active((uv_handle_t *)&x->timer) &&

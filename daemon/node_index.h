@@ -5,6 +5,7 @@
 #define NODE_INDEX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -17,6 +18,14 @@ struct store;
 #define NODE_INDEX_QUIET_MS 100
 /* Under a steady stream of records, a slice still runs this often. */
 #define NODE_INDEX_DEFER_MAX_MS 500
+/* A slice's size doubles from STORE_INDEX_SLICE up to this while no
+ * record arrives between slices (an arrival starts again from
+ * STORE_INDEX_SLICE). Each slice commits, and FTS5 writes a segment per
+ * commit whose cost grows with the distinct terms, not the texts: 256
+ * texts a slice cost 1.6 times the instructions of indexing 8,192 at
+ * once (docs/search.md, "Performance"). Under a stream of arrivals, or for
+ * a backlog of a few hundred texts, slices stay small. */
+#define NODE_INDEX_SLICE_MAX 4096
 /* After a failed slice (storage full, say), the next try waits this long. */
 #define NODE_INDEX_RETRY_MS 2000
 
@@ -28,6 +37,7 @@ struct node_index {
 	uv_idle_t idle;           /* a slice per loop iteration while quiet */
 	uint64_t busy_at;         /* loop time of the last new records */
 	uint64_t waiting_since;   /* loop time since when no slice ran; 0: none waits */
+	size_t slice;             /* texts in the next slice */
 	bool stopped;
 };
 

@@ -75,22 +75,6 @@ vocab_add(void *arg, const char *w)
 	return 0;
 }
 
-/* Whether vocab_fts exists: not while a migration older than the one
- * that creates it re-indexes the texts (that one fills it from vocab). */
-static bool
-vocab_fts_exists(struct store *st)
-{
-	sqlite3_stmt *s;
-	bool has;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_schema WHERE name = 'vocab_fts'", -1,
-		&s, NULL) != SQLITE_OK)
-		return false;
-	has = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	return has;
-}
-
 /* The words of one drain get their trigrams in one statement: FTS5's
  * trigram tokenizer writes them into its pending-terms hash, where a
  * B-tree row per trigram cost 57,000 instructions a word
@@ -103,8 +87,10 @@ store_vocab_flush(struct store *st)
 	sqlite3_stmt *s;
 	int rc;
 
+	/* No vocab_fts while a migration older than the one that creates it
+	 * re-indexes the texts (that one fills it from vocab). */
 	if ((rc = tokenizer_sink_drain(st->tok, vocab_add, &d)) != 0 || d.first == 0 ||
-	    !vocab_fts_exists(st))
+	    !st->vocab_fts)
 		return rc;
 	if ((s = store_stmt(st, S_VOCAB_TRI)) == NULL)
 		return -EIO;

@@ -68,6 +68,13 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_VOCAB_ADD] = "INSERT OR IGNORE INTO vocab (word) VALUES (?1)",
 	[S_VOCAB_TRI] = "INSERT INTO vocab_fts (rowid, w) SELECT id, '$' || word || '$' FROM vocab"
 	    " WHERE id >= ?1",
+	/* Search indexing after the commit (store_index.c). */
+	[S_FTS_INDEX] = "INSERT INTO texts_fts (rowid, title, summary, body, tags, who)"
+	    " SELECT rid, title, summary, body, tags, who FROM texts_src WHERE rid > ?1 AND rid <= ?2",
+	[S_INDEX_TOP] = "SELECT IFNULL(max(rowid), 0) FROM texts",
+	[S_INDEX_BEHIND] = "SELECT count(*) FROM texts WHERE rowid > ?1",
+	[S_INDEX_NEXT] = "SELECT max(rowid) FROM (SELECT rowid FROM texts WHERE rowid > ?1"
+	    " ORDER BY rowid LIMIT ?2)",
 	[S_ADOPT_PUT] = "INSERT OR REPLACE INTO adoptions (seq, source) VALUES (?1, ?2)",
 	[S_ADOPT_CHILDREN] = "SELECT r.id FROM adoptions a JOIN records r ON r.seq = a.seq"
 	    " WHERE a.source = ?1 ORDER BY r.ts, r.id LIMIT ?2",

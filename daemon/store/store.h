@@ -281,7 +281,8 @@ uint64_t store_index_behind(struct store *st);
  * (or in the caller's, if one is open): 0, or a negative errno with
  * nothing indexed. */
 int store_index_step(struct store *st, size_t max_texts);
-/* Indexes up to max_texts waiting texts in slices of STORE_INDEX_SLICE. */
+/* Indexes up to max_texts waiting texts, in one transaction (as
+ * store_index_step). */
 int store_index_catch_up(struct store *st, size_t max_texts);
 
 /* Highest sequence number of a stored record (0 for an empty store). */

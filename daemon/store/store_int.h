@@ -14,6 +14,7 @@ enum store_stmt {
 	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
 	S_FP_BUCKETS, S_FP_ITEMS, S_FP_AUTHOR, S_FP_ADD,
 	S_VOCAB_ADD, S_VOCAB_TRI,
+	S_FTS_INDEX, S_INDEX_TOP, S_INDEX_BEHIND, S_INDEX_NEXT,
 	S_ADOPT_PUT, S_ADOPT_CHILDREN, S_LINEAGE_AUTHOR,
 	S_COUNT
 };
@@ -33,6 +34,9 @@ struct store {
 	struct tokenizer *tok;    /* the search tokenizer, owned by db */
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index (store_index.c) */
 	sqlite3_int64 fts_top;    /* the largest texts rowid written, or above: texts wait if > fts_upto */
+	/* vocab_fts exists: known from the schema version (store_migrate.c),
+	 * where reading sqlite_schema at every flush cost a prepare each. */
+	bool vocab_fts;
 	/* Storage full: set by a write that failed for lack of space, cleared
 	 * by the next commit; on_full hears of both transitions. */
 	bool full;

@@ -252,6 +252,9 @@ store_migrate(struct store *st, char **cause)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", version + 1);
 		if (store_exec(st, "BEGIN IMMEDIATE", cause) != 0)
 			return -EIO;
+		/* vocab_fts exists once the SQL of the migration that makes it
+		 * ran (store_vocab_flush reads this rather than the schema). */
+		st->vocab_fts = version >= STORE_V_VOCAB_FTS;
 		if (store_exec(st, migrations[version], cause) != 0 ||
 		    (migration_fns[version] != NULL && migration_fns[version](st, cause) != 0) ||
 		    store_exec(st, pragma, cause) != 0) {
@@ -262,6 +265,7 @@ store_migrate(struct store *st, char **cause)
 			return -EIO;
 		log_debug("store: migrated schema to version %d", version + 1);
 	}
+	st->vocab_fts = true;
 	return 0;
 }
 

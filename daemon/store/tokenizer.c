@@ -10,15 +10,20 @@
 
 #include "core/util.h"
 #include "store/tokenizer_fold.h"
+#include "store/tokenizer_sink.h"
 #include "store/tokenizer_stem.h"
 
 /* Longest language tag read from a marker (BCP 47 tags fit in 35). */
 #define LANG_MAX 35
 /* The forms of recent words, by (stemmer, word): text is Zipfian, so most
  * words repeat, and folding and stemming were three quarters of the cost
- * of indexing. Words up to WC_WORD bytes; direct-mapped, 16384 slots
- * (about 2 MB: the 6 x 2,000 words of the benchmark's languages fit). */
+ * of indexing. Words up to WC_WORD bytes; two ways per set, the most
+ * recently used first, WC_SLOTS slots in all (about 2 MB: the 6 x 2,000
+ * words of the benchmark's languages fit). Direct-mapped, a word's slot
+ * was often taken by another frequent word, and each such miss cost a
+ * Snowball call and a vocabulary insert (docs/search.md). */
 #define WC_SLOTS 16384
+#define WC_WAYS 2
 #define WC_WORD 24
 #define WC_OUT 96
 
@@ -40,9 +45,7 @@ struct tokenizer {
 	 * or NULL after an allocation failure (no caching) while wc_fail. */
 	struct wc_slot *wc;
 	bool wc_fail;
-	/* New words for the typo vocabulary: an open-addressing set. */
-	char **sink;
-	size_t sink_n, sink_cap;
+	struct tok_sink sink;      /* new words for the typo vocabulary */
 };
 
 struct tok_inst {
@@ -63,64 +66,16 @@ struct tok_run {
 
 static const char *u61_args[] = { "remove_diacritics", "0", "categories", "L* N* Co M*" };
 
-static uint32_t
-hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-/* Remembers w for the vocabulary; a full sink drops words (the typo
- * fallback then misses them, nothing else does). */
-static void
-sink_add(struct tokenizer *t, const char *w)
-{
-	size_t i;
-
-	if (t->sink_n >= TOK_SINK_MAX)
-		return;
-	if (t->sink_n * 2 >= t->sink_cap) {
-		size_t cap = t->sink_cap ? t->sink_cap * 2 : 1024;
-		char **ns = calloc(cap, sizeof(*ns));
-
-		if (ns == NULL)
-			return;
-		for (size_t k = 0; k < t->sink_cap; k++) {
-			if (t->sink[k] == NULL)
-				continue;
-			for (i = hash_str(t->sink[k]) & (cap - 1); ns[i] != NULL; i = (i + 1) & (cap - 1))
-				;
-			ns[i] = t->sink[k];
-		}
-		free(t->sink);
-		t->sink = ns;
-		t->sink_cap = cap;
-	}
-	for (i = hash_str(w) & (t->sink_cap - 1); t->sink[i] != NULL; i = (i + 1) & (t->sink_cap - 1))
-		if (strcmp(t->sink[i], w) == 0)
-			return;
-	if ((t->sink[i] = strdup(w)) != NULL)
-		t->sink_n++;
-}
-
 int
 tokenizer_sink_drain(struct tokenizer *t, int (*cb)(void *arg, const char *w), void *arg)
 {
-	int rc = 0;
+	return tok_sink_drain(&t->sink, cb, arg);
+}
 
-	for (size_t i = 0; i < t->sink_cap; i++) {
-		if (t->sink[i] == NULL)
-			continue;
-		if (rc == 0)
-			rc = cb(arg, t->sink[i]);
-		free(t->sink[i]);
-		t->sink[i] = NULL;
-	}
-	t->sink_n = 0;
-	return rc;
+void
+tokenizer_sink_forget(struct tokenizer *t)
+{
+	tok_sink_forget(&t->sink);
 }
 
 /* A word worth offering as a typo correction: three letters or more. */
@@ -148,7 +103,7 @@ word_forms(struct tok_run *r, const char *tok, int n, char forms[3][TOK_FORM_CAP
 		return 0;
 	differs = fl != n || memcmp(f + 1, tok, (size_t)n) != 0;
 	if (vocab_worthy(f + 1, fl))
-		sink_add(r->t, f + 1);
+		tok_sink_add(&r->t->sink, f + 1);
 	if (differs) {
 		f[0] = TOK_FOLDED;
 		lens[k++] = fl + 1;
@@ -189,19 +144,34 @@ word_lookup(struct tok_run *r, const char *tok, int n, char buf[3][TOK_FORM_CAP]
 	    (r->t->wc = calloc(WC_SLOTS, sizeof(*r->t->wc))) == NULL)
 		r->t->wc_fail = true;   /* without the cache indexing is slower, not wrong */
 	if (r->t->wc != NULL && n <= WC_WORD) {
+		struct wc_slot *set;
+
 		h = (uint32_t)(uintptr_t)r->stem * 2654435761u;
 		for (int i = 0; i < n; i++)
 			h = (h ^ (unsigned char)tok[i]) * 16777619u;
 		h |= 1;
-		w = &r->t->wc[h % WC_SLOTS];
-		if (w->hash == h && w->stem == r->stem && w->wl == n &&
-		    memcmp(w->word, tok, (size_t)n) == 0) {
+		set = &r->t->wc[(h % (WC_SLOTS / WC_WAYS)) * WC_WAYS];
+		for (int way = 0; way < WC_WAYS; way++) {
+			w = &set[way];
+			if (w->hash != h || w->stem != r->stem || w->wl != n ||
+			    memcmp(w->word, tok, (size_t)n) != 0)
+				continue;
+			/* Most recently used first: the last way is evicted. */
+			if (way > 0) {
+				struct wc_slot hit = *w;
+
+				memmove(&set[1], &set[0], (size_t)way * sizeof(*set));
+				set[0] = hit;
+				w = &set[0];
+			}
 			for (int i = 0, o = 0; i < w->n; o += w->len[i++]) {
 				form[i] = w->out + o;
 				len[i] = w->len[i];
 			}
 			return w->n;
 		}
+		memmove(&set[1], &set[0], (WC_WAYS - 1) * sizeof(*set));
+		w = &set[0];
 	}
 	k = word_forms(r, tok, n, buf, len);
 	for (int i = 0; i < k; i++)
@@ -394,9 +364,7 @@ tokenizer_free(void *p)
 		t->u61.xDelete(t->words);
 	stem_cache_free(&t->stems);
 	free(t->wc);
-	for (size_t i = 0; i < t->sink_cap; i++)
-		free(t->sink[i]);
-	free(t->sink);
+	tok_sink_free(&t->sink);
 	free(t);
 }
 
@@ -405,6 +373,8 @@ tokenizer_release(struct tokenizer *t)
 {
 	size_t freed = t->wc != NULL ? WC_SLOTS * sizeof(*t->wc) : 0;
 
+	/* The known words go too: they are offered to the vocabulary again. */
+	freed += tok_sink_free(&t->sink);
 	free(t->wc);
 	t->wc = NULL;
 	t->wc_fail = false;   /* the next indexing may try again */

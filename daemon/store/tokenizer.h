@@ -74,12 +74,16 @@ void tokenizer_note_language(struct tokenizer *t, const char *lang);
 int tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyrillic);
 
 /* Frees the word cache (about 2 MB once filled; built again on the next
- * indexing): for an idle node. The bytes it held. */
+ * indexing) and the list of words known to the vocabulary: for an idle
+ * node. The bytes they held. */
 size_t tokenizer_release(struct tokenizer *t);
 
 /* Hands every folded word indexed since the last drain to cb, then
  * forgets them. Stops at and returns cb's first non-zero result. */
 int tokenizer_sink_drain(struct tokenizer *t, int (*cb)(void *arg, const char *w), void *arg);
+/* Forgets which words were drained: after a rollback that took them out
+ * of the vocabulary, they are offered again. */
+void tokenizer_sink_forget(struct tokenizer *t);
 
 /* The auxiliary function tessera_match(texts_fts, map): map holds two bytes
  * per phrase of the MATCH expression, (query word, form); it returns the
