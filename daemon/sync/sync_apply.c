@@ -216,6 +216,12 @@ session_job_verify(struct sync_job *j)
 	}
 }
 
+bool
+session_job_inline(const struct sync_job *j)
+{
+	return j->pushed && j->n <= SYNC_VERIFY_INLINE;
+}
+
 /* Stores one verified record inside the caller's transaction. */
 static int
 apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored)
@@ -278,13 +284,13 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 static int
 job_forward(struct session *ss, struct sync_job *j, size_t stored)
 {
-	struct session_fwd fwd[SYNC_FWD_RING];
+	struct session_fwd fwd[SYNC_FWD_MAX];
 	size_t n = 0;
 
 	/* Few records: live ones. A batch of the backlog is offered after its
 	 * commit as before. */
 	if (ss->env->on_forward == NULL || stored == 0 || stored > ss->env->lim.push_max ||
-	    stored > SYNC_FWD_RING)
+	    stored > SYNC_FWD_MAX)
 		return 0;
 	for (size_t i = 0; i < j->n; i++) {
 		const struct verify_item *it = &j->items[i];
