@@ -177,17 +177,21 @@ class Control:
         return parse_held(self.request(bytes([0x08, OP_HELD, 0x12, len(key)]) + key))
 
 
+def status_fields(reply):
+    """(reply code, {number: value}) of a status reply's varint Status fields."""
+    code, out = 0, {}
+    for num, wt, v in fields(reply):
+        if num == 1 and wt == 0:
+            code = v
+        elif num == 7 and wt == 2:
+            out.update((snum, sv) for snum, swt, sv in fields(v) if swt == 0)
+    return code, out
+
+
 def parse_counters(reply):
     """(push_duplicates, push_forwarded) of a status reply; 0 when absent."""
-    dup = fwd = 0
-    for num, wt, v in fields(reply):
-        if num == 7 and wt == 2:
-            for snum, swt, sv in fields(v):
-                if snum == 62 and swt == 0:
-                    dup = sv
-                elif snum == 63 and swt == 0:
-                    fwd = sv
-    return dup, fwd
+    _, f = status_fields(reply)
+    return f.get(62, 0), f.get(63, 0)
 
 
 class HeldUnsupported(RuntimeError):
@@ -223,19 +227,10 @@ def parse_held(reply):
 
 
 def parse_status(reply):
-    code, records, seq = 0, 0, 0
-    for num, wt, v in fields(reply):
-        if num == 1 and wt == 0:
-            code = v
-        elif num == 7 and wt == 2:
-            for snum, swt, sv in fields(v):
-                if snum == 5 and swt == 0:
-                    records = sv
-                elif snum == 11 and swt == 0:
-                    seq = sv
+    code, f = status_fields(reply)
     if code != 0:
         raise RuntimeError("status: reply code %d" % code)
-    return records, seq
+    return f.get(5, 0), f.get(11, 0)
 
 
 # --- relay ---------------------------------------------------------------
