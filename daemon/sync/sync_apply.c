@@ -343,15 +343,16 @@ job_apply(struct session *ss, struct sync_job *j)
 		goto fail;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
 		rc = apply_one(ss, &j->items[i], j->pushed, &stored);
+	/* Forward before commit, as soon as every record passed store_put:
+	 * the next hop verifies while we write the rest and fsync. */
+	if (rc == 0)
+		rc = job_forward(ss, j, stored);
 	/* The offer is fully answered: its upto becomes our checkpoint, in the
 	 * same transaction as the records, so a crash loses neither. */
 	if (rc == 0 && j->has_upto)
 		rc = store_peer_checkpoint(st, ss->key, s->epoch, j->upto);
 	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
 		rc = store_peer_count(st, ss->key, stored, 0, s->rejected - rejected0);
-	/* Forward before commit: the next hop verifies while we fsync. */
-	if (rc == 0)
-		rc = job_forward(ss, j, stored);
 	if (rc != 0) {
 		store_rollback(st);
 		goto fail;
