@@ -20,11 +20,17 @@
         K distinct unused TCP ports on 127.0.0.1, on one line.
 
     benchtool.py chain --src SOCKET --dst SOCKET --tessera CLI --reps N
-        Propagation latency: N times, publishes a record on src with
-        `tessera add` and polls the two daemons' status (every ~1 ms, over
-        the control socket, no process start-up) until src and then dst have
-        a new sequence number. Prints one line per repetition:
-        "rep src_ms dst_ms latency_ms", latency = dst seen - src seen.
+                       [--probe fast|slow|both]
+        Propagation latency: N times per probe, publishes a record on src
+        with `tessera add` and waits until dst holds it. The fast probe
+        polls the two daemons' status (every ~1 ms, over the control socket,
+        no process start-up) until src and then dst have a new sequence
+        number; the slow one asks dst every 20 ms whether it holds the
+        record (HELD). Either way the daemons' own commit times (HELD, the
+        held-at ring) give held_ms = held at dst - held at src. both (the
+        default) alternates them, fast first. Prints one line per
+        repetition: "rep src_ms dst_ms latency_ms held_ms probe", the first
+        three "-" for the slow probe; latency = dst seen - src seen.
 
     benchtool.py graph N --seed S
         A random connected graph on nodes 0..N-1 (seeded): a ring over a
@@ -32,13 +38,20 @@
         or 4 (its target, drawn at random; at most N-1). Prints one line
         "diameter D" then one line "I J" per edge.
 
-    benchtool.py spread --tessera CLI --reps N --seed S SOCKET...
-        Propagation to a whole network: N times, publishes a record on one of
-        the daemons (drawn at random) with `tessera add` and polls every
-        daemon's status (requests to all sent at once, then the replies read;
-        a daemon leaves the poll once it has the record) until all hold it.
-        Prints "rep source node ms" per daemon and repetition, ms measured
-        from just before `tessera add` starts.
+    benchtool.py spread --tessera CLI --reps N --seed S [--probe fast|slow|both]
+                        SOCKET...
+        Propagation to a whole network: N times per probe, publishes a
+        record on one of the daemons (drawn at random) with `tessera add`
+        and waits until all hold it: the fast probe polls every daemon's
+        status every ~1 ms (requests to all sent at once, then the replies
+        read; a daemon leaves the poll once it has the record), the slow
+        one asks each daemon still lacking it every 20 ms (HELD). Prints
+        "rep source node ms held_ms probe dups" per daemon and repetition:
+        ms from just before `tessera add` starts ("-" for the slow probe),
+        held_ms = the daemon's commit time - the source's (HELD), dups =
+        duplicate pushes of the record summed over the network
+        (Status.push_duplicates, read pause seconds after the last daemon
+        holds it).
 
     benchtool.py signed-bytes EXPORT [BASE]
         Sums the signed sizes (body + signature bytes) of the records in a
@@ -47,8 +60,9 @@
 
 The control socket speaks protobuf in 4-byte big-endian length frames; only
 the few fields needed here are encoded and decoded by hand (control.proto:
-Request.op = 1, Reply.code = 1, Reply.status = 7, Status.records = 5,
-Status.seq = 11).
+Request.op = 1, Request.id = 2, Reply.code = 1, Reply.status = 7,
+Reply.held = 20, HeldAt.held_us = 3, Status.records = 5, Status.seq = 11,
+Status.push_duplicates = 62, Status.push_forwarded = 63; op HELD = 81).
 """
 
 import argparse
@@ -64,6 +78,7 @@ import threading
 import time
 
 OP_STATUS = 1
+OP_HELD = 81
 
 
 # --- protobuf, the little needed --------------------------------------------
@@ -153,21 +168,69 @@ class Control:
     def status(self):
         return parse_status(self.request(bytes([0x08, OP_STATUS])))
 
+    def counters(self):
+        return parse_counters(self.request(bytes([0x08, OP_STATUS])))
 
-def parse_status(reply):
-    code, records, seq = 0, 0, 0
+    def held(self, rid):
+        """held_us of record rid (hex) on this daemon, or None."""
+        key = rid.encode()
+        return parse_held(self.request(bytes([0x08, OP_HELD, 0x12, len(key)]) + key))
+
+
+def status_fields(reply):
+    """(reply code, {number: value}) of a status reply's varint Status fields."""
+    code, out = 0, {}
     for num, wt, v in fields(reply):
         if num == 1 and wt == 0:
             code = v
         elif num == 7 and wt == 2:
-            for snum, swt, sv in fields(v):
-                if snum == 5 and swt == 0:
-                    records = sv
-                elif snum == 11 and swt == 0:
-                    seq = sv
+            out.update((snum, sv) for snum, swt, sv in fields(v) if swt == 0)
+    return code, out
+
+
+def parse_counters(reply):
+    """(push_duplicates, push_forwarded) of a status reply; 0 when absent."""
+    _, f = status_fields(reply)
+    return f.get(62, 0), f.get(63, 0)
+
+
+class HeldUnsupported(RuntimeError):
+    pass
+
+
+def probe_for(ctl, probe):
+    """The probe to run: fast alone when a daemon predates HELD (then the
+    held times are "-")."""
+    try:
+        for c in ctl:
+            c.held("00")
+    except HeldUnsupported:
+        return "fast", False
+    return probe, True
+
+
+def parse_held(reply):
+    """held_us of the first HeldAt in a HELD reply, or None."""
+    code = 0
+    for num, wt, v in fields(reply):
+        if num == 1 and wt == 0:
+            code = v
+        elif num == 20 and wt == 2:
+            for hnum, hwt, hv in fields(v):
+                if hnum == 3 and hwt == 0:
+                    return hv
+    if code == 2:
+        raise HeldUnsupported("the daemon does not know HELD (an older build)")
+    if code != 0:
+        raise RuntimeError("held: reply code %d" % code)
+    return None
+
+
+def parse_status(reply):
+    code, f = status_fields(reply)
     if code != 0:
         raise RuntimeError("status: reply code %d" % code)
-    return records, seq
+    return f.get(5, 0), f.get(11, 0)
 
 
 # --- relay ---------------------------------------------------------------
@@ -303,30 +366,73 @@ def cmd_ports(a):
         s.close()
 
 
+def add_record(cli, sock, title):
+    """Starts `tessera add` on sock; returns the process (stdout: the ID)."""
+    return subprocess.Popen([cli, "-s", sock, "add", "initiative", "--lang", "en",
+                             "--title", title], stdout=subprocess.PIPE)
+
+
+def added_id(proc):
+    out, _ = proc.communicate(timeout=30)
+    if proc.returncode != 0:
+        sys.exit("tessera add failed")
+    return out.decode().split()[0]
+
+
+def held_ms(ctl, rid):
+    """Milliseconds (wall clock) at which each daemon committed record rid,
+    from its held-at ring; None for a daemon that does not hold it."""
+    out = []
+    for c in ctl:
+        us = c.held(rid)
+        out.append(None if us is None else us / 1e3)
+    return out
+
+
+def poll_mode(rep, probe):
+    """fast (the ~1 ms status poller) or slow (20 ms HELD polls) for a rep:
+    alternating when both are asked for, fast first."""
+    if probe == "both":
+        return "fast" if rep % 2 == 1 else "slow"
+    return probe
+
+
 def cmd_chain(a):
     src, dst = Control(a.src), Control(a.dst)
-    for rep in range(1, a.reps + 1):
+    probe, has_held = probe_for([src, dst], a.probe)
+    reps = a.reps * (2 if probe == "both" else 1)
+    for rep in range(1, reps + 1):
+        mode = poll_mode(rep, probe)
         _, base_src = src.status()
         _, base_dst = dst.status()
         title = "propagation probe %d %d" % (rep, time.time_ns())
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [a.tessera, "-s", a.src, "add", "initiative", "--lang", "en", "--title", title],
-            stdout=subprocess.DEVNULL)
+        proc = add_record(a.tessera, a.src, title)
         t_src = t_dst = None
         deadline = t0 + a.timeout
-        while (t_src is None or t_dst is None) and time.perf_counter() < deadline:
-            if t_src is None and src.status()[1] > base_src:
-                t_src = time.perf_counter()
-            if t_dst is None and dst.status()[1] > base_dst:
-                t_dst = time.perf_counter()
-            time.sleep(0.001)
-        if proc.wait(timeout=30) != 0:
-            sys.exit("chain: tessera add failed")
-        if t_src is None or t_dst is None:
+        if mode == "fast":
+            while (t_src is None or t_dst is None) and time.perf_counter() < deadline:
+                if t_src is None and src.status()[1] > base_src:
+                    t_src = time.perf_counter()
+                if t_dst is None and dst.status()[1] > base_dst:
+                    t_dst = time.perf_counter()
+                time.sleep(0.001)
+        rid = added_id(proc)
+        if mode == "slow":
+            while dst.held(rid) is None and time.perf_counter() < deadline:
+                time.sleep(0.02)
+        h_src, h_dst = held_ms([src, dst], rid) if has_held else (0.0, 0.0)
+        if h_dst is None or (mode == "fast" and (t_src is None or t_dst is None)):
             sys.exit("chain: rep %d: the record did not arrive within %g s" % (rep, a.timeout))
-        print("%d %.3f %.3f %.3f" % (rep, (t_src - t0) * 1e3, (t_dst - t0) * 1e3,
-                                      max(0.0, t_dst - t_src) * 1e3), flush=True)
+        if h_src is None:
+            sys.exit("chain: rep %d: the source has no held-at entry for %s" % (rep, rid))
+        held = "%.3f" % (h_dst - h_src) if has_held else "-"
+        if mode == "fast":
+            poll = "%.3f %.3f %.3f" % ((t_src - t0) * 1e3, (t_dst - t0) * 1e3,
+                                       max(0.0, t_dst - t_src) * 1e3)
+        else:
+            poll = "- - -"
+        print("%d %s %s %s" % (rep, poll, held, mode), flush=True)
         time.sleep(a.pause)
 
 
@@ -404,34 +510,50 @@ def cmd_spread(a):
     import random
     rng = random.Random(a.seed)
     ctl = [Control(s) for s in a.sockets]
-    for rep in range(1, a.reps + 1):
+    probe, has_held = probe_for(ctl, a.probe)
+    reps = a.reps * (2 if probe == "both" else 1)
+    for rep in range(1, reps + 1):
+        mode = poll_mode(rep, probe)
         src = rng.randrange(len(ctl))
         base = [c.status()[1] for c in ctl]
+        dup0 = sum(c.counters()[0] for c in ctl)
         title = "spread probe %d %d" % (rep, time.time_ns())
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [a.tessera, "-s", a.sockets[src], "add", "initiative", "--lang", "en",
-             "--title", title], stdout=subprocess.DEVNULL)
+        proc = add_record(a.tessera, a.sockets[src], title)
         seen = {}
         pending = list(range(len(ctl)))
         deadline = t0 + a.timeout
-        while pending and time.perf_counter() < deadline:
-            for i in pending:
-                ctl[i].send_status()
-            for i in pending:
-                if ctl[i].recv_status()[1] > base[i]:
-                    seen[i] = time.perf_counter()
-            pending = [i for i in pending if i not in seen]
-            time.sleep(0.001)
-        if proc.wait(timeout=30) != 0:
-            sys.exit("spread: tessera add failed")
+        if mode == "fast":
+            while pending and time.perf_counter() < deadline:
+                for i in pending:
+                    ctl[i].send_status()
+                for i in pending:
+                    if ctl[i].recv_status()[1] > base[i]:
+                        seen[i] = time.perf_counter()
+                pending = [i for i in pending if i not in seen]
+                time.sleep(0.001)
+        rid = added_id(proc)
+        if mode == "slow":
+            # One HELD request per daemon still lacking it, every 20 ms: the
+            # daemons stamp the times, the poll only learns when to stop.
+            while pending and time.perf_counter() < deadline:
+                pending = [i for i in pending if ctl[i].held(rid) is None]
+                if pending:
+                    time.sleep(0.02)
         if pending:
             sys.exit("spread: rep %d: %d daemons lack the record after %g s"
                      % (rep, len(pending), a.timeout))
-        for i in range(len(ctl)):
-            print("%d %d %d %.3f" % (rep, src, i, (seen[i] - t0) * 1e3))
-        sys.stdout.flush()
+        held = held_ms(ctl, rid) if has_held else [0.0] * len(ctl)
+        if any(h is None for h in held):
+            sys.exit("spread: rep %d: a daemon has no held-at entry for %s" % (rep, rid))
+        # Duplicate deliveries of this record (nothing else moves meanwhile).
         time.sleep(a.pause)
+        dups = sum(c.counters()[0] for c in ctl) - dup0
+        for i in range(len(ctl)):
+            poll = "%.3f" % ((seen[i] - t0) * 1e3) if mode == "fast" else "-"
+            h = "%.3f" % (held[i] - held[src]) if has_held else "-"
+            print("%d %d %d %s %s %s %d" % (rep, src, i, poll, h, mode, dups))
+        sys.stdout.flush()
 
 
 # --- signed sizes -----------------------------------------------------------
@@ -481,6 +603,7 @@ def main():
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--pause", type=float, default=0.2)
+    p.add_argument("--probe", choices=("fast", "slow", "both"), default="both")
     p = sub.add_parser("graph")
     p.add_argument("n", type=int)
     p.add_argument("--seed", type=int, default=1)
@@ -490,6 +613,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--timeout", type=float, default=30.0)
     p.add_argument("--pause", type=float, default=0.3)
+    p.add_argument("--probe", choices=("fast", "slow", "both"), default="both")
     p.add_argument("sockets", nargs="+")
     p = sub.add_parser("signed-bytes")
     p.add_argument("export")

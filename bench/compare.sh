@@ -188,7 +188,7 @@ tessera_run() {
 
 	# 3. one new record a -> c.
 	"$PY" "$TOOL" chain --src "$B/a/ctl.sock" --dst "$B/c/ctl.sock" --tessera "$TESSERA" \
-		--reps "$REPS" >"$B/t-prop.txt" || die "tessera: propagation probe failed"
+		--reps "$REPS" --probe fast >"$B/t-prop.txt" || die "tessera: propagation probe failed"
 	awk '{ print $3 }' "$B/t-prop.txt" >"$OUT/tessera-prop.ms"
 	awk '{ print $4 }' "$B/t-prop.txt" >"$OUT/tessera-prop-store.ms"
 	read -r _ "R[t_p50]" "R[t_p99]" "R[t_pmax]" _ < <(percentiles "$OUT/tessera-prop.ms")

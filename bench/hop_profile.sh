@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where one hop's time goes: the 3-node chain of push_bench.sh (push on),
-# warmed up, then BENCH_REPS records (default 200) published on a while the
+# warmed up, then BENCH_REPS records per probe (default 200; the ~1 ms
+# poller and the held-at stamps alternate, so twice that) published on a while the
 # relay b runs under `perf record --call-graph dwarf` (its CPU time by
 # function) and `perf trace` (the wall time of its fsync/fdatasync calls).
 # Prints the probe's a -> c figures, b's syscall wait per record and its
@@ -31,12 +32,14 @@ sleep 1
 	--reps "$REPS" >"$B/chain.txt" || die "chain probe failed"
 kill -INT "$rec_pid" "$trace_pid"
 wait "$rec_pid" "$trace_pid" 2>/dev/null || true
-awk '{ print $4 }' "$B/chain.txt" >"$B/chain.ms"
+chain_split "$B/chain.txt"
 read -r _ p50 p99 max _ < <(percentiles "$B/chain.ms")
-say "a -> c (2 hops, under perf on b) p50 $p50 ms, p99 $p99 ms, max $max ms"
+say "a -> c (2 hops, under perf on b, poller) p50 $p50 ms, p99 $p99 ms, max $max ms"
+read -r _ p50 p99 max _ < <(percentiles "$B/chain.held.ms")
+say "a -> c (2 hops, under perf on b, held-at stamps) p50 $p50 ms, p99 $p99 ms, max $max ms"
 # perf trace lines: " 0.123 ( 1.234 ms): tesserad/PID fdatasync(fd: 7) = 0"
 awk -v reps="$REPS" '/sync\(/ { gsub(/[()]/, "", $2); n++; sum += $2; if ($2 > mx) mx = $2 }
-	END { if (n) printf "b: %d fsync/fdatasync calls (%.2f per record), %.3f ms each on average, max %.3f ms\n", n, n / reps, sum / n, mx }' \
+	END { if (n) printf "b: %d fsync/fdatasync calls (%.2f per record), %.3f ms each on average, max %.3f ms\n", n, n / reps / 2, sum / n, mx }' \
 	"$B/trace.txt" | sed "s/^/$BENCH_NAME: /"
 perf report -i "$B/perf.data" --no-children --sort sym --stdio -g none --percent-limit 1.5 \
 	2>"$B/report.err" | grep -v '^#' | grep -v '^$' | head -30 >"$B/self.txt" || true

@@ -237,13 +237,18 @@ wait_records() {
 
 # chain_probe REPS NAME... [-- EXTRA_CONF_LINE...]: the named nodes peered
 # in a chain (each with its neighbours only) and started; once every
-# profile is everywhere, REPS records published on the first one and the
-# time from its arrival in the first store to its arrival in the last,
-# polled over the control sockets (benchtool.py chain). Leaves one line
-# per record in $B/chain.txt and the milliseconds in $B/chain.ms, and the
-# nodes running.
+# profile is everywhere, REPS records per probe published on the first one
+# (benchtool.py chain --probe both: the ~1 ms status poller and the slow
+# HELD poll alternating). Leaves one line per record in $B/chain.txt; in
+# $B/chain.ms the poller's times from the record's arrival in the first
+# store to its arrival in the last (as seen by the poller), in
+# $B/chain.held.ms the daemons' own commit times (last - first) under the
+# slow poll and in $B/chain.heldfast.ms the same under the fast poller
+# (empty for a daemon without HELD); $B/chain.dups holds the duplicate
+# pushes summed over the nodes (Status.push_duplicates; "-" when the
+# daemon does not report it). Leaves the nodes running.
 chain_probe() {
-	local reps=$1 k j n p names=() extra=() lines
+	local reps=$1 k j n p names=() extra=() lines dups=0 d
 	shift
 	while (($# > 0)) && [[ $1 != -- ]]; do names+=("$1"); shift; done
 	(($# > 0)) && shift
@@ -271,6 +276,23 @@ chain_probe() {
 	done
 	"$PY" "$TOOL" chain --src "$B/${names[0]}/ctl.sock" --dst "$B/${names[-1]}/ctl.sock" \
 		--tessera "$TESSERA" --reps "$reps" >"$B/chain.txt" || die "chain probe failed"
-	awk '{ print $4 }' "$B/chain.txt" >"$B/chain.ms"
-	wait_records "${names[-1]}" $((${#names[@]} + reps)) 30 || die "${names[-1]} misses records"
+	chain_split "$B/chain.txt"
+	local total
+	total=$(wc -l <"$B/chain.txt")
+	wait_records "${names[-1]}" $((${#names[@]} + total)) 30 || die "${names[-1]} misses records"
+	for n in "${names[@]}"; do
+		d=$(status_field "$n" 'push_duplicates // "-"')
+		if [[ $d == - ]]; then dups=-; break; fi
+		dups=$((dups + d))
+	done
+	echo "$dups" >"$B/chain.dups"
+}
+
+# chain_split FILE: the columns of benchtool.py chain's output into
+# $B/chain.ms (poller), $B/chain.held.ms (held-at, slow poll) and
+# $B/chain.heldfast.ms (held-at, under the poller).
+chain_split() {
+	awk '$6 == "fast" { print $4 }' "$1" >"$B/chain.ms"
+	awk '$6 == "slow" && $5 != "-" { print $5 }' "$1" >"$B/chain.held.ms"
+	awk '$6 == "fast" && $5 != "-" { print $5 }' "$1" >"$B/chain.heldfast.ms"
 }

@@ -9,13 +9,17 @@
 #  - start-up: time from starting the first daemon until every daemon holds
 #    every daemon's profile record (N records each); the daemons are started
 #    one after the other, so this grows with N by itself;
-#  - propagation: R times (default 20; smoke 3) a record is published with
-#    `tessera add` on a daemon drawn at random, and every daemon's status is
-#    polled (benchtool.py spread): latency = its arrival at a daemon, over
-#    all daemons and repetitions (p50, p99); convergence = its arrival at the
-#    last daemon (p50, p99, max over the repetitions); times from just before
-#    `tessera add` starts, and convergence also from the record's arrival
-#    in the source daemon's store;
+#  - propagation: R times per probe (default 20; smoke 3) a record is
+#    published with `tessera add` on a daemon drawn at random
+#    (benchtool.py spread, the two probes alternating). Poller: every
+#    daemon's status polled every ~1 ms; latency = its arrival at a daemon,
+#    over all daemons and repetitions (p50, p99); convergence = its arrival
+#    at the last daemon (p50, p99, max over the repetitions); times from
+#    just before `tessera add` starts, and convergence also from the
+#    record's arrival in the source daemon's store. Held-at: each daemon's
+#    own commit time of the record (HELD) minus the source's, read after a
+#    20 ms poll (and on the poller's records too, for comparison);
+#    duplicate pushes per record per node (Status.push_duplicates);
 #  - after 2 s of rest, RSS and CPU % of every daemon over S seconds (default
 #    30; smoke 2): mean and max.
 # Appends one line per N to DIR/scale.dat (columns named in its header line)
@@ -53,7 +57,7 @@ mkdir -p "$OUT"
 HZ=$(getconf CLK_TCK)
 DAT=$OUT/scale.dat
 if [[ ! -s $DAT ]]; then
-	echo "# n edges diameter lat_p50_ms lat_p99_ms conv_p50_ms conv_p99_ms conv_max_ms startup_s rss_mean_kb rss_max_kb cpu_mean_pct cpu_max_pct load1 store_conv_p50_ms store_conv_p99_ms" >"$DAT"
+	echo "# n edges diameter lat_p50_ms lat_p99_ms conv_p50_ms conv_p99_ms conv_max_ms startup_s rss_mean_kb rss_max_kb cpu_mean_pct cpu_max_pct load1 store_conv_p50_ms store_conv_p99_ms held_conv_p50_ms held_conv_p99_ms held_poller_conv_p50_ms held_poller_conv_p99_ms dups_per_record_node" >"$DAT"
 fi
 
 # stats FILE: "mean max" of the numbers in FILE.
@@ -102,18 +106,40 @@ run_size() {
 
 	"$PY" "$TOOL" spread --tessera "$TESSERA" --reps "$REPS" --seed "$SEED" "${sockets[@]}" \
 		>"$OUT/scale-$n.txt" || die "N=$n: spread probe failed"
-	awk '{ print $4 }' "$OUT/scale-$n.txt" >"$dir/lat.ms"
-	awk '{ if ($4 > m[$1]) m[$1] = $4 } END { for (r in m) print m[r] }' "$OUT/scale-$n.txt" \
-		>"$dir/conv.ms"
+	# The poller's records (probe fast): column 4, from before `tessera add`.
+	awk '$6 == "fast" { print $4 }' "$OUT/scale-$n.txt" >"$dir/lat.ms"
+	awk '$6 == "fast" { if ($4 > m[$1]) m[$1] = $4 } END { for (r in m) print m[r] }' \
+		"$OUT/scale-$n.txt" >"$dir/conv.ms"
 	# The same convergence counted from the record's arrival in the source
 	# daemon's store (the publishing CLI's own time left out).
-	awk '$2 == $3 { s[$1] = $4 } { if ($4 > m[$1]) m[$1] = $4 }
+	awk '$6 == "fast" && $2 == $3 { s[$1] = $4 } $6 == "fast" { if ($4 > m[$1]) m[$1] = $4 }
 		END { for (r in m) print m[r] - s[r] }' "$OUT/scale-$n.txt" >"$dir/hop.ms"
-	local lp50 lp99 cp50 cp99 cmax hp50 hp99
+	# The daemons' own commit times (column 5, from the source's commit):
+	# under the slow poll, and under the poller for comparison.
+	local probe
+	for probe in slow fast; do
+		awk -v p="$probe" '$6 == p && $5 != "-" { print $5 }' "$OUT/scale-$n.txt" \
+			>"$dir/held-$probe.ms"
+		awk -v p="$probe" '$6 == p && $5 != "-" { if (!($1 in m) || $5 > m[$1]) m[$1] = $5 }
+			END { for (r in m) print m[r] }' "$OUT/scale-$n.txt" >"$dir/heldconv-$probe.ms"
+	done
+	# Duplicate pushes per record per node: column 7 is the record's total.
+	local dups
+	dups=$(awk -v n="$n" '!($1 in d) { d[$1] = $7; k++; s += $7 } END { printf "%.3f", k ? s / k / n : 0 }' \
+		"$OUT/scale-$n.txt")
+	local lp50 lp99 cp50 cp99 cmax hp50 hp99 sp50=- sp99=- fp50=- fp99=-
 	read -r _ lp50 lp99 _ _ < <(percentiles "$dir/lat.ms")
 	read -r _ cp50 cp99 cmax _ < <(percentiles "$dir/conv.ms")
 	read -r _ hp50 hp99 _ _ < <(percentiles "$dir/hop.ms")
-	say "N=$n: latency p50 $lp50 ms p99 $lp99 ms; all $n daemons: p50 $cp50 ms p99 $cp99 ms max $cmax ms ($hp50 / $hp99 ms from the source's store)"
+	say "N=$n: latency p50 $lp50 ms p99 $lp99 ms; all $n daemons: p50 $cp50 ms p99 $cp99 ms max $cmax ms ($hp50 / $hp99 ms from the source's store; poller)"
+	if [[ -s $dir/heldconv-slow.ms ]]; then
+		read -r _ sp50 sp99 _ _ < <(percentiles "$dir/heldconv-slow.ms")
+		read -r _ fp50 fp99 _ _ < <(percentiles "$dir/heldconv-fast.ms")
+		local ep50 ep99
+		read -r _ ep50 ep99 _ _ < <(percentiles "$dir/held-slow.ms")
+		say "N=$n: held-at stamps, from the source's commit: all $n daemons p50 $sp50 ms p99 $sp99 ms (each daemon p50 $ep50 p99 $ep99 ms); with the poller running $fp50 / $fp99 ms"
+	fi
+	say "N=$n: duplicate pushes per record per node $dups"
 
 	sleep 2
 	declare -A c0=()
@@ -131,7 +157,7 @@ run_size() {
 	rss=$(stats "$dir/rss")
 	cpu=$(stats "$dir/cpu")
 	say "N=$n: RSS mean/max $rss kB, idle CPU mean/max $cpu % over $IDLE_S s"
-	echo "$n $edges $diam $lp50 $lp99 $cp50 $cp99 $cmax $startup $rss $cpu $(cut -d' ' -f1 /proc/loadavg) $hp50 $hp99" >>"$DAT"
+	echo "$n $edges $diam $lp50 $lp99 $cp50 $cp99 $cmax $startup $rss $cpu $(cut -d' ' -f1 /proc/loadavg) $hp50 $hp99 $sp50 $sp99 $fp50 $fp99 $dups" >>"$DAT"
 	for ((i = 0; i < n; i++)); do
 		node_stop "s$n-$i"
 	done

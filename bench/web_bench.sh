@@ -48,7 +48,7 @@ say "a holds $(records a) records, b $(records b)"
 # probe FILE: REPS records published on b, ms until each is in a's store.
 probe() {
 	"$PY" "$TOOL" chain --src "$B/b/ctl.sock" --dst "$B/a/ctl.sock" --tessera "$TESSERA" \
-		--reps "$REPS" | awk '{ print $4 }' >"$1"
+		--reps "$REPS" --probe fast | awk '{ print $4 }' >"$1"
 }
 
 probe "$B/idle.ms"

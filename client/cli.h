@@ -76,6 +76,7 @@ int cli_listing(struct cli *c, const Tessera__Request *req, cli_reply_cb cb, str
 
 /* Commands: argv[0] is the command name. Each returns an exit code. */
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_held(struct cli *c, int argc, char **argv);
 int cmd_communities(struct cli *c, int argc, char **argv);
 int cmd_peers(struct cli *c, int argc, char **argv);
 int cmd_peer(struct cli *c, int argc, char **argv);

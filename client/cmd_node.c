@@ -41,6 +41,12 @@ status_reply(void *arg, const Tessera__Reply *r)
 		json_object_set_new(o, "data_dir", cli_json_str(s->data_dir));
 		json_object_set_new(o, "storage_full", json_boolean(s->storage_full));
 		json_object_set_new(o, "storage_error", cli_json_str(s->storage_error));
+		if (s->has_push_duplicates)
+			json_object_set_new(o, "push_duplicates",
+			    json_integer((json_int_t)s->push_duplicates));
+		if (s->has_push_forwarded)
+			json_object_set_new(o, "push_forwarded",
+			    json_integer((json_int_t)s->push_forwarded));
 		json_t *by = json_array();
 
 		for (size_t i = 0; i < r->n_communities; i++) {

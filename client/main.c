@@ -32,6 +32,7 @@ static const struct command {
 	{ "unblock", cmd_block, "undo block" },
 	{ "import", cmd_import, "import records from a JSON Lines file" },
 	{ "export", cmd_export, "export signed records as JSON Lines" },
+	{ "held", cmd_held, "when the newest records became held here (probes)" },
 };
 
 static void

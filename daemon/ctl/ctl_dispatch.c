@@ -29,6 +29,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	[TESSERA__REQUEST__OP__INVITES] = { "invites", 0, ctl_invites },
 	[TESSERA__REQUEST__OP__INVITE_REVOKE] = { "invite revoke", 0, ctl_invite_revoke },
 	[TESSERA__REQUEST__OP__JOIN] = { "join", 0, ctl_join },
+	[TESSERA__REQUEST__OP__HELD] = { "held", 0, ctl_held },
 };
 
 void

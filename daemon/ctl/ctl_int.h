@@ -140,6 +140,8 @@ int ctl_adoption_add(struct ctl_client *c, const Tessera__AddRequest *a,
 int ctl_adoption_edit(struct ctl_client *c, const Tessera__EditRequest *e,
     struct publish_fields *f);
 void ctl_lineage(struct ctl_client *c, const Tessera__Request *req);
+/* ctl_held.c: when records became held here (store_held.h) */
+void ctl_held(struct ctl_client *c, const Tessera__Request *req);
 /* ctl_node.c */
 void ctl_status(struct ctl_client *c, const Tessera__Request *req);
 /* Resolves a community the user named (store_resolve_author): an ID or

@@ -39,6 +39,14 @@ status_fill(const struct ops_env *env, const uint8_t id[TESS_KEY_LEN], struct st
 	s->has_storage_full = 1;
 	s->storage_full = store_full(env->store, &why);
 	s->storage_error = (char *)why;
+	if (env->push_duplicates != NULL) {
+		s->has_push_duplicates = 1;
+		s->push_duplicates = *env->push_duplicates;
+	}
+	if (env->push_forwarded != NULL) {
+		s->has_push_forwarded = 1;
+		s->push_forwarded = *env->push_forwarded;
+	}
 	v->reply.status = s;
 	/* Disk, peers and attention items: after every other field is set. */
 	if (health_status(env, &stats, s, &v->reply, &v->attention) != 0) {

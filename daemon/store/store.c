@@ -240,6 +240,7 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
+	store_held_free(st);
 	free(st->path);
 	free(st);
 }
@@ -307,6 +308,7 @@ store_commit(struct store *st)
 		return rc;
 	}
 	store_writable(st);
+	store_held_commit(st);
 	return 0;
 }
 
@@ -315,6 +317,7 @@ store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	store_held_rollback(st);
 	store_index_reload(st);
 }
 

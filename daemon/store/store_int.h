@@ -47,6 +47,7 @@ struct store {
 	uint64_t (*clock_us)(void *arg);   /* NULL: the real clock */
 	void *clock_arg;
 	struct blobs *blobs;      /* attachment data (blob.c) */
+	struct store_held_ring *held;   /* when records became held (store_held.c) */
 };
 
 /* Prepared statement, reset and cleared, or NULL (logged) on failure. */
@@ -57,6 +58,14 @@ sqlite3_stmt *store_stmt(struct store *st, enum store_stmt which);
 int store_err(struct store *st, int rc, const char *what);
 /* A commit went through: leaves the storage-full state. */
 void store_writable(struct store *st);
+
+/* The held-at ring (store_held.h): a record stored in the open
+ * transaction; stamped by the commit, forgotten by a rollback; freed with
+ * the store. */
+void store_held_note(struct store *st, const uint8_t *id, uint64_t version);
+void store_held_commit(struct store *st);
+void store_held_rollback(struct store *st);
+void store_held_free(struct store *st);
 
 /* Wall clock in microseconds: the store's clock (store_open_opts) or the
  * real one. */

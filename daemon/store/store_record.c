@@ -276,7 +276,10 @@ put_locked(struct store *st, const uint8_t *body, size_t len, const uint8_t *sig
 	if (!r->deleted && (rc = index_content(st, seq, r)) != 0)
 		return rc;
 	/* The texts wait for store_index_step, after the commit. */
-	return author_update(st, r, delta, old_seq == 0);
+	if ((rc = author_update(st, r, delta, old_seq == 0)) != 0)
+		return rc;
+	store_held_note(st, r->id.data, r->version);
+	return 0;
 }
 
 int

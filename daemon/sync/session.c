@@ -415,9 +415,10 @@ session_on_frame(struct session *s, const uint8_t *payload, size_t len, uint64_t
 static void
 release(struct session *s)
 {
-	if (!s->holding)
+	if (!s->holding || s->releasing)
 		return;
 	s->holding = false;
+	s->releasing = true;
 	while (s->held != NULL && s->state != SESSION_CLOSED) {
 		struct held_frame *h = s->held;
 		int rc = dispatch(s, h->data, h->len);
@@ -434,6 +435,7 @@ release(struct session *s)
 			session_close(s, rc == -ENOMEM ? SESSION_END_NOMEM : SESSION_END_STORAGE,
 			    rc == -ENOMEM ? "out of memory" : "cannot handle message", false);
 	}
+	s->releasing = false;
 	update_pause(s);
 }
 

@@ -198,6 +198,9 @@ struct session {
 	 * Records to be stored. */
 	struct held_frame *held, *held_tail;
 	bool holding;
+	/* release() is dispatching held messages: a job done inside one of
+	 * them (a link that verifies at once) must not release again. */
+	bool releasing;
 	struct sync sync;
 	struct attach_link att;
 	uint64_t frames_in, frames_out;
@@ -230,6 +233,11 @@ int session_on_frame(struct session *s, const uint8_t *payload, size_t len, uint
 void session_job_done(struct session *s, struct sync_job *j);
 /* Runs on any thread: decode, validate and verify the job's records. */
 void session_job_verify(struct sync_job *j);
+/* Whether j is worth verifying at once on the session's thread (then
+ * session_job_done from inside io->verify): a few pushed records, live
+ * ones, whose signatures (~86 us each) cost less than a round trip through
+ * a worker thread, two wake-ups that wait for a core on a busy machine. */
+bool session_job_inline(const struct sync_job *j);
 /* Sends what may be sent now (wanted records, then offers of our changes)
  * within the link's room. Called when the link drained, when new local
  * records were committed, and after an import. */

@@ -350,14 +350,13 @@ static int
 serve_records(struct session *ss)
 {
 	struct sync *s = &ss->sync;
-	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-	Tessera__Records msg = TESSERA__RECORDS__INIT;
 	Tessera__SignedRecord recs[256], *ptrs[256];
 	uint8_t *bodies[256], sigs[256][TESS_SIG_LEN];
 	size_t n = 0, bytes = RECORDS_OVERHEAD, frame = ss->remote_max_frame;
 	/* Half a frame per message keeps messages moderate; a record alone may
 	 * use the whole frame. */
 	size_t limit = frame / 2;
+	bool pushed = s->pushing;
 	int rc;
 
 	while (s->serve_pos < s->serve_n && n < 256) {
@@ -382,32 +381,17 @@ serve_records(struct session *ss)
 			continue;
 		}
 		s->serve_pos++;
-		tessera__signed_record__init(&recs[n]);
-		recs[n].has_body = recs[n].has_sig = 1;
-		recs[n].body = (ProtobufCBinaryData){ len, bodies[n] };
-		recs[n].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, sigs[n] };
+		sync_record_init(&recs[n], bodies[n], len, sigs[n]);
 		ptrs[n] = &recs[n];
 		bytes += len + RECORD_OVERHEAD;
 		n++;
 	}
-	msg.records = ptrs;
-	msg.n_records = n;
-	msg.has_pushed = msg.pushed = s->pushing;
-	if (s->pushing)
-		s->pushed += n;
-	if (s->serve_pos >= s->serve_n) {
-		msg.has_upto = 1;
-		msg.upto = s->serve_upto;
+	/* The last message of the Want carries its upto. */
+	if (s->serve_pos >= s->serve_n)
 		s->serving_want = s->pushing = false;
-	}
-	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
-	env.records = &msg;
-	rc = session_send(ss, &env);
+	rc = sync_records_send(ss, ptrs, n, pushed, s->serving_want ? NULL : &s->serve_upto);
 	for (size_t i = 0; i < n; i++)
 		free(bodies[i]);
-	s->sent += n;
-	if (n > 0)
-		store_peer_count(ss->env->store, ss->key, 0, n, 0);
 	return rc;
 }
 

@@ -26,7 +26,10 @@
 #define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
 /* Records forwarded before their commit and not yet covered by an offer or
  * push of our changes, remembered per link (not to send them twice). */
-#define SYNC_FWD_RING 64
+#define SYNC_FWD_MAX 64
+/* Pushed records per message verified on the session's thread at once
+ * (session_job_inline). */
+#define SYNC_VERIFY_INLINE 2
 
 struct sync_job;
 struct session;
@@ -48,13 +51,14 @@ struct sync {
 	bool serving_want;
 	bool pushing;                   /* serve_ids are pushed, not wanted */
 	/* Forwarded before commit (session_forward): (id, version) skipped
-	 * once when our changes stream reaches them. A ring: an entry whose
-	 * commit failed is overwritten in time. */
+	 * once when our changes stream reaches them. A bounded set, oldest
+	 * first: when full the oldest goes (an entry whose commit failed
+	 * leaves so in time). */
 	struct {
 		uint8_t id[TESS_ID_LEN];
 		uint64_t version;
-	} fwd[SYNC_FWD_RING];
-	size_t fwd_n, fwd_next;
+	} fwd[SYNC_FWD_MAX];
+	size_t fwd_n;
 	/* Receiving: the peer offers, we want. */
 	uint8_t epoch[TESS_EPOCH_LEN];  /* the peer's store epoch */
 	uint64_t applied;               /* checkpoint: peer seq fully applied */

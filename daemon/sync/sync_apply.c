@@ -216,6 +216,12 @@ session_job_verify(struct sync_job *j)
 	}
 }
 
+bool
+session_job_inline(const struct sync_job *j)
+{
+	return j->pushed && j->n <= SYNC_VERIFY_INLINE;
+}
+
 /* Stores one verified record inside the caller's transaction. */
 static int
 apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored)
@@ -278,13 +284,13 @@ apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored
 static int
 job_forward(struct session *ss, struct sync_job *j, size_t stored)
 {
-	struct session_fwd fwd[SYNC_FWD_RING];
+	struct session_fwd fwd[SYNC_FWD_MAX];
 	size_t n = 0;
 
 	/* Few records: live ones. A batch of the backlog is offered after its
 	 * commit as before. */
 	if (ss->env->on_forward == NULL || stored == 0 || stored > ss->env->lim.push_max ||
-	    stored > SYNC_FWD_RING)
+	    stored > SYNC_FWD_MAX)
 		return 0;
 	for (size_t i = 0; i < j->n; i++) {
 		const struct verify_item *it = &j->items[i];
@@ -337,15 +343,16 @@ job_apply(struct session *ss, struct sync_job *j)
 		goto fail;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
 		rc = apply_one(ss, &j->items[i], j->pushed, &stored);
+	/* Forward before commit, as soon as every record passed store_put:
+	 * the next hop verifies while we write the rest and fsync. */
+	if (rc == 0)
+		rc = job_forward(ss, j, stored);
 	/* The offer is fully answered: its upto becomes our checkpoint, in the
 	 * same transaction as the records, so a crash loses neither. */
 	if (rc == 0 && j->has_upto)
 		rc = store_peer_checkpoint(st, ss->key, s->epoch, j->upto);
 	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
 		rc = store_peer_count(st, ss->key, stored, 0, s->rejected - rejected0);
-	/* Forward before commit: the next hop verifies while we fsync. */
-	if (rc == 0)
-		rc = job_forward(ss, j, stored);
 	if (rc != 0) {
 		store_rollback(st);
 		goto fail;

@@ -1,11 +1,17 @@
-/* Forward before commit: records another session verified and is about to
- * commit are pushed on at once, so that the next hop verifies them while
- * this node commits (docs/protocol.md, "Forward before commit").
+/* Records messages going out, and forward before commit.
  *
- * A forwarded push carries no upto: it moves no checkpoint of the peer's.
+ * sync_records_send builds and sends every Records message of ours: the
+ * records of a Want, those pushed unoffered (sync.c) and those forwarded
+ * before our commit (session_forward here), so that the three count sent
+ * and pushed records the same way.
+ *
+ * Forward before commit: records another session verified and is about to
+ * commit are pushed on at once, so that the next hop verifies them while
+ * this node commits (docs/protocol.md, "Forward before commit"). A
+ * forwarded push carries no upto: it moves no checkpoint of the peer's.
  * Once the records are committed, our changes stream reaches them and the
  * push that would have carried them carries the checkpoint alone (the
- * forwarded ring says which to skip). A crash between forward and commit
+ * forwarded set says which to skip). A crash between forward and commit
  * loses nothing acknowledged: the sender's checkpoint did not move, so the
  * records come again after the restart. */
 #include <string.h>
@@ -14,7 +20,46 @@
 #include "sync/session.h"
 #include "sync/sync_int.h"
 
-/* Index of (id, version) in the forwarded ring, or -1. */
+void
+sync_record_init(Tessera__SignedRecord *sr, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	tessera__signed_record__init(sr);
+	sr->has_body = sr->has_sig = 1;
+	sr->body = (ProtobufCBinaryData){ len, (uint8_t *)body };
+	sr->sig = (ProtobufCBinaryData){ TESS_SIG_LEN, (uint8_t *)sig };
+}
+
+int
+sync_records_send(struct session *ss, Tessera__SignedRecord **recs, size_t n, bool pushed,
+    const uint64_t *upto)
+{
+	struct sync *s = &ss->sync;
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__Records msg = TESSERA__RECORDS__INIT;
+	int rc;
+
+	msg.records = recs;
+	msg.n_records = n;
+	msg.has_pushed = msg.pushed = pushed;
+	if (upto != NULL) {
+		msg.has_upto = 1;
+		msg.upto = *upto;
+	}
+	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
+	env.records = &msg;
+	if ((rc = session_send(ss, &env)) != 0)
+		return rc;
+	if (pushed)
+		s->pushed += n;
+	s->sent += n;
+	/* Inside a receiving session's transaction when forwarding: counted
+	 * with that commit. */
+	if (n > 0)
+		store_peer_count(ss->env->store, ss->key, 0, n, 0);
+	return 0;
+}
+
+/* Index of (id, version) in the forwarded set, or -1. */
 static int
 fwd_find(const struct sync *y, const uint8_t *id, uint64_t version)
 {
@@ -24,6 +69,14 @@ fwd_find(const struct sync *y, const uint8_t *id, uint64_t version)
 	return -1;
 }
 
+/* Removes entry i, keeping the others oldest first. */
+static void
+fwd_remove(struct sync *y, size_t i)
+{
+	memmove(&y->fwd[i], &y->fwd[i + 1], (y->fwd_n - i - 1) * sizeof(y->fwd[0]));
+	y->fwd_n--;
+}
+
 bool
 sync_fwd_take(struct sync *y, const uint8_t *id, uint64_t version)
 {
@@ -31,39 +84,31 @@ sync_fwd_take(struct sync *y, const uint8_t *id, uint64_t version)
 
 	if (i < 0)
 		return false;
-	/* The ring's order does not matter: the last entry fills the hole. */
-	y->fwd[i] = y->fwd[--y->fwd_n];
+	fwd_remove(y, (size_t)i);
 	return true;
 }
 
-static void
-fwd_remember(struct sync *y, const struct session_fwd *r)
+void
+sync_fwd_remember(struct sync *y, const uint8_t *id, uint64_t version)
 {
-	size_t at;
-
-	/* Full: entries are overwritten in turn (their commit failed, or the
-	 * stream has not reached them yet: then it pushes them again, a
-	 * duplicate the peer drops). */
-	if (y->fwd_n < SYNC_FWD_RING) {
-		at = y->fwd_n++;
-	} else {
-		at = y->fwd_next;
-		y->fwd_next = (at + 1) % SYNC_FWD_RING;
-	}
-	memcpy(y->fwd[at].id, r->id, TESS_ID_LEN);
-	y->fwd[at].version = r->version;
+	/* Full: the oldest entry goes. Its commit failed, or the stream has
+	 * not reached it yet: then the stream pushes it again, a duplicate
+	 * the peer drops; nothing is lost either way. */
+	if (y->fwd_n == SYNC_FWD_MAX)
+		fwd_remove(y, 0);
+	memcpy(y->fwd[y->fwd_n].id, id, TESS_ID_LEN);
+	y->fwd[y->fwd_n].version = version;
+	y->fwd_n++;
 }
 
 size_t
 session_forward(struct session *ss, const struct session_fwd *recs, size_t n)
 {
 	struct sync *s = &ss->sync;
-	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
-	Tessera__Records msg = TESSERA__RECORDS__INIT;
-	Tessera__SignedRecord sr[SYNC_FWD_RING], *ptrs[SYNC_FWD_RING];
+	Tessera__SignedRecord sr[SYNC_FWD_MAX], *ptrs[SYNC_FWD_MAX];
 	size_t bytes = RECORDS_OVERHEAD;
 
-	if (ss->state != SESSION_ESTABLISHED || n == 0 || n > SYNC_FWD_RING ||
+	if (ss->state != SESSION_ESTABLISHED || n == 0 || n > SYNC_FWD_MAX ||
 	    !sync_push_ready(ss, n) || ss->io->room(ss->link) == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -72,28 +117,16 @@ session_forward(struct session *ss, const struct session_fwd *recs, size_t n)
 		if (recs[i].len > PUSH_RECORD_MAX || fwd_find(s, recs[i].id, recs[i].version) >= 0)
 			return 0;
 		bytes += recs[i].len + RECORD_OVERHEAD;
-		tessera__signed_record__init(&sr[i]);
-		sr[i].has_body = sr[i].has_sig = 1;
-		sr[i].body = (ProtobufCBinaryData){ recs[i].len, (uint8_t *)recs[i].body };
-		sr[i].sig = (ProtobufCBinaryData){ TESS_SIG_LEN, (uint8_t *)recs[i].sig };
+		sync_record_init(&sr[i], recs[i].body, recs[i].len, recs[i].sig);
 		ptrs[i] = &sr[i];
 	}
 	if (bytes > ss->remote_max_frame)
 		return 0;   /* offered after the commit instead */
-	msg.records = ptrs;
-	msg.n_records = n;
-	msg.has_pushed = msg.pushed = 1;
-	env.msg_case = TESSERA__ENVELOPE__MSG_RECORDS;
-	env.records = &msg;
-	if (session_send(ss, &env) != 0)
+	if (sync_records_send(ss, ptrs, n, true, NULL) != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		fwd_remember(s, &recs[i]);
-	s->pushed += n;
+		sync_fwd_remember(s, recs[i].id, recs[i].version);
 	s->forwarded += n;
 	ss->env->forwarded += n;
-	s->sent += n;
-	/* Inside the receiving session's transaction: counted with the commit. */
-	store_peer_count(ss->env->store, ss->key, 0, n, 0);
 	return n;
 }

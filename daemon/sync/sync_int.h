@@ -27,9 +27,19 @@ enum session_end;
  * that the peer applies them after every earlier offer), and n is within
  * push_max_records (sync.c). */
 bool sync_push_ready(const struct session *s, size_t n);
-/* Takes (id, version) off the forwarded ring: true when it was there
- * (sync_forward.c). */
+/* The forwarded set (sync_forward.c): (id, version) pushed before our
+ * commit, oldest first, at most SYNC_FWD_MAX (the oldest goes). take
+ * removes it and says whether it was there. */
 bool sync_fwd_take(struct sync *y, const uint8_t *id, uint64_t version);
+void sync_fwd_remember(struct sync *y, const uint8_t *id, uint64_t version);
+/* A signed record pointing at body and sig (not copied). */
+void sync_record_init(Tessera__SignedRecord *sr, const uint8_t *body, size_t len,
+    const uint8_t *sig);
+/* Sends one Records message of n records (pushed: without an offer; upto:
+ * the offer's end, or NULL) and counts them sent (and pushed) for this
+ * session and the peer's row. 0 or negative (nothing counted). */
+int sync_records_send(struct session *s, Tessera__SignedRecord **recs, size_t n, bool pushed,
+    const uint64_t *upto);
 
 /* Packs and hands one message to the link. 0 or negative. */
 int session_send(struct session *s, const Tessera__Envelope *env);

@@ -89,8 +89,34 @@ test_foreign_refused() {
 	assert_eq "$(version_of c "$id")" "$before" "the record is unchanged on c"
 }
 
+# held_at NAME ID: NAME's commit time of record ID (tessera held), or empty.
+held_at() {
+	cli "$1" held "$2" | awk 'NR == 1 { print $3 }'
+}
+
+# tessera held: each node stamps the commit of a record it receives; no
+# node holds it before its author a (one machine, one clock). c may hold
+# it before b: b forwards before its own commit.
+test_held_stamps() {
+	local id ha hb hc out rc
+	id=$(add_record a "Held along the chain") || fail "tessera add on a failed"
+	wait_for 20 test -n "$(held_at c "$id")" || fail "c never held $id"
+	ha=$(held_at a "$id") hb=$(held_at b "$id") hc=$(held_at c "$id")
+	check "a, b and c each stamped the record" test -n "$ha" -a -n "$hb" -a -n "$hc"
+	check "b held it no earlier than a" test "$hb" -ge "$ha"
+	check "c held it no earlier than a" test "$hc" -ge "$ha"
+	assert_eq "$(cli c held "$id" | awk '{ print $1 }')" "$id" "held names the record"
+	assert_eq "$(cli c held "$id" | awk '{ print $2 }')" "$(version_of c "$id")" \
+		"held gives the version stored"
+	assert_eq "$(cli c --json held "${id:0:8}" | jq -r '.[0].held_us')" "$hc" \
+		"--json held by prefix gives the same time"
+	out=$(cli c held zz 2>&1) && rc=0 || rc=$?
+	assert_eq "$rc" 2 "held with a malformed ID is a usage error"
+}
+
 setup
 test_spread
+test_held_stamps
 test_edit_travels
 test_delete_travels
 test_foreign_refused
