@@ -305,6 +305,50 @@ test_vocab_fts(void **state)
 	assert_int_equal(match_of(fx->st, "lxrnxng", false, &m), 0);
 }
 
+/* The texts_fts setting 'automerge' (FTS5's config table), -1 if unset. */
+static int
+automerge_of(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+	    "SELECT v FROM texts_fts_config WHERE k = 'automerge'", -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A store from before STORE_V_AUTOMERGE + 1 (FTS5's default, 4) merges
+ * 8 segments a level once opened, keeps its index, and the migration run
+ * again changes nothing. */
+static void
+test_automerge(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
+		.title = "Közösségek", .summary = "Tanulás." };
+	uint8_t id[TESS_ID_LEN];
+	char *cause = NULL, sql[160];
+	enum search_match m;
+
+	assert_int_equal(automerge_of(fx->st), 8);
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	for (int round = 0; round < 2; round++) {
+		snprintf(sql, sizeof(sql), "%sPRAGMA user_version = %d;", round == 0 ?
+		    "DELETE FROM texts_fts_config WHERE k = 'automerge';" : "", STORE_V_AUTOMERGE);
+		assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+		if (round == 0)
+			assert_int_equal(automerge_of(fx->st), -1);
+		store_close(fx->st);
+		if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+			fail_msg("store_open: %s", cause);
+		assert_int_equal(automerge_of(fx->st), 8);
+		assert_int_equal(match_of(fx->st, "kozosseg", false, &m), 1);
+	}
+}
+
 int
 main(void)
 {
@@ -315,6 +359,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_surface_pack, storefix_setup, storefix_teardown),
 		cmocka_unit_test(test_surface_bytes),
 		cmocka_unit_test_setup_teardown(test_vocab_fts, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_automerge, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
