@@ -25,6 +25,9 @@ struct config;
 /* The schema version before the migration that moves the typo fallback's
  * trigrams into FTS5 (vocab_fts, store_migrate.c). */
 #define STORE_V_VOCAB_FTS 11
+/* The schema version before the migration that sets FTS5's automerge to
+ * 8 (store_migrate.c). */
+#define STORE_V_AUTOMERGE 13
 
 enum store_put_result {
 	STORE_STORED,        /* new record or newer version */

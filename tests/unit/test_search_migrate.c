@@ -109,6 +109,17 @@ test_reindex(void **state)
 	check_index(fx->st);
 }
 
+/* Closes and opens the store again: the migrations run from its version. */
+static void
+reopen(struct storefix *fx)
+{
+	char *cause = NULL;
+
+	store_close(fx->st);
+	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+}
+
 /* Takes the store back to schema version with an empty index (as that
  * version's index holds nothing the queries of today ask for), checks that
  * probe finds nothing then, and opens the store again, which runs the
@@ -116,7 +127,7 @@ test_reindex(void **state)
 static void
 reopen_from(struct storefix *fx, int version, const char *probe)
 {
-	char *cause = NULL, sql[160];
+	char sql[160];
 
 	/* The version's index held every text: none waits. */
 	assert_int_equal(store_index_catch_up(fx->st, SIZE_MAX), 0);
@@ -124,9 +135,7 @@ reopen_from(struct storefix *fx, int version, const char *probe)
 	    "PRAGMA user_version = %d;", version);
 	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(hits_for(fx->st, probe), 0);
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
+	reopen(fx);
 }
 
 /* A store indexed before stems were packed (its index holds no packed
@@ -288,9 +297,7 @@ test_vocab_fts(void **state)
 	    " id INTEGER NOT NULL, PRIMARY KEY (tri, id)) WITHOUT ROWID;"
 	    "PRAGMA user_version = %d;", STORE_V_VOCAB_FTS);
 	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
+	reopen(fx);
 	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
 	    "SELECT 1 FROM sqlite_schema WHERE name = 'vocab_tri'", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
@@ -305,6 +312,48 @@ test_vocab_fts(void **state)
 	assert_int_equal(match_of(fx->st, "lxrnxng", false, &m), 0);
 }
 
+/* The texts_fts setting 'automerge' (FTS5's config table), -1 if unset. */
+static int
+automerge_of(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+	    "SELECT v FROM texts_fts_config WHERE k = 'automerge'", -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* A store from before STORE_V_AUTOMERGE + 1 (FTS5's default, 4) merges
+ * 8 segments a level once opened, keeps its index, and the migration run
+ * again changes nothing. */
+static void
+test_automerge(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
+		.title = "Közösségek", .summary = "Tanulás." };
+	uint8_t id[TESS_ID_LEN];
+	char *cause = NULL, sql[160];
+	enum search_match m;
+
+	assert_int_equal(automerge_of(fx->st), 8);
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	for (int round = 0; round < 2; round++) {
+		snprintf(sql, sizeof(sql), "%sPRAGMA user_version = %d;", round == 0 ?
+		    "DELETE FROM texts_fts_config WHERE k = 'automerge';" : "", STORE_V_AUTOMERGE);
+		assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+		if (round == 0)
+			assert_int_equal(automerge_of(fx->st), -1);
+		reopen(fx);
+		assert_int_equal(automerge_of(fx->st), 8);
+		assert_int_equal(match_of(fx->st, "kozosseg", false, &m), 1);
+	}
+}
+
 int
 main(void)
 {
@@ -315,6 +364,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_surface_pack, storefix_setup, storefix_teardown),
 		cmocka_unit_test(test_surface_bytes),
 		cmocka_unit_test_setup_teardown(test_vocab_fts, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_automerge, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
