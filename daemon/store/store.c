@@ -18,6 +18,11 @@
 static void languages_load(struct store *st);
 static int seq_jump(struct store *st, char **cause);
 
+/* The bound of SQLite's page cache, KiB (see store_open). */
+#define STORE_CACHE_KIB 65536
+#define STORE_STR_(x) #x
+#define STORE_STR(x) STORE_STR_(x)
+
 static const char *stmt_sql[S_COUNT] = {
 	[S_HAVE] = "SELECT version FROM records WHERE id = ?1",
 	[S_GET_BY_ID] = "SELECT seq, author, version, deleted, body, sig, kind FROM records WHERE id = ?1",
@@ -211,10 +216,16 @@ store_open_opts(const char *dir, const struct store_opts *o, struct store **out,
 	 * we acknowledge survives a crash or power loss. Exclusive locking: the
 	 * daemon is the only user (it holds the data directory's lock), and
 	 * shared locking cost two fcntl() calls per statement (a third of the
-	 * CPU of serving a sync, measured). */
+	 * CPU of serving a sync, measured). The page cache may grow to
+	 * STORE_CACHE_KIB: records are keyed by hashes, so every insert lands
+	 * on a random page of the id, author, tag and fingerprint B-trees
+	 * (~21 MB at 100,000 records); with 8 MB those pages were read again
+	 * from the OS on almost every insert, ever more as the store grew
+	 * (docs/benchmarks.md, "what grew with the store"). It is filled only
+	 * as pages are read, and given back at rest (store_release_memory). */
 	if ((rc = store_exec(st, "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL;"
 			   "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
-			   "PRAGMA cache_size = -8000;", cause)) != 0 ||
+			   "PRAGMA cache_size = -" STORE_STR(STORE_CACHE_KIB) ";", cause)) != 0 ||
 	    (rc = store_migrate(st, cause)) != 0 || (rc = load_epoch(st, create, o->epoch, cause)) != 0)
 		goto fail;
 	if ((rc = seq_jump(st, cause)) != 0 || (rc = store_author_keys(st, cause)) != 0)
@@ -362,8 +373,12 @@ store_stats(struct store *st, struct store_stats *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* Live records from the totals the author triggers keep (migration 7),
+	 * not count(*): that read the whole records_ts index, 15 ms per
+	 * status at 100,000 records, and a poller asks every 20 ms. Tombstones
+	 * are a range of that index (deleted = 1): only they are read. */
 	rc = sqlite3_prepare_v2(st->db,
-	    "SELECT (SELECT count(*) FROM records WHERE deleted = 0),"
+	    "SELECT (SELECT IFNULL(max(records), 0) FROM author_totals),"
 	    " (SELECT count(*) FROM records WHERE deleted = 1),"
 	    " (SELECT IFNULL(max(seq), 0) FROM records),"
 	    " (SELECT page_count * page_size FROM pragma_page_count, pragma_page_size)",
