@@ -62,6 +62,8 @@ blob_part_close(struct blobs *b, size_t i)
 	close(p->fd);
 	close(p->tfd);
 	free(p->bits);
+	free(p->blocks);
+	free(p->leaves);
 	b->part[i] = b->part[--b->n_part];
 }
 
@@ -221,9 +223,8 @@ out:
 	return rc;
 }
 
-/* Opens the complete blob root for serving (kept open for the next chunk). */
-static int
-serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size)
+int
+blob_serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size)
 {
 	char path[PATH_LEN];
 
@@ -271,11 +272,13 @@ blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t inde
 	}
 	if (index >= bi.chunks)
 		return -ERANGE;
-	if ((rc = serve_open(b, root, bi.size)) != 0)
+	if ((rc = blob_serve_open(b, root, bi.size)) != 0)
 		return rc;
 	*len = merkle_leaf_len(bi.size, index);
 	if ((rc = blob_read_all(b->serve_fd, buf, *len, index * MERKLE_LEAF)) != 0)
 		goto fail;
+	if (proof == NULL)
+		return 0;   /* bare: the peer holds the leaf hashes */
 	k = merkle_proof_slots(bi.chunks, index, slots);
 	for (size_t i = 0; i < k; i++)
 		if ((rc = blob_read_all(b->serve_tfd, proof + i * MERKLE_HASH, MERKLE_HASH,
