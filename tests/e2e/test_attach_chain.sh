@@ -49,7 +49,7 @@ test_chain() {
 	# c from b while b was partial, so no chunk needed its proof checked.
 	for n in b c; do
 		blk=$(grep -o "complete: $((SIZE_MB << 20)) bytes, .* under leaf blocks" "$(log_of "$n")" |
-			tail -n 1 | awk '{print $(NF-3)}')
+			tail -n 1 | awk '{print $(NF-5)}')
 		check "$n: every chunk checked against a block of leaf hashes (${blk:-?})" \
 			test "${blk:-0}" -eq $((SIZE_MB * 16))
 	done
