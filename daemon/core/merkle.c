@@ -275,7 +275,7 @@ merkle_check_block(const uint8_t root[MERKLE_HASH], uint64_t size, unsigned shif
 	if (merkle_check_node(root, size, shift, block, sub + base * MERKLE_HASH, proof, proof_len,
 	    why) != 0) {
 		if (strcmp(*why, "chunk does not match the signed hash") == 0)
-			*why = "leaf block does not match the signed hash";
+			*why = "leaf hashes do not lead to the signed hash";
 		return -EINVAL;
 	}
 	return 0;

@@ -6,6 +6,7 @@
 #include "sync/attach.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,8 +152,12 @@ attach_on_leaves(struct session *s, const Tessera__BlobLeaves *m)
 	}
 	rc = blob_leaves_put(a->store, m->root.data, m->block, m->hashes.data, m->hashes.len,
 	    m->proof.data, m->proof.len, &why);
-	if (rc == -EINVAL)
-		return attach_bad(s, m->root.data, why);
+	if (rc == -EINVAL) {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "leaf block %u: %s", m->block, why);
+		return attach_bad(s, m->root.data, detail);
+	}
 	if (rc != 0 && rc != -ENOENT)
 		log_debug("attachment: leaf block %u not kept: %s", m->block, strerror(-rc));
 	attach_pump(s);
