@@ -81,6 +81,10 @@ int blob_part_read(struct store *st, struct blob_part *p, uint64_t index, uint8_
  * per opening when not known yet). */
 bool blob_block_known(struct blob_part *p, uint64_t block);
 
+/* Where root is served from: a partial blob, open (*p), or a complete
+ * one (*p NULL; bi has its size and chunks). -ENOENT when neither. */
+int blob_serve_find(struct store *st, const uint8_t root[MERKLE_HASH], struct blob_part **p,
+    struct blob_info *bi);
 /* Opens the complete blob root for serving (kept open for the next chunk). */
 int blob_serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size);
 /* Closes the blob kept open for serving (a purge: never served again). */

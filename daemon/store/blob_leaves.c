@@ -191,14 +191,8 @@ blob_leaves_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t blo
 	struct blob_info bi;
 	int rc;
 
-	if ((p = blob_part_open(b, root)) == NULL) {
-		if (blob_get_info(st, root, &bi) != 0)
-			return -ENOENT;
-		if (bi.state == BLOB_PARTIAL)
-			p = blob_part_get(st, root);
-		else if (bi.state != BLOB_COMPLETE)
-			return -ENOENT;
-	}
+	if ((rc = blob_serve_find(st, root, &p, &bi)) != 0)
+		return rc;
 	if (p != NULL) {
 		if (block >= merkle_blocks(p->chunks, MERKLE_BLOCK_SHIFT))
 			return -ERANGE;
@@ -207,11 +201,11 @@ blob_leaves_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t blo
 		return block_read(p->tfd, p->chunks, block, hashes, n, proof, proof_len) == 0 ?
 		    0 : -ENODATA;
 	}
-	if (block >= merkle_blocks(merkle_leaves(bi.size), MERKLE_BLOCK_SHIFT))
+	if (block >= merkle_blocks(bi.chunks, MERKLE_BLOCK_SHIFT))
 		return -ERANGE;
 	if ((rc = blob_serve_open(b, root, bi.size)) != 0)
 		return rc;
-	if (block_read(b->serve_tfd, merkle_leaves(bi.size), block, hashes, n, proof,
+	if (block_read(b->serve_tfd, bi.chunks, block, hashes, n, proof,
 	    proof_len) != 0) {
 		blob_serve_close(b);
 		return -EIO;
