@@ -99,27 +99,52 @@ wait_here() {
 	done
 }
 
+# cpu_s NAME...: utime + stime of each node's daemon so far, in seconds.
+cpu_s() {
+	local n hz
+	hz=$(getconf CLK_TCK)
+	for n in "$@"; do
+		awk -v t="$(cpu_ticks "${NODE_PID[$n]}")" -v hz="$hz" 'BEGIN { printf "%.2f ", t / hz }'
+	done
+}
+
+# cpu_diff "BEFORE" "AFTER": the differences, "0.12 0.34 ...".
+cpu_diff() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x); split(b, y)
+		for (i = 1; i <= n; i++) printf "%.2f%s", y[i] - x[i], i < n ? " " : "" }'
+}
+
 one_file() {
-	local id t0 t1 t2 t3
+	local id t0 t1 t2 t3 c1 c2 c3 d
 	make_nodes "a b c" "a:b b:c"
 	head -c $((SIZE_MB << 20)) /dev/urandom >"$B/one.bin"
 	sync
 	t0=$(now_s)
 	id=$(cli a add resource --title "One file" --attach "$B/one.bin")
 	t1=$(now_s)
+	c1=$(cpu_s a b c)
 	wait_here b "$id" 600
 	t2=$(now_s)
+	c2=$(cpu_s a b c)
 	wait_here c "$id" 600
 	t3=$(now_s)
+	c3=$(cpu_s a b c)
 	report "1. add --attach of $SIZE_MB MB on a (copy + hash): $(elapsed "$t0" "$t1") s"
 	report "1. $SIZE_MB MB a -> b, published -> verified on b: $(elapsed "$t1" "$t2") s" \
 		"($(awk -v s="$(elapsed "$t1" "$t2")" -v m="$SIZE_MB" 'BEGIN { printf "%.0f", m / s }') MB/s)"
 	report "1. $SIZE_MB MB a -> b -> c, published -> verified on c: $(elapsed "$t1" "$t3") s"
+	# a serves the file once, c receives it once, b does both (pipelined):
+	# a's + c's CPU is what one hop costs.
+	d=$(cpu_diff "$c1" "$c3")
+	report "1. CPU (utime+stime) from publish until c verified: a b c = $d s;" \
+		"one hop (a + c): $(awk -v d="$d" 'BEGIN { split(d, x); printf "%.2f", x[1] + x[3] }') s;" \
+		"until b verified: a b = $(cpu_diff "$c1" "$c2" | cut -d' ' -f1-2) s"
 	for n in a b c; do node_stop "$n"; done
 }
 
 small_files() {
 	local i k args=() last t0 t1 ids=()
+	((SMALL > 0)) || return 0
 	make_nodes "d e" "d:e"
 	mkdir -p "$B/small"
 	for ((i = 0; i < SMALL; i++)); do

@@ -102,24 +102,6 @@ merkle_tree_build(uint8_t *tree, uint64_t size, uint8_t root[MERKLE_HASH])
 	merkle_seal(size, tree + base * MERKLE_HASH, root);
 }
 
-size_t
-merkle_proof_slots(uint64_t n, uint64_t index, uint64_t slots[MERKLE_MAX_DEPTH])
-{
-	uint64_t base = 0, p = index;
-	size_t k = 0;
-
-	while (n > 1 && k < MERKLE_MAX_DEPTH) {
-		if (p % 2 == 1)
-			slots[k++] = base + p - 1;
-		else if (p + 1 < n)
-			slots[k++] = base + p + 1;
-		base += n;
-		n = (n + 1) / 2;
-		p /= 2;
-	}
-	return k;
-}
-
 int
 merkle_verify(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
     const uint8_t *data, size_t len, const uint8_t *proof, size_t proof_len, const char **why)
@@ -150,11 +132,70 @@ int
 merkle_check(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
     const uint8_t leaf[MERKLE_HASH], const uint8_t *proof, size_t proof_len, const char **why)
 {
-	uint64_t n = merkle_leaves(size), p = index;
+	return merkle_check_node(root, size, 0, index, leaf, proof, proof_len, why);
+}
+
+/* Nodes of level of a tree of n leaves. */
+static uint64_t
+level_len(uint64_t n, unsigned level)
+{
+	for (unsigned l = 0; l < level && n > 1; l++)
+		n = (n + 1) / 2;
+	return n;
+}
+
+uint64_t
+merkle_blocks(uint64_t n, unsigned shift)
+{
+	return (n + ((1ULL << shift) - 1)) >> shift;
+}
+
+uint64_t
+merkle_level_base(uint64_t n, unsigned level)
+{
+	uint64_t base = 0;
+
+	for (unsigned l = 0; l < level; l++)
+		base += level_len(n, l);
+	return base;
+}
+
+size_t
+merkle_node_slots(uint64_t n, unsigned level, uint64_t index, uint64_t slots[MERKLE_MAX_DEPTH])
+{
+	uint64_t base = merkle_level_base(n, level), p = index;
+	size_t k = 0;
+
+	n = level_len(n, level);
+	while (n > 1 && k < MERKLE_MAX_DEPTH) {
+		if (p % 2 == 1)
+			slots[k++] = base + p - 1;
+		else if (p + 1 < n)
+			slots[k++] = base + p + 1;
+		base += n;
+		n = (n + 1) / 2;
+		p /= 2;
+	}
+	return k;
+}
+
+size_t
+merkle_proof_slots(uint64_t n, uint64_t index, uint64_t slots[MERKLE_MAX_DEPTH])
+{
+	return merkle_node_slots(n, 0, index, slots);
+}
+
+int
+merkle_check_node(const uint8_t root[MERKLE_HASH], uint64_t size, unsigned level,
+    uint64_t index, const uint8_t node[MERKLE_HASH], const uint8_t *proof, size_t proof_len,
+    const char **why)
+{
+	uint64_t n, p = index;
 	uint8_t h[MERKLE_HASH], top[MERKLE_HASH];
 	size_t used = 0;
 
-	if (size > MERKLE_MAX_SIZE || index >= n) {
+	if (size > MERKLE_MAX_SIZE || level > MERKLE_MAX_DEPTH ||
+	    index >= (n = level_len(merkle_leaves(size), level))) {
 		*why = "chunk index past the end of the file";
 		return -EINVAL;
 	}
@@ -162,7 +203,7 @@ merkle_check(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
 		*why = "proof of the wrong length";
 		return -EINVAL;
 	}
-	memcpy(h, leaf, MERKLE_HASH);
+	memcpy(h, node, MERKLE_HASH);
 	for (; n > 1; n = (n + 1) / 2, p /= 2) {
 		bool right = p % 2 == 1, has = right || p + 1 < n;
 
@@ -185,6 +226,56 @@ merkle_check(const uint8_t root[MERKLE_HASH], uint64_t size, uint64_t index,
 	merkle_seal(size, h, top);
 	if (memcmp(top, root, MERKLE_HASH) != 0) {
 		*why = "chunk does not match the signed hash";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+uint64_t
+merkle_block_nodes(uint64_t n, unsigned shift)
+{
+	uint64_t total = 0;
+
+	for (unsigned l = 0; l <= shift; l++)
+		total += level_len(n, l);
+	return total;
+}
+
+int
+merkle_check_block(const uint8_t root[MERKLE_HASH], uint64_t size, unsigned shift,
+    uint64_t block, const uint8_t *leaves, size_t n_hashes, const uint8_t *proof,
+    size_t proof_len, uint8_t *sub, const char **why)
+{
+	uint64_t n = merkle_leaves(size), first, want, base = 0;
+
+	if (size > MERKLE_MAX_SIZE || shift > MERKLE_MAX_DEPTH || block >= merkle_blocks(n, shift)) {
+		*why = "leaf block past the end of the file";
+		return -EINVAL;
+	}
+	first = block << shift;
+	want = n - first < (1ULL << shift) ? n - first : 1ULL << shift;
+	if (n_hashes != want) {
+		*why = "leaf block of the wrong length";
+		return -EINVAL;
+	}
+	/* The block's subtree, built as the whole tree is (an odd level
+	 * promotes its last node): block-aligned, it is the tree's own. */
+	memcpy(sub, leaves, n_hashes * MERKLE_HASH);
+	for (unsigned l = 0; l < shift; l++) {
+		uint64_t len = level_len(want, l), up = base + len;
+
+		for (uint64_t i = 0; i + 1 < len; i += 2)
+			merkle_node(sub + (base + i) * MERKLE_HASH, sub + (base + i + 1) * MERKLE_HASH,
+			    sub + (up + i / 2) * MERKLE_HASH);
+		if (len % 2 == 1)
+			memmove(sub + (up + len / 2) * MERKLE_HASH, sub + (base + len - 1) * MERKLE_HASH,
+			    MERKLE_HASH);
+		base = up;
+	}
+	if (merkle_check_node(root, size, shift, block, sub + base * MERKLE_HASH, proof, proof_len,
+	    why) != 0) {
+		if (strcmp(*why, "chunk does not match the signed hash") == 0)
+			*why = "leaf hashes do not lead to the signed hash";
 		return -EINVAL;
 	}
 	return 0;

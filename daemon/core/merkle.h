@@ -22,6 +22,10 @@
 #define MERKLE_HASH 32
 #define MERKLE_MAX_SIZE (1ULL << 40)          /* 1 TiB: 2^24 leaves */
 #define MERKLE_MAX_DEPTH 25                   /* levels above the leaves, at most */
+/* A block of leaf hashes fetched at once (BlobLeaves, docs/protocol.md):
+ * 1024 leaves, 32 KiB of hashes for 64 MiB of file, one frame. */
+#define MERKLE_BLOCK_SHIFT 10
+#define MERKLE_BLOCK (1u << MERKLE_BLOCK_SHIFT)
 
 /* Leaves of a file of size bytes (at least 1). */
 uint64_t merkle_leaves(uint64_t size);
@@ -40,6 +44,34 @@ void merkle_tree_build(uint8_t *tree, uint64_t size, uint8_t root[MERKLE_HASH]);
 /* Positions (in hashes from the tree's start) of the siblings on the path
  * of leaf index up to the top; returns how many (the proof's length). */
 size_t merkle_proof_slots(uint64_t n, uint64_t index, uint64_t slots[MERKLE_MAX_DEPTH]);
+
+/* Blocks of 2^shift leaves of a tree of n leaves (the last one may be
+ * shorter). */
+uint64_t merkle_blocks(uint64_t n, unsigned shift);
+/* Position (in hashes from the tree's start) of the first node of level
+ * (0: the leaves) of a tree of n leaves. */
+uint64_t merkle_level_base(uint64_t n, unsigned level);
+/* merkle_proof_slots for node index of level: the siblings on its path up
+ * to the top. */
+size_t merkle_node_slots(uint64_t n, unsigned level, uint64_t index,
+    uint64_t slots[MERKLE_MAX_DEPTH]);
+/* merkle_check from node index of level instead of a leaf. */
+int merkle_check_node(const uint8_t root[MERKLE_HASH], uint64_t size, unsigned level,
+    uint64_t index, const uint8_t node[MERKLE_HASH], const uint8_t *proof, size_t proof_len,
+    const char **why);
+/* Hashes in the subtree of a block of n leaves, levels 0 to shift (a level
+ * above the block's own top holds that top, promoted). */
+uint64_t merkle_block_nodes(uint64_t n, unsigned shift);
+/* Checks leaves (n_hashes x 32 bytes) as the leaf hashes of block of the
+ * file with this root and size (blocks of 2^shift leaves), given the
+ * sibling hashes of the block's node at level shift (proof, bottom up).
+ * sub (room for merkle_block_nodes(n, shift) hashes) receives the block's
+ * subtree, level after level, leaves first: level l holds ceil(n / 2^l)
+ * hashes, the tree's nodes from index block << (shift - l) of its level l.
+ * Returns 0, or -EINVAL with *why. */
+int merkle_check_block(const uint8_t root[MERKLE_HASH], uint64_t size, unsigned shift,
+    uint64_t block, const uint8_t *leaves, size_t n_hashes, const uint8_t *proof,
+    size_t proof_len, uint8_t *sub, const char **why);
 
 /* Checks that data is leaf index of the file with this root and size, given
  * the sibling hashes of its path (proof, bottom up, 32 bytes each). Returns

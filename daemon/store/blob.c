@@ -62,6 +62,8 @@ blob_part_close(struct blobs *b, size_t i)
 	close(p->fd);
 	close(p->tfd);
 	free(p->bits);
+	free(p->blocks);
+	free(p->leaves);
 	b->part[i] = b->part[--b->n_part];
 }
 
@@ -221,9 +223,8 @@ out:
 	return rc;
 }
 
-/* Opens the complete blob root for serving (kept open for the next chunk). */
-static int
-serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size)
+int
+blob_serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size)
 {
 	char path[PATH_LEN];
 
@@ -244,6 +245,31 @@ serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size)
 }
 
 int
+blob_serve_find(struct store *st, const uint8_t root[MERKLE_HASH], struct blob_part **p,
+    struct blob_info *bi)
+{
+	struct blobs *b = st->blobs;
+
+	/* The blob being served stays open; a purge closes it (blob_refs_put),
+	 * so only a new blob costs a look-up. A blob being written is open
+	 * too (a part is closed when complete). */
+	*p = NULL;
+	if (b->serve_fd >= 0 && memcmp(b->serve_root, root, MERKLE_HASH) == 0) {
+		bi->size = b->serve_size;
+		bi->chunks = merkle_leaves(bi->size);
+		bi->state = BLOB_COMPLETE;
+		return 0;
+	}
+	if ((*p = blob_part_open(b, root)) != NULL)
+		return 0;
+	if (blob_get_info(st, root, bi) != 0)
+		return -ENOENT;
+	if (bi->state == BLOB_PARTIAL && (*p = blob_part_get(st, root)) != NULL)
+		return 0;
+	return bi->state == BLOB_COMPLETE ? 0 : -ENOENT;
+}
+
+int
 blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     uint8_t *buf, size_t *len, uint8_t *proof, size_t *proof_len)
 {
@@ -254,28 +280,19 @@ blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t inde
 	size_t k;
 	int rc;
 
-	/* The blob being served stays open; a purge closes it (blob_refs_put),
-	 * so only a new blob costs a look-up. A blob being written is open
-	 * too (a part is closed when complete). */
-	if (b->serve_fd >= 0 && memcmp(b->serve_root, root, MERKLE_HASH) == 0) {
-		bi.size = b->serve_size;
-		bi.chunks = merkle_leaves(bi.size);
-	} else if ((p = blob_part_open(b, root)) != NULL) {
+	if ((rc = blob_serve_find(st, root, &p, &bi)) != 0)
+		return rc;
+	if (p != NULL)
 		return blob_part_read(st, p, index, buf, len, proof, proof_len);
-	} else if (blob_get_info(st, root, &bi) != 0) {
-		return -ENOENT;
-	} else if (bi.state == BLOB_PARTIAL && (p = blob_part_get(st, root)) != NULL) {
-		return blob_part_read(st, p, index, buf, len, proof, proof_len);
-	} else if (bi.state != BLOB_COMPLETE) {
-		return -ENOENT;
-	}
 	if (index >= bi.chunks)
 		return -ERANGE;
-	if ((rc = serve_open(b, root, bi.size)) != 0)
+	if ((rc = blob_serve_open(b, root, bi.size)) != 0)
 		return rc;
 	*len = merkle_leaf_len(bi.size, index);
 	if ((rc = blob_read_all(b->serve_fd, buf, *len, index * MERKLE_LEAF)) != 0)
 		goto fail;
+	if (proof == NULL)
+		return 0;   /* bare: the peer holds the leaf hashes */
 	k = merkle_proof_slots(bi.chunks, index, slots);
 	for (size_t i = 0; i < k; i++)
 		if ((rc = blob_read_all(b->serve_tfd, proof + i * MERKLE_HASH, MERKLE_HASH,

@@ -71,7 +71,8 @@ int blob_list_missing(struct store *st, struct blob_info *out, size_t max, size_
 int blob_usage(struct store *st, uint64_t *held, uint64_t *missing);
 
 /* Serving: leaf index of root into buf (MERKLE_LEAF bytes) and its proof
- * (MERKLE_MAX_DEPTH hashes). -ENOENT if root is not here (purged, unknown,
+ * (MERKLE_MAX_DEPTH hashes; proof NULL: the data only, for a peer that
+ * holds the leaf hashes). -ENOENT if root is not here (purged, unknown,
  * nothing held), -ERANGE for an index past the end, -ENODATA for a chunk
  * a partial blob does not hold (yet). */
 int blob_chunk_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
@@ -88,7 +89,8 @@ int blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t
     const uint8_t *data, size_t len, bool *complete);
 /* blob_chunk_write for a chunk merkle_verify_hashed passed: leaf is its
  * hash (not computed again) and proof its sibling hashes, kept so that the
- * chunk can be served before the blob is complete. */
+ * chunk can be served before the blob is complete. When the chunk's block
+ * of leaf hashes is held (blob_leaves_put) neither is written again. */
 int blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     const uint8_t *data, size_t len, const uint8_t leaf[MERKLE_HASH], const uint8_t *proof,
     size_t proof_len, bool *complete);
@@ -102,6 +104,26 @@ int blob_ranges(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t (*ru
  * cheap, no look-up; -ENOENT if it is not open. What `show` reports while
  * a transfer runs, or stands still on a full disk before its next sync. */
 int blob_part_have(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t *have);
+/* Leaf hashes by block (MERKLE_BLOCK leaves, BlobLeaves in
+ * docs/protocol.md). Serving: the leaf hashes of block of root (room for
+ * MERKLE_BLOCK hashes) and the sibling hashes of the block's node (room
+ * for MERKLE_MAX_DEPTH), from a complete blob or a partial one that holds
+ * them verified. -ENOENT if root is not here, -ERANGE for a block past the
+ * end, -ENODATA if a partial blob does not hold them. */
+int blob_leaves_read(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t block,
+    uint8_t *hashes, size_t *n, uint8_t *proof, size_t *proof_len);
+/* Receiving: checks len bytes of leaf hashes as block of partial root
+ * (merkle_check_block) and keeps them in its tree file. 0; -EINVAL with
+ * *why when they do not verify; -ENOENT when root is not fetched here;
+ * -ENOSPC on a full disk. */
+int blob_leaves_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t block,
+    const uint8_t *hashes, size_t len, const uint8_t *proof, size_t proof_len,
+    const char **why);
+/* Whether the leaf hash of chunk index of partial root is held verified. */
+bool blob_leaves_known(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index);
+/* That leaf hash: 0, or -ENOENT when its block was not fetched. */
+int blob_leaf_known(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
+    uint8_t leaf[MERKLE_HASH]);
 /* Syncs the partial files written since the last call and records their
  * verified chunks in the database. */
 int blob_sync(struct store *st);

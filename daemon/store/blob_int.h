@@ -21,6 +21,7 @@ struct blob_part {
 	uint8_t root[MERKLE_HASH];
 	uint64_t size, chunks, have;
 	uint64_t written;       /* chunks written by this process (a resume's cost) */
+	uint64_t by_block;      /* ... of which checked against a block of leaf hashes */
 	int fd, tfd;            /* .part and .tree */
 	uint8_t *bits;          /* verified chunks (synced ones once clean) */
 	bool dirty;             /* written since the last blob_sync */
@@ -30,7 +31,19 @@ struct blob_part {
 	uint64_t proof_slots[MERKLE_MAX_DEPTH];
 	size_t n_proof_slots;
 	uint64_t used;          /* for eviction: a counter, higher is newer */
+	/* Blocks of leaf hashes (BlobLeaves) verified in the .tree file:
+	 * one byte each, enum blob_block; and the block last looked at, its
+	 * leaf hashes in memory (a chunk is checked against them). */
+	uint8_t *blocks;
+	uint8_t *leaves;        /* MERKLE_BLOCK hashes, or NULL */
+	uint64_t leaves_block;  /* which block leaves holds */
 };
+
+/* What is known of a block of leaf hashes of a partial blob. Untried
+ * blocks are checked from the .tree file when first asked about: the
+ * hashes there either lead to the signed root or do not, so nothing
+ * about them needs to be kept in the database. */
+enum blob_block { BLOCK_UNTRIED, BLOCK_KNOWN, BLOCK_ABSENT };
 
 struct blobs {
 	char *dir;                       /* DATA/blobs */
@@ -64,6 +77,16 @@ void blob_part_close(struct blobs *b, size_t i);
 int blob_part_read(struct store *st, struct blob_part *p, uint64_t index, uint8_t *buf,
     size_t *len, uint8_t *proof, size_t *proof_len);
 
+/* Whether block of p is verified in its .tree file (checked there once
+ * per opening when not known yet). */
+bool blob_block_known(struct blob_part *p, uint64_t block);
+
+/* Where root is served from: a partial blob, open (*p), or a complete
+ * one (*p NULL; bi has its size and chunks). -ENOENT when neither. */
+int blob_serve_find(struct store *st, const uint8_t root[MERKLE_HASH], struct blob_part **p,
+    struct blob_info *bi);
+/* Opens the complete blob root for serving (kept open for the next chunk). */
+int blob_serve_open(struct blobs *b, const uint8_t root[MERKLE_HASH], uint64_t size);
 /* Closes the blob kept open for serving (a purge: never served again). */
 void blob_serve_close(struct blobs *b);
 sqlite3_stmt *blob_stmt(struct store *st, enum blob_stmt which);

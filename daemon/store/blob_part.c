@@ -44,9 +44,12 @@ blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH])
 	p->size = bi.size;
 	p->chunks = bi.chunks;
 	p->have = bi.have;
+	p->leaves_block = UINT64_MAX;
 	if ((p->bits = malloc((p->chunks + 7) / 8)) == NULL ||
+	    (p->blocks = calloc(merkle_blocks(p->chunks, MERKLE_BLOCK_SHIFT), 1)) == NULL ||
 	    blob_db_have(st, root, p->bits, (p->chunks + 7) / 8) != 0) {
 		free(p->bits);
+		free(p->blocks);
 		return NULL;
 	}
 	blob_file(b, root, ".part", path);
@@ -60,6 +63,7 @@ blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH])
 		if (p->tfd >= 0)
 			close(p->tfd);
 		free(p->bits);
+		free(p->blocks);
 		return NULL;
 	}
 	p->used = ++b->tick;
@@ -106,9 +110,10 @@ part_finish(struct store *st, struct blob_part *p)
 		rc = blob_db_complete(st, p->root, p->size);
 	if (rc == 0)
 		log_info("store: attachment %02x%02x%02x%02x… complete: %llu bytes, %llu of %llu "
-		    "chunks written by this process", p->root[0], p->root[1], p->root[2], p->root[3],
-		    (unsigned long long)p->size, (unsigned long long)p->written,
-		    (unsigned long long)p->chunks);
+		    "chunks written by this process, %llu of them under leaf blocks", p->root[0],
+		    p->root[1], p->root[2], p->root[3], (unsigned long long)p->size,
+		    (unsigned long long)p->written, (unsigned long long)p->chunks,
+		    (unsigned long long)p->by_block);
 	return rc;
 }
 
@@ -154,6 +159,7 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
     size_t proof_len, bool *complete)
 {
 	struct blob_part *p = blob_part_get(st, root);
+	bool tree;
 	int rc;
 
 	*complete = false;
@@ -161,9 +167,11 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
 		return -ENOENT;
 	if (p->bits[index / 8] >> (index % 8) & 1)
 		return 0;
+	/* With its block of leaf hashes held, the tree file has all it needs. */
+	tree = !blob_block_known(p, index >> MERKLE_BLOCK_SHIFT);
 	if ((rc = blob_write_all(p->fd, data, len, index * MERKLE_LEAF)) != 0 ||
-	    (rc = blob_write_all(p->tfd, leaf, MERKLE_HASH, index * MERKLE_HASH)) != 0 ||
-	    (proof != NULL && (rc = proof_keep(p, index, proof, proof_len)) != 0)) {
+	    (tree && (rc = blob_write_all(p->tfd, leaf, MERKLE_HASH, index * MERKLE_HASH)) != 0) ||
+	    (tree && proof != NULL && (rc = proof_keep(p, index, proof, proof_len)) != 0)) {
 		/* Disk full: what was synced stays verified, and the store's
 		 * full state stops fetching until its probe finds space. */
 		return store_space_error(st, "attachment chunk", -rc) ? -ENOSPC : rc;
@@ -171,6 +179,7 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
 	p->bits[index / 8] |= (uint8_t)(1u << (index % 8));
 	p->have++;
 	p->written++;
+	p->by_block += !tree;
 	p->dirty = true;
 	/* Writeback starts now, a MiB at a time, without waiting: the
 	 * fdatasync of blob_sync (every 16 MiB, on the loop) then finds most
@@ -217,8 +226,10 @@ blob_part_read(struct store *st, struct blob_part *p, uint64_t index, uint8_t *b
 		return -ERANGE;
 	if (!part_holds(p, index))
 		return -ENODATA;
-	k = merkle_proof_slots(p->chunks, index, slots);
 	*len = merkle_leaf_len(p->size, index);
+	if (proof == NULL)   /* bare: the peer holds the leaf hashes */
+		return blob_read_all(p->fd, buf, *len, index * MERKLE_LEAF) == 0 ? 0 : -ENODATA;
+	k = merkle_proof_slots(p->chunks, index, slots);
 	if (blob_read_all(p->tfd, leaf, MERKLE_HASH, index * MERKLE_HASH) != 0)
 		return -ENODATA;
 	for (size_t i = 0; i < k; i++)

@@ -190,6 +190,7 @@ void
 attach_start(struct session *s)
 {
 	s->att.on = s->env->attach != NULL && (s->remote_features & ATTACH_FEATURE);
+	s->att.leaves_on = s->att.on && (s->remote_features & ATTACH_LEAVES_FEATURE);
 	if (s->env->attach != NULL)
 		s->att.done_seen = s->env->attach->n_done;
 }
@@ -226,6 +227,7 @@ attach_on_have(struct session *s, const Tessera__BlobHave *m)
 			memcpy(l->has[l->n_has++], m->roots[i].data, MERKLE_HASH);
 		attach_part_drop(l, m->roots[i].data);   /* complete now */
 	}
+	l->n_leaves_refused = 0;   /* complete blobs serve their leaf blocks */
 	attach_pump(s);
 	return 0;
 }
@@ -242,9 +244,8 @@ attach_on_missing(struct session *s, const Tessera__BlobMissing *m)
 	return 0;
 }
 
-/* A chunk that failed: refused, counted, and fetched from someone else. */
-static int
-bad_chunk(struct session *s, const uint8_t *root, const char *why)
+int
+attach_bad(struct session *s, const uint8_t *root, const char *why)
 {
 	char detail[160];
 
@@ -268,7 +269,7 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 {
 	struct attach *a = s->env->attach;
 	struct blob_want *w;
-	uint8_t leaf[MERKLE_HASH];
+	uint8_t leaf[MERKLE_HASH], known[MERKLE_HASH];
 	const char *why;
 	size_t at;
 	bool complete;
@@ -292,10 +293,20 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	s->att.inflight--;
 	if ((w = wanted_find(a, m->root.data)) == NULL)
 		return 0;   /* no longer wanted (purged, detached) */
-	/* Hashed once: the leaf hash verified is the one stored. */
-	if (merkle_verify_hashed(w->root, w->size, m->index, m->data.data, m->data.len,
-	    m->proof.data, m->proof.len, leaf, &why) != 0)
-		return bad_chunk(s, m->root.data, why);
+	if (blob_leaf_known(a->store, w->root, m->index, known) == 0) {
+		/* Its block of leaf hashes is held verified: one hash, no proof
+		 * (a proof sent anyway, asked for before the block came, is not
+		 * looked at). */
+		if (m->data.len != merkle_leaf_len(w->size, m->index))
+			return attach_bad(s, m->root.data, "chunk of the wrong length");
+		merkle_leaf(m->data.data, m->data.len, leaf);
+		if (memcmp(leaf, known, MERKLE_HASH) != 0)
+			return attach_bad(s, m->root.data, "chunk does not match the signed hash");
+	} else if (merkle_verify_hashed(w->root, w->size, m->index, m->data.data, m->data.len,
+	    m->proof.data, m->proof.len, leaf, &why) != 0) {
+		/* Hashed once: the leaf hash verified is the one stored. */
+		return attach_bad(s, m->root.data, why);
+	}
 	a->chunks_in++;
 	rc = blob_chunk_put(a->store, m->root.data, m->index, m->data.data, m->data.len, leaf,
 	    m->proof.data, m->proof.len, &complete);
@@ -342,6 +353,29 @@ flights_grow(struct attach *a, size_t more)
 	return 0;
 }
 
+/* A run of chunks from a peer that speaks leaf hashes by block: bare if
+ * the block's hashes are here (the run ends with the block), else with
+ * proofs while they are asked for; the next block's are asked for half
+ * way through this one, so that they are here in time. */
+static int
+leaves_plan(struct session *s, struct blob_want *w, uint64_t first, uint64_t *count,
+    bool *bare)
+{
+	struct store *st = s->env->attach->store;
+	uint64_t block = first >> MERKLE_BLOCK_SHIFT, end = (block + 1) << MERKLE_BLOCK_SHIFT;
+	int rc;
+
+	if (first + *count > end)
+		*count = end - first;
+	*bare = blob_leaves_known(st, w->root, first);
+	if (!*bare && (rc = attach_leaves_ask(s, w->root, block)) != 0)
+		return rc;
+	if ((first & (MERKLE_BLOCK - 1)) >= MERKLE_BLOCK / 2 && end < merkle_leaves(w->size) &&
+	    !blob_leaves_known(st, w->root, end))
+		return attach_leaves_ask(s, w->root, block + 1);
+	return 0;
+}
+
 /* Asks s for the next run of chunks of w within the runs it holds (n runs;
  * one run of the whole blob when it holds it complete). Returns the chunks
  * asked for, or a negative errno. */
@@ -351,7 +385,8 @@ request_run(struct session *s, struct blob_want *w, const uint64_t (*runs)[2], s
 	struct attach *a = s->env->attach;
 	struct attach_link *l = &s->att;
 	uint64_t end, first = 0, count = 0;
-	bool front = true;
+	bool front = true, bare = false;
+	int rc;
 
 	if (n_runs == 0)
 		return 0;
@@ -380,6 +415,8 @@ request_run(struct session *s, struct blob_want *w, const uint64_t (*runs)[2], s
 	}
 	if (count == 0)
 		return 0;
+	if (l->leaves_on && (rc = leaves_plan(s, w, first, &count, &bare)) != 0)
+		return rc;
 	if (flights_grow(a, count) != 0)
 		return -ENOMEM;
 	{
@@ -390,6 +427,8 @@ request_run(struct session *s, struct blob_want *w, const uint64_t (*runs)[2], s
 		r.root = (ProtobufCBinaryData){ MERKLE_HASH, (uint8_t *)w->root };
 		r.first = (uint32_t)first;
 		r.count = (uint32_t)count;
+		r.has_bare = bare;
+		r.bare = bare;
 		env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_REQUEST;
 		env.blob_request = &r;
 		log_debug("peer %s: asking for chunks %llu..%llu of %02x%02x%02x%02x…",
@@ -508,7 +547,7 @@ attach_pump(struct session *s)
 	refresh(a);
 	if ((rc = announce(s)) != 0 || (rc = query(s)) != 0 ||
 	    (rc = attach_tell_ranges(s)) != 0 || (rc = request_more(s)) != 0 ||
-	    (rc = attach_serve_pump(s)) != 0) {
+	    (rc = attach_leaves_serve(s)) != 0 || (rc = attach_serve_pump(s)) != 0) {
 		if (s->state != SESSION_CLOSED)
 			session_close(s, rc == -ENOMEM ? SESSION_END_NOMEM : SESSION_END_LOCAL,
 			    rc == -ENOMEM ? "out of memory" : "cannot send", false);

@@ -20,6 +20,14 @@
  * fetcher asks a peer only for chunks in the runs it announced (runs past
  * the end, malformed, or more than ATTACH_RUNS_MAX close the link; a chunk
  * it then does not serve comes back as BlobMissing).
+ * Leaf hashes by block (Hello.features bit 9, ATTACH_LEAVES_FEATURE,
+ * attach_leaves.c): a fetcher asks a peer for the leaf hashes of a block of
+ * MERKLE_BLOCK chunks (BlobLeavesRequest {root, block}), checks them once
+ * against the signed root (BlobLeaves {root, block, hashes, proof}) and
+ * then asks for the block's chunks bare (BlobRequest.bare): no proof is
+ * sent, and a chunk costs one SHA-256 compared with its leaf hash. Until
+ * the hashes are here, or from a peer that does not hold them (BlobLeaves
+ * without hashes), chunks come with proofs as before.
  * Chunks are sent only with the link's room left after records and offers,
  * and while less than ATTACH_QUEUE bytes are queued on the link, so that a
  * record never waits behind more than that. A chunk solicited by our own
@@ -39,6 +47,10 @@
 
 #define ATTACH_FEATURE 2u            /* Hello.features bit 1 */
 #define ATTACH_PARTIAL_FEATURE 16u   /* Hello.features bit 4: BlobRanges */
+#define ATTACH_LEAVES_FEATURE 512u   /* Hello.features bit 9: BlobLeaves, bare chunks */
+#define ATTACH_LEAVES_ASK 2          /* blocks of leaf hashes asked of one peer at once */
+#define ATTACH_LEAVES_SERVE 4        /* ... that a peer may ask for before the answers */
+#define ATTACH_LEAVES_REFUSED 8      /* blocks a peer said it lacks, remembered */
 #define ATTACH_RUNS_MAX 256          /* runs in one BlobRanges */
 #define ATTACH_RANGES_STEP 8         /* chunks grown before a peer is told again */
 #define ATTACH_ASKERS_MAX 64         /* sessions told of partial blobs as they grow */
@@ -124,6 +136,7 @@ struct attach_link {
 	struct attach_serve {
 		uint8_t root[MERKLE_HASH];
 		uint64_t next, end;
+		bool bare;                     /* without proofs */
 	} serve[ATTACH_WINDOW];
 	size_t n_serve;
 	uint64_t serve_pending;        /* chunks asked for and not yet sent */
@@ -131,6 +144,15 @@ struct attach_link {
 	uint64_t query_gen, done_seen;
 	unsigned bad;                  /* chunks from the peer that did not verify */
 	bool on;                       /* both sides speak it */
+	/* Blocks of leaf hashes (attach_leaves.c): asked of the peer, refused
+	 * by it (until it tells of new chunks), asked by it and not answered. */
+	bool leaves_on;                /* both sides speak bit 9 */
+	struct attach_block {
+		uint8_t root[MERKLE_HASH];
+		uint64_t block;
+	} leaves_asked[ATTACH_LEAVES_ASK], leaves_refused[ATTACH_LEAVES_REFUSED],
+	    leaves_serve[ATTACH_LEAVES_SERVE];
+	size_t n_leaves_asked, n_leaves_refused, n_leaves_serve;
 };
 
 void attach_init(struct attach *a, struct store *st, const struct attach_policy *pol);
@@ -180,6 +202,18 @@ int attach_asked_add(struct session *s, const uint8_t root[MERKLE_HASH]);
 void attach_asked_clear(struct session *s);
 /* Sends BlobRanges for asked roots that grew (part of attach_pump). */
 int attach_tell_ranges(struct session *s);
+/* Leaf hashes by block (attach_leaves.c). */
+int attach_on_leaves_request(struct session *s, const Tessera__BlobLeavesRequest *m);
+int attach_on_leaves(struct session *s, const Tessera__BlobLeaves *m);
+/* Asks s for the leaf hashes of block of root unless asked, refused or
+ * held already: 0 or negative. */
+int attach_leaves_ask(struct session *s, const uint8_t root[MERKLE_HASH], uint64_t block);
+/* Answers the peer's BlobLeavesRequests while the link has room (part of
+ * attach_pump): 0 or negative. */
+int attach_leaves_serve(struct session *s);
+/* A chunk that failed: refused, counted against the peer, fetched from
+ * another; the session closes after ATTACH_BAD_MAX. */
+int attach_bad(struct session *s, const uint8_t *root, const char *why);
 /* A chunk was written here: sessions waiting for news of it are pumped. */
 void attach_grew(struct attach *a, struct session *from);
 

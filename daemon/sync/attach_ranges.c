@@ -143,6 +143,7 @@ attach_on_ranges(struct session *s, const Tessera__BlobRanges *m)
 		}
 		memcpy(p->runs, m->runs, p->n_runs * sizeof(*p->runs));
 	}
+	l->n_leaves_refused = 0;   /* it holds more: perhaps leaf blocks too */
 	attach_pump(s);
 	return 0;
 }

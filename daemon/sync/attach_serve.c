@@ -111,6 +111,7 @@ attach_on_request(struct session *s, const Tessera__BlobRequest *m)
 	memcpy(q->root, m->root.data, MERKLE_HASH);
 	q->next = m->first;
 	q->end = (uint64_t)m->first + m->count;
+	q->bare = m->has_bare && m->bare;
 	l->serve_pending += m->count;
 	attach_pump(s);
 	return 0;
@@ -143,7 +144,8 @@ attach_serve_pump(struct session *s)
 
 		if (buf == NULL && (buf = malloc(MERKLE_LEAF)) == NULL)
 			return -ENOMEM;
-		rc = blob_chunk_read(s->env->store, q->root, q->next, buf, &len, proof, &plen);
+		rc = blob_chunk_read(s->env->store, q->root, q->next, buf, &len,
+		    q->bare ? NULL : proof, &plen);
 		if (rc != 0) {
 			/* purged or gone since the request: the rest of it too */
 			Tessera__BlobMissing miss = TESSERA__BLOB_MISSING__INIT;
@@ -156,11 +158,12 @@ attach_serve_pump(struct session *s)
 			q->next = q->end;
 			rc = send_env(s, &env);
 		} else {
-			c.has_root = c.has_index = c.has_data = c.has_proof = 1;
+			c.has_root = c.has_index = c.has_data = 1;
+			c.has_proof = !q->bare;
 			c.root = (ProtobufCBinaryData){ MERKLE_HASH, q->root };
 			c.index = (uint32_t)q->next;
 			c.data = (ProtobufCBinaryData){ len, buf };
-			c.proof = (ProtobufCBinaryData){ plen, proof };
+			c.proof = (ProtobufCBinaryData){ q->bare ? 0 : plen, proof };
 			env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_CHUNK;
 			env.blob_chunk = &c;
 			if ((rc = send_env(s, &env)) == 0) {

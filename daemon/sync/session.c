@@ -180,7 +180,8 @@ send_hello(struct session *s, const char *name, const struct session_join *join)
 	h.has_features = 1;
 	h.features = (s->env->no_recon ? 0 : RECON_FEATURE) |
 	    (s->env->lim.push_max > 0 ? SYNC_PUSH_FEATURE : 0) |
-	    (s->env->attach != NULL ? ATTACH_FEATURE | ATTACH_PARTIAL_FEATURE : 0);
+	    (s->env->attach != NULL ? ATTACH_FEATURE | ATTACH_PARTIAL_FEATURE |
+	    ATTACH_LEAVES_FEATURE : 0);
 	if (join != NULL) {
 		jp.has_invite = jp.has_mac = 1;
 		jp.invite = (ProtobufCBinaryData){ SESSION_INVITE_LEN, (uint8_t *)join->invite };
@@ -330,6 +331,9 @@ fsm(struct session *s, const Tessera__Envelope *env)
 		case TESSERA__ENVELOPE__MSG_BLOB_MISSING:
 			return attach_on_missing(s, env->blob_missing);
 		case TESSERA__ENVELOPE__MSG_BLOB_RANGES: return attach_on_ranges(s, env->blob_ranges);
+		case TESSERA__ENVELOPE__MSG_BLOB_LEAVES_REQUEST:
+			return attach_on_leaves_request(s, env->blob_leaves_request);
+		case TESSERA__ENVELOPE__MSG_BLOB_LEAVES: return attach_on_leaves(s, env->blob_leaves);
 		case TESSERA__ENVELOPE__MSG_PING: return 0;
 		case TESSERA__ENVELOPE__MSG__NOT_SET: return 0;   /* newer message type: skip */
 		default:

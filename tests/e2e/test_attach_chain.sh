@@ -45,6 +45,14 @@ test_chain() {
 	check "c received every chunk once: $(chunks_in c)" test "$(chunks_in c)" -eq $((SIZE_MB * 16))
 	(cd "$T" && cli c get "$id" -o "$T/got.bin" >/dev/null) || _bad "get on c failed"
 	check "c: the same bytes" cmp -s "$T/got.bin" "$T/big.bin"
+	# Leaf hashes by block (Hello.features bit 9): b fetched them from a,
+	# c from b while b was partial, so no chunk needed its proof checked.
+	for n in b c; do
+		blk=$(grep -o "complete: $((SIZE_MB << 20)) bytes, .* under leaf blocks" "$(log_of "$n")" |
+			tail -n 1 | awk '{print $(NF-5)}')
+		check "$n: every chunk checked against a block of leaf hashes (${blk:-?})" \
+			test "${blk:-0}" -eq $((SIZE_MB * 16))
+	done
 	check "c: no chunk refused" \
 		test "$(cli c --json status | jq -r '.records_rejected // 0')" -eq 0
 }

@@ -265,6 +265,8 @@ int scn_blob_past_end(int);
 int scn_blob_flood(int);
 int scn_blob_ranges_liar(int);
 int scn_blob_ranges_bad(int);
+int scn_blob_leaves_liar(int);
+int scn_blob_leaves_bad(int);
 
 /* evil_scn_rotate.c */
 /* Rotation records: forged new-key signature, to itself, of --victim. */

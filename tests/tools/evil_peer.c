@@ -110,6 +110,10 @@ static const struct {
 	  "claim all --chunks of every blob asked about as partial ranges, bad chunks for N s" },
 	{ "blob-ranges-bad", scn_blob_ranges_bad,
 	  "ranges of --root (--chunks long): N 1 past its end, 2 odd, 3 overlapping, 4 too many" },
+	{ "blob-leaves-liar", scn_blob_leaves_liar,
+	  "claim every blob asked about, answer with bad leaf hashes (--chunks) and chunks, N s" },
+	{ "blob-leaves-bad", scn_blob_leaves_bad,
+	  "leaf-block requests of --root: N 1 past its end, 2 a root of 5 bytes" },
 };
 
 static void

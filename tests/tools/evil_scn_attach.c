@@ -1,8 +1,10 @@
 /* Scenarios against the attachment transfer (docs/protocol.md,
  * "Attachments"; sync/attach.h). The daemon must refuse chunks that do not
  * verify (and count them), and close the link on requests past the end of
- * a blob or beyond its window, and on ranges of a partial blob (BlobRanges)
- * past its end or malformed, then go on serving. */
+ * a blob or beyond its window, on ranges of a partial blob (BlobRanges)
+ * past its end or malformed, and on leaf blocks (BlobLeavesRequest) past
+ * its end or malformed, then go on serving; leaf hashes that do not lead to
+ * the root are refused and counted as bad chunks are. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +44,70 @@ send_ranges(struct conn *c, const uint8_t *root, const uint64_t *runs, size_t n)
 	return conn_send(c, &env);
 }
 
-/* partial: announces feature bit 4 (BlobRanges) too; without it, a peer
- * of before partial blobs. */
+/* The liars: claiming blobs whole (BlobHave), as partial ranges
+ * (BlobRanges, feature bit 4), or whole with their leaf hashes by block
+ * (feature bit 9). */
+enum liar_kind { LIAR_WHOLE, LIAR_RANGES, LIAR_LEAVES };
+
+/* Announces the features of kind: whole only is a peer of before partial
+ * blobs. */
 static int
-open_attach_as(struct conn *c, bool partial)
+open_attach_as(struct conn *c, enum liar_kind kind)
 {
-	opt.features = RECON_FEATURE | ATTACH_FEATURE | (partial ? ATTACH_PARTIAL_FEATURE : 0);
+	opt.features = RECON_FEATURE | ATTACH_FEATURE |
+	    (kind == LIAR_RANGES ? ATTACH_PARTIAL_FEATURE : 0) |
+	    (kind == LIAR_LEAVES ? ATTACH_LEAVES_FEATURE : 0);
 	return open_or_say(c);
 }
 
 static int
 open_attach(struct conn *c)
 {
-	return open_attach_as(c, true);
+	opt.features = RECON_FEATURE | ATTACH_FEATURE | ATTACH_PARTIAL_FEATURE |
+	    ATTACH_LEAVES_FEATURE;
+	return open_or_say(c);
+}
+
+static int
+send_leaves_request(struct conn *c, const uint8_t *root, size_t root_len, uint32_t block)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__BlobLeavesRequest r = TESSERA__BLOB_LEAVES_REQUEST__INIT;
+
+	r.has_root = r.has_block = 1;
+	r.root = (ProtobufCBinaryData){ root_len, (uint8_t *)root };
+	r.block = block;
+	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_LEAVES_REQUEST;
+	env.blob_leaves_request = &r;
+	return conn_send(c, &env);
+}
+
+/* Random leaf hashes (as many as --chunks says the blob has, up to a
+ * block) with a random proof, for a BlobLeavesRequest. */
+static int
+send_bad_leaves(struct conn *c, const Tessera__BlobLeavesRequest *q, const uint8_t *proof,
+    size_t proof_len)
+{
+	Tessera__Envelope env = TESSERA__ENVELOPE__INIT;
+	Tessera__BlobLeaves lv = TESSERA__BLOB_LEAVES__INIT;
+	size_t n = opt.chunks > 0 && opt.chunks < MERKLE_BLOCK ? opt.chunks : MERKLE_BLOCK;
+	uint8_t *h = malloc(n * MERKLE_HASH);
+	int rc;
+
+	if (h == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n * MERKLE_HASH; i++)
+		h[i] = (uint8_t)rand();
+	lv.has_root = lv.has_block = lv.has_hashes = lv.has_proof = 1;
+	lv.root = q->root;
+	lv.block = q->block;
+	lv.hashes = (ProtobufCBinaryData){ n * MERKLE_HASH, h };
+	lv.proof = (ProtobufCBinaryData){ proof_len, (uint8_t *)proof };
+	env.msg_case = TESSERA__ENVELOPE__MSG_BLOB_LEAVES;
+	env.blob_leaves = &lv;
+	rc = conn_send(c, &env);
+	free(h);
+	return rc;
 }
 
 /* A request past the end of a blob the daemon holds (--root). */
@@ -96,17 +149,18 @@ scn_blob_flood(int arg)
  * requests with chunks of random bytes and random proofs, for N seconds
  * (default 10): every chunk must be refused; the link may stay. */
 static int
-liar(int arg, bool ranges)
+liar(int arg, enum liar_kind kind)
 {
 	uint64_t end = mono_ms() + (uint64_t)(arg > 0 ? arg : 10) * 1000;
-	unsigned asked = 0, sent = 0;
+	unsigned asked = 0, sent = 0, leaves = 0;
+	bool ranges = kind == LIAR_RANGES;
 	uint8_t *junk = malloc(MERKLE_LEAF), proof[14 * MERKLE_HASH];
 	struct conn c;
 	int o;
 
 	if (junk == NULL)
 		return result(OUT_LOCAL, "out of memory");
-	if ((o = open_attach_as(&c, ranges)) != OUT_OK) {
+	if ((o = open_attach_as(&c, kind)) != OUT_OK) {
 		free(junk);
 		return o;
 	}
@@ -136,6 +190,11 @@ liar(int arg, bool ranges)
 			out.msg_case = TESSERA__ENVELOPE__MSG_BLOB_HAVE;
 			out.blob_have = &h;
 			conn_send(&c, &out);
+		} else if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_LEAVES_REQUEST) {
+			leaves++;
+			/* a blob of one block needs no proof: only the hashes lie */
+			send_bad_leaves(&c, env->blob_leaves_request, proof,
+			    opt.chunks > 0 && opt.chunks <= MERKLE_BLOCK ? 0 : MERKLE_HASH);
 		} else if (env->msg_case == TESSERA__ENVELOPE__MSG_BLOB_REQUEST) {
 			const Tessera__BlobRequest *r = env->blob_request;
 
@@ -159,18 +218,49 @@ liar(int arg, bool ranges)
 		conn_close(&c);
 		return result(OUT_LOCAL, "the daemon asked for no blob (does it want one?)");
 	}
-	if (sent == 0) {
+	if (sent == 0 && leaves == 0) {
 		conn_close(&c);
 		return result(OUT_BAD, "the daemon never requested a chunk it was told we hold");
 	}
+	if (kind == LIAR_LEAVES && leaves == 0) {
+		conn_close(&c);
+		return result(OUT_BAD, "the daemon never asked for leaf hashes (feature bit 9)");
+	}
 	conn_close(&c);
-	return result(OUT_OK, "claimed %u blobs, sent %u bad chunks", asked, sent);
+	return result(OUT_OK, "claimed %u blobs, sent %u bad leaf blocks and %u bad chunks", asked,
+	    leaves, sent);
 }
 
 int
 scn_blob_liar(int arg)
 {
-	return liar(arg, false);
+	return liar(arg, LIAR_WHOLE);
+}
+
+int
+scn_blob_leaves_liar(int arg)
+{
+	return liar(arg, LIAR_LEAVES);
+}
+
+/* Leaf-block requests the daemon must refuse, of --root: N 1 a block past
+ * its end, 2 a root of 5 bytes. */
+int
+scn_blob_leaves_bad(int arg)
+{
+	static const char *what[] = { "a leaf block past the end of a blob",
+	    "a leaf block request with a root of 5 bytes" };
+	struct conn c;
+	int o;
+
+	if (!opt.has_root)
+		return result(OUT_LOCAL, "blob-leaves-bad needs --root");
+	if (arg < 1 || arg > 2)
+		return result(OUT_LOCAL, "blob-leaves-bad: N is 1 or 2");
+	if ((o = open_attach(&c)) != OUT_OK)
+		return o;
+	send_leaves_request(&c, opt.root, arg == 2 ? 5 : MERKLE_HASH, arg == 1 ? 1u << 20 : 0);
+	return closed_and_alive(&c, what[arg - 1]);
 }
 
 int
@@ -178,7 +268,7 @@ scn_blob_ranges_liar(int arg)
 {
 	if (opt.chunks == 0)
 		return result(OUT_LOCAL, "blob-ranges-liar needs --chunks");
-	return liar(arg, true);
+	return liar(arg, LIAR_RANGES);
 }
 
 /* Ranges of --root that the daemon must refuse: past the end of the blob

@@ -154,6 +154,39 @@ test_bad_chunk(void **state)
 	free(d);
 }
 
+/* a's tree file damaged at leaf hash 4 (a liar's block of leaf hashes):
+ * b refuses the block (counted, like a bad chunk), asks a for no more bare
+ * chunks, and the chunks already asked for come with their proofs, which
+ * do not use that slot: b still ends with the right file. */
+static void
+test_bad_leaves(void **state)
+{
+	struct pair *p = *state;
+	uint8_t root[MERKLE_HASH], *d = malloc(SIZE), hash[MERKLE_HASH];
+	struct blob_info bi;
+	char *path, tree[4096];
+	int fd;
+
+	assert_non_null(d);
+	publish(p, root, d);
+	path = blob_path(p->a.st, root);
+	snprintf(tree, sizeof(tree), "%s.tree", path);
+	fd = open(tree, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, hash, MERKLE_HASH, 4 * MERKLE_HASH), MERKLE_HASH);
+	hash[0] ^= 1;
+	assert_int_equal(pwrite(fd, hash, MERKLE_HASH, 4 * MERKLE_HASH), MERKLE_HASH);
+	close(fd);
+	free(path);
+	start(p);
+	assert_int_equal(p->b.rejected[SYNC_REJECT_CHUNK], 1);
+	assert_int_equal(ab.bad_chunks, 1);
+	assert_false(p->b.closed);
+	assert_int_equal(blob_get_info(p->b.st, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_COMPLETE);
+	free(d);
+}
+
 /* a holds chunks 0, 1 and 3 of 5 (written with their proofs, from the
  * tree of the whole file): b fetches those three from it, and no other. */
 static void
@@ -273,6 +306,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fetch, sessionfix_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_chunk, sessionfix_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_leaves, sessionfix_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_from_partial, sessionfix_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_large, sessionfix_setup, teardown),
 		cmocka_unit_test(test_runs),
