@@ -42,7 +42,7 @@ wait_for 60 b_holds_all || { diagnose a b; fail "b holds $(status_records b) of 
 peak=$(vm b VmHWM)
 say "b holds a's $want records; b's peak RSS $((peak / 1024)) kB, SQLite $(metric b tessera_sqlite_memory_bytes) bytes"
 
-# At rest: two ticks of NODE_IDLE_TICK_MS (5 s) after the last change.
+# At rest: two ticks of NODE_IDLE_TICK_MS (2 s) after the last change.
 sqlite_small() { local m; m=$(metric "$1" tessera_sqlite_memory_bytes) && ((m > 0 && m <= SQLITE_MAX)); }
 for n in a b; do
 	if wait_for 30 sqlite_small "$n"; then
