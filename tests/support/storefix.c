@@ -71,6 +71,17 @@ storefix_setup(void **state)
 	return 0;
 }
 
+void
+storefix_reopen(struct storefix *fx)
+{
+	char *cause = NULL;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
+		fail_msg("store_open: %s", cause);
+}
+
 int
 storefix_teardown(void **state)
 {

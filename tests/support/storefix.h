@@ -58,6 +58,9 @@ int storefix_group_teardown(void **state);
 int storefix_setup(void **state);
 /* Closes and removes the test's store. */
 int storefix_teardown(void **state);
+/* Closes the test's store and opens it again (the migrations run from its
+ * version; an open transaction is rolled back); fails the test if it cannot. */
+void storefix_reopen(struct storefix *fx);
 /* A valid resource by me with the given title and version. */
 void storefix_draft_init(struct storefix_draft *d, const struct identity *me,
     const char *title, uint64_t version);

@@ -30,16 +30,6 @@ add(struct store *st, const struct identity *me, const char *title, uint8_t id[T
 		fail_msg("publish_add: %s", cause);
 }
 
-static void
-reopen(struct storefix *fx)
-{
-	char *cause = NULL;
-
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
-}
-
 /* A commit does not index; a search right after finds the record anyway. */
 static void
 test_search_sees_commit(void **state)
@@ -70,14 +60,14 @@ test_resume_after_crash(void **state)
 		add(fx->st, fx->a, titles[i], NULL);
 	assert_int_equal(store_index_step(fx->st, 2), 0);
 	assert_int_equal(store_index_behind(fx->st), 3);
-	reopen(fx);
+	storefix_reopen(fx);
 	assert_int_equal(store_index_behind(fx->st), 3);
 
 	/* A slice whose transaction dies with the process. */
 	assert_int_equal(store_begin(fx->st), 0);
 	assert_int_equal(store_index_step(fx->st, 2), 0);
 	assert_int_equal(store_index_behind(fx->st), 1);
-	reopen(fx);   /* closing with the transaction open rolls it back */
+	storefix_reopen(fx);   /* closing with the transaction open rolls it back */
 	assert_int_equal(store_index_behind(fx->st), 3);
 
 	/* A bounded catch-up leaves the rest waiting. */

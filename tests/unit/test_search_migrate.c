@@ -109,17 +109,6 @@ test_reindex(void **state)
 	check_index(fx->st);
 }
 
-/* Closes and opens the store again: the migrations run from its version. */
-static void
-reopen(struct storefix *fx)
-{
-	char *cause = NULL;
-
-	store_close(fx->st);
-	if (store_open(fx->dir, false, &fx->st, &cause) != 0)
-		fail_msg("store_open: %s", cause);
-}
-
 /* Takes the store back to schema version with an empty index (as that
  * version's index holds nothing the queries of today ask for), checks that
  * probe finds nothing then, and opens the store again, which runs the
@@ -135,7 +124,7 @@ reopen_from(struct storefix *fx, int version, const char *probe)
 	    "PRAGMA user_version = %d;", version);
 	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(hits_for(fx->st, probe), 0);
-	reopen(fx);
+	storefix_reopen(fx);
 }
 
 /* A store indexed before stems were packed (its index holds no packed
@@ -297,7 +286,7 @@ test_vocab_fts(void **state)
 	    " id INTEGER NOT NULL, PRIMARY KEY (tri, id)) WITHOUT ROWID;"
 	    "PRAGMA user_version = %d;", STORE_V_VOCAB_FTS);
 	assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
-	reopen(fx);
+	storefix_reopen(fx);
 	assert_int_equal(sqlite3_prepare_v2(store_db(fx->st),
 	    "SELECT 1 FROM sqlite_schema WHERE name = 'vocab_tri'", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
@@ -348,7 +337,7 @@ test_automerge(void **state)
 		assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
 		if (round == 0)
 			assert_int_equal(automerge_of(fx->st), -1);
-		reopen(fx);
+		storefix_reopen(fx);
 		assert_int_equal(automerge_of(fx->st), 8);
 		assert_int_equal(match_of(fx->st, "kozosseg", false, &m), 1);
 	}
