@@ -12,6 +12,8 @@
  * marks the loop busy again. */
 #include "node_index.h"
 
+#include <errno.h>
+
 #include "core/log.h"
 #include "store/store.h"
 
@@ -40,8 +42,10 @@ index_slice(struct node_index *x)
 		return true;
 	}
 	x->slice = STORE_INDEX_SLICE;
-	log_warnx("search index: %s; trying again in %d s", store_errmsg(x->store),
-	    NODE_INDEX_RETRY_MS / 1000);
+	/* Storage full: the store says so; indexing waits for space quietly. */
+	if (rc != -ENOSPC)
+		log_warnx("search index: %s; trying again in %d s", store_errmsg(x->store),
+		    NODE_INDEX_RETRY_MS / 1000);
 	index_wait(x, NODE_INDEX_RETRY_MS);
 	return false;
 }

@@ -421,8 +421,10 @@ search_query(struct store *st, const char *query, const struct search_filter *f,
 	*n = 0;
 	if (limit > SEARCH_MAX_HITS)
 		limit = SEARCH_MAX_HITS;
-	/* A failure to index leaves the index as it was: search that. */
-	if (store_index_catch_up(st, SEARCH_INDEX_MAX) != 0)
+	/* A failure to index leaves the index as it was: search that (while
+	 * storage is full, silently: status says so, and the reply says how
+	 * many texts are not searchable yet). */
+	if ((rc = store_index_catch_up(st, SEARCH_INDEX_MAX)) != 0 && rc != -ENOSPC)
 		log_warnx("search: indexing the latest texts failed; searching without them");
 	if ((rc = search_words(st, query, words, &nw, cause)) != 0)
 		return rc;

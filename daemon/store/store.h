@@ -282,7 +282,7 @@ bool store_index_pending(const struct store *st);
 uint64_t store_index_behind(struct store *st);
 /* Indexes the next max_texts waiting texts in a transaction of their own
  * (or in the caller's, if one is open): 0, or a negative errno with
- * nothing indexed. */
+ * nothing indexed (-ENOSPC at once while storage is full). */
 int store_index_step(struct store *st, size_t max_texts);
 /* Indexes up to max_texts waiting texts, in one transaction (as
  * store_index_step). */

@@ -139,6 +139,12 @@ store_index_step(struct store *st, size_t max_texts)
 
 	if (!store_index_pending(st) || max_texts == 0)
 		return 0;
+	/* While storage is full, nothing is indexed: a slice that fits in the
+	 * slack of SQLite's files would count as "writable again" and make the
+	 * full state flap, and would take the room the records held for us
+	 * need first. The texts wait (search finds them once space is back). */
+	if (st->full)
+		return -ENOSPC;
 	/* Inside the caller's transaction (an import holding it), the slice
 	 * is part of it: committed or rolled back with it, mark included. */
 	if (!sqlite3_get_autocommit(st->db))

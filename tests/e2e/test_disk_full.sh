@@ -36,13 +36,15 @@ acked_on() {
 	echo "$missing"
 }
 
-# add_until_full NAME ACKED: publishes on NAME until a write fails (50 at
-# most). The first writes may still fit in the slack of SQLite's files;
-# those that succeed were acknowledged and go into ACKED. The failed
-# call's stderr is left in $T/add.err.
+# add_until_full NAME ACKED: publishes on NAME until a write fails (400 at
+# most). The first writes may still fit in the slack of SQLite's files: the
+# write-ahead log keeps its size after a checkpoint, and a search-indexing
+# slice of up to 4,096 texts (node_index.c) leaves it at ~5 MB, room for
+# some 150 small records. Those that succeed were acknowledged and go into
+# ACKED. The failed call's stderr is left in $T/add.err.
 add_until_full() {
 	local i id
-	for ((i = 1; i <= 50; i++)); do
+	for ((i = 1; i <= 400; i++)); do
 		if id=$(cli "$1" add initiative --title "while filling $i" --lang en 2>"$T/add.err"); then
 			echo "$id" >>"$2"
 		else
