@@ -3,7 +3,8 @@
 # through CTest, then again under AddressSanitizer + UndefinedBehaviorSanitizer,
 # then the libFuzzer targets (corpus replay + 30 s each), then the unit tests
 # under valgrind. Long variants (net-long, durability-long, sim-long) are left out;
-# docs/testing.md says how to run them and what they cost.
+# docs/partitions.md (net-long), docs/durability.md (durability-long) and
+# docs/simulator.md (sim-long) say how to run them and what they cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
