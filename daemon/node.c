@@ -21,6 +21,7 @@
 #include "node_idle.h"
 #include "node_index.h"
 #include "node_rotate.h"
+#include "node_storage.h"
 #include "net/peers.h"
 #include "ops/metrics.h"
 #include "web/web.h"
@@ -250,50 +251,13 @@ session_limits(struct session_limits *l, const struct config *c)
 	l->push_max = c->push_max_records;
 }
 
-#define STORAGE_PROBE_MS 2000
-
-/* Storage full. Every STORAGE_PROBE_MS a probe write tests for space; when
- * it goes through, the records peers hold for us are stored first (they
- * are what needs the space). Storage counts as writable again once real
- * data is committed, or when the probe succeeded and nothing that waited
- * failed: so a probe that fits where real data does not cannot make the
- * state flap. */
+/* Storage has room again: peers store what they hold (node_storage.h). */
 static void
-on_storage_probe(uv_timer_t *t)
-{
-	struct node *n = t->data;
-	uint64_t refused;
-
-	if (store_probe(n->store) != 0)
-		return;   /* still full: next tick */
-	refused = store_refusals(n->store);
-	n->sessions.storage_retry = true;
-	peers_resume(n->peers);
-	n->sessions.storage_retry = false;
-	if (store_full(n->store, NULL) && store_refusals(n->store) == refused)
-		store_clear_full(n->store);
-}
-
-static void
-on_storage_resume(uv_timer_t *t)
-{
-	struct node *n = t->data;
-
-	peers_resume(n->peers);
-}
-
-static void
-on_storage_full(void *arg, bool full)
+on_storage_resume_peers(void *arg)
 {
 	struct node *n = arg;
 
-	if (n->stopping)
-		return;
-	if (full)
-		uv_timer_start(&n->storage_timer, on_storage_probe, STORAGE_PROBE_MS,
-		    STORAGE_PROBE_MS);
-	else   /* from inside a commit: let peers store what they hold, later */
-		uv_timer_start(&n->storage_timer, on_storage_resume, 0, 0);
+	peers_resume(n->peers);
 }
 
 void
@@ -313,7 +277,7 @@ node_stop(struct node *n, const char *why)
 	n->ctl = NULL;
 	peers_stop(n->peers);
 	n->peers = n->ops.peers = NULL;
-	uv_close((uv_handle_t *)&n->storage_timer, NULL);
+	node_storage_stop(&n->storage);
 	uv_close((uv_handle_t *)&n->blob_timer, NULL);
 	node_idle_stop(&n->idle);
 	node_index_stop(&n->index);
@@ -484,13 +448,12 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		.on_peers_changed = on_ctl_peers_changed,
 		.hook_arg = n,
 	};
-	uv_timer_init(loop, &n->storage_timer);
 	uv_timer_init(loop, &n->blob_timer);
 	n->blob_timer.data = n;
-	n->storage_timer.data = n;
 	node_idle_init(&n->idle, loop, n->store);
 	node_index_init(&n->index, loop, n->store, &n->sessions.store_held);
-	store_on_full(n->store, on_storage_full, n);
+	node_storage_init(&n->storage, loop, n->store, &n->sessions.storage_retry,
+	    on_storage_resume_peers, n);
 	*out = n;
 	return 0;
 fail:

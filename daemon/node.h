@@ -17,6 +17,7 @@
 #include "node_idle.h"
 #include "node_index.h"
 #include "node_rotate.h"
+#include "node_storage.h"
 
 struct ctl;
 struct metrics;
@@ -46,9 +47,7 @@ struct node {
 	struct ctl_env ctl_env;
 	int64_t started;              /* ms since epoch */
 	uint64_t last_seq;            /* highest seq already announced to peers */
-	/* While storage is full: probes for free space every few seconds;
-	 * once writes go through again, peers store what they hold. */
-	uv_timer_t storage_timer;
+	struct node_storage storage;  /* a full disk: probes, then peers resume (node_storage.h) */
 	struct node_index index;      /* search indexing when quiet (node_index.h) */
 	int lockfd;
 	int stopping;

@@ -35,7 +35,7 @@ test_fwd_take_once(void **state)
 	assert_false(sync_fwd_take(y, id_of(1), 8));   /* another version */
 	assert_false(sync_fwd_take(y, id_of(2), 7));
 	assert_true(sync_fwd_take(y, id_of(1), 7));
-	assert_false(sync_fwd_take(y, id_of(1), 7));   /* skipped once only */
+	assert_false(sync_fwd_take(y, id_of(1), 7));   /* taken once only: the entry is gone */
 	free(y);
 }
 
