@@ -294,7 +294,8 @@ import(struct ctl_client *c, const Tessera__ImportRequest *req)
 		tessera__import_result__init(&c->import->res);
 		if ((rc = store_begin(st)) != 0) {
 			ctl_import_abort(c);
-			return ctl_error(c, TESSERA__REPLY__CODE__STORAGE, "storage busy");
+			return ctl_error(c, TESSERA__REPLY__CODE__STORAGE,
+			    rc == -ENOSPC ? CTL_STORAGE_FULL : "storage busy");
 		}
 		c->import->open = true;
 		ctl_tell_import(c, true);

@@ -304,8 +304,11 @@ store_set_local(struct store *st, const uint8_t author[TESS_KEY_LEN])
 int
 store_begin(struct store *st)
 {
-	int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc;
 
+	if ((rc = store_space_check(st, "begin")) != 0)
+		return rc;
+	rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? 0 : store_err(st, rc, "begin");
 }
 

@@ -56,6 +56,10 @@ sqlite3_stmt *store_stmt(struct store *st, enum store_stmt which);
  * SQLITE_FULL and for a write refused with ENOSPC, EDQUOT or EFBIG (which
  * also enter the storage-full state, logged once). */
 int store_err(struct store *st, int rc, const char *what);
+/* Before a write transaction: -ENOSPC (entering the storage-full state)
+ * when the file system, or a file of the store under RLIMIT_FSIZE, has
+ * less than 64 KiB left; else 0 (store_space.c). */
+int store_space_check(struct store *st, const char *what);
 /* A commit went through: leaves the storage-full state. */
 void store_writable(struct store *st);
 

@@ -2,10 +2,11 @@
  *
  * A write that fails for lack of space (SQLITE_FULL, or an I/O error whose
  * system errno is ENOSPC, EDQUOT or EFBIG: a file over RLIMIT_FSIZE, or that
- * happens at one of those limits) puts the store in the full state. SQLite rolls the failed statement or
- * transaction back, so nothing half-written stays; the state is left at
- * the next commit that goes through. Each transition is logged once, not
- * once per refused write. */
+ * happens at one of those limits) puts the store in the full state, and so
+ * does a write transaction begun with less than 64 KiB left. SQLite rolls
+ * the failed statement or transaction back, so nothing half-written stays;
+ * the state is left at the next commit that goes through. Each transition
+ * is logged once, not once per refused write. */
 #include "store/store_int.h"
 
 #include <sys/resource.h>
@@ -51,6 +52,28 @@ static const char *
 at_a_limit(struct store *st)
 {
 	return within(st, SPACE_SLACK);
+}
+
+/* Whether rc means no space; *limit may name the limit that was hit. */
+static void enter_full(struct store *, const char *, const char *, const char *);
+
+/* Before a write transaction: a file system with less than SPACE_SLACK
+ * left (or a file of the store that near RLIMIT_FSIZE) refuses it at
+ * once. SQLite could often still fit the write in the slack of its files
+ * (a write-ahead log keeps its size after a checkpoint, and may be
+ * megabytes after an indexing slice), so without this how many writes a
+ * full disk accepts would depend on that slack; status says "full" as
+ * soon as the disk is, and writes agree with it. One statvfs per write
+ * transaction (~1 us; records are committed in batches). */
+int
+store_space_check(struct store *st, const char *what)
+{
+	const char *limit = at_a_limit(st);
+
+	if (limit == NULL)
+		return 0;
+	enter_full(st, what, "no space for a write", limit);
+	return -ENOSPC;
 }
 
 /* Whether rc means no space; *limit may name the limit that was hit. */

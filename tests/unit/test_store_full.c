@@ -160,6 +160,45 @@ test_clear_after_probe(void **state)
 	store_on_full(fx->st, NULL, NULL);
 }
 
+/* Less than 64 KiB left below the limit: the write transaction is refused
+ * before it begins, although one small record would still fit, so that a
+ * full disk refuses writes however much slack SQLite's files have. */
+static void
+test_refused_within_slack(void **state)
+{
+	struct storefix *fx = *state;
+	struct transitions t = { 0, 0 };
+	struct store_stats st0, st1;
+	struct rlimit old, lim;
+	enum store_put_result res;
+	const char *why = NULL;
+	off_t big;
+
+	store_on_full(fx->st, on_full, &t);
+	assert_int_equal(put_one(fx, 0, &res), 0);
+	assert_int_equal(store_stats(fx->st, &st0), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	big = file_size(fx->dir, STORE_DB_FILE);
+	if (file_size(fx->dir, STORE_DB_FILE "-wal") > big)
+		big = file_size(fx->dir, STORE_DB_FILE "-wal");
+	lim = old;
+	lim.rlim_cur = (rlim_t)big + 60 * 1024;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(put_one(fx, 1, &res), -ENOSPC);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_true(store_full(fx->st, &why));
+	assert_non_null(strstr(why, "RLIMIT_FSIZE"));
+	assert_int_equal(t.entered, 1);
+	assert_int_equal(store_stats(fx->st, &st1), 0);
+	assert_int_equal(st1.records, st0.records);
+	assert_int_equal(store_probe(fx->st), 0);
+	assert_int_equal(put_one(fx, 2, &res), 0);
+	assert_false(store_full(fx->st, NULL));
+	assert_int_equal(t.left, 1);
+	store_on_full(fx->st, NULL, NULL);
+}
+
 /* A write outside SQLite (an attachment chunk) that hit a limit enters the
  * same state, once however many fail; other errors are not "full". */
 static void
@@ -192,6 +231,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_and_back, storefix_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_clear_after_probe, storefix_setup,
+		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_refused_within_slack, storefix_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_space_error, storefix_setup,
 		    storefix_teardown),
