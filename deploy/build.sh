@@ -9,7 +9,7 @@ TYPE=${BUILD_TYPE:-RelWithDebInfo}
 PKGS=(build-essential cmake pkg-config libuv1-dev libssl-dev libprotobuf-c-dev
       protobuf-c-compiler libsqlite3-dev libinih-dev libjansson-dev libcmocka-dev
       python3 jq curl valgrind iproute2 procps strace file sqlite3 nftables ethtool
-      libmicrohttpd-dev libicu-dev libstemmer-dev systemd scdoc groff-base lintian
+      libmicrohttpd-dev libicu-dev libstemmer-dev libsodium-dev systemd scdoc groff-base lintian
       prometheus syncthing gnuplot-nox clang-14 libclang-rt-14-dev gettext chromium)
 missing=()
 for p in "${PKGS[@]}"; do

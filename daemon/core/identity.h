@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,10 @@
 
 struct identity {
 	EVP_PKEY *key;                  /* private key */
+	/* The same key as libsodium wants it (seed, then public key), for
+	 * signing; has_sk false if it could not be read (OpenSSL signs). */
+	uint8_t sk[64];
+	bool has_sk;
 	X509 *cert;                     /* self-signed with key; CN = node ID */
 	uint8_t pub[TESS_KEY_LEN];
 	char id[NODEID_STRLEN + 1];
@@ -38,9 +43,15 @@ int identity_load(const char *dir, struct identity **out, char **cause);
 int identity_key_mode(const char *dir, mode_t *mode, char **cause);
 void identity_free(struct identity *id);
 
+/* Ed25519 (RFC 8032, deterministic: libsodium and OpenSSL give the same
+ * bytes). libsodium signs and verifies in about half of OpenSSL 3.0's time
+ * (docs/architecture.md, "Signatures"). */
 int identity_sign(const struct identity *id, const void *msg, size_t len,
     uint8_t sig[TESS_SIG_LEN]);
-/* 0 if sig is pub's signature of msg, -EBADMSG otherwise. */
+/* 0 if sig is pub's signature of msg, -EBADMSG otherwise. What is
+ * accepted is exactly what OpenSSL accepts, as in every earlier version:
+ * libsodium's check is tried first, and what it refuses (it is stricter:
+ * small-order keys and R) is decided by OpenSSL. */
 int identity_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
     const uint8_t sig[TESS_SIG_LEN]);
 /* Extracts the Ed25519 public key of a certificate; -EINVAL if it has another key type. */

@@ -255,6 +255,52 @@ test_sign_verify(void **state)
 	assert_int_equal(identity_verify(fx->a->pub, "", 0, sig), 0);
 }
 
+/* The signature OpenSSL makes with a's key, to compare with identity_sign's. */
+static void
+openssl_sign(const struct identity *id, const void *msg, size_t len, uint8_t sig[TESS_SIG_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t siglen = TESS_SIG_LEN;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, id->key), 1);
+	assert_int_equal(EVP_DigestSign(ctx, sig, &siglen, msg, len), 1);
+	assert_int_equal(siglen, TESS_SIG_LEN);
+	EVP_MD_CTX_free(ctx);
+}
+
+/* libsodium signs (identity.c); the bytes are OpenSSL's, as RFC 8032's
+ * signatures are deterministic, and what is accepted is what OpenSSL
+ * accepts: libsodium refuses a small-order key and R, OpenSSL does not. */
+static void
+test_sign_like_openssl(void **state)
+{
+	struct recordfix *fx = *state;
+	uint8_t sig[TESS_SIG_LEN], ref[TESS_SIG_LEN];
+	/* A = the identity point (small order), R = the identity, S = 0:
+	 * [0]B = R + [k]A holds for every message. */
+	uint8_t small_pub[TESS_KEY_LEN] = { 1 }, small_sig[TESS_SIG_LEN] = { 1 };
+	const char msg[] = "Közösségi tanulás";
+
+	assert_true(fx->a->has_sk);
+	for (size_t n = 0; n <= sizeof(msg); n += 5) {
+		assert_int_equal(identity_sign(fx->a, msg, n, sig), 0);
+		openssl_sign(fx->a, msg, n, ref);
+		assert_memory_equal(sig, ref, TESS_SIG_LEN);
+	}
+	assert_int_equal(identity_verify(small_pub, msg, sizeof(msg), small_sig), 0);
+	assert_int_equal(identity_verify(small_pub, "", 0, small_sig), 0);
+	/* S >= L is refused by both. */
+	memset(small_sig + 32, 0xff, 32);
+	assert_int_equal(identity_verify(small_pub, msg, sizeof(msg), small_sig), -EBADMSG);
+	/* Without libsodium's copy of the key, OpenSSL signs the same bytes. */
+	fx->a->has_sk = false;
+	assert_int_equal(identity_sign(fx->a, msg, sizeof(msg), sig), 0);
+	fx->a->has_sk = true;
+	openssl_sign(fx->a, msg, sizeof(msg), ref);
+	assert_memory_equal(sig, ref, TESS_SIG_LEN);
+}
+
 static void
 test_seal_open(void **state)
 {
@@ -417,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_identity_load_errors),
 		cmocka_unit_test(test_identity_key_mode),
 		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_sign_like_openssl),
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_body_bit_flips),
 		cmocka_unit_test(test_sig_bit_flips),
