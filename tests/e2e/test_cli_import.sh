@@ -75,7 +75,16 @@ open(t + "/bulk-local.jsonl", "w").write("\n".join(lines) + "\n{\"kind\": \"poem
 big = json.dumps({"kind": "resource", "texts": [{"lang": "en", "title": "big",
     "summary": "s" * 30000, "body": "b" * 50000}]})
 open(t + "/bulk-daemon.jsonl", "w").write("\n".join(lines) + "\n" + big + "\n")
+# One chunk of 300 small records signed in batches while the ones before
+# are stored (ctl_import.c): a record too large to sign in the middle.
+small = [json.dumps({"kind": "initiative", "texts": [{"lang": "ro",
+    "title": "Mic %d" % i}]}) for i in range(300)]
+small[149] = big
+open(t + "/batches.jsonl", "w").write("\n".join(small) + "\n")
 PY
+rejected "$T/batches.jsonl" 7 150 "a record too large to sign among 300, line 150"
+assert_exit 0 cli a --json list --lang ro
+assert_not_contains "$OUT" "Mic " "nothing of the failed batched import is stored"
 rejected "$T/bulk-local.jsonl" 7 41 "multi-chunk, bad last line (local)"
 rejected "$T/bulk-daemon.jsonl" 7 41 "multi-chunk, bad last line (daemon)"
 assert_exit 0 cli a import "$T/bulk.jsonl"
