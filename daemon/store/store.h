@@ -28,6 +28,9 @@ struct config;
 /* The schema version before the migration that sets FTS5's automerge to
  * 8 (store_migrate.c). */
 #define STORE_V_AUTOMERGE 13
+/* The schema version before the migration that lets FTS5 gather 8 MB of
+ * new terms before it writes a segment (store_migrate.c). */
+#define STORE_V_HASHSIZE 14
 
 enum store_put_result {
 	STORE_STORED,        /* new record or newer version */

@@ -301,46 +301,67 @@ test_vocab_fts(void **state)
 	assert_int_equal(match_of(fx->st, "lxrnxng", false, &m), 0);
 }
 
-/* The texts_fts setting 'automerge' (FTS5's config table), -1 if unset. */
+/* A texts_fts setting (FTS5's config table), -1 if unset. */
 static int
-automerge_of(struct store *st)
+setting_of(struct store *st, const char *key)
 {
 	sqlite3_stmt *s;
 	int v = -1;
 
 	assert_int_equal(sqlite3_prepare_v2(store_db(st),
-	    "SELECT v FROM texts_fts_config WHERE k = 'automerge'", -1, &s, NULL), SQLITE_OK);
+	    "SELECT v FROM texts_fts_config WHERE k = ?", -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return v;
 }
 
-/* A store from before STORE_V_AUTOMERGE + 1 (FTS5's default, 4) merges
- * 8 segments a level once opened, keeps its index, and the migration run
- * again changes nothing. */
+/* A store from before migration version + 1, which sets key to want
+ * (FTS5's default before it: 4 for automerge, 2 MB for hashsize, set by an
+ * earlier migration), gets it once opened, keeps its index, and the
+ * migration run again changes nothing. */
 static void
-test_automerge(void **state)
+setting_migrates(struct storefix *fx, const char *key, int version, int want, int before)
 {
-	struct storefix *fx = *state;
 	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
 		.title = "Közösségek", .summary = "Tanulás." };
 	uint8_t id[TESS_ID_LEN];
-	char *cause = NULL, sql[160];
+	char *cause = NULL, sql[200];
 	enum search_match m;
 
-	assert_int_equal(automerge_of(fx->st), 8);
+	assert_int_equal(setting_of(fx->st, key), want);
 	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
 	for (int round = 0; round < 2; round++) {
-		snprintf(sql, sizeof(sql), "%sPRAGMA user_version = %d;", round == 0 ?
-		    "DELETE FROM texts_fts_config WHERE k = 'automerge';" : "", STORE_V_AUTOMERGE);
+		if (round == 0 && before < 0)
+			snprintf(sql, sizeof(sql), "DELETE FROM texts_fts_config WHERE k = '%s';"
+			    "PRAGMA user_version = %d;", key, version);
+		else if (round == 0)
+			snprintf(sql, sizeof(sql), "UPDATE texts_fts_config SET v = %d WHERE k = '%s';"
+			    "PRAGMA user_version = %d;", before, key, version);
+		else
+			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", version);
 		assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
 		if (round == 0)
-			assert_int_equal(automerge_of(fx->st), -1);
+			assert_int_equal(setting_of(fx->st, key), before);
 		storefix_reopen(fx);
-		assert_int_equal(automerge_of(fx->st), 8);
+		assert_int_equal(setting_of(fx->st, key), want);
 		assert_int_equal(match_of(fx->st, "kozosseg", false, &m), 1);
 	}
+}
+
+/* FTS5 merges 8 segments a level (migration STORE_V_AUTOMERGE + 1). */
+static void
+test_automerge(void **state)
+{
+	setting_migrates(*state, "automerge", STORE_V_AUTOMERGE, 8, -1);
+}
+
+/* FTS5 gathers 8 MB of new terms per segment (STORE_V_HASHSIZE + 1). */
+static void
+test_hashsize(void **state)
+{
+	setting_migrates(*state, "hashsize", STORE_V_HASHSIZE, 8 * 1024 * 1024, 2 * 1024 * 1024);
 }
 
 int
@@ -354,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_surface_bytes),
 		cmocka_unit_test_setup_teardown(test_vocab_fts, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_automerge, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_hashsize, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
