@@ -75,8 +75,8 @@ open(t + "/bulk-local.jsonl", "w").write("\n".join(lines) + "\n{\"kind\": \"poem
 big = json.dumps({"kind": "resource", "texts": [{"lang": "en", "title": "big",
     "summary": "s" * 30000, "body": "b" * 50000}]})
 open(t + "/bulk-daemon.jsonl", "w").write("\n".join(lines) + "\n" + big + "\n")
-# One chunk of 300 small records signed in batches while the ones before
-# are stored (ctl_import.c): a record too large to sign in the middle.
+# One chunk of 300 small records, signed on two threads (ctl_import.c): a
+# record too large to sign in the middle names its line.
 small = [json.dumps({"kind": "initiative", "texts": [{"lang": "ro",
     "title": "Mic %d" % i}]}) for i in range(300)]
 small[149] = big
