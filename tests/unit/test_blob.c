@@ -221,12 +221,27 @@ check_partial(struct store *rx, const uint8_t *root, const uint8_t *d)
 	assert_int_equal(have, 4);
 }
 
+/* A blob of SIZE bytes (pattern mul, div) attached on fx's store, and a
+ * new store in dir (*rx) holding the record but none of its chunks. */
+static void
+receiver_open(struct storefix *fx, uint8_t *d, unsigned mul, unsigned div,
+    uint8_t root[MERKLE_HASH], char dir[64], struct store **rx)
+{
+	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
+	char *cause = NULL;
+
+	add_pattern(fx->st, d, mul, div, root);
+	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
+	storefix_make_dir(dir, 64);
+	assert_int_equal(store_open(dir, true, rx, &cause), 0);
+	put_attached(*rx, fx->a, root, SIZE, id, false, 1);
+}
+
 static void
 test_partial(void **state)
 {
 	struct storefix *fx = *state;
 	uint8_t *d = malloc(SIZE), root[MERKLE_HASH];
-	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
 	uint64_t order[] = { 4, 0, 3, 1 }, runs[1][2], have;
 	char dir[64], *cause = NULL;
 	struct blob_info bi;
@@ -234,11 +249,7 @@ test_partial(void **state)
 	bool complete;
 	size_t n;
 
-	add_pattern(fx->st, d, 7, 3, root);
-	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
-	storefix_make_dir(dir, sizeof(dir));
-	assert_int_equal(store_open(dir, true, &rx, &cause), 0);
-	put_attached(rx, fx->a, root, SIZE, id, false, 1);
+	receiver_open(fx, d, 7, 3, root, dir, &rx);
 	assert_int_equal(blob_ranges(rx, root, runs, 1, &n, &have), -ENOENT);   /* nothing yet */
 	for (size_t k = 0; k < 4; k++) {
 		relay(fx->st, rx, root, order[k], &complete);
@@ -268,18 +279,13 @@ test_sync_job(void **state)
 {
 	struct storefix *fx = *state;
 	uint8_t *d = malloc(SIZE), root[MERKLE_HASH];
-	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
-	char dir[64], *cause = NULL;
+	char dir[64];
 	struct blob_sync_job *job, *none;
 	struct blob_info bi;
 	struct store *rx;
 	bool complete;
 
-	add_pattern(fx->st, d, 5, 9, root);
-	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
-	storefix_make_dir(dir, sizeof(dir));
-	assert_int_equal(store_open(dir, true, &rx, &cause), 0);
-	put_attached(rx, fx->a, root, SIZE, id, false, 1);
+	receiver_open(fx, d, 5, 9, root, dir, &rx);
 	relay(fx->st, rx, root, 0, &complete);
 	relay(fx->st, rx, root, 1, &complete);
 	assert_int_equal(blob_sync_begin(rx, &job), 0);
