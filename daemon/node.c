@@ -20,6 +20,7 @@
 #include "ctl/ctl.h"
 #include "node_idle.h"
 #include "node_index.h"
+#include "node_pool.h"
 #include "node_rotate.h"
 #include "node_storage.h"
 #include "net/peers.h"
@@ -81,6 +82,14 @@ on_ctl_fetch(void *arg)
 
 	attach_changed(&n->attach);
 	peers_announce(n->peers);
+}
+
+/* The attachment engine's sync of written chunks: its fdatasync on the
+ * threadpool, so that the loop keeps reading chunks meanwhile. */
+static int
+on_attach_offload(void *arg, void (*run)(void *), void (*done)(void *), void *job)
+{
+	return node_pool_run(((struct node *)arg)->loop, run, done, job);
 }
 
 /* A blob completed here (every peer hears of it: BlobHave), or a peer's
@@ -425,6 +434,7 @@ node_open(struct config *conf, uv_loop_t *loop, struct node **out, char **cause)
 		attach_policy(&pol, conf);
 		attach_init(&n->attach, n->store, &pol);
 		n->attach.on_news = on_blob_news;
+		n->attach.offload = on_attach_offload;
 		n->attach.hook_arg = n;
 	}
 	n->ops = (struct ops_env){

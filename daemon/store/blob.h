@@ -125,8 +125,21 @@ bool blob_leaves_known(struct store *st, const uint8_t root[MERKLE_HASH], uint64
 int blob_leaf_known(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     uint8_t leaf[MERKLE_HASH]);
 /* Syncs the partial files written since the last call and records their
- * verified chunks in the database. */
+ * verified chunks in the database, at once. */
 int blob_sync(struct store *st);
+/* The same in three steps, so that the fdatasync runs on another thread
+ * while chunks keep being written: begin (caller's thread) snapshots the
+ * bitmap of every partial blob written since its last sync, and gives a
+ * job (*job NULL: nothing to sync); run (any thread, touches only the job)
+ * syncs their files; end (caller's thread again) records held the chunks
+ * of the snapshot only, never one written after it, and frees the job.
+ * A blob closed, completed or synced at once meanwhile is left alone. A
+ * blob is in at most one job at a time. 0 or negative (what failed is
+ * tried again by the next sync). */
+struct blob_sync_job;
+int blob_sync_begin(struct store *st, struct blob_sync_job **job);
+void blob_sync_run(struct blob_sync_job *job);
+int blob_sync_end(struct store *st, struct blob_sync_job *job);
 
 /* Record references, called by store_put in the record's transaction: the
  * attachments of r replace those of its previous version; a tombstone

@@ -24,7 +24,10 @@ struct blob_part {
 	uint64_t by_block;      /* ... of which checked against a block of leaf hashes */
 	int fd, tfd;            /* .part and .tree */
 	uint8_t *bits;          /* verified chunks (synced ones once clean) */
-	bool dirty;             /* written since the last blob_sync */
+	bool dirty;             /* written since the last sync began */
+	bool syncing;           /* a sync job (blob_sync_begin) holds its snapshot */
+	uint64_t sync_gen;      /* changes at each opening and at-once sync: a job's
+	                         * snapshot of an older one is not saved */
 	unsigned unkicked;      /* chunks written since writeback was started */
 	/* Tree slots of the proof siblings last written: consecutive chunks
 	 * share most of them, written once. */
@@ -51,6 +54,7 @@ struct blobs {
 	struct blob_part part[BLOB_OPEN_MAX];
 	size_t n_part;
 	uint64_t tick;
+	uint64_t sync_gen;               /* last blob_part.sync_gen given */
 	/* The complete blob last served, kept open: a transfer reads one blob
 	 * chunk after chunk. */
 	uint8_t serve_root[MERKLE_HASH];

@@ -67,6 +67,7 @@ blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH])
 		return NULL;
 	}
 	p->used = ++b->tick;
+	p->sync_gen = ++b->sync_gen;
 	b->n_part++;
 	return p;
 }
@@ -285,26 +286,3 @@ blob_ranges(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t (*runs)[
 	}
 	return 0;
 }
-
-int
-blob_sync(struct store *st)
-{
-	struct blobs *b = st->blobs;
-	int rc = 0;
-
-	for (size_t i = 0; i < b->n_part; i++) {
-		struct blob_part *p = &b->part[i];
-
-		if (!p->dirty)
-			continue;
-		/* Data first, then the bitmap that says it is there. */
-		if (fdatasync(p->fd) != 0 || fdatasync(p->tfd) != 0) {
-			rc = -errno;
-			continue;
-		}
-		if ((rc = blob_db_set_have(st, p->root, p->bits, (p->chunks + 7) / 8, p->have)) == 0)
-			p->dirty = false;
-	}
-	return rc;
-}
-

@@ -29,6 +29,9 @@ attach_free(struct attach *a)
 {
 	if (a == NULL || a->store == NULL)
 		return;
+	/* The loop has run out, so a sync job has ended (if one has not,
+	 * the pool owns it and it is left alone); what it or none covered
+	 * is synced now. */
 	blob_sync(a->store);
 	free(a->fl);
 	a->fl = NULL;
@@ -103,13 +106,41 @@ wanted_find(struct attach *a, const uint8_t *root)
 }
 
 static void
+sync_run(void *job)
+{
+	blob_sync_run(((struct attach *)job)->sync_job);
+}
+
+static void
+sync_done(void *job)
+{
+	struct attach *a = job;
+	struct blob_sync_job *j = a->sync_job;
+
+	a->sync_job = NULL;
+	if (blob_sync_end(a->store, j) != 0)
+		a->unsynced++;   /* the parts are dirty again: the tick retries */
+}
+
+/* Starts syncing what was written: the bitmap is snapshotted here, the
+ * fdatasync runs off the loop (a receiver waiting on the disk would read
+ * nothing meanwhile), and only the snapshot's chunks are then recorded
+ * held. Chunks keep arriving and being written during the job. */
+static void
 sync_now(struct attach *a, uint64_t now)
 {
-	if (a->unsynced == 0)
+	if (a->unsynced == 0 || a->sync_job != NULL)
 		return;
-	if (blob_sync(a->store) == 0)
-		a->unsynced = 0;
 	a->synced_at = now;
+	if (blob_sync_begin(a->store, &a->sync_job) != 0)
+		return;   /* retried by the tick */
+	a->unsynced = 0;
+	if (a->sync_job == NULL)
+		return;
+	if (a->offload == NULL || a->offload(a->hook_arg, sync_run, sync_done, a) != 0) {
+		sync_run(a);
+		sync_done(a);
+	}
 }
 
 void

@@ -65,6 +65,7 @@
 #define ATTACH_FLIGHT_MS 30000       /* a chunk not received by then is asked of others */
 
 struct session;
+struct blob_sync_job;
 
 /* What a node fetches by itself (conf [attachments]). */
 struct attach_policy {
@@ -100,8 +101,11 @@ struct attach {
 	uint64_t n_done;               /* ever; done[] is a ring */
 	struct attach_flight *fl;
 	size_t n_fl, cap_fl;
-	unsigned unsynced;             /* chunks written since the last blob_sync */
+	unsigned unsynced;             /* chunks written since the last sync began */
 	uint64_t synced_at;
+	/* The sync of written chunks in flight (blob_sync_begin), or NULL:
+	 * one at a time, its fdatasync off the loop through offload. */
+	struct blob_sync_job *sync_job;
 	uint64_t chunks_in, chunks_out, bad_chunks;
 	/* Sessions whose peer asked for blobs partial here: pumped as these
 	 * grow (every ATTACH_RANGES_STEP chunks written), to tell them. */
@@ -111,6 +115,11 @@ struct attach {
 	/* A blob completed here, or a peer's query made us want one: every
 	 * session should pump (announce, query). May be NULL. */
 	void (*on_news)(void *arg);
+	/* Runs run(job) off the event loop, then done(job) on it (tesserad:
+	 * the libuv threadpool). 0, or negative when it could not be queued
+	 * (nothing was run). NULL: both at once, here (tests, simulator). */
+	int (*offload)(void *hook_arg, void (*run)(void *job), void (*done)(void *job),
+	    void *job);
 	void *hook_arg;
 };
 
@@ -160,7 +169,7 @@ void attach_free(struct attach *a);
 /* Records were stored, a get asked for a blob, or the policy changed:
  * the wanted list is refreshed and peers are asked again. */
 void attach_changed(struct attach *a);
-/* Syncs written chunks if some wait for longer than 200 ms, and gives up
+/* Syncs written chunks if some wait for longer than 500 ms, and gives up
  * on chunks requested ATTACH_FLIGHT_MS ago (call from a tick with the
  * current time). */
 void attach_tick(struct attach *a, uint64_t now);

@@ -221,12 +221,27 @@ check_partial(struct store *rx, const uint8_t *root, const uint8_t *d)
 	assert_int_equal(have, 4);
 }
 
+/* A blob of SIZE bytes (pattern mul, div) attached on fx's store, and a
+ * new store in dir (*rx) holding the record but none of its chunks. */
+static void
+receiver_open(struct storefix *fx, uint8_t *d, unsigned mul, unsigned div,
+    uint8_t root[MERKLE_HASH], char dir[64], struct store **rx)
+{
+	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
+	char *cause = NULL;
+
+	add_pattern(fx->st, d, mul, div, root);
+	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
+	storefix_make_dir(dir, 64);
+	assert_int_equal(store_open(dir, true, rx, &cause), 0);
+	put_attached(*rx, fx->a, root, SIZE, id, false, 1);
+}
+
 static void
 test_partial(void **state)
 {
 	struct storefix *fx = *state;
 	uint8_t *d = malloc(SIZE), root[MERKLE_HASH];
-	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
 	uint64_t order[] = { 4, 0, 3, 1 }, runs[1][2], have;
 	char dir[64], *cause = NULL;
 	struct blob_info bi;
@@ -234,11 +249,7 @@ test_partial(void **state)
 	bool complete;
 	size_t n;
 
-	add_pattern(fx->st, d, 7, 3, root);
-	put_attached(fx->st, fx->a, root, SIZE, id, false, 1);
-	storefix_make_dir(dir, sizeof(dir));
-	assert_int_equal(store_open(dir, true, &rx, &cause), 0);
-	put_attached(rx, fx->a, root, SIZE, id, false, 1);
+	receiver_open(fx, d, 7, 3, root, dir, &rx);
 	assert_int_equal(blob_ranges(rx, root, runs, 1, &n, &have), -ENOENT);   /* nothing yet */
 	for (size_t k = 0; k < 4; k++) {
 		relay(fx->st, rx, root, order[k], &complete);
@@ -259,12 +270,65 @@ test_partial(void **state)
 	free(d);
 }
 
+/* A sync job (blob_sync_begin/_run/_end, the fdatasync off the loop):
+ * only the chunks of its snapshot are recorded held, never one written
+ * while it ran; and a blob completed while it ran is not touched by its
+ * end (its bitmap would turn the complete blob partial again). */
+static void
+test_sync_job(void **state)
+{
+	struct storefix *fx = *state;
+	uint8_t *d = malloc(SIZE), root[MERKLE_HASH];
+	char dir[64];
+	struct blob_sync_job *job, *none;
+	struct blob_info bi;
+	struct store *rx;
+	bool complete;
+
+	receiver_open(fx, d, 5, 9, root, dir, &rx);
+	relay(fx->st, rx, root, 0, &complete);
+	relay(fx->st, rx, root, 1, &complete);
+	assert_int_equal(blob_sync_begin(rx, &job), 0);
+	assert_non_null(job);
+	assert_int_equal(blob_sync_begin(rx, &none), 0);   /* one job per blob */
+	assert_null(none);
+	relay(fx->st, rx, root, 3, &complete);   /* written during the job */
+	blob_sync_run(job);
+	assert_int_equal(blob_sync_end(rx, job), 0);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_PARTIAL);
+	assert_int_equal(bi.have, 2);   /* the snapshot's, not chunk 3 */
+	/* the next sync records chunk 3 */
+	assert_int_equal(blob_sync_begin(rx, &job), 0);
+	assert_non_null(job);
+	blob_sync_run(job);
+	assert_int_equal(blob_sync_end(rx, job), 0);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.have, 3);
+
+	relay(fx->st, rx, root, 4, &complete);
+	assert_int_equal(blob_sync_begin(rx, &job), 0);
+	assert_non_null(job);
+	relay(fx->st, rx, root, 2, &complete);
+	relay(fx->st, rx, root, 5, &complete);
+	assert_true(complete);   /* the part is closed under the job */
+	blob_sync_run(job);
+	assert_int_equal(blob_sync_end(rx, job), 0);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_COMPLETE);
+
+	store_close(rx);
+	storefix_remove_dir(dir);
+	free(d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_transfer, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_partial, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_job, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
