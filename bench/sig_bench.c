@@ -13,8 +13,6 @@
  *	RESULT sign_us=... verify_us=... openssl_sign_us=... openssl_verify_us=...
  */
 #include <errno.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,32 +29,6 @@ cpu_s(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-openssl_sign(const struct identity *id, const uint8_t *msg, uint8_t sig[TESS_SIG_LEN])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t siglen = TESS_SIG_LEN;
-	int ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, NULL, NULL, id->key) == 1 &&
-	    EVP_DigestSign(ctx, sig, &siglen, msg, MSG_LEN) == 1;
-
-	EVP_MD_CTX_free(ctx);
-	return ok ? 0 : -EIO;
-}
-
-static int
-openssl_verify(const uint8_t pub[TESS_KEY_LEN], const uint8_t *msg, const uint8_t *sig)
-{
-	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, TESS_KEY_LEN);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = pk != NULL && ctx != NULL &&
-	    EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
-	    EVP_DigestVerify(ctx, sig, TESS_SIG_LEN, msg, MSG_LEN) == 1;
-
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pk);
-	return ok ? 0 : -EBADMSG;
 }
 
 int
@@ -96,11 +68,11 @@ main(int argc, char **argv)
 	us[1] = (cpu_s() - t0) * 1e6 / (double)n;
 	t0 = cpu_s();
 	for (long i = 0; i < n; i++)
-		bad += openssl_sign(id, msg[i], sig[i]) != 0;
+		bad += identity_openssl_sign(id, msg[i], MSG_LEN, sig[i]) != 0;
 	us[2] = (cpu_s() - t0) * 1e6 / (double)n;
 	t0 = cpu_s();
 	for (long i = 0; i < n; i++)
-		bad += openssl_verify(id->pub, msg[i], sig[i]) != 0;
+		bad += identity_openssl_verify(id->pub, msg[i], MSG_LEN, sig[i]) != 0;
 	us[3] = (cpu_s() - t0) * 1e6 / (double)n;
 
 	printf("%ld signatures and verifications of %d-byte messages, CPU time per operation:\n",

@@ -323,15 +323,13 @@ identity_free(struct identity *id)
 }
 
 int
-identity_sign(const struct identity *id, const void *msg, size_t len, uint8_t sig[TESS_SIG_LEN])
+identity_openssl_sign(const struct identity *id, const void *msg, size_t len,
+    uint8_t sig[TESS_SIG_LEN])
 {
 	EVP_MD_CTX *ctx;
 	size_t siglen = TESS_SIG_LEN;
 	int ok;
 
-	if (id->has_sk &&
-	    crypto_sign_detached(sig, NULL, msg, len, id->sk) == 0)
-		return 0;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -ENOMEM;
 	ok = EVP_DigestSignInit(ctx, NULL, NULL, NULL, id->key) == 1 &&
@@ -344,23 +342,23 @@ identity_sign(const struct identity *id, const void *msg, size_t len, uint8_t si
 	return 0;
 }
 
-/* Both check S < L and [S]B = R + [k]A, cofactorless, with R compared as
- * encoded and k = SHA-512(R || A || msg) over the bytes as given; libsodium
- * also refuses a non-canonical or small-order A and a small-order R, which
- * OpenSSL accepts. So what libsodium accepts OpenSSL accepts too, and only
- * its refusals need OpenSSL's word: a node accepts the same records as
- * the nodes before it, and an honest record is checked once. */
 int
-identity_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
+identity_sign(const struct identity *id, const void *msg, size_t len, uint8_t sig[TESS_SIG_LEN])
+{
+	if (id->has_sk &&
+	    crypto_sign_detached(sig, NULL, msg, len, id->sk) == 0)
+		return 0;
+	return identity_openssl_sign(id, msg, len, sig);
+}
+
+int
+identity_openssl_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
     const uint8_t sig[TESS_SIG_LEN])
 {
-	EVP_PKEY *pk;
+	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, TESS_KEY_LEN);
 	EVP_MD_CTX *ctx;
 	int ok = 0;
 
-	if (sodium_ready() && crypto_sign_verify_detached(sig, msg, len, pub) == 0)
-		return 0;
-	pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, TESS_KEY_LEN);
 	if (pk == NULL) {
 		ERR_clear_error();
 		return -EBADMSG;
@@ -372,6 +370,21 @@ identity_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 	return ok ? 0 : -EBADMSG;
+}
+
+/* Both check S < L and [S]B = R + [k]A, cofactorless, with R compared as
+ * encoded and k = SHA-512(R || A || msg) over the bytes as given; libsodium
+ * also refuses a non-canonical or small-order A and a small-order R, which
+ * OpenSSL accepts. So what libsodium accepts OpenSSL accepts too, and only
+ * its refusals need OpenSSL's word: a node accepts the same records as
+ * the nodes before it, and an honest record is checked once. */
+int
+identity_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
+    const uint8_t sig[TESS_SIG_LEN])
+{
+	if (sodium_ready() && crypto_sign_verify_detached(sig, msg, len, pub) == 0)
+		return 0;
+	return identity_openssl_verify(pub, msg, len, sig);
 }
 
 int

@@ -45,7 +45,7 @@ void identity_free(struct identity *id);
 
 /* Ed25519 (RFC 8032, deterministic: libsodium and OpenSSL give the same
  * bytes). libsodium signs and verifies in about half of OpenSSL 3.0's time
- * (docs/architecture.md, "Signatures"). */
+ * (docs/architecture.md, "Records"). */
 int identity_sign(const struct identity *id, const void *msg, size_t len,
     uint8_t sig[TESS_SIG_LEN]);
 /* 0 if sig is pub's signature of msg, -EBADMSG otherwise. What is
@@ -53,6 +53,13 @@ int identity_sign(const struct identity *id, const void *msg, size_t len,
  * libsodium's check is tried first, and what it refuses (it is stricter:
  * small-order keys and R) is decided by OpenSSL. */
 int identity_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
+    const uint8_t sig[TESS_SIG_LEN]);
+/* The same with OpenSSL alone: what identity_sign falls back to, and the
+ * rule identity_verify defers to for what libsodium refuses (also the
+ * reference of bench/sig_bench and unit test_record). */
+int identity_openssl_sign(const struct identity *id, const void *msg, size_t len,
+    uint8_t sig[TESS_SIG_LEN]);
+int identity_openssl_verify(const uint8_t pub[TESS_KEY_LEN], const void *msg, size_t len,
     const uint8_t sig[TESS_SIG_LEN]);
 /* Extracts the Ed25519 public key of a certificate; -EINVAL if it has another key type. */
 int identity_cert_pubkey(X509 *cert, uint8_t pub[TESS_KEY_LEN]);
