@@ -45,6 +45,25 @@ file_size(const char *dir, const char *name)
 	return stat(path, &sb) == 0 ? sb.st_size : 0;
 }
 
+/* Sets RLIMIT_FSIZE to headroom bytes above the store's largest file (the
+ * database or its write-ahead log), SIGXFSZ ignored as tesserad does; the
+ * limit before it in *old. */
+static void
+limit_above_store(struct storefix *fx, off_t headroom, struct rlimit *old)
+{
+	struct rlimit lim;
+	off_t big;
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, old), 0);
+	big = file_size(fx->dir, STORE_DB_FILE);
+	if (file_size(fx->dir, STORE_DB_FILE "-wal") > big)
+		big = file_size(fx->dir, STORE_DB_FILE "-wal");
+	lim = *old;
+	lim.rlim_cur = (rlim_t)(big + headroom);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
 /* Stores resource number i by a; returns store_put's result code. */
 static int
 put_one(struct storefix *fx, int i, enum store_put_result *res)
@@ -68,10 +87,9 @@ test_full_and_back(void **state)
 	struct storefix *fx = *state;
 	struct transitions t = { 0, 0 };
 	struct store_stats st0, st1;
-	struct rlimit old, lim;
+	struct rlimit old;
 	enum store_put_result res;
 	const char *why = NULL;
-	off_t big;
 	int i, rc = 0, stored = 0;
 
 	store_on_full(fx->st, on_full, &t);
@@ -81,14 +99,7 @@ test_full_and_back(void **state)
 	assert_int_equal(res, STORE_STORED);
 	stored++;
 
-	signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	big = file_size(fx->dir, STORE_DB_FILE);
-	if (file_size(fx->dir, STORE_DB_FILE "-wal") > big)
-		big = file_size(fx->dir, STORE_DB_FILE "-wal");
-	lim = old;
-	lim.rlim_cur = (rlim_t)big + 128 * 1024;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	limit_above_store(fx, 128 * 1024, &old);
 
 	for (i = 1; i < 5000; i++) {
 		if ((rc = put_one(fx, i, &res)) != 0)
@@ -169,22 +180,14 @@ test_refused_within_slack(void **state)
 	struct storefix *fx = *state;
 	struct transitions t = { 0, 0 };
 	struct store_stats st0, st1;
-	struct rlimit old, lim;
+	struct rlimit old;
 	enum store_put_result res;
 	const char *why = NULL;
-	off_t big;
 
 	store_on_full(fx->st, on_full, &t);
 	assert_int_equal(put_one(fx, 0, &res), 0);
 	assert_int_equal(store_stats(fx->st, &st0), 0);
-	signal(SIGXFSZ, SIG_IGN);
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	big = file_size(fx->dir, STORE_DB_FILE);
-	if (file_size(fx->dir, STORE_DB_FILE "-wal") > big)
-		big = file_size(fx->dir, STORE_DB_FILE "-wal");
-	lim = old;
-	lim.rlim_cur = (rlim_t)big + 60 * 1024;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	limit_above_store(fx, 60 * 1024, &old);
 	assert_int_equal(put_one(fx, 1, &res), -ENOSPC);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	assert_true(store_full(fx->st, &why));
