@@ -46,34 +46,13 @@ within(struct store *st, uint64_t slack)
 	return NULL;
 }
 
-/* SQLite reports a write refused at one of those limits as a plain I/O
- * error when the errno is lost on the way. */
+/* Within SPACE_SLACK of a limit: checked before a write transaction, and
+ * when SQLite reports a write refused at one of those limits as a plain
+ * I/O error (the errno lost on the way). */
 static const char *
 at_a_limit(struct store *st)
 {
 	return within(st, SPACE_SLACK);
-}
-
-/* Whether rc means no space; *limit may name the limit that was hit. */
-static void enter_full(struct store *, const char *, const char *, const char *);
-
-/* Before a write transaction: a file system with less than SPACE_SLACK
- * left (or a file of the store that near RLIMIT_FSIZE) refuses it at
- * once. SQLite could often still fit the write in the slack of its files
- * (a write-ahead log keeps its size after a checkpoint, and may be
- * megabytes after an indexing slice), so without this how many writes a
- * full disk accepts would depend on that slack; status says "full" as
- * soon as the disk is, and writes agree with it. One statvfs per write
- * transaction (~1 us; records are committed in batches). */
-int
-store_space_check(struct store *st, const char *what)
-{
-	const char *limit = at_a_limit(st);
-
-	if (limit == NULL)
-		return 0;
-	enter_full(st, what, "no space for a write", limit);
-	return -ENOSPC;
 }
 
 /* Whether rc means no space; *limit may name the limit that was hit. */
@@ -117,6 +96,25 @@ enter_full(struct store *st, const char *what, const char *msg, const char *limi
 	    "reads go on", st->full_why);
 	if (st->on_full != NULL)
 		st->on_full(st->on_full_arg, true);
+}
+
+/* Before a write transaction: a file system with less than SPACE_SLACK
+ * left (or a file of the store that near RLIMIT_FSIZE) refuses it at
+ * once. SQLite could often still fit the write in the slack of its files
+ * (a write-ahead log keeps its size after a checkpoint, and may be
+ * megabytes after an indexing slice), so without this how many writes a
+ * full disk accepts would depend on that slack; status says "full" as
+ * soon as the disk is, and writes agree with it. One statvfs per write
+ * transaction (~1 us; records are committed in batches). */
+int
+store_space_check(struct store *st, const char *what)
+{
+	const char *limit = at_a_limit(st);
+
+	if (limit == NULL)
+		return 0;
+	enter_full(st, what, "no space for a write", limit);
+	return -ENOSPC;
 }
 
 bool
