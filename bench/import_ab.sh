@@ -28,10 +28,7 @@ t0=$(now_s)
 cli n --json import "$REC" >/dev/null
 t1=$(now_s)
 c1=$(cpu_ticks "${NODE_PID[n]}")
-for ((i = 0; i < 4800 && ${BENCH_INDEXED:-1} != 0; i++)); do
-	[[ $(cli n --json status | jq '.index_behind // 0') == 0 ]] && break
-	sleep 0.25
-done
+[[ ${BENCH_INDEXED:-1} == 0 ]] || wait_indexed n 0.25 || die "n never finished indexing"
 t2=$(now_s)
 c2=$(cpu_ticks "${NODE_PID[n]}")
 HZ=$(getconf CLK_TCK)

@@ -212,15 +212,16 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'; }
 # records NAME: live records of node NAME (over the control socket).
 records() { "$PY" "$TOOL" status "$B/$1/ctl.sock" | cut -d' ' -f1; }
 
-# wait_indexed NAME: polls (every 20 ms, up to about 10 minutes) until NAME's
-# status says no stored text waits to be indexed for search (index_behind; a
-# daemon without that field indexes in the commit); returns 1 on timeout.
+# wait_indexed NAME [EVERY_S]: polls (every EVERY_S seconds, default 0.02,
+# up to about 10 minutes) until NAME's status says no stored text waits to
+# be indexed for search (index_behind; a daemon without that field indexes
+# in the commit); returns 1 on timeout.
 wait_indexed() {
-	local i behind
-	for ((i = 0; i < 30000; i++)); do
+	local behind every=${2:-0.02} end=$((SECONDS + 600))
+	while ((SECONDS < end)); do
 		behind=$(cli "$1" --json status | jq '.index_behind // 0')
 		((behind == 0)) && return 0
-		sleep 0.02
+		sleep "$every"
 	done
 	say "$1: indexing did not finish"
 	return 1
