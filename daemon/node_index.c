@@ -9,15 +9,27 @@
  * Under a stream that never pauses a slice still runs every
  * NODE_INDEX_DEFER_MAX_MS, so the backlog cannot grow without end. While an
  * import holds the store's transaction, nothing runs: the import's end
- * marks the loop busy again. */
+ * marks the loop busy again.
+ *
+ * While a slice runs, the threadpool tokenizes the texts of the next one
+ * (store_index_prepare), which that slice replays; the idle handle waits
+ * for the batch rather than tokenize the same texts twice. */
 #include "node_index.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include "core/log.h"
+#include "node_pool.h"
 #include "store/store.h"
 
+struct prep_job {
+	struct node_index *x;
+	struct store_prep *p;
+};
+
 static void on_index_timer(uv_timer_t *t);
+static void on_index_idle(uv_idle_t *h);
 
 /* Waits ms (at least 1: a timer of 0 restarted from its own callback
  * would run again in the same pass of the loop). */
@@ -28,11 +40,68 @@ index_wait(struct node_index *x, uint64_t ms)
 	uv_timer_start(&x->timer, on_index_timer, ms > 0 ? ms : 1, 0);
 }
 
+static void
+prep_run(void *arg)
+{
+	store_index_prep_run(((struct prep_job *)arg)->p);
+}
+
+static void
+prep_done(void *arg)
+{
+	struct prep_job *j = arg;
+	struct node_index *x = j->x;
+
+	store_index_prep_done(x->store, j->p);
+	x->preparing = false;
+	store_prep_free(x->ready);   /* never set while preparing; no leak if it were */
+	x->ready = x->stopped ? NULL : j->p;
+	if (x->stopped)
+		store_prep_free(j->p);
+	else if (x->awaited)
+		uv_idle_start(&x->idle, on_index_idle);
+	x->awaited = false;
+	free(j);
+}
+
+/* Starts tokenizing the texts after the slice of x->slice texts about to
+ * run, as many as the slice after it will take. */
+static void
+prep_next(struct node_index *x)
+{
+	size_t next = x->slice < NODE_INDEX_SLICE_MAX ? x->slice * 2 : x->slice;
+	struct prep_job *j;
+
+	if (x->preparing || x->stopped || (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->x = x;
+	if ((j->p = store_index_prepare(x->store, x->slice, next)) == NULL) {
+		free(j);
+		return;
+	}
+	if (node_pool_run(x->loop, prep_run, prep_done, j) != 0) {
+		store_index_prep_done(x->store, j->p);
+		store_prep_free(j->p);
+		free(j);
+		return;
+	}
+	x->preparing = true;
+}
+
 /* One slice; false when it failed (the next try waits). */
 static bool
 index_slice(struct node_index *x)
 {
-	int rc = store_index_step(x->store, x->slice);
+	struct store_prep *p = x->ready;
+	int rc;
+
+	x->ready = NULL;
+	prep_next(x);
+	rc = store_index_step_with(x->store, x->slice, p);
+	if (p != NULL)
+		log_debug("search index: slice of up to %zu texts, %zu replayed as tokenized ahead",
+		    x->slice, store_prep_replayed(p));
+	store_prep_free(p);
 
 	x->waiting_since = uv_now(x->loop);
 	if (rc == 0) {
@@ -58,6 +127,8 @@ index_done(struct node_index *x)
 		return false;
 	x->waiting_since = 0;
 	uv_idle_stop(&x->idle);
+	store_prep_free(x->ready);
+	x->ready = NULL;
 	return true;
 }
 
@@ -71,6 +142,12 @@ on_index_idle(uv_idle_t *h)
 		return;
 	if (now - x->busy_at < NODE_INDEX_QUIET_MS || *x->store_held) {
 		index_wait(x, NODE_INDEX_QUIET_MS);
+		return;
+	}
+	/* The next texts are being tokenized: prep_done starts us again. */
+	if (x->preparing) {
+		uv_idle_stop(&x->idle);
+		x->awaited = true;
 		return;
 	}
 	index_slice(x);
@@ -131,6 +208,8 @@ void
 node_index_stop(struct node_index *x)
 {
 	x->stopped = true;
+	store_prep_free(x->ready);   /* a batch on the pool is freed by prep_done */
+	x->ready = NULL;
 	uv_close((uv_handle_t *)&x->timer, NULL);
 	uv_close((uv_handle_t *)&x->idle, NULL);
 }

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 struct store;
+struct store_prep;
 
 /* No new records for this long: the loop is quiet, indexing runs. Long
  * enough that the pauses of a sync on a loaded machine (a batch waiting
@@ -38,6 +39,12 @@ struct node_index {
 	uint64_t busy_at;         /* loop time of the last new records */
 	uint64_t waiting_since;   /* loop time since when no slice ran; 0: none waits */
 	size_t slice;             /* texts in the next slice */
+	/* The next slice's texts tokenized ahead on the threadpool while the
+	 * loop indexes a slice (store.h, "Tokenizing ahead"): ready once
+	 * tokenized; preparing while the pool has a batch; awaited while the
+	 * idle handle waits for it. */
+	struct store_prep *ready;
+	bool preparing, awaited;
 	bool stopped;
 };
 

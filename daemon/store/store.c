@@ -80,6 +80,9 @@ static const char *stmt_sql[S_COUNT] = {
 	[S_INDEX_BEHIND] = "SELECT count(*) FROM texts WHERE rowid > ?1",
 	[S_INDEX_NEXT] = "SELECT max(rowid) FROM (SELECT rowid FROM texts WHERE rowid > ?1"
 	    " ORDER BY rowid LIMIT ?2)",
+	/* The columns S_FTS_INDEX gives the tokenizer, in its order. */
+	[S_INDEX_TEXTS] = "SELECT title, summary, body, tags FROM texts_src WHERE rid > ?1"
+	    " ORDER BY rid LIMIT ?2",
 	[S_ADOPT_PUT] = "INSERT OR REPLACE INTO adoptions (seq, source) VALUES (?1, ?2)",
 	[S_ADOPT_CHILDREN] = "SELECT r.id FROM adoptions a JOIN records r ON r.seq = a.seq"
 	    " WHERE a.source = ?1 ORDER BY r.ts, r.id LIMIT ?2",

@@ -291,6 +291,29 @@ int store_index_step(struct store *st, size_t max_texts);
  * store_index_step). */
 int store_index_catch_up(struct store *st, size_t max_texts);
 
+/* Tokenizing ahead (docs/search.md, "Tokenized ahead"): while the loop
+ * indexes a slice, a pool thread tokenizes the texts of the next one, and
+ * that slice replays the tokens instead of computing them. */
+struct store_prep;
+/* Copies up to max_texts of the texts that will still wait once the next
+ * slice of slice_texts texts is indexed. NULL when none wait, when a batch
+ * is being tokenized already, or out of memory: indexing then tokenizes
+ * as it goes. */
+struct store_prep *store_index_prepare(struct store *st, size_t slice_texts,
+    size_t max_texts);
+/* On a pool thread (node_pool_run's run): tokenizes the batch. */
+void store_index_prep_run(void *prep);
+/* Back on the loop after store_index_prep_run: the batch is ready. */
+void store_index_prep_done(struct store *st, struct store_prep *prep);
+/* store_index_step, replaying prep (NULL: none) for the texts it holds. */
+int store_index_step_with(struct store *st, size_t max_texts, struct store_prep *prep);
+/* Texts (column values) in prep, and those replayed so far (tests,
+ * benchmarks). */
+size_t store_prep_texts(const struct store_prep *prep);
+size_t store_prep_replayed(const struct store_prep *prep);
+/* Accepts NULL; never while store_index_prep_run runs. */
+void store_prep_free(struct store_prep *prep);
+
 /* Highest sequence number of a stored record (0 for an empty store). */
 uint64_t store_max_seq(struct store *st);
 /* The sequence high-water mark: every number handed out so far is below or

@@ -58,6 +58,10 @@ store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi)
 	sqlite3_bind_int64(s, 2, hi);
 	rc = sqlite3_step(s);
 	sqlite3_reset(s);
+	/* A batch tokenized ahead is done with: its new words join the sink
+	 * before it is flushed. */
+	if (st->tok != NULL)
+		tokenizer_prep_use(st->tok, NULL);
 	if (rc != SQLITE_DONE)
 		return store_err(st, rc, "index");
 	return store_vocab_flush(st);

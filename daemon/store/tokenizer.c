@@ -10,6 +10,7 @@
 
 #include "core/util.h"
 #include "store/tokenizer_fold.h"
+#include "store/tokenizer_prep.h"
 #include "store/tokenizer_sink.h"
 #include "store/tokenizer_stem.h"
 
@@ -46,6 +47,13 @@ struct tokenizer {
 	struct wc_slot *wc;
 	bool wc_fail;
 	struct tok_sink sink;      /* new words for the typo vocabulary */
+	/* Tokenizing ahead (tokenizer_prep.h): the worker is a second
+	 * tokenizer with caches of its own, for one pool thread at a time
+	 * (worker_busy); prep is the batch replayed by document
+	 * tokenizations, borrowed. */
+	struct tokenizer *worker;
+	bool worker_busy;
+	struct tok_prep *prep;
 };
 
 struct tok_inst {
@@ -296,13 +304,28 @@ run_u61(struct tokenizer *t, Fts5Tokenizer *u61, struct tok_run *r, const char *
 	return rc;
 }
 
+/* A text as FTS5 gives it: the language marker read, then unicode61's
+ * tokens with their other forms (documents) or alone (queries). */
+static int
+tok_text(struct tokenizer *t, Fts5Tokenizer *u61, int flags, const char *text, int len,
+    void *ctx, int (*emit)(void *, int, const char *, int, int, int))
+{
+	struct tok_run r = { .t = t, .flags = flags, .ctx = ctx, .emit = emit };
+	char lang[LANG_MAX + 1];
+
+	if ((r.skip = read_marker(text, len, lang)) > 0 && lang[0] != '\0' &&
+	    (flags & FTS5_TOKENIZE_DOCUMENT))
+		r.stem = stem_lookup(&t->stems, lang);
+	return run_u61(t, u61, &r, text + r.skip, len - r.skip);
+}
+
 static int
 tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int len,
     int (*emit)(void *, int, const char *, int, int, int))
 {
 	struct tok_inst *in = (struct tok_inst *)p;
-	struct tok_run r = { .t = in->t, .flags = flags, .ctx = ctx, .emit = emit };
 	char lang[LANG_MAX + 1];
+	int rc;
 
 	if (text == NULL || len <= 0)
 		return SQLITE_OK;
@@ -315,10 +338,14 @@ tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int len,
 			return SQLITE_OK;
 		return emit(ctx, 0, text + 1, len - 1, 0, len);
 	}
-	if ((r.skip = read_marker(text, len, lang)) > 0 && lang[0] != '\0' &&
-	    (flags & FTS5_TOKENIZE_DOCUMENT))
-		r.stem = stem_lookup(&in->t->stems, lang);
-	return run_u61(in->t, in->u61, &r, text + r.skip, len - r.skip);
+	if ((flags & FTS5_TOKENIZE_DOCUMENT) && in->t->prep != NULL &&
+	    tok_prep_replay(in->t->prep, text, len, ctx, emit, &rc)) {
+		/* The language becomes known to queries as tok_text makes it. */
+		if (read_marker(text, len, lang) > 0 && lang[0] != '\0')
+			stem_lookup(&in->t->stems, lang);
+		return rc;
+	}
+	return tok_text(in->t, in->u61, flags, text, len, ctx, emit);
 }
 
 static int
@@ -362,6 +389,7 @@ tokenizer_free(void *p)
 		return;
 	if (t->words != NULL)
 		t->u61.xDelete(t->words);
+	tokenizer_free(t->worker);
 	stem_cache_free(&t->stems);
 	free(t->wc);
 	tok_sink_free(&t->sink);
@@ -378,7 +406,72 @@ tokenizer_release(struct tokenizer *t)
 	free(t->wc);
 	t->wc = NULL;
 	t->wc_fail = false;   /* the next indexing may try again */
+	if (t->worker != NULL && !t->worker_busy)
+		freed += tokenizer_release(t->worker);
 	return freed;
+}
+
+struct tokenizer *
+tokenizer_prep_claim(struct tokenizer *t)
+{
+	struct tokenizer *w = t->worker;
+
+	if (t->worker_busy)
+		return NULL;
+	if (w == NULL) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return NULL;
+		*w = (struct tokenizer){ .api = t->api, .u61 = t->u61, .u61_ud = t->u61_ud };
+		if (w->u61.xCreate(w->u61_ud, u61_args, 4, &w->words) != SQLITE_OK) {
+			free(w);
+			return NULL;
+		}
+		t->worker = w;
+	}
+	t->worker_busy = true;
+	return w;
+}
+
+void
+tokenizer_prep_unclaim(struct tokenizer *t)
+{
+	t->worker_busy = false;
+}
+
+int
+tokenizer_prep_run(struct tokenizer *w, struct tok_prep *b)
+{
+	size_t n = tok_prep_count(b);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc != SQLITE_NOMEM; i++) {
+		int len;
+		const char *text = tok_prep_text(b, i, &len);
+
+		tok_prep_open(b, i);
+		rc = tok_text(w, w->words, FTS5_TOKENIZE_DOCUMENT, text, len, b, tok_prep_emit);
+		tok_prep_close(b, i, rc == SQLITE_OK);
+	}
+	/* The words it offered the vocabulary travel with the batch. */
+	tok_sink_free(tok_prep_words(b));
+	*tok_prep_words(b) = w->sink;
+	memset(&w->sink, 0, sizeof(w->sink));
+	return rc == SQLITE_OK ? 0 : -ENOMEM;
+}
+
+static int
+sink_add(void *arg, const char *w)
+{
+	tok_sink_add(arg, w);
+	return 0;
+}
+
+void
+tokenizer_prep_use(struct tokenizer *t, struct tok_prep *b)
+{
+	if (t->prep != NULL)
+		tok_sink_drain(tok_prep_words(t->prep), sink_add, &t->sink);
+	t->prep = b;
 }
 
 /* Words of a query: the same normalisation and splitting as documents. */
@@ -433,51 +526,6 @@ tokenizer_languages(struct tokenizer *t, const char **langs, int max, bool *cyri
 	return n;
 }
 
-/* Weights of the columns title, summary, body, tags, who in the score. */
-static const double col_weight[] = { 10.0, 4.0, 1.0, 2.0, 0.0 };
-
-/* tessera_match(texts_fts, map): see tokenizer.h. It walks the row's
- * phrase instances rather than asking each of the (many) phrases whether
- * it matched, and scores the row as it goes: bm25 without its IDF, whose
- * statistics FTS5 gathers by reading every phrase's whole doclist, which
- * for the expansions of a frequent word cost more than the search. */
-static void
-match_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
-    sqlite3_value **val)
-{
-	const unsigned char *map;
-	unsigned char best[256];
-	int nmap, ninst = 0, worst = 0, ncol = api->xColumnCount(fts);
-	double score = 0;
-
-	if (nval != 1 || (map = sqlite3_value_blob(val[0])) == NULL) {
-		sqlite3_result_error(ctx, "tessera_match: map expected", -1);
-		return;
-	}
-	nmap = sqlite3_value_bytes(val[0]) / 2;
-	memset(best, 0xFF, sizeof(best));
-	if (api->xInstCount(fts, &ninst) != SQLITE_OK) {
-		sqlite3_result_error(ctx, "tessera_match: no instances", -1);
-		return;
-	}
-	for (int i = 0; i < ninst; i++) {
-		int p, col, off, size = 0;
-
-		if (api->xInst(fts, i, &p, &col, &off) != SQLITE_OK || p < 0 || p >= nmap)
-			continue;
-		if (map[2 * p + 1] < best[map[2 * p]])
-			best[map[2 * p]] = map[2 * p + 1];
-		if (col >= 0 && col < ncol && col < 5 && api->xColumnSize(fts, col, &size) == SQLITE_OK)
-			score += col_weight[col] * 20.0 / (20.0 + size);
-	}
-	for (int p = 0; p < nmap; p++)
-		if (best[map[2 * p]] > worst)
-			worst = best[map[2 * p]];
-	/* The form in the integer part, the score (higher is better) folded
-	 * into [0, 0.5) so that lower is better throughout. */
-	sqlite3_result_double(ctx, worst + 0.5 / (1.0 + score));
-}
-
 static fts5_api *
 fts5_api_of(sqlite3 *db)
 {
@@ -515,7 +563,7 @@ tokenizer_register(sqlite3 *db, struct tokenizer **out, char **cause)
 		tokenizer_free(t);
 		return set_cause(cause, -EIO, "cannot register the search tokenizer");
 	}
-	if (api->xCreateFunction(api, TOK_MATCH_FN, NULL, match_fn, NULL) != SQLITE_OK)
+	if (tokenizer_match_register(api) != 0)
 		return set_cause(cause, -EIO, "cannot register %s()", TOK_MATCH_FN);
 	*out = t;
 	return 0;

@@ -91,5 +91,22 @@ void tokenizer_sink_forget(struct tokenizer *t);
  * integer part, and the row's score as the fraction (below 0.5, lower is
  * better: column-weighted term frequency, shorter columns first). */
 #define TOK_MATCH_FN "tessera_match"
+/* Registers it (tokenizer_match.c); 0 or -1. */
+int tokenizer_match_register(fts5_api *api);
+
+/* Tokenizing ahead (tokenizer_prep.h). The worker, a second tokenizer
+ * with caches of its own for one pool thread, or NULL while it is claimed
+ * (or out of memory); given back with tokenizer_prep_unclaim once the
+ * thread is done with it. Both on the loop's thread. */
+struct tok_prep;
+struct tokenizer *tokenizer_prep_claim(struct tokenizer *t);
+void tokenizer_prep_unclaim(struct tokenizer *t);
+/* On the claiming thread: tokenizes b's texts as documents, recording
+ * their tokens and new words in b. 0, or -ENOMEM (texts not recorded whole
+ * are tokenized again when indexed). */
+int tokenizer_prep_run(struct tokenizer *w, struct tok_prep *b);
+/* Document tokenizations replay b (borrowed until the next call; NULL:
+ * none); b's new words join the vocabulary's sink when it is replaced. */
+void tokenizer_prep_use(struct tokenizer *t, struct tok_prep *b);
 
 #endif

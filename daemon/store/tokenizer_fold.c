@@ -4,6 +4,7 @@
 #include "store/tokenizer_fold.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,16 +127,19 @@ ft_put(struct fold_text *ft, unsigned cp, int orig)
 	ft->len += n;
 }
 
-/* ICU's instance; it is owned by ICU and lives as long as the process. */
+/* ICU's instance; it is owned by ICU and lives as long as the process.
+ * Atomic: the loop and a pool thread tokenizing ahead both ask (ICU hands
+ * both the same instance). */
 static const UNormalizer2 *
 nfkc_cf(void)
 {
-	static const UNormalizer2 *inst;
+	static _Atomic(const UNormalizer2 *) inst;
+	const UNormalizer2 *n = atomic_load_explicit(&inst, memory_order_relaxed);
 	UErrorCode err = U_ZERO_ERROR;
 
-	if (inst == NULL)
-		inst = unorm2_getNFKCCasefoldInstance(&err);
-	return inst;
+	if (n == NULL && (n = unorm2_getNFKCCasefoldInstance(&err)) != NULL)
+		atomic_store_explicit(&inst, n, memory_order_relaxed);
+	return n;
 }
 
 /* Per BMP character, computed once: whether NFKC_Casefold leaves it alone
@@ -147,7 +151,10 @@ enum { CP_KNOWN = 1, CP_STABLE = 2, CP_BOUNDARY = 4 };
 static unsigned
 bmp_props(unsigned c)
 {
-	static uint8_t props[0x10000];
+	/* Filled by whichever thread asks first (the loop, or a pool thread
+	 * tokenizing ahead): both compute the same byte. Relaxed atomics are
+	 * plain byte loads and stores on the machines we run on. */
+	static _Atomic uint8_t props[0x10000];
 	UChar src[1], dst[4];
 	UErrorCode err = U_ZERO_ERROR;
 	int32_t nd;
@@ -155,8 +162,8 @@ bmp_props(unsigned c)
 
 	if (c >= 0x10000 || (c >= 0xD800 && c <= 0xDFFF))
 		return unorm2_hasBoundaryBefore(nfkc_cf(), (UChar32)c) ? CP_BOUNDARY : 0;
-	if (props[c] & CP_KNOWN)
-		return props[c];
+	if ((p = atomic_load_explicit(&props[c], memory_order_relaxed)) & CP_KNOWN)
+		return p;
 	src[0] = (UChar)c;
 	nd = unorm2_normalize(nfkc_cf(), src, 1, dst, 4, &err);
 	p = CP_KNOWN;
@@ -166,7 +173,7 @@ bmp_props(unsigned c)
 		p |= CP_STABLE;
 	if (c < 0x300 || unorm2_hasBoundaryBefore(nfkc_cf(), (UChar32)c))
 		p |= CP_BOUNDARY;
-	props[c] = (uint8_t)p;
+	atomic_store_explicit(&props[c], (uint8_t)p, memory_order_relaxed);
 	return p;
 }
 
