@@ -177,6 +177,13 @@ cpu_ticks() {
 	awk '{ print $12 + $13 }' <<<"$stat"
 }
 
+# loop_ticks PID: cpu_ticks of the process's first thread only, which runs
+# the daemon's event loop (the rest is the threadpool: verification,
+# tokenizing ahead, attachment syncs).
+loop_ticks() {
+	cpu_ticks "$1/task/$1"
+}
+
 # now_s: wall clock with microseconds (bash 5).
 now_s() { echo "$EPOCHREALTIME"; }
 
