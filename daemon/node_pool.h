@@ -1,5 +1,6 @@
 /* Work sent to libuv's threadpool by modules that must not see libuv (the
- * sans-IO engine's attachment syncs): run(job) on a pool thread, then
+ * sans-IO engine's attachment syncs, the search index's tokenizing ahead
+ * for node_index.c): run(job) on a pool thread, then
  * done(job) on the loop's thread. The caller owns job and keeps it alive
  * until done; uv_run does not return while a job is queued or running, so
  * done always comes before the node is closed. */
