@@ -65,12 +65,17 @@ prep_done(void *arg)
 }
 
 /* Starts tokenizing the texts after the slice of x->slice texts about to
- * run, as many as the slice after it will take. */
+ * run, as many as the slice after it will take: twice as many while the
+ * loop is quiet, the smallest slice while records arrive (the rest of a
+ * larger batch would be tokenized for nothing). */
 static void
 prep_next(struct node_index *x)
 {
 	size_t next = x->slice < NODE_INDEX_SLICE_MAX ? x->slice * 2 : x->slice;
 	struct prep_job *j;
+
+	if (uv_now(x->loop) - x->busy_at < NODE_INDEX_QUIET_MS)
+		next = STORE_INDEX_SLICE;
 
 	if (x->preparing || x->stopped || (j = calloc(1, sizeof(*j))) == NULL)
 		return;
