@@ -4,7 +4,7 @@
 # into the same place on first use) into a fresh node run by TESSERAD; times
 # until the import returns (stored) and until status index_behind is 0
 # (stored and indexed), and the daemon's CPU time at each (and its loop
-# thread's at the end). The status is
+# thread's). The status is
 # polled every 0.25 s once the import has returned (each poll costs the
 # daemon a little; a daemon that indexes inside the import is done at the
 # first). BENCH_INDEXED=0 stops the node once the import has returned
@@ -29,10 +29,11 @@ t0=$(now_s)
 cli n --json import "$REC" >/dev/null
 t1=$(now_s)
 c1=$(cpu_ticks "${NODE_PID[n]}")
+l1=$(loop_ticks "${NODE_PID[n]}")
 [[ ${BENCH_INDEXED:-1} == 0 ]] || wait_indexed n 0.25 || die "n never finished indexing"
 t2=$(now_s)
 c2=$(cpu_ticks "${NODE_PID[n]}")
 l2=$(loop_ticks "${NODE_PID[n]}")
 HZ=$(getconf CLK_TCK)
-echo "$LABEL: import $N stored in $(elapsed "$t0" "$t1") s ($(awk -v n="$N" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.0f", n/s}') records/s), stored and indexed $(elapsed "$t0" "$t2") s; CPU daemon $(awk -v c=$c1 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') / $(awk -v c=$c2 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s (loop thread $(awk -v c=$l2 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s); load $load -> $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$LABEL: import $N stored in $(elapsed "$t0" "$t1") s ($(awk -v n="$N" -v s="$(elapsed "$t0" "$t1")" 'BEGIN{printf "%.0f", n/s}') records/s), stored and indexed $(elapsed "$t0" "$t2") s; CPU daemon $(awk -v c=$c1 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') / $(awk -v c=$c2 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s (loop thread $(awk -v c=$l1 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') / $(awk -v c=$l2 -v h=$HZ 'BEGIN{printf "%.2f", c/h}') s); load $load -> $(cut -d' ' -f1-3 /proc/loadavg)"
 node_stop n
