@@ -12,7 +12,6 @@
 #include "core/identity.h"
 #include "core/log.h"
 #include "core/process.h"
-#include "core/procmem.h"
 #include "node.h"
 #include "rotate_key.h"
 #include "store/publish.h"
@@ -275,6 +274,5 @@ main(int argc, char **argv)
 	 * peer (a session and a dial), the control clients, and the database,
 	 * listeners and libuv's own. */
 	process_nofile((size_t)conf->max_unauthenticated + 2 * conf->n_peers + 64 + 64);
-	procmem_init();
 	return node_run(conf);
 }

@@ -9,21 +9,6 @@
 #endif
 
 void
-procmem_init(void)
-{
-#ifdef __GLIBC__
-	/* glibc raises its mmap threshold (up to 32 MB) each time a mapped
-	 * block is freed, so later large buffers come from the heaps; those
-	 * of a threadpool thread's arena are never trimmed from the top
-	 * (malloc_trim shrinks only the main heap's). The buffers of texts
-	 * tokenized ahead on the pool then stayed resident at rest: 29 MB
-	 * instead of 20 MB after a 5,000-record sync (e2e test_ops_idle_rss).
-	 * A fixed threshold also turns the adjustment off. */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
-}
-
-void
 procmem_trim(void)
 {
 #ifdef __GLIBC__
