@@ -428,6 +428,11 @@ tokenizer_prep_claim(struct tokenizer *t)
 		}
 		t->worker = w;
 	}
+	/* The worker's word cache is allocated here, on the loop's thread: a
+	 * pool thread's malloc arena keeps what it held at the top resident
+	 * after it is freed (tokenizer_prep.c, grow_mapped). */
+	if (w->wc == NULL && !w->wc_fail && (w->wc = calloc(WC_SLOTS, sizeof(*w->wc))) == NULL)
+		w->wc_fail = true;   /* it runs without the cache */
 	t->worker_busy = true;
 	return w;
 }

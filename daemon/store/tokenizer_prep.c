@@ -2,9 +2,11 @@
  * A token is recorded as its flags byte, then varints for its length,
  * its start and its end - start, then its bytes: about 3 bytes besides
  * the token's own for the short offsets of a text. */
+#define _GNU_SOURCE   /* mremap */
 #include "store/tokenizer_prep.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,8 @@
 /* How far past the next recorded text a text is looked for: a row deleted
  * between the batch and its slice takes its four columns out of step. */
 #define PREP_LOOKAHEAD 16
+/* The first mapping of a buffer; it doubles from there. */
+#define PREP_MAP_MIN (256u << 10)
 
 struct prep_text {
 	size_t off;          /* in texts */
@@ -21,7 +25,7 @@ struct prep_text {
 };
 
 struct tok_prep {
-	char *texts;
+	unsigned char *texts;
 	size_t texts_len, texts_cap;
 	struct prep_text *v;
 	size_t n, cap;
@@ -33,7 +37,8 @@ struct tok_prep {
 	struct tok_sink words;
 };
 
-/* Makes room for need more bytes in *buf (length len, capacity *cap). */
+/* Makes room for need more elements of elem bytes in *buf (len used, *cap
+ * allocated), on the heap. */
 static int
 grow(void *buf, size_t len, size_t *cap, size_t need, size_t elem)
 {
@@ -53,6 +58,39 @@ grow(void *buf, size_t len, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* The same for bytes, in a mapping of their own: the token buffer grows on
+ * a pool thread, and what that thread's malloc arena held at the top
+ * stayed resident after the batch was freed (malloc_trim shrinks only
+ * the main heap; 29 MB instead of 20 MB at rest after a 5,000-record sync,
+ * e2e test_ops_idle_rss). A mapping goes back to the system when freed. */
+static int
+grow_mapped(unsigned char **buf, size_t len, size_t *cap, size_t need)
+{
+	size_t c = *cap ? *cap : PREP_MAP_MIN;
+	void *q;
+
+	if (need > SIZE_MAX / 4 - len)
+		return -ENOMEM;
+	if (len + need <= *cap)
+		return 0;
+	while (c < len + need)
+		c *= 2;
+	q = *buf == NULL ? mmap(NULL, c, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) :
+	    mremap(*buf, *cap, c, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED)
+		return -ENOMEM;
+	*buf = q;
+	*cap = c;
+	return 0;
+}
+
+static void
+unmap(void *buf, size_t cap)
+{
+	if (buf != NULL)
+		munmap(buf, cap);
+}
+
 struct tok_prep *
 tok_prep_new(void)
 {
@@ -64,9 +102,9 @@ tok_prep_free(struct tok_prep *b)
 {
 	if (b == NULL)
 		return;
-	free(b->texts);
+	unmap(b->texts, b->texts_cap);
 	free(b->v);
-	free(b->toks);
+	unmap(b->toks, b->toks_cap);
 	tok_sink_free(&b->words);
 	free(b);
 }
@@ -74,7 +112,7 @@ tok_prep_free(struct tok_prep *b)
 int
 tok_prep_add(struct tok_prep *b, const char *text, int len)
 {
-	if (len < 0 || grow(&b->texts, b->texts_len, &b->texts_cap, (size_t)len, 1) != 0 ||
+	if (len < 0 || grow_mapped(&b->texts, b->texts_len, &b->texts_cap, (size_t)len) != 0 ||
 	    grow(&b->v, b->n, &b->cap, 1, sizeof(*b->v)) != 0)
 		return -ENOMEM;
 	memcpy(b->texts + b->texts_len, text, (size_t)len);
@@ -99,7 +137,7 @@ const char *
 tok_prep_text(const struct tok_prep *b, size_t i, int *len)
 {
 	*len = b->v[i].len;
-	return b->texts + b->v[i].off;
+	return (const char *)b->texts + b->v[i].off;
 }
 
 struct tok_sink *
@@ -162,7 +200,7 @@ tok_prep_emit(void *arg, int flags, const char *tok, int n, int start, int end)
 
 	/* The tokenizer's offsets and lengths are never negative. */
 	if (b->failed || n < 0 || start < 0 || end < start ||
-	    grow(&b->toks, b->toks_len, &b->toks_cap, 16 + (size_t)n, 1) != 0) {
+	    grow_mapped(&b->toks, b->toks_len, &b->toks_cap, 16 + (size_t)n) != 0) {
 		b->failed = true;
 		return 0;   /* the text is tokenized whole and simply not replayed */
 	}
