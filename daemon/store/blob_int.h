@@ -97,6 +97,12 @@ sqlite3_stmt *blob_stmt(struct store *st, enum blob_stmt which);
 int blob_db_have(struct store *st, const uint8_t root[MERKLE_HASH], uint8_t *bits, size_t nbytes);
 int blob_db_set_have(struct store *st, const uint8_t root[MERKLE_HASH], const uint8_t *bits,
     size_t nbytes, uint64_t have);
+/* The same, committed without waiting for the disk (store_unsynced): the
+ * bits name chunks whose bytes are durable already, so losing this commit
+ * in a power cut only means fetching them again, never data shown held
+ * that is not; the next synced commit or checkpoint makes it durable. */
+int blob_db_set_have_unsynced(struct store *st, const uint8_t root[MERKLE_HASH],
+    const uint8_t *bits, size_t nbytes, uint64_t have);
 int blob_db_complete(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t size);
 int blob_db_garbage(struct store *st, uint8_t (*roots)[MERKLE_HASH], bool *purged, size_t max,
     size_t *n);

@@ -143,7 +143,8 @@ blob_sync_end(struct store *st, struct blob_sync_job *j)
 			if (s->err != 0)
 				r = -s->err;
 			else
-				r = blob_db_set_have(st, s->root, s->bits, s->nbytes, s->have);
+				r = blob_db_set_have_unsynced(st, s->root, s->bits, s->nbytes,
+				    s->have);
 			if (r != 0) {
 				p->dirty = true;   /* tried again at the next sync */
 				rc = r;
