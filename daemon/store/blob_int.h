@@ -26,6 +26,9 @@ struct blob_part {
 	uint8_t *bits;          /* verified chunks (synced ones once clean) */
 	bool dirty;             /* written since the last sync began */
 	bool syncing;           /* a sync job (blob_sync_begin) holds its snapshot */
+	bool finishing;         /* every chunk written, its completion job runs: served
+	                         * still, never synced (a full bitmap in the database
+	                         * would say held what is not completed) */
 	uint64_t sync_gen;      /* changes at each opening and at-once sync: a job's
 	                         * snapshot of an older one is not saved */
 	unsigned unkicked;      /* chunks written since writeback was started */
@@ -61,6 +64,7 @@ struct blobs {
 	int serve_fd, serve_tfd;
 	uint64_t serve_size;
 	bool gc_due;                     /* a purge waits for blob_gc */
+	struct blob_finish_job *finishing;   /* completions under way (blob_finish.c) */
 };
 
 /* DATA/blobs/<hex root><suffix> */
@@ -68,6 +72,8 @@ void blob_file(const struct blobs *b, const uint8_t root[MERKLE_HASH], const cha
     char path[PATH_LEN]);
 int blob_write_all(int fd, const uint8_t *p, size_t len, uint64_t off);
 int blob_read_all(int fd, uint8_t *p, size_t len, uint64_t off);
+/* The tree (nodes hashes) written into the file tmp and synced. */
+int blob_tree_write(const char *tmp, const uint8_t *tree, uint64_t nodes);
 /* The tree file: written beside, synced, then renamed into place. */
 int blob_tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree,
     uint64_t nodes);
@@ -80,6 +86,16 @@ void blob_part_close(struct blobs *b, size_t i);
 /* Serving a verified chunk of a partial blob (blob_chunk_read). */
 int blob_part_read(struct store *st, struct blob_part *p, uint64_t index, uint8_t *buf,
     size_t *len, uint8_t *proof, size_t *proof_len);
+
+/* p holds every chunk: completes it at once (out NULL, or no job could
+ * be made: p is closed, *complete set on success), or gives a job in *out
+ * (blob.h, blob_finish_run), p open and finishing until its end. */
+int blob_finish_start(struct store *st, struct blob_part *p, bool *complete,
+    struct blob_finish_job **out);
+/* Whether a completion of root is under way (the blob is not reopened). */
+bool blob_finishing(const struct blobs *b, const uint8_t root[MERKLE_HASH]);
+/* A purge, GC or add of root: a completion under way leaves it alone. */
+void blob_finish_cancel(struct blobs *b, const uint8_t root[MERKLE_HASH]);
 
 /* Whether block of p is verified in its .tree file (checked there once
  * per opening when not known yet). */

@@ -39,7 +39,7 @@ blob_sync(struct store *st)
 
 		/* A part whose job still runs has bits not saved yet: saved
 		 * here, and the job's older snapshot is then ignored. */
-		if (!p->dirty && !p->syncing)
+		if ((!p->dirty && !p->syncing) || p->finishing)
 			continue;
 		/* Data first, then the bitmap that says it is there. */
 		if (fdatasync(p->fd) != 0 || fdatasync(p->tfd) != 0) {
@@ -98,7 +98,7 @@ blob_sync_begin(struct store *st, struct blob_sync_job **out)
 	for (size_t i = 0; i < b->n_part; i++) {
 		struct blob_part *p = &b->part[i];
 
-		if (!p->dirty || p->syncing)
+		if (!p->dirty || p->syncing || p->finishing)
 			continue;   /* one job per part at a time */
 		if ((rc = snap_take(&j->snap[j->n], p)) != 0)
 			break;   /* what was taken is synced; the rest waits */

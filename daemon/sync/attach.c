@@ -143,6 +143,78 @@ sync_now(struct attach *a, uint64_t now)
 	}
 }
 
+/* A blob became complete here: every peer hears of it (BlobHave), and the
+ * wanted list is refreshed. */
+static void
+completed(struct attach *a, const uint8_t root[MERKLE_HASH])
+{
+	memcpy(a->done[a->n_done++ % 16], root, MERKLE_HASH);
+	a->gen++;
+	log_info("attachment %02x%02x%02x%02x… complete", root[0], root[1], root[2], root[3]);
+	if (a->on_news != NULL)
+		a->on_news(a->hook_arg);
+}
+
+/* A completion job off the loop, and what its end needs. */
+struct finish_work {
+	struct attach *a;
+	struct blob_finish_job *job;
+};
+
+static void
+finish_run(void *arg)
+{
+	blob_finish_run(((struct finish_work *)arg)->job);
+}
+
+/* Back on the loop: the blob renamed into place and announced. */
+static void
+finish_end(struct attach *a, struct blob_finish_job *job)
+{
+	uint8_t root[MERKLE_HASH];
+	bool complete;
+	int rc;
+
+	memcpy(root, blob_finish_root(job), MERKLE_HASH);
+	if ((rc = blob_finish_end(a->store, job, &complete)) != 0)
+		log_warnx("attachment %02x%02x%02x%02x…: cannot complete: %s", root[0], root[1],
+		    root[2], root[3], strerror(-rc));
+	if (complete)
+		completed(a, root);
+	else
+		a->gen++;   /* partial again (or gone): fetched from what is synced */
+}
+
+static void
+finish_done(void *arg)
+{
+	struct finish_work *w = arg;
+
+	finish_end(w->a, w->job);
+	free(w);
+}
+
+/* The last chunk of a blob is written: its syncs and tree run off the loop
+ * (several ms for a big file, during which peers would not be read), the
+ * rename and commit back on it. At once without the hook. */
+static void
+finish_now(struct attach *a, struct blob_finish_job *job)
+{
+	struct finish_work *w = malloc(sizeof(*w));
+
+	if (w == NULL) {
+		blob_finish_run(job);
+		finish_end(a, job);
+		return;
+	}
+	w->a = a;
+	w->job = job;
+	if (a->offload == NULL || a->offload(a->hook_arg, finish_run, finish_done, w) != 0) {
+		finish_run(w);
+		finish_done(w);
+	}
+}
+
 void
 attach_tick(struct attach *a, uint64_t now)
 {
@@ -302,6 +374,7 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	struct blob_want *w;
 	uint8_t leaf[MERKLE_HASH], known[MERKLE_HASH];
 	const char *why;
+	struct blob_finish_job *finish = NULL;
 	size_t at;
 	bool complete;
 	int rc;
@@ -340,7 +413,7 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	}
 	a->chunks_in++;
 	rc = blob_chunk_put(a->store, m->root.data, m->index, m->data.data, m->data.len, leaf,
-	    m->proof.data, m->proof.len, &complete);
+	    m->proof.data, m->proof.len, &complete, &finish);
 	if (rc == -ENOSPC) {
 		/* The store logged the full state once; request_more waits. */
 		log_debug("attachment: chunk %llu not written: storage full",
@@ -352,12 +425,9 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 		return 0;
 	}
 	if (complete) {
-		memcpy(a->done[a->n_done++ % 16], m->root.data, MERKLE_HASH);
-		a->gen++;
-		log_info("attachment %02x%02x%02x%02x… complete (%llu bytes)", w->root[0],
-		    w->root[1], w->root[2], w->root[3], (unsigned long long)w->size);
-		if (a->on_news != NULL)
-			a->on_news(a->hook_arg);
+		completed(a, m->root.data);
+	} else if (finish != NULL) {
+		finish_now(a, finish);
 	} else {
 		if (++a->unsynced >= ATTACH_SYNC_CHUNKS)
 			sync_now(a, s->now);
