@@ -74,6 +74,10 @@ blob_close(struct store *st)
 
 	if (b == NULL)
 		return;
+	/* The loop runs until every job ended: one still listed would touch
+	 * this store after its close. */
+	if (b->finishing != NULL)
+		log_warnx("store: closed with an attachment completion under way");
 	blob_sync(st);
 	while (b->n_part > 0)
 		blob_part_close(b, b->n_part - 1);

@@ -7,8 +7,7 @@
 #include "store/blob_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
+#include <stdio.h>   /* rename */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,10 +99,7 @@ finish_place(struct store *st, const struct blob_finish_job *j, int err, bool *c
 static void
 job_free(struct blob_finish_job *j)
 {
-	if (j->fd >= 0)
-		close(j->fd);
-	if (j->tfd >= 0)
-		close(j->tfd);
+	blob_dup_close(j->fd, j->tfd);
 	free(j);
 }
 
@@ -116,10 +112,8 @@ job_new(struct blobs *b, struct blob_part *p)
 
 	if (j == NULL)
 		return NULL;
-	j->fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
-	j->tfd = fcntl(p->tfd, F_DUPFD_CLOEXEC, 0);
-	if (j->fd < 0 || j->tfd < 0) {
-		job_free(j);
+	if (blob_part_dup(p, &j->fd, &j->tfd) != 0) {
+		free(j);
 		return NULL;
 	}
 	memcpy(j->root, p->root, MERKLE_HASH);

@@ -83,6 +83,11 @@ struct blob_part *blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH
 /* The partial blob root if it is open (no look-up, nothing created). */
 struct blob_part *blob_part_open(struct blobs *b, const uint8_t root[MERKLE_HASH]);
 void blob_part_close(struct blobs *b, size_t i);
+/* Duplicates of p's two descriptors, a job's own (valid after p closes):
+ * 0, or negative with neither open (*fd, *tfd -1). */
+int blob_part_dup(const struct blob_part *p, int *fd, int *tfd);
+/* Closes what blob_part_dup gave (-1: not open). */
+void blob_dup_close(int fd, int tfd);
 /* Serving a verified chunk of a partial blob (blob_chunk_read). */
 int blob_part_read(struct store *st, struct blob_part *p, uint64_t index, uint8_t *buf,
     size_t *len, uint8_t *proof, size_t *proof_len);

@@ -152,7 +152,7 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
 	p->by_block += !tree;
 	p->dirty = true;
 	/* Writeback starts now, a MiB at a time, without waiting: the
-	 * fdatasync of blob_sync (every 16 MiB, on the loop) then finds most
+	 * fdatasync of the sync (every 16 MiB, off the loop) then finds most
 	 * of it on disk already. */
 	if (++p->unkicked >= BLOB_KICK_CHUNKS) {
 		p->unkicked = 0;
@@ -161,6 +161,30 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
 	if (p->have < p->chunks)
 		return 0;
 	return blob_finish_start(st, p, complete, finish);
+}
+
+int
+blob_part_dup(const struct blob_part *p, int *fd, int *tfd)
+{
+	int rc;
+
+	*fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
+	*tfd = fcntl(p->tfd, F_DUPFD_CLOEXEC, 0);
+	if (*fd >= 0 && *tfd >= 0)
+		return 0;
+	rc = -errno;
+	blob_dup_close(*fd, *tfd);
+	*fd = *tfd = -1;
+	return rc;
+}
+
+void
+blob_dup_close(int fd, int tfd)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tfd >= 0)
+		close(tfd);
 }
 
 struct blob_part *

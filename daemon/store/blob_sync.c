@@ -5,7 +5,6 @@
 #include "store/blob_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,10 +56,7 @@ blob_sync(struct store *st)
 static void
 snap_free(struct sync_snap *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	if (s->tfd >= 0)
-		close(s->tfd);
+	blob_dup_close(s->fd, s->tfd);
 	free(s->bits);
 }
 
@@ -68,14 +64,15 @@ snap_free(struct sync_snap *s)
 static int
 snap_take(struct sync_snap *s, const struct blob_part *p)
 {
-	s->nbytes = (p->chunks + 7) / 8;
-	s->fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
-	s->tfd = fcntl(p->tfd, F_DUPFD_CLOEXEC, 0);
-	if (s->fd < 0 || s->tfd < 0 || (s->bits = malloc(s->nbytes)) == NULL) {
-		int rc = s->fd < 0 || s->tfd < 0 ? -errno : -ENOMEM;
+	int rc;
 
-		snap_free(s);
+	s->nbytes = (p->chunks + 7) / 8;
+	s->bits = NULL;
+	if ((rc = blob_part_dup(p, &s->fd, &s->tfd)) != 0)
 		return rc;
+	if ((s->bits = malloc(s->nbytes)) == NULL) {
+		snap_free(s);
+		return -ENOMEM;
 	}
 	memcpy(s->bits, p->bits, s->nbytes);
 	memcpy(s->root, p->root, MERKLE_HASH);
