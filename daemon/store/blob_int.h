@@ -1,4 +1,4 @@
-/* Private to blob.c and blob_db.c. */
+/* Private to store/blob*.c. */
 #ifndef BLOB_INT_H
 #define BLOB_INT_H
 

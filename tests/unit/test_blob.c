@@ -20,8 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "storefix.h"
 #include "store/blob.h"
+#include "store/store.h"
 
 #define SIZE (5 * MERKLE_LEAF + 1234)
 
@@ -280,6 +283,21 @@ test_partial(void **state)
 	free(d);
 }
 
+/* PRAGMA synchronous of st's connection (2: FULL, 0: OFF). */
+static int
+sync_level(struct store *st)
+{
+	sqlite3_stmt *s;
+	int level;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA synchronous", -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	level = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return level;
+}
+
 /* A sync job (blob_sync_begin/_run/_end, the fdatasync off the loop):
  * only the chunks of its snapshot are recorded held, never one written
  * while it ran; and a blob completed while it ran is not touched by its
@@ -304,15 +322,22 @@ test_sync_job(void **state)
 	assert_null(none);
 	relay(fx->st, rx, root, 3, &complete);   /* written during the job */
 	blob_sync_run(job);
+	assert_int_equal(sync_level(rx), 2);
 	assert_int_equal(blob_sync_end(rx, job), 0);
+	/* its commit unsynced, the store's level restored after it */
+	assert_int_equal(sync_level(rx), 2);
 	assert_int_equal(blob_get_info(rx, root, &bi), 0);
 	assert_int_equal(bi.state, BLOB_PARTIAL);
 	assert_int_equal(bi.have, 2);   /* the snapshot's, not chunk 3 */
-	/* the next sync records chunk 3 */
+	/* the next sync records chunk 3; a store run with synchronous = OFF
+	 * (the simulator's) stays so */
+	assert_int_equal(sqlite3_exec(store_db(rx), "PRAGMA synchronous = OFF", NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(blob_sync_begin(rx, &job), 0);
 	assert_non_null(job);
 	blob_sync_run(job);
 	assert_int_equal(blob_sync_end(rx, job), 0);
+	assert_int_equal(sync_level(rx), 0);
 	assert_int_equal(blob_get_info(rx, root, &bi), 0);
 	assert_int_equal(bi.have, 3);
 
