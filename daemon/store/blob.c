@@ -74,6 +74,10 @@ blob_close(struct store *st)
 
 	if (b == NULL)
 		return;
+	/* The loop runs until every job ended: one still listed would touch
+	 * this store after its close. */
+	if (b->finishing != NULL)
+		log_warnx("store: closed with an attachment completion under way");
 	blob_sync(st);
 	while (b->n_part > 0)
 		blob_part_close(b, b->n_part - 1);
@@ -119,26 +123,36 @@ blob_read_all(int fd, uint8_t *p, size_t len, uint64_t off)
 	return 0;
 }
 
-/* The tree file: written beside, synced, then renamed into place. */
 int
-blob_tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree,
-    uint64_t nodes)
+blob_tree_write(const char *tmp, const uint8_t *tree, uint64_t nodes)
 {
-	char path[PATH_LEN], tmp[PATH_LEN];
 	int fd, rc;
 
-	blob_file(b, root, ".tree", path);
-	blob_file(b, root, ".tree.tmp", tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return -errno;
 	rc = blob_write_all(fd, tree, nodes * MERKLE_HASH, 0);
 	if (rc == 0 && fdatasync(fd) != 0)
 		rc = -errno;
 	close(fd);
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
 	if (rc != 0)
 		unlink(tmp);
+	return rc;
+}
+
+/* The tree file: written beside, synced, then renamed into place. */
+int
+blob_tree_save(struct blobs *b, const uint8_t root[MERKLE_HASH], const uint8_t *tree,
+    uint64_t nodes)
+{
+	char path[PATH_LEN], tmp[PATH_LEN];
+	int rc;
+
+	blob_file(b, root, ".tree", path);
+	blob_file(b, root, ".tree.tmp", tmp);
+	if ((rc = blob_tree_write(tmp, tree, nodes)) == 0 && rename(tmp, path) != 0) {
+		rc = -errno;
+		unlink(tmp);
+	}
 	return rc;
 }
 
@@ -168,6 +182,7 @@ part_forget(struct blobs *b, const uint8_t root[MERKLE_HASH])
 {
 	char path[PATH_LEN];
 
+	blob_finish_cancel(b, root);   /* its end leaves the files alone */
 	for (size_t i = 0; i < b->n_part; i++)
 		if (memcmp(b->part[i].root, root, MERKLE_HASH) == 0) {
 			blob_part_close(b, i);

@@ -90,10 +90,28 @@ int blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t
 /* blob_chunk_write for a chunk merkle_verify_hashed passed: leaf is its
  * hash (not computed again) and proof its sibling hashes, kept so that the
  * chunk can be served before the blob is complete. When the chunk's block
- * of leaf hashes is held (blob_leaves_put) neither is written again. */
+ * of leaf hashes is held (blob_leaves_put) neither is written again.
+ * finish NULL: a last chunk completes the blob at once (*complete). Else a
+ * last chunk gives *finish, a completion job (below) to run; *complete
+ * stays false until its end. */
+struct blob_finish_job;
 int blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     const uint8_t *data, size_t len, const uint8_t leaf[MERKLE_HASH], const uint8_t *proof,
-    size_t proof_len, bool *complete);
+    size_t proof_len, bool *complete, struct blob_finish_job **finish);
+/* Completing a blob whose chunks are all written, with its disk waits off
+ * the caller's thread: run (any thread, touches only the job) checks the
+ * leaf hashes against the root, syncs the file and writes the whole tree
+ * beside it, synced; end (the caller's thread again) renames both into
+ * place, records the blob complete (*complete) and frees the job. Until
+ * the end the blob stays partial: its chunks are served as a partial
+ * blob's, it is never shown here nor its bitmap saved (after a crash the
+ * chunks written since the last sync are fetched again and the last one
+ * completes it). A blob purged, collected or added meanwhile is left
+ * alone by the end; a failed completion leaves it partial. 0 or negative.
+ * Every job is ended before its store is closed. */
+void blob_finish_run(struct blob_finish_job *job);
+int blob_finish_end(struct store *st, struct blob_finish_job *job, bool *complete);
+const uint8_t *blob_finish_root(const struct blob_finish_job *job);
 /* The chunks held of partial blob root as runs (first, count), ascending:
  * up to max runs in runs[], *n of them, *have chunks in all (those
  * written, synced or not: they verified). -ENOENT unless root is partial

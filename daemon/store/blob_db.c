@@ -200,6 +200,29 @@ blob_db_set_have(struct store *st, const uint8_t root[MERKLE_HASH], const uint8_
 	return run(st, s, "blob bitmap");
 }
 
+struct have_args {
+	const uint8_t *root, *bits;
+	size_t nbytes;
+	uint64_t have;
+};
+
+static int
+set_have_fn(struct store *st, void *arg)
+{
+	struct have_args *h = arg;
+
+	return blob_db_set_have(st, h->root, h->bits, h->nbytes, h->have);
+}
+
+int
+blob_db_set_have_unsynced(struct store *st, const uint8_t root[MERKLE_HASH],
+    const uint8_t *bits, size_t nbytes, uint64_t have)
+{
+	struct have_args h = { root, bits, nbytes, have };
+
+	return store_unsynced(st, set_have_fn, &h);
+}
+
 int
 blob_db_complete(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t size)
 {

@@ -29,11 +29,18 @@ blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH])
 		}
 	if (blob_get_info(st, root, &bi) != 0 || bi.state > BLOB_PARTIAL || bi.refs == 0)
 		return NULL;
-	if (b->n_part == BLOB_OPEN_MAX) {   /* evict the least recently used */
+	/* Being completed: every chunk is here, none is fetched again. */
+	if (blob_finishing(b, root))
+		return NULL;
+	if (b->n_part == BLOB_OPEN_MAX) {
+		/* Evict the least recently used, one being completed last (its
+		 * job goes on without it, but it is served until then). */
 		size_t old = 0;
 
 		for (size_t i = 1; i < b->n_part; i++)
-			if (b->part[i].used < b->part[old].used)
+			if (b->part[i].finishing < b->part[old].finishing ||
+			    (b->part[i].finishing == b->part[old].finishing &&
+			    b->part[i].used < b->part[old].used))
 				old = i;
 		blob_sync(st);
 		blob_part_close(b, old);
@@ -80,44 +87,6 @@ blob_chunk_needed(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t in
 	return p != NULL && index < p->chunks && !(p->bits[index / 8] >> (index % 8) & 1);
 }
 
-/* Every chunk is here: check the whole against the root (the leaf hashes
- * were written as chunks verified), build the tree, rename into place. */
-static int
-part_finish(struct store *st, struct blob_part *p)
-{
-	struct blobs *b = st->blobs;
-	uint64_t nodes = merkle_tree_nodes(p->chunks);
-	uint8_t *tree, root[MERKLE_HASH];
-	char from[PATH_LEN], to[PATH_LEN];
-	int rc;
-
-	if ((tree = malloc(nodes * MERKLE_HASH)) == NULL)
-		return -ENOMEM;
-	if ((rc = blob_read_all(p->tfd, tree, p->chunks * MERKLE_HASH, 0)) == 0) {
-		merkle_tree_build(tree, p->size, root);
-		if (memcmp(root, p->root, MERKLE_HASH) != 0)
-			rc = -EBADMSG;   /* cannot happen with verified chunks: the disk lied */
-	}
-	if (rc == 0 && (ftruncate(p->fd, (off_t)p->size) != 0 || fdatasync(p->fd) != 0))
-		rc = -errno;
-	if (rc == 0)
-		rc = blob_tree_save(b, p->root, tree, nodes);
-	free(tree);
-	blob_file(b, p->root, ".part", from);
-	blob_file(b, p->root, "", to);
-	if (rc == 0 && rename(from, to) != 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = blob_db_complete(st, p->root, p->size);
-	if (rc == 0)
-		log_info("store: attachment %02x%02x%02x%02x… complete: %llu bytes, %llu of %llu "
-		    "chunks written by this process, %llu of them under leaf blocks", p->root[0],
-		    p->root[1], p->root[2], p->root[3], (unsigned long long)p->size,
-		    (unsigned long long)p->written, (unsigned long long)p->chunks,
-		    (unsigned long long)p->by_block);
-	return rc;
-}
-
 int
 blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     const uint8_t *data, size_t len, bool *complete)
@@ -125,7 +94,7 @@ blob_chunk_write(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t ind
 	uint8_t h[MERKLE_HASH];
 
 	merkle_leaf(data, len, h);
-	return blob_chunk_put(st, root, index, data, len, h, NULL, 0, complete);
+	return blob_chunk_put(st, root, index, data, len, h, NULL, 0, complete, NULL);
 }
 
 /* Writes the sibling hashes of a verified proof at their places in the
@@ -157,7 +126,7 @@ proof_keep(struct blob_part *p, uint64_t index, const uint8_t *proof, size_t pro
 int
 blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index,
     const uint8_t *data, size_t len, const uint8_t leaf[MERKLE_HASH], const uint8_t *proof,
-    size_t proof_len, bool *complete)
+    size_t proof_len, bool *complete, struct blob_finish_job **finish)
 {
 	struct blob_part *p = blob_part_get(st, root);
 	bool tree;
@@ -183,7 +152,7 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
 	p->by_block += !tree;
 	p->dirty = true;
 	/* Writeback starts now, a MiB at a time, without waiting: the
-	 * fdatasync of blob_sync (every 16 MiB, on the loop) then finds most
+	 * fdatasync of the sync (every 16 MiB, off the loop) then finds most
 	 * of it on disk already. */
 	if (++p->unkicked >= BLOB_KICK_CHUNKS) {
 		p->unkicked = 0;
@@ -191,11 +160,31 @@ blob_chunk_put(struct store *st, const uint8_t root[MERKLE_HASH], uint64_t index
 	}
 	if (p->have < p->chunks)
 		return 0;
-	rc = part_finish(st, p);
-	blob_part_close(st->blobs, (size_t)(p - st->blobs->part));
-	if (rc == 0)
-		*complete = true;
+	return blob_finish_start(st, p, complete, finish);
+}
+
+int
+blob_part_dup(const struct blob_part *p, int *fd, int *tfd)
+{
+	int rc;
+
+	*fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
+	*tfd = fcntl(p->tfd, F_DUPFD_CLOEXEC, 0);
+	if (*fd >= 0 && *tfd >= 0)
+		return 0;
+	rc = -errno;
+	blob_dup_close(*fd, *tfd);
+	*fd = *tfd = -1;
 	return rc;
+}
+
+void
+blob_dup_close(int fd, int tfd)
+{
+	if (fd >= 0)
+		close(fd);
+	if (tfd >= 0)
+		close(tfd);
 }
 
 struct blob_part *

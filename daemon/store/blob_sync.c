@@ -5,7 +5,6 @@
 #include "store/blob_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,7 +38,7 @@ blob_sync(struct store *st)
 
 		/* A part whose job still runs has bits not saved yet: saved
 		 * here, and the job's older snapshot is then ignored. */
-		if (!p->dirty && !p->syncing)
+		if ((!p->dirty && !p->syncing) || p->finishing)
 			continue;
 		/* Data first, then the bitmap that says it is there. */
 		if (fdatasync(p->fd) != 0 || fdatasync(p->tfd) != 0) {
@@ -57,10 +56,7 @@ blob_sync(struct store *st)
 static void
 snap_free(struct sync_snap *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	if (s->tfd >= 0)
-		close(s->tfd);
+	blob_dup_close(s->fd, s->tfd);
 	free(s->bits);
 }
 
@@ -68,14 +64,15 @@ snap_free(struct sync_snap *s)
 static int
 snap_take(struct sync_snap *s, const struct blob_part *p)
 {
-	s->nbytes = (p->chunks + 7) / 8;
-	s->fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
-	s->tfd = fcntl(p->tfd, F_DUPFD_CLOEXEC, 0);
-	if (s->fd < 0 || s->tfd < 0 || (s->bits = malloc(s->nbytes)) == NULL) {
-		int rc = s->fd < 0 || s->tfd < 0 ? -errno : -ENOMEM;
+	int rc;
 
-		snap_free(s);
+	s->nbytes = (p->chunks + 7) / 8;
+	s->bits = NULL;
+	if ((rc = blob_part_dup(p, &s->fd, &s->tfd)) != 0)
 		return rc;
+	if ((s->bits = malloc(s->nbytes)) == NULL) {
+		snap_free(s);
+		return -ENOMEM;
 	}
 	memcpy(s->bits, p->bits, s->nbytes);
 	memcpy(s->root, p->root, MERKLE_HASH);
@@ -98,7 +95,7 @@ blob_sync_begin(struct store *st, struct blob_sync_job **out)
 	for (size_t i = 0; i < b->n_part; i++) {
 		struct blob_part *p = &b->part[i];
 
-		if (!p->dirty || p->syncing)
+		if (!p->dirty || p->syncing || p->finishing)
 			continue;   /* one job per part at a time */
 		if ((rc = snap_take(&j->snap[j->n], p)) != 0)
 			break;   /* what was taken is synced; the rest waits */
@@ -143,7 +140,8 @@ blob_sync_end(struct store *st, struct blob_sync_job *j)
 			if (s->err != 0)
 				r = -s->err;
 			else
-				r = blob_db_set_have(st, s->root, s->bits, s->nbytes, s->have);
+				r = blob_db_set_have_unsynced(st, s->root, s->bits, s->nbytes,
+				    s->have);
 			if (r != 0) {
 				p->dirty = true;   /* tried again at the next sync */
 				rc = r;

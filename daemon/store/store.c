@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <openssl/rand.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -327,6 +328,41 @@ store_commit(struct store *st)
 	store_writable(st);
 	store_held_commit(st);
 	return 0;
+}
+
+int
+store_unsynced(struct store *st, int (*fn)(struct store *st, void *arg), void *arg)
+{
+	sqlite3_stmt *s;
+	int level = -1, rc, r;
+
+	/* Inside the caller's transaction, the work is part of it: committed
+	 * (synced or not) or rolled back with it. */
+	if (!sqlite3_get_autocommit(st->db))
+		return fn(st, arg);
+	/* The level in force is restored, never raised: the simulator's
+	 * stores run with synchronous = OFF. */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &s, NULL) != SQLITE_OK)
+		return store_err(st, sqlite3_errcode(st->db), "synchronous");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		level = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (level > 1 && (rc = store_exec(st, "PRAGMA synchronous = NORMAL", NULL)) != 0)
+		return rc;
+	if ((rc = store_begin(st)) == 0) {
+		if ((rc = fn(st, arg)) != 0)
+			store_rollback(st);
+		else
+			rc = store_commit(st);
+	}
+	if (level > 1) {
+		char sql[40];
+
+		snprintf(sql, sizeof(sql), "PRAGMA synchronous = %d", level);
+		if ((r = store_exec(st, sql, NULL)) != 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
 }
 
 void

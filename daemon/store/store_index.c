@@ -136,11 +136,15 @@ step_locked(struct store *st, size_t max_texts)
 	return store_index_mark(st, hi);
 }
 
+static int
+step_locked_fn(struct store *st, void *max_texts)
+{
+	return step_locked(st, *(size_t *)max_texts);
+}
+
 int
 store_index_step(struct store *st, size_t max_texts)
 {
-	int rc;
-
 	if (!store_index_pending(st) || max_texts == 0)
 		return 0;
 	/* While storage is full, nothing is indexed: a slice that fits in the
@@ -150,24 +154,12 @@ store_index_step(struct store *st, size_t max_texts)
 	if (st->full)
 		return -ENOSPC;
 	/* Inside the caller's transaction (an import holding it), the slice
-	 * is part of it: committed or rolled back with it, mark included. */
-	if (!sqlite3_get_autocommit(st->db))
-		return step_locked(st, max_texts);
-	/* A slice needs no fsync of its own: lost in a power cut, it is
+	 * is part of it: committed or rolled back with it, mark included.
+	 * Alone, a slice needs no fsync of its own: lost in a power cut, it is
 	 * indexed again from the mark, which it carries. The next durable
 	 * commit syncs the log with it. (An fsync per slice made indexing
 	 * after a 20,000-record sync take 4x its CPU time in wall time.) */
-	if ((rc = store_exec(st, "PRAGMA synchronous = NORMAL", NULL)) != 0)
-		return rc;
-	if ((rc = store_begin(st)) == 0) {
-		if ((rc = step_locked(st, max_texts)) != 0)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
-	}
-	if (store_exec(st, "PRAGMA synchronous = FULL", NULL) != 0 && rc == 0)
-		rc = -EIO;
-	return rc;
+	return store_unsynced(st, step_locked_fn, &max_texts);
 }
 
 int

@@ -91,6 +91,13 @@ int store_budget_charge(struct store *st, const Tessera__Record *r, size_t len,
 /* Fills the budget fields of p: the peer's counters for today. */
 int store_budget_get(struct store *st, const uint8_t id[TESS_KEY_LEN], struct store_peer *p);
 
+/* Runs fn(st, arg) in a transaction whose commit does not wait for the
+ * disk (WAL with synchronous = NORMAL: a kill -9 loses nothing committed,
+ * a power cut may lose it until the next synced commit or checkpoint),
+ * for writes that are safe to lose: the indexing mark, the attachment
+ * bitmap. Inside the caller's transaction, fn joins it. 0 or negative
+ * (fn's failure rolls back). */
+int store_unsynced(struct store *st, int (*fn)(struct store *st, void *arg), void *arg);
 /* Runs sql; *cause names the database on failure (-EIO). */
 int store_exec(struct store *st, const char *sql, char **cause);
 /* Brings the schema to the latest version (store_migrate.c). */

@@ -105,49 +105,11 @@ wanted_find(struct attach *a, const uint8_t *root)
 	return NULL;
 }
 
-static void
-sync_run(void *job)
-{
-	blob_sync_run(((struct attach *)job)->sync_job);
-}
-
-static void
-sync_done(void *job)
-{
-	struct attach *a = job;
-	struct blob_sync_job *j = a->sync_job;
-
-	a->sync_job = NULL;
-	if (blob_sync_end(a->store, j) != 0)
-		a->unsynced++;   /* the parts are dirty again: the tick retries */
-}
-
-/* Starts syncing what was written: the bitmap is snapshotted here, the
- * fdatasync runs off the loop (a receiver waiting on the disk would read
- * nothing meanwhile), and only the snapshot's chunks are then recorded
- * held. Chunks keep arriving and being written during the job. */
-static void
-sync_now(struct attach *a, uint64_t now)
-{
-	if (a->unsynced == 0 || a->sync_job != NULL)
-		return;
-	a->synced_at = now;
-	if (blob_sync_begin(a->store, &a->sync_job) != 0)
-		return;   /* retried by the tick */
-	a->unsynced = 0;
-	if (a->sync_job == NULL)
-		return;
-	if (a->offload == NULL || a->offload(a->hook_arg, sync_run, sync_done, a) != 0) {
-		sync_run(a);
-		sync_done(a);
-	}
-}
-
 void
 attach_tick(struct attach *a, uint64_t now)
 {
 	if (a->unsynced > 0 && now - a->synced_at >= SYNC_AFTER_MS)
-		sync_now(a, now);
+		attach_sync_now(a, now);
 	else if (a->unsynced == 0)
 		a->synced_at = now;
 	/* A peer that claimed a blob and went silent does not hold its chunks
@@ -302,6 +264,7 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	struct blob_want *w;
 	uint8_t leaf[MERKLE_HASH], known[MERKLE_HASH];
 	const char *why;
+	struct blob_finish_job *finish = NULL;
 	size_t at;
 	bool complete;
 	int rc;
@@ -340,7 +303,7 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 	}
 	a->chunks_in++;
 	rc = blob_chunk_put(a->store, m->root.data, m->index, m->data.data, m->data.len, leaf,
-	    m->proof.data, m->proof.len, &complete);
+	    m->proof.data, m->proof.len, &complete, &finish);
 	if (rc == -ENOSPC) {
 		/* The store logged the full state once; request_more waits. */
 		log_debug("attachment: chunk %llu not written: storage full",
@@ -352,15 +315,12 @@ attach_on_chunk(struct session *s, const Tessera__BlobChunk *m)
 		return 0;
 	}
 	if (complete) {
-		memcpy(a->done[a->n_done++ % 16], m->root.data, MERKLE_HASH);
-		a->gen++;
-		log_info("attachment %02x%02x%02x%02x… complete (%llu bytes)", w->root[0],
-		    w->root[1], w->root[2], w->root[3], (unsigned long long)w->size);
-		if (a->on_news != NULL)
-			a->on_news(a->hook_arg);
+		attach_completed(a, m->root.data);
+	} else if (finish != NULL) {
+		attach_finish(a, finish);
 	} else {
 		if (++a->unsynced >= ATTACH_SYNC_CHUNKS)
-			sync_now(a, s->now);
+			attach_sync_now(a, s->now);
 		attach_grew(a, s);   /* peers fetching it from us hear of it */
 	}
 	attach_pump(s);

@@ -225,5 +225,16 @@ int attach_leaves_serve(struct session *s);
 int attach_bad(struct session *s, const uint8_t *root, const char *why);
 /* A chunk was written here: sessions waiting for news of it are pumped. */
 void attach_grew(struct attach *a, struct session *from);
+/* The disk work (attach_disk.c). Syncs the chunks written since the last
+ * sync began, unless a sync runs: the bitmap is snapshotted now, the
+ * fdatasync runs through offload, and only the snapshot's chunks are then
+ * recorded held. */
+void attach_sync_now(struct attach *a, uint64_t now);
+/* Runs the completion job of a blob whose last chunk was written (its
+ * syncs off the loop); at its end the blob is announced complete. */
+struct blob_finish_job;
+void attach_finish(struct attach *a, struct blob_finish_job *job);
+/* A blob became complete here: every peer hears of it (BlobHave). */
+void attach_completed(struct attach *a, const uint8_t root[MERKLE_HASH]);
 
 #endif

@@ -216,7 +216,7 @@ test_from_partial(void **state)
 			memcpy(proof + j * MERKLE_HASH, tree + slots[j] * MERKLE_HASH, MERKLE_HASH);
 		assert_int_equal(blob_chunk_put(p->a.st, root, i, d + i * MERKLE_LEAF,
 		    merkle_leaf_len(SIZE, i), tree + i * MERKLE_HASH, proof, n * MERKLE_HASH,
-		    &complete), 0);
+		    &complete, NULL), 0);
 		assert_false(complete);
 	}
 	start(p);

@@ -13,14 +13,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "storefix.h"
 #include "store/blob.h"
+#include "store/store.h"
 
 #define SIZE (5 * MERKLE_LEAF + 1234)
 
@@ -182,8 +186,8 @@ relay(struct store *st, struct store *rx, const uint8_t *root, uint64_t index, b
 	assert_int_equal(blob_chunk_read(st, root, index, buf, &len, proof, &plen), 0);
 	assert_int_equal(merkle_verify_hashed(root, SIZE, index, buf, len, proof, plen, leaf,
 	    &why), 0);
-	assert_int_equal(blob_chunk_put(rx, root, index, buf, len, leaf, proof, plen, complete),
-	    0);
+	assert_int_equal(blob_chunk_put(rx, root, index, buf, len, leaf, proof, plen, complete,
+	    NULL), 0);
 }
 
 /* What a partial blob serves: the chunks it holds, each with a proof that
@@ -224,10 +228,10 @@ check_partial(struct store *rx, const uint8_t *root, const uint8_t *d)
 /* A blob of SIZE bytes (pattern mul, div) attached on fx's store, and a
  * new store in dir (*rx) holding the record but none of its chunks. */
 static void
-receiver_open(struct storefix *fx, uint8_t *d, unsigned mul, unsigned div,
-    uint8_t root[MERKLE_HASH], char dir[64], struct store **rx)
+receiver_open_id(struct storefix *fx, uint8_t *d, unsigned mul, unsigned div,
+    uint8_t root[MERKLE_HASH], char dir[64], struct store **rx,
+    uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN])
 {
-	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
 	char *cause = NULL;
 
 	add_pattern(fx->st, d, mul, div, root);
@@ -235,6 +239,15 @@ receiver_open(struct storefix *fx, uint8_t *d, unsigned mul, unsigned div,
 	storefix_make_dir(dir, 64);
 	assert_int_equal(store_open(dir, true, rx, &cause), 0);
 	put_attached(*rx, fx->a, root, SIZE, id, false, 1);
+}
+
+static void
+receiver_open(struct storefix *fx, uint8_t *d, unsigned mul, unsigned div,
+    uint8_t root[MERKLE_HASH], char dir[64], struct store **rx)
+{
+	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
+
+	receiver_open_id(fx, d, mul, div, root, dir, rx, id);
 }
 
 static void
@@ -270,6 +283,21 @@ test_partial(void **state)
 	free(d);
 }
 
+/* PRAGMA synchronous of st's connection (2: FULL, 0: OFF). */
+static int
+sync_level(struct store *st)
+{
+	sqlite3_stmt *s;
+	int level;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "PRAGMA synchronous", -1, &s, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	level = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return level;
+}
+
 /* A sync job (blob_sync_begin/_run/_end, the fdatasync off the loop):
  * only the chunks of its snapshot are recorded held, never one written
  * while it ran; and a blob completed while it ran is not touched by its
@@ -294,15 +322,22 @@ test_sync_job(void **state)
 	assert_null(none);
 	relay(fx->st, rx, root, 3, &complete);   /* written during the job */
 	blob_sync_run(job);
+	assert_int_equal(sync_level(rx), 2);
 	assert_int_equal(blob_sync_end(rx, job), 0);
+	/* its commit unsynced, the store's level restored after it */
+	assert_int_equal(sync_level(rx), 2);
 	assert_int_equal(blob_get_info(rx, root, &bi), 0);
 	assert_int_equal(bi.state, BLOB_PARTIAL);
 	assert_int_equal(bi.have, 2);   /* the snapshot's, not chunk 3 */
-	/* the next sync records chunk 3 */
+	/* the next sync records chunk 3; a store run with synchronous = OFF
+	 * (the simulator's) stays so */
+	assert_int_equal(sqlite3_exec(store_db(rx), "PRAGMA synchronous = OFF", NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_equal(blob_sync_begin(rx, &job), 0);
 	assert_non_null(job);
 	blob_sync_run(job);
 	assert_int_equal(blob_sync_end(rx, job), 0);
+	assert_int_equal(sync_level(rx), 0);
 	assert_int_equal(blob_get_info(rx, root, &bi), 0);
 	assert_int_equal(bi.have, 3);
 
@@ -322,6 +357,101 @@ test_sync_job(void **state)
 	free(d);
 }
 
+/* Chunks 0..4 of root relayed from st into rx and synced, then the last
+ * one put with a completion job: returned in *job. */
+static void
+all_but_finish(struct store *st, struct store *rx, const uint8_t *root,
+    struct blob_finish_job **job)
+{
+	uint8_t buf[MERKLE_LEAF], proof[MERKLE_MAX_DEPTH * MERKLE_HASH], leaf[MERKLE_HASH];
+	uint64_t last = merkle_leaves(SIZE) - 1;
+	size_t len, plen;
+	const char *why;
+	bool complete;
+
+	for (uint64_t i = 0; i < last; i++)
+		relay(st, rx, root, i, &complete);
+	assert_int_equal(blob_sync(rx), 0);
+	assert_int_equal(blob_chunk_read(st, root, last, buf, &len, proof, &plen), 0);
+	assert_int_equal(merkle_verify_hashed(root, SIZE, last, buf, len, proof, plen, leaf,
+	    &why), 0);
+	*job = NULL;
+	assert_int_equal(blob_chunk_put(rx, root, last, buf, len, leaf, proof, plen, &complete,
+	    job), 0);
+	assert_false(complete);
+	assert_non_null(*job);
+}
+
+/* A completion job (the last chunk's syncs and tree off the loop): until
+ * its end the blob is partial, served as such, needs no chunk, and its
+ * bitmap is never saved full (a crash then would leave a blob shown held
+ * and never completed); its end completes it. A blob purged while its
+ * job runs is left alone by the end: purged, no file, no tree. */
+static void
+test_finish_job(void **state)
+{
+	struct storefix *fx = *state;
+	uint8_t *d = malloc(SIZE), root[MERKLE_HASH], again[MERKLE_HASH];
+	uint8_t id[TESS_ID_LEN + TESS_NONCE_LEN] = { 0 };
+	uint8_t buf[MERKLE_LEAF], proof[MERKLE_MAX_DEPTH * MERKLE_HASH];
+	uint64_t n = merkle_leaves(SIZE);
+	char dir[64], tmp[PATH_MAX], *path;
+	struct blob_finish_job *job;
+	struct blob_info bi;
+	struct store *rx;
+	struct stat sb;
+	size_t len, plen;
+	bool complete;
+	int fd;
+
+	receiver_open(fx, d, 11, 5, root, dir, &rx);
+	all_but_finish(fx->st, rx, root, &job);
+	assert_memory_equal(blob_finish_root(job), root, MERKLE_HASH);
+	for (uint64_t i = 0; i < n; i++) {
+		assert_false(blob_chunk_needed(rx, root, i));
+		assert_int_equal(blob_chunk_read(rx, root, i, buf, &len, proof, &plen), 0);
+	}
+	assert_int_equal(blob_sync(rx), 0);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_PARTIAL);
+	assert_int_equal(bi.have, n - 1);   /* the last chunk waits for the job */
+	blob_finish_run(job);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_PARTIAL);   /* synced, not yet in place */
+	assert_int_equal(blob_finish_end(rx, job, &complete), 0);
+	assert_true(complete);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_COMPLETE);
+	path = blob_path(rx, root);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(merkle_root_fd(fd, SIZE, again, NULL), 0);
+	assert_memory_equal(root, again, MERKLE_HASH);
+	close(fd);
+	free(path);
+	store_close(rx);
+	storefix_remove_dir(dir);
+
+	/* purged under the job */
+	receiver_open_id(fx, d, 13, 3, root, dir, &rx, id);
+	all_but_finish(fx->st, rx, root, &job);
+	put_attached(rx, fx->a, root, SIZE, id, true, 2);
+	blob_finish_run(job);
+	assert_int_equal(blob_finish_end(rx, job, &complete), 0);
+	assert_false(complete);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_PURGED);
+	path = blob_path(rx, root);
+	assert_int_not_equal(stat(path, &sb), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tree.tmp", path);
+	assert_int_not_equal(stat(tmp, &sb), 0);
+	free(path);
+	assert_false(blob_chunk_needed(rx, root, 0));
+	assert_int_equal(blob_chunk_read(rx, root, 0, buf, &len, proof, &plen), -ENOENT);
+	store_close(rx);
+	storefix_remove_dir(dir);
+	free(d);
+}
+
 int
 main(void)
 {
@@ -329,6 +459,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transfer, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_partial, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_job, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_finish_job, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
