@@ -5,8 +5,9 @@
 #
 #  1. One file of N MB (default 100) attached on a: the time `tessera add`
 #     takes (copy and hash into a's store), then from the moment it returned
-#     (the record is published) until b holds the verified file, and until c
-#     does along the chain a - b - c.
+#     (the record is published) until b holds the verified file, with two
+#     daemons only (as Syncthing's figure, 4.); then along the chain
+#     a - b - c, until b and until c hold it (c fetches from b meanwhile).
 #  2. --small files of 100 KB (default 1000; 16 per record) a -> b: from the
 #     last add until b holds them all.
 #  3. One file of --big-mb MB (default 1024; 0 skips) x -> y: while it moves,
@@ -119,11 +120,28 @@ cpu_diff() {
 		for (i = 1; i <= n; i++) printf "%.2f%s", y[i] - x[i], i < n ? " " : "" }'
 }
 
+# One hop between two daemons: what Syncthing's figure (4.) measures. In
+# the chain below, b also serves c and c's daemon shares the two cores.
+one_hop() {
+	local id t1 t2 c1 c2
+	make_nodes "pa pb" "pa:pb"
+	head -c $((SIZE_MB << 20)) /dev/urandom >"$B/one.bin"
+	sync
+	id=$(cli pa add resource --title "One file" --attach "$B/one.bin")
+	t1=$(now_s)
+	c1=$(cpu_s pa pb)
+	wait_here pb "$id" 600
+	t2=$(now_s)
+	c2=$(cpu_s pa pb)
+	report "1. $SIZE_MB MB a -> b (two daemons), published -> verified on b: $(elapsed "$t1" "$t2") s" \
+		"($(awk -v s="$(elapsed "$t1" "$t2")" -v m="$SIZE_MB" 'BEGIN { printf "%.0f", m / s }') MB/s);" \
+		"CPU a b = $(cpu_diff "$c1" "$c2") s"
+	for n in pa pb; do node_stop "$n"; done
+}
+
 one_file() {
 	local id t0 t1 t2 t3 c1 c2 c3 d
 	make_nodes "a b c" "a:b b:c"
-	head -c $((SIZE_MB << 20)) /dev/urandom >"$B/one.bin"
-	sync
 	t0=$(now_s)
 	id=$(cli a add resource --title "One file" --attach "$B/one.bin")
 	t1=$(now_s)
@@ -135,7 +153,7 @@ one_file() {
 	t3=$(now_s)
 	c3=$(cpu_s a b c)
 	report "1. add --attach of $SIZE_MB MB on a (copy + hash): $(elapsed "$t0" "$t1") s"
-	report "1. $SIZE_MB MB a -> b, published -> verified on b: $(elapsed "$t1" "$t2") s" \
+	report "1. $SIZE_MB MB a -> b in the chain a - b - c, published -> verified on b: $(elapsed "$t1" "$t2") s" \
 		"($(awk -v s="$(elapsed "$t1" "$t2")" -v m="$SIZE_MB" 'BEGIN { printf "%.0f", m / s }') MB/s)"
 	report "1. $SIZE_MB MB a -> b -> c, published -> verified on c: $(elapsed "$t1" "$t3") s"
 	# a serves the file once, c receives it once, b does both (pipelined):
@@ -248,6 +266,7 @@ syncthing_one() {
 
 declare -A ST_ID=() ST_PORT=()
 report "machine: $(machine)"
+one_hop
 one_file
 syncthing_one
 small_files
