@@ -12,6 +12,25 @@
 
 #include "core/log.h"
 
+/* A completion renames the file into place before its commit (blob_finish.c):
+ * a process that ended between the two left the store saying partial and
+ * no ".part" file. The file under its final name is the blob's, whole and
+ * synced; as a partial it goes back to its partial name, where its held
+ * chunks are served and the rest written (without it, an empty ".part"
+ * would have been created under a bitmap of chunks held). */
+static void
+part_taken_back(struct blobs *b, const uint8_t *root, const char *part)
+{
+	char done[PATH_LEN];
+
+	if (access(part, F_OK) == 0 || errno != ENOENT)
+		return;
+	blob_file(b, root, "", done);
+	if (rename(done, part) == 0)
+		log_info("store: attachment %s: its file taken back as partial (a completion was cut)",
+		    part);
+}
+
 /* The partial blob root, opened (files created) and its bitmap loaded, or
  * NULL when it is not wanted here (unknown, complete or purged). */
 struct blob_part *
@@ -60,6 +79,7 @@ blob_part_get(struct store *st, const uint8_t root[MERKLE_HASH])
 		return NULL;
 	}
 	blob_file(b, root, ".part", path);
+	part_taken_back(b, root, path);
 	p->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	blob_file(b, root, ".tree", path);
 	p->tfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "storefix.h"
+#include "core/util.h"
 #include "store/blob.h"
 #include "store/store.h"
 
@@ -283,6 +284,47 @@ test_partial(void **state)
 	free(d);
 }
 
+/* A completion renamed the file into place and the process ended before
+ * its commit: the store still says partial and the ".part" file is gone.
+ * Reopened, the blob takes its file back and carries on: what it held is
+ * served and not fetched again, and it completes. */
+static void
+test_completion_cut(void **state)
+{
+	struct storefix *fx = *state;
+	uint8_t *d = malloc(SIZE), root[MERKLE_HASH], buf[MERKLE_LEAF];
+	uint8_t proof[MERKLE_MAX_DEPTH * MERKLE_HASH];
+	uint64_t order[] = { 4, 0, 3, 1 };
+	char dir[64], hex[2 * MERKLE_HASH + 1], part[PATH_MAX], done[PATH_MAX], *cause = NULL;
+	struct blob_info bi;
+	struct store *rx;
+	size_t len, plen;
+	bool complete;
+
+	receiver_open(fx, d, 5, 7, root, dir, &rx);
+	for (size_t k = 0; k < 4; k++)
+		relay(fx->st, rx, root, order[k], &complete);
+	store_close(rx);
+	hex_encode(root, MERKLE_HASH, hex);
+	snprintf(part, sizeof(part), "%s/blobs/%s.part", dir, hex);
+	snprintf(done, sizeof(done), "%s/blobs/%s", dir, hex);
+	assert_int_equal(rename(part, done), 0);
+	assert_int_equal(store_open(dir, false, &rx, &cause), 0);
+	assert_int_equal(blob_get_info(rx, root, &bi), 0);
+	assert_int_equal(bi.state, BLOB_PARTIAL);
+	check_partial(rx, root, d);   /* the held chunks, from the file taken back */
+	relay(fx->st, rx, root, 2, &complete);
+	relay(fx->st, rx, root, 5, &complete);
+	assert_true(complete);
+	for (uint64_t i = 0; i < merkle_leaves(SIZE); i++) {
+		assert_int_equal(blob_chunk_read(rx, root, i, buf, &len, proof, &plen), 0);
+		assert_memory_equal(buf, d + i * MERKLE_LEAF, len);
+	}
+	store_close(rx);
+	storefix_remove_dir(dir);
+	free(d);
+}
+
 /* PRAGMA synchronous of st's connection (2: FULL, 0: OFF). */
 static int
 sync_level(struct store *st)
@@ -458,6 +500,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_transfer, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_partial, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_completion_cut, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_job, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_finish_job, storefix_setup, storefix_teardown),
 	};
