@@ -54,15 +54,13 @@ prep_done(void *arg)
 
 	store_index_prep_done(x->store, j->p);
 	x->preparing = false;
-	store_prep_free(x->ready);   /* never set while preparing; no leak if it were */
-	x->ready = NULL;
 	/* Kept for the next slice, unless none will come: a search's catch-up
 	 * may have indexed everything meanwhile, and an idle node would hold
 	 * the batch until the next record. */
 	if (x->stopped || !store_index_pending(x->store))
 		store_prep_free(j->p);
 	else
-		x->ready = j->p;
+		x->ready = j->p;   /* NULL until now: index_slice takes it before prep_next */
 	if (!x->stopped && x->awaited)
 		uv_idle_start(&x->idle, on_index_idle);
 	x->awaited = false;

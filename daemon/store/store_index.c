@@ -117,13 +117,18 @@ store_index_behind(struct store *st)
 	return n > 0 ? (uint64_t)n : 0;
 }
 
+sqlite3_int64
+store_index_slice_end(struct store *st, size_t max_texts, int *err)
+{
+	return query_i64(st, S_INDEX_NEXT, st->fts_upto, (sqlite3_int64)max_texts, 0, err);
+}
+
 /* One slice in the caller's transaction: the next max_texts texts. */
 static int
 step_locked(struct store *st, size_t max_texts)
 {
 	int rc = 0;
-	sqlite3_int64 hi = query_i64(st, S_INDEX_NEXT, st->fts_upto, (sqlite3_int64)max_texts, 0,
-	    &rc);
+	sqlite3_int64 hi = store_index_slice_end(st, max_texts, &rc);
 
 	if (rc != 0)
 		return rc;

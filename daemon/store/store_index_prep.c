@@ -23,23 +23,6 @@ struct store_prep {
 	struct tok_prep *b;
 };
 
-/* The rowid the next slice of n texts ends at (0: nothing waits). */
-static sqlite3_int64
-slice_end(struct store *st, size_t n)
-{
-	sqlite3_stmt *s = store_stmt(st, S_INDEX_NEXT);
-	sqlite3_int64 hi = 0;
-
-	if (s == NULL)
-		return 0;
-	sqlite3_bind_int64(s, 1, st->fts_upto);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)n);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		hi = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return hi;
-}
-
 /* A value that is only its language marker (a record without a summary or
  * tags): no words to tokenize, and equal in every record of a language. */
 static bool
@@ -85,9 +68,11 @@ store_index_prepare(struct store *st, size_t slice_texts, size_t max_texts)
 {
 	struct store_prep *p;
 	sqlite3_int64 from;
+	int err = 0;
 
 	if (st->tok == NULL || max_texts == 0 || !store_index_pending(st) ||
-	    (from = slice_end(st, slice_texts)) == 0 || from >= st->fts_top)
+	    (from = store_index_slice_end(st, slice_texts, &err)) == 0 || err != 0 ||
+	    from >= st->fts_top)
 		return NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;

@@ -108,6 +108,9 @@ int store_fts_index(struct store *st, sqlite3_int64 lo, sqlite3_int64 hi);
 #define STORE_SCHEMA_LAZY_INDEX 13
 /* The meta key of the index mark: texts up to this rowid are indexed. */
 #define STORE_INDEX_KEY "fts_upto"
+/* The rowid the next slice of up to max_texts waiting texts ends at (0:
+ * none waits; *err set on failure). store_index.c. */
+sqlite3_int64 store_index_slice_end(struct store *st, size_t max_texts, int *err);
 /* Sets the index mark (in the caller's transaction). */
 int store_index_mark(struct store *st, sqlite3_int64 upto);
 /* Reads the index mark and the last text back from the database: after
