@@ -31,6 +31,9 @@ struct config;
 /* The schema version before the migration that lets FTS5 gather 8 MB of
  * new terms before it writes a segment (store_migrate.c). */
 #define STORE_V_HASHSIZE 14
+/* The schema version before the migration that keeps FTS5's 2-character
+ * prefix index only (store_migrate.c). */
+#define STORE_V_PREFIX2 15
 
 enum store_put_result {
 	STORE_STORED,        /* new record or newer version */

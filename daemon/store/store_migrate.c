@@ -24,6 +24,15 @@
 	"    char(31) || old.lang || char(31) || old.tags," \
 	"    (SELECT char(29) || char(3) || hex(author) FROM text_meta WHERE rowid = old.rowid));"
 
+/* The delete trigger since migration 13 (indexing after the commit): only
+ * a text the index holds (at or below the mark) is taken out of it. */
+#define TEXTS_AD_INDEXED \
+	"CREATE TRIGGER texts_ad AFTER DELETE ON texts WHEN old.rowid <= IFNULL(" \
+	"  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '" STORE_INDEX_KEY "'), old.rowid)" \
+	"  BEGIN" \
+	TEXTS_AD_DELETE \
+	"  END;"
+
 /* Numbered migrations: migration i brings user_version from i to i + 1.
  * Append only; never edit one that has shipped. */
 static const char *migrations[] = {
@@ -209,11 +218,7 @@ static const char *migrations[] = {
 	"INSERT OR IGNORE INTO meta (key, value)"
 	"  SELECT '" STORE_INDEX_KEY "', CAST(IFNULL(max(rowid), 0) AS TEXT) FROM texts;"
 	"DROP TRIGGER IF EXISTS texts_ad;"
-	"CREATE TRIGGER texts_ad AFTER DELETE ON texts WHEN old.rowid <= IFNULL("
-	"  (SELECT CAST(value AS INTEGER) FROM meta WHERE key = '" STORE_INDEX_KEY "'), old.rowid)"
-	"  BEGIN"
-	TEXTS_AD_DELETE
-	"  END;",
+	TEXTS_AD_INDEXED,
 	/* 14 (STORE_V_AUTOMERGE + 1): FTS5 merges a level's segments once it
 	 * holds 8 of them instead of 4. Indexing after the commit writes a
 	 * segment per slice, and merging them four at a time was 0.17 G of
@@ -230,13 +235,33 @@ static const char *migrations[] = {
 	 * The memory is held during a slice only. A setting only: running it
 	 * again gives the same. */
 	"INSERT INTO texts_fts (texts_fts, rank) VALUES ('hashsize', 8388608);",
+	/* 16 (STORE_V_PREFIX2 + 1): FTS5 keeps a prefix index of 2 characters
+	 * only, not of 2 and 3. Each word's main form was written three times
+	 * (the word, its first 2 and its first 3 characters), and those
+	 * writes were what made indexing after an import slower than
+	 * bb53b66's: 100,000 records were searchable after +27 % of its time
+	 * with both, +13 % with 2 only, +2 % with none. A prefix of 3 letters
+	 * or more is answered by FTS5 from the words themselves (1.3-3.7 ms at
+	 * 100,000 records, as 4 letters always were); one of 2 letters would
+	 * take up to 31 ms that way (docs/search.md, "Sixth round"). The
+	 * prefix option is fixed when the table is created: the table is made
+	 * again, with its settings (migrations 14 and 15) and the delete
+	 * trigger of migration 13, and reindex() below fills it. Running it
+	 * again gives the same. */
+	"DROP TRIGGER IF EXISTS texts_ad;"
+	"DROP TABLE texts_fts;"
+	"CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags, who,"
+	"  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2');"
+	"INSERT INTO texts_fts (texts_fts, rank) VALUES ('automerge', 8);"
+	"INSERT INTO texts_fts (texts_fts, rank) VALUES ('hashsize', 8388608);"
+	TEXTS_AD_INDEXED,
 };
 
 /* Work a migration does beyond its SQL, in the same transaction. */
 static int reindex(struct store *st, char **cause);
 static int (*const migration_fns[])(struct store *, char **) = {
 	NULL, NULL, NULL, reindex, NULL, reindex, NULL, store_adopt_backfill, NULL, reindex,
-	store_rotate_backfill, NULL, NULL, NULL, NULL,
+	store_rotate_backfill, NULL, NULL, NULL, NULL, reindex,
 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_V_VOCAB_FTS + 1,
     "STORE_V_VOCAB_FTS names the version before the vocab_fts migration");
@@ -248,6 +273,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_V_AUTOMERGE +
     "STORE_V_AUTOMERGE names the version before the automerge migration");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_V_HASHSIZE + 1,
     "STORE_V_HASHSIZE names the version before the hashsize migration");
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) >= STORE_V_PREFIX2 + 1,
+    "STORE_V_PREFIX2 names the version before the prefix index migration");
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
     sizeof(migration_fns) / sizeof(migration_fns[0]), "a function slot per migration");
 

@@ -9,10 +9,10 @@
  *	                packed into bytes 0x80-0xBF so that FTS5 takes the whole
  *	                token for one character and indexes no prefixes of it
  *
- * A word is indexed under the folded form, with the 2- and 3-character
- * prefix entries, and its other forms without them: FTS5 writes every
- * token of 2 or 3 characters or more into the prefix indexes too, and
- * those writes were most of what indexing cost (docs/search.md).
+ * A word is indexed under the folded form, with its 2-character prefix
+ * entry, and its other forms without one: FTS5 writes every token of 2
+ * characters or more into the prefix index too, and those writes were
+ * most of what indexing cost (docs/search.md).
  *
  * Texts reach it with their language in front, TOK_LANG_MARK lang
  * TOK_LANG_MARK (SQLite 3.40 has no per-value locale); the marker is read,

@@ -1,7 +1,8 @@
 /* Migration 4 (search): a database of schema 3 (texts indexed by unicode61) is
  * re-indexed for multilingual search when it is opened, saying so in the
  * log, and then finds stems, transliterations and ё typed as е. Migrations
- * 6 and 10 (the index packs stems, then surface forms) likewise. */
+ * 6 and 10 (the index packs stems, then surface forms) and 16 (a prefix
+ * index of 2 characters only) likewise. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -364,6 +365,83 @@ test_hashsize(void **state)
 	setting_migrates(*state, "hashsize", STORE_V_HASHSIZE, 8 * 1024 * 1024, 2 * 1024 * 1024);
 }
 
+/* The SQL that made texts_fts (sqlite_schema). */
+static bool
+fts_made_with(struct store *st, const char *part)
+{
+	sqlite3_stmt *s;
+	bool has = false;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st),
+	    "SELECT sql FROM sqlite_schema WHERE name = 'texts_fts'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	has = strstr((const char *)sqlite3_column_text(s, 0), part) != NULL;
+	sqlite3_finalize(s);
+	return has;
+}
+
+/* A store from before STORE_V_PREFIX2 + 1, whose index has prefix entries
+ * of 2 and 3 characters, gets the index made again with those of 2 only,
+ * keeps FTS5's settings and the delete trigger, and finds by prefixes of
+ * 2, 3 and more letters what it found before; run again, the migration
+ * gives the same. */
+static void
+test_prefix2(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields f = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "hu",
+		.title = "Közösségek", .summary = "Tanulás a közösségben.",
+		.body = "Co-op community learning, comunidade" };
+	struct publish_fields g = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "en",
+		.title = "Commons", .summary = "Shared gardens" };
+	static const struct {
+		const char *q;
+		bool exact;
+		size_t hits;
+	} cases[] = {
+		{ "co*", false, 2 }, { "com*", false, 2 }, { "comm*", false, 2 },
+		{ "comu*", false, 1 }, { "commo*", false, 1 }, { "ko*", false, 1 },
+		{ "kö*", false, 1 }, { "közö*", true, 1 }, { "kozo*", true, 0 },
+		{ "tan*", false, 1 }, { "lea*", true, 1 }, { "gar*", false, 1 },
+		{ "lx*", false, 0 }, { "cox*", false, 0 },
+	};
+	uint8_t id[TESS_ID_LEN], gid[TESS_ID_LEN];
+	char *cause = NULL, sql[128];
+	enum search_match m;
+
+	assert_true(fts_made_with(fx->st, "prefix='2')"));
+	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
+	assert_int_equal(publish_add(fx->st, fx->a, &g, gid, &cause), 0);
+	assert_int_equal(store_index_catch_up(fx->st, SIZE_MAX), 0);
+	/* The index as migration 4 made it, filled. */
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "DROP TABLE texts_fts;"
+	    "CREATE VIRTUAL TABLE texts_fts USING fts5 (title, summary, body, tags, who,"
+	    "  content='texts_src', content_rowid='rid', tokenize='" TOK_NAME "', prefix='2 3');"
+	    "INSERT INTO texts_fts (texts_fts) VALUES ('rebuild');", NULL, NULL, NULL), SQLITE_OK);
+	for (int round = 0; round < 2; round++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", STORE_V_PREFIX2);
+		assert_int_equal(sqlite3_exec(store_db(fx->st), sql, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(fts_made_with(fx->st, "prefix='2 3')"), round == 0);
+		storefix_reopen(fx);
+		assert_true(fts_made_with(fx->st, "prefix='2')"));
+		assert_int_equal(setting_of(fx->st, "automerge"), 8);
+		assert_int_equal(setting_of(fx->st, "hashsize"), 8 * 1024 * 1024);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			size_t n = match_of(fx->st, cases[i].q, cases[i].exact, &m);
+
+			if (n != cases[i].hits)
+				fail_msg("round %d: '%s'%s: %zu hits, want %zu", round, cases[i].q,
+				    cases[i].exact ? " --exact" : "", n, cases[i].hits);
+		}
+		check_index(fx->st);
+	}
+	/* The delete trigger takes a text out of the new index. */
+	assert_int_equal(publish_delete(fx->st, fx->a, gid, &cause), 0);
+	assert_int_equal(match_of(fx->st, "commo*", false, &m), 0);
+	assert_int_equal(match_of(fx->st, "com*", false, &m), 1);
+	check_index(fx->st);
+}
+
 int
 main(void)
 {
@@ -376,6 +454,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_vocab_fts, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_automerge, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_hashsize, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_prefix2, storefix_setup, storefix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, storefix_group_setup, storefix_group_teardown);
