@@ -241,9 +241,10 @@ static const char *migrations[] = {
 	 * writes were what made indexing after an import slower than
 	 * bb53b66's: 100,000 records were searchable after +27 % of its time
 	 * with both, +13 % with 2 only, +2 % with none. A prefix of 3 letters
-	 * or more is answered by FTS5 from the words themselves (1.3-3.7 ms at
-	 * 100,000 records, as 4 letters always were); one of 2 letters would
-	 * take up to 31 ms that way (docs/search.md, "Sixth round"). The
+	 * or more is answered by FTS5 from the words themselves, as 4 letters
+	 * always were (at 100,000 records a few ms, up to 27 ms for com*, the
+	 * commonest); one of 2 letters would take up to 31 ms that way
+	 * (docs/search.md, "Sixth round"). The
 	 * prefix option is fixed when the table is created: the table is made
 	 * again, with its settings (migrations 14 and 15) and the delete
 	 * trigger of migration 13, and reindex() below fills it. Running it
