@@ -162,6 +162,31 @@ match_of(struct store *st, const char *q, bool exact, enum search_match *m)
 	return n;
 }
 
+/* A query, whether it is --exact, the number of hits it must give and the
+ * form the first of them matched in (when it gives any). */
+struct search_case {
+	const char *q;
+	bool exact;
+	size_t hits;
+	enum search_match match;
+};
+
+/* Runs every case; when names the round in a failure ("" if none). */
+static void
+check_cases(struct store *st, const struct search_case *c, size_t n, const char *when)
+{
+	enum search_match m;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t got = match_of(st, c[i].q, c[i].exact, &m);
+
+		if (got != c[i].hits || (got > 0 && m != c[i].match))
+			fail_msg("%s'%s'%s: %zu hits (%s), want %zu (%s)", when, c[i].q,
+			    c[i].exact ? " --exact" : "", got, search_match_name(m), c[i].hits,
+			    search_match_name(c[i].match));
+	}
+}
+
 /* A store indexed before words changed by folding were indexed under
  * their folded form (its index holds surface forms the queries no longer
  * ask for: emptied here) is indexed again when opened; the word as typed
@@ -176,12 +201,7 @@ test_surface_pack(void **state)
 		.body = "Co-op community learning" };
 	/* Prefixes of 2 and 3 letters: "op" only as a whole word, "co" as one
 	 * and as a prefix. */
-	static const struct {
-		const char *q;
-		bool exact;
-		size_t hits;
-		enum search_match match;
-	} cases[] = {
+	static const struct search_case cases[] = {
 		{ "közösségek", false, 1, SEARCH_EXACT }, { "KÖZÖSSÉGEK", true, 1, SEARCH_EXACT },
 		{ "kozossegek", false, 1, SEARCH_FOLDED }, { "kozossegek", true, 0, 0 },
 		{ "közö*", true, 1, SEARCH_EXACT }, { "kozo*", true, 0, 0 },
@@ -192,18 +212,10 @@ test_surface_pack(void **state)
 	};
 	uint8_t id[TESS_ID_LEN];
 	char *cause = NULL;
-	enum search_match m;
 
 	assert_int_equal(publish_add(fx->st, fx->a, &f, id, &cause), 0);
 	reopen_from(fx, STORE_V_SURFACE_PACK, "közösségek");
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		size_t n = match_of(fx->st, cases[i].q, cases[i].exact, &m);
-
-		if (n != cases[i].hits || (n > 0 && m != cases[i].match))
-			fail_msg("'%s'%s: %zu hits (%s), want %zu (%s)", cases[i].q,
-			    cases[i].exact ? " --exact" : "", n, search_match_name(m),
-			    cases[i].hits, search_match_name(cases[i].match));
-	}
+	check_cases(fx->st, cases, sizeof(cases) / sizeof(cases[0]), "");
 	check_index(fx->st);
 }
 
@@ -383,8 +395,8 @@ fts_made_with(struct store *st, const char *part)
 /* A store from before STORE_V_PREFIX2 + 1, whose index has prefix entries
  * of 2 and 3 characters, gets the index made again with those of 2 only,
  * keeps FTS5's settings and the delete trigger, and finds by prefixes of
- * 2, 3 and more letters what it found before; run again, the migration
- * gives the same. */
+ * 2, 3 and more letters what it found before, matched in the same form
+ * (as typed or folded); run again, the migration gives the same. */
 static void
 test_prefix2(void **state)
 {
@@ -394,19 +406,19 @@ test_prefix2(void **state)
 		.body = "Co-op community learning, comunidade" };
 	struct publish_fields g = { .kind = TESSERA__KIND__KIND_RESOURCE, .lang = "en",
 		.title = "Commons", .summary = "Shared gardens" };
-	static const struct {
-		const char *q;
-		bool exact;
-		size_t hits;
-	} cases[] = {
-		{ "co*", false, 2 }, { "com*", false, 2 }, { "comm*", false, 2 },
-		{ "comu*", false, 1 }, { "commo*", false, 1 }, { "ko*", false, 1 },
-		{ "kö*", false, 1 }, { "közö*", true, 1 }, { "kozo*", true, 0 },
-		{ "tan*", false, 1 }, { "lea*", true, 1 }, { "gar*", false, 1 },
-		{ "lx*", false, 0 }, { "cox*", false, 0 },
+	/* A prefix with diacritics counts as typed; one without them
+	 * finds a word with diacritics as folded. */
+	static const struct search_case cases[] = {
+		{ "co*", false, 2, SEARCH_EXACT }, { "com*", false, 2, SEARCH_EXACT },
+		{ "comm*", false, 2, SEARCH_EXACT }, { "comu*", false, 1, SEARCH_EXACT },
+		{ "commo*", false, 1, SEARCH_EXACT }, { "ko*", false, 1, SEARCH_FOLDED },
+		{ "kö*", false, 1, SEARCH_EXACT }, { "közö*", true, 1, SEARCH_EXACT },
+		{ "kozo*", true, 0, 0 }, { "tan*", false, 1, SEARCH_FOLDED },
+		{ "lea*", true, 1, SEARCH_EXACT }, { "gar*", false, 1, SEARCH_EXACT },
+		{ "lx*", false, 0, 0 }, { "cox*", false, 0, 0 },
 	};
 	uint8_t id[TESS_ID_LEN], gid[TESS_ID_LEN];
-	char *cause = NULL, sql[128];
+	char *cause = NULL, sql[128], when[16];
 	enum search_match m;
 
 	assert_true(fts_made_with(fx->st, "prefix='2')"));
@@ -426,13 +438,8 @@ test_prefix2(void **state)
 		assert_true(fts_made_with(fx->st, "prefix='2')"));
 		assert_int_equal(setting_of(fx->st, "automerge"), 8);
 		assert_int_equal(setting_of(fx->st, "hashsize"), 8 * 1024 * 1024);
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-			size_t n = match_of(fx->st, cases[i].q, cases[i].exact, &m);
-
-			if (n != cases[i].hits)
-				fail_msg("round %d: '%s'%s: %zu hits, want %zu", round, cases[i].q,
-				    cases[i].exact ? " --exact" : "", n, cases[i].hits);
-		}
+		snprintf(when, sizeof(when), "round %d: ", round);
+		check_cases(fx->st, cases, sizeof(cases) / sizeof(cases[0]), when);
 		check_index(fx->st);
 	}
 	/* The delete trigger takes a text out of the new index. */
