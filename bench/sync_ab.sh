@@ -4,7 +4,7 @@
 # daemon given by TESSERAD: copies of stores made once (setup) by
 # BENCH_STORES (default ${TMPDIR:-/tmp}/tessera-syncab), so that two builds
 # are compared on the same data, alternating, in one session. perf: a -g
-# profile of both daemons over the sync; dwarf: 25 s of b with call stacks
+# profile of both daemons over the sync; dwarf: 25 s (BENCH_PERF_S) of b with call stacks
 # (perf-LABEL.data in BENCH_STORES). SHOWPEERS=1 prints the peer counters.
 # Times: until b holds every record (stored), and until b's status says no
 # text waits to be indexed (stored and indexed). Make the stores (setup)
@@ -48,7 +48,7 @@ t0=$(now_s)
 node_start b
 if [[ -n $PERF ]]; then
 	if [[ $PERF == dwarf ]]; then
-	perf record --call-graph dwarf,16384 -F 250 -o "$P/perf-$LABEL.data" -p "${NODE_PID[b]}" -- sleep 25 2>"$P/perf-$LABEL.err" &
+	perf record --call-graph dwarf,16384 -F 250 -o "$P/perf-$LABEL.data" -p "${NODE_PID[b]}" -- sleep "${BENCH_PERF_S:-25}" 2>"$P/perf-$LABEL.err" &
 	else
 	perf record -g -o "$P/perf-$LABEL.data" -p "${NODE_PID[a]},${NODE_PID[b]}" 2>"$P/perf-$LABEL.err" &
 	fi

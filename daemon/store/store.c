@@ -79,6 +79,7 @@ static const char *stmt_sql[S_COUNT] = {
 	    " SELECT rid, title, summary, body, tags, who FROM texts_src WHERE rid > ?1 AND rid <= ?2",
 	[S_INDEX_TOP] = "SELECT IFNULL(max(rowid), 0) FROM texts",
 	[S_INDEX_BEHIND] = "SELECT count(*) FROM texts WHERE rowid > ?1",
+	[S_INDEX_BEHIND_SEQ] = "SELECT count(*) FROM texts WHERE seq = ?1 AND rowid > ?2",
 	[S_INDEX_NEXT] = "SELECT max(rowid) FROM (SELECT rowid FROM texts WHERE rowid > ?1"
 	    " ORDER BY rowid LIMIT ?2)",
 	/* The columns S_FTS_INDEX gives the tokenizer, in its order. */

@@ -212,6 +212,8 @@ block_locked(struct store *st, const uint8_t author[TESS_KEY_LEN], bool blocked,
 		sqlite3_finalize(s);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
+	if (blocked)   /* some of its texts may have waited to be indexed */
+		st->fts_behind = -1;
 	return rc;
 }
 

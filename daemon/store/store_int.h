@@ -14,7 +14,7 @@ enum store_stmt {
 	S_CHANGES, S_PEER_GET, S_PEER_CHECKPOINT, S_PEER_COUNT, S_META_GET, S_META_SET,
 	S_FP_BUCKETS, S_FP_ITEMS, S_FP_AUTHOR, S_FP_ADD,
 	S_VOCAB_ADD, S_VOCAB_TRI,
-	S_FTS_INDEX, S_INDEX_TOP, S_INDEX_BEHIND, S_INDEX_NEXT, S_INDEX_TEXTS,
+	S_FTS_INDEX, S_INDEX_TOP, S_INDEX_BEHIND, S_INDEX_BEHIND_SEQ, S_INDEX_NEXT, S_INDEX_TEXTS,
 	S_ADOPT_PUT, S_ADOPT_CHILDREN, S_LINEAGE_AUTHOR,
 	S_COUNT
 };
@@ -34,6 +34,10 @@ struct store {
 	struct tokenizer *tok;    /* the search tokenizer, owned by db */
 	sqlite3_int64 fts_upto;   /* texts rowids up to here are in the FTS index (store_index.c) */
 	sqlite3_int64 fts_top;    /* the largest texts rowid written, or above: texts wait if > fts_upto */
+	/* The texts above fts_upto, counted as they are written, indexed and
+	 * removed; -1 when unknown (after a reload or a purge): counted again
+	 * once, when asked (store_index_behind). */
+	int64_t fts_behind;
 	/* vocab_fts exists: known from the schema version (store_migrate.c),
 	 * where reading sqlite_schema at every flush cost a prepare each. */
 	bool vocab_fts;
@@ -116,6 +120,11 @@ int store_index_mark(struct store *st, sqlite3_int64 upto);
 /* Reads the index mark and the last text back from the database: after
  * opening and after a rollback. */
 void store_index_reload(struct store *st);
+/* A text was written with this rowid: it waits to be indexed. */
+void store_index_added(struct store *st, sqlite3_int64 rowid);
+/* Before the texts of record seq are deleted: those not indexed yet leave
+ * the backlog's count. */
+int store_index_removing(struct store *st, sqlite3_int64 seq);
 /* Adds the words the tokenizer indexed since the last call to the typo
  * vocabulary (search_typo.c). */
 int store_vocab_flush(struct store *st);

@@ -63,7 +63,7 @@ index_content(struct store *st, sqlite3_int64 seq, const Tessera__Record *r)
 		sqlite3_bind_text(s, 6, tags, -1, SQLITE_STATIC);
 		if ((rc = step_done(st, s, "insert text")) != 0)
 			break;
-		st->fts_top = sqlite3_last_insert_rowid(st->db);   /* waits to be indexed */
+		store_index_added(st, sqlite3_last_insert_rowid(st->db));
 		if ((s = store_stmt(st, S_INSERT_META)) == NULL) {
 			rc = -EIO;
 			break;
@@ -98,6 +98,8 @@ unindex(struct store *st, sqlite3_int64 seq)
 
 		if (s == NULL)
 			return -EIO;
+		if (which[i] == S_DELETE_TEXTS && (rc = store_index_removing(st, seq)) != 0)
+			return rc;
 		sqlite3_bind_int64(s, 1, seq);
 		if ((rc = step_done(st, s, "remove old version")) != 0)
 			return rc;

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "store/publish.h"
 #include "store/search.h"
 #include "store/store.h"
@@ -136,6 +138,74 @@ test_rollback_keeps_mark(void **state)
 	searchfix_fts_ok(fx->st);
 }
 
+/* The texts waiting, counted in the database: what store_index_behind
+ * keeps without counting. */
+static int64_t
+waiting(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM texts WHERE"
+	    " rowid > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_upto')",
+	    -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+#define BEHIND_IS_COUNT(st) assert_int_equal(store_index_behind(st), waiting(st))
+
+/* The backlog's size, kept as texts are written, indexed, replaced,
+ * deleted and purged, and after a rollback, agrees with a count of the
+ * rows at every step (it is counted once, then kept). */
+static void
+test_behind_kept(void **state)
+{
+	struct storefix *fx = *state;
+	struct publish_fields edit = { .title = "Pear orchard" };
+	uint8_t ids[6][TESS_ID_LEN];
+	char *cause = NULL;
+	uint64_t removed;
+
+	add(fx->st, fx->a, "Apple orchard", ids[0]);
+	BEHIND_IS_COUNT(fx->st);   /* counted: kept from here on */
+	add(fx->st, fx->a, "Plum orchard", ids[1]);
+	add(fx->st, fx->a, "Cherry orchard", ids[2]);
+	add(fx->st, fx->b, "Quince orchard", ids[3]);
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(store_index_behind(fx->st), 4);
+	assert_int_equal(store_index_step(fx->st, 1), 0);    /* Apple indexed */
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(publish_edit(fx->st, fx->a, ids[0], &edit, &cause), 0);   /* indexed one */
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(publish_edit(fx->st, fx->a, ids[1], &edit, &cause), 0);   /* waiting one */
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(publish_delete(fx->st, fx->a, ids[2], &cause), 0);
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(store_block(fx->st, fx->b->pub, true, &removed), 0);
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(store_index_step(fx->st, 2), 0);
+	BEHIND_IS_COUNT(fx->st);
+
+	/* Written and indexed in a transaction that rolls back. */
+	assert_int_equal(store_begin(fx->st), 0);
+	add(fx->st, fx->a, "Damson orchard", ids[4]);
+	assert_int_equal(store_index_step(fx->st, 1), 0);
+	add(fx->st, fx->a, "Sloe orchard", ids[5]);
+	store_rollback(fx->st);
+	BEHIND_IS_COUNT(fx->st);
+	add(fx->st, fx->a, "Medlar orchard", ids[5]);
+	BEHIND_IS_COUNT(fx->st);
+	storefix_reopen(fx);
+	BEHIND_IS_COUNT(fx->st);
+	assert_int_equal(store_index_catch_up(fx->st, SIZE_MAX), 0);
+	assert_int_equal(store_index_behind(fx->st), 0);
+	BEHIND_IS_COUNT(fx->st);
+	searchfix_fts_ok(fx->st);
+}
+
 int
 main(void)
 {
@@ -147,6 +217,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replaced_before_indexed, storefix_setup,
 		    storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_keeps_mark, storefix_setup,
+		    storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_behind_kept, storefix_setup,
 		    storefix_teardown),
 	};
 
