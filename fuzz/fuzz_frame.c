@@ -75,8 +75,8 @@ check_bounds(const struct session *s)
 	if (s->att.inflight > ATTACH_WINDOW || s->att.serve_pending > ATTACH_SERVE_MAX ||
 	    att.n_fl > ATTACH_WINDOW)
 		abort();
-	if (y->n_wanted > env.lim.max_inflight_wants || y->offers_inflight > SYNC_OFFERS_INFLIGHT ||
-	    y->n_pending > SYNC_OFFERS_INFLIGHT + 1 || y->n_jobs > SYNC_JOBS_MAX)
+	if (y->wanted.n > env.lim.max_inflight_wants || y->offers_inflight > SYNC_OFFERS_INFLIGHT ||
+	    y->n_pending > SYNC_PENDING_MAX + 1 || y->n_jobs > SYNC_JOBS_MAX)
 		abort();
 }
 

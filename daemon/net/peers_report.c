@@ -72,7 +72,7 @@ slot_report(const struct peers *m, const struct peer_slot *s, struct store *st,
 		pr->inbound = s->active->inbound;
 		pr->bytes_in += s->active->bytes_in;
 		pr->bytes_out += s->active->bytes_out;
-		pr->outstanding = (uint32_t)s->active->session.sync.n_wanted;
+		pr->outstanding = (uint32_t)s->active->session.sync.wanted.n;
 	}
 }
 

@@ -467,8 +467,7 @@ session_after_jobs(struct session *s)
 		return;
 	if (s->paused_work && s->sync.n_jobs < SYNC_JOBS_MAX)
 		session_work_paused(s, false);
-	if (s->sync.n_jobs == 0)
-		release(s);
+	release(s);
 	if (s->state == SESSION_ESTABLISHED)
 		sync_pump(s);
 	if (s->state == SESSION_ESTABLISHED)

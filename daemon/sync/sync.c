@@ -22,7 +22,7 @@ sync_free(struct sync *y)
 	sync_jobs_free(y);
 	recon_free(y->recon);
 	free(y->serve_ids);
-	free(y->wanted);
+	wanted_free(&y->wanted);
 	for (int i = 0; i < SYNC_OFFERS_INFLIGHT; i++)
 		free(y->offer_ids[i]);
 	memset(y, 0, sizeof(*y));

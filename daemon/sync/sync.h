@@ -18,12 +18,20 @@
 
 #include "peer.pb-c.h"
 #include "core/tessera.h"
+#include "sync/wanted.h"
 
 #define SYNC_OFFERS_INFLIGHT 4      /* offers sent and not yet answered */
+/* Offers answered whose records are not stored yet: offers are answered
+ * while earlier records are verified and stored (the pipeline), up to
+ * this many; beyond it an offer waits. */
+#define SYNC_PENDING_MAX 8
 #define SYNC_DEFER 1                /* handler return: hold the message, retry later */
 /* Hello.features bit: takes pushed Records (live records without an offer). */
 #define SYNC_PUSH_FEATURE 8u
 #define SYNC_JOBS_MAX 8             /* Records messages being verified: read pauses beyond */
+/* Verified Records messages stored in one transaction, up to this many
+ * records (group commit; sync_apply.c). */
+#define SYNC_GROUP_RECORDS 4096
 /* Records forwarded before their commit and not yet covered by an offer or
  * push of our changes, remembered per link (not to send them twice). */
 #define SYNC_FWD_MAX 64
@@ -65,14 +73,15 @@ struct sync {
 	struct {
 		uint64_t upto;
 		bool caught_up;
-	} pending[SYNC_OFFERS_INFLIGHT + 2];
+		uint32_t gen;           /* the ids it wanted carry this */
+	} pending[SYNC_PENDING_MAX + 2];
+	uint32_t want_gen;              /* the last offer answered */
 	size_t n_pending;
 	size_t uptos_queued;            /* Records with upto received, not yet applied */
 	/* Received Records, verified by the link's worker, applied in order. */
 	struct sync_job *jobs, *jobs_tail;
 	size_t n_jobs;
-	uint8_t (*wanted)[TESS_ID_LEN]; /* solicited and not yet received */
-	size_t n_wanted, cap_wanted;
+	struct wanted wanted;           /* solicited and not yet received */
 	/* Range reconciliation, when either side had no checkpoint. */
 	struct recon *recon;
 	bool recon_asked;               /* we asked (our SyncRequest) */

@@ -16,26 +16,6 @@
 #define REJECT_LOG_MAX 3   /* lines per session; then one summary a minute */
 #define REJECT_SUMMARY_MS 60000
 
-static bool
-wanted_take(struct sync *s, const uint8_t *id)
-{
-	for (size_t i = 0; i < s->n_wanted; i++)
-		if (memcmp(s->wanted[i], id, TESS_ID_LEN) == 0) {
-			memcpy(s->wanted[i], s->wanted[--s->n_wanted], TESS_ID_LEN);
-			return true;
-		}
-	return false;
-}
-
-static bool
-wanted_has(const struct sync *s, const uint8_t *id)
-{
-	for (size_t i = 0; i < s->n_wanted; i++)
-		if (memcmp(s->wanted[i], id, TESS_ID_LEN) == 0)
-			return true;
-	return false;
-}
-
 int
 sync_on_offer(struct session *ss, const Tessera__Offer *m)
 {
@@ -48,25 +28,29 @@ sync_on_offer(struct session *ss, const Tessera__Offer *m)
 	size_t n = 0;
 	int rc;
 
-	/* Messages are handled in order: an offer waits until the records
-	 * received before it are verified and stored, so that what it wants
-	 * reflects them (a rejected record can be wanted again). */
-	if (s->n_jobs > 0)
-		return SYNC_DEFER;
-	if (s->n_pending > SYNC_OFFERS_INFLIGHT || m->n_items > c->max_batch)
+	/* Answered while the records received before it are still verified
+	 * and stored (the pipeline), unless it names a record among them: it
+	 * then waits for them, so that what it wants reflects them (a rejected
+	 * record can be wanted again, a newer version is wanted). So does an
+	 * offer beyond what may be answered ahead; with nothing to wait for
+	 * (no job), those bounds are the peer's to keep. */
+	if (s->n_jobs > 0) {
+		if (s->n_pending >= SYNC_PENDING_MAX ||
+		    s->wanted.n + m->n_items > c->max_inflight_wants)
+			return SYNC_DEFER;
+		for (size_t i = 0; i < m->n_items; i++)
+			if (m->items[i] != NULL && m->items[i]->id.len == TESS_ID_LEN &&
+			    wanted_has(&s->wanted, m->items[i]->id.data))
+				return SYNC_DEFER;
+	}
+	if (s->n_pending >= SYNC_PENDING_MAX || m->n_items > c->max_batch)
 		return session_fail(ss, SESSION_END_PROTOCOL,
 		    "protocol violation: offers beyond flow control");
-	if (s->n_wanted + m->n_items > c->max_inflight_wants)
+	if (s->wanted.n + m->n_items > c->max_inflight_wants)
 		return session_fail(ss, SESSION_END_PROTOCOL,
 		    "protocol violation: over %u wanted records in flight", c->max_inflight_wants);
-	if (s->cap_wanted < s->n_wanted + m->n_items) {
-		void *nw = realloc(s->wanted, (s->n_wanted + m->n_items) * TESS_ID_LEN);
-
-		if (nw == NULL)
-			return -ENOMEM;
-		s->wanted = nw;
-		s->cap_wanted = s->n_wanted + m->n_items;
-	}
+	if (wanted_reserve(&s->wanted, s->wanted.n + m->n_items) != 0)
+		return -ENOMEM;
 	if ((idx = calloc(m->n_items + 1, sizeof(*idx))) == NULL)
 		return -ENOMEM;
 	const uint8_t *last_author = NULL;
@@ -85,7 +69,7 @@ sync_on_offer(struct session *ss, const Tessera__Offer *m)
 			free(idx);
 			return session_fail(ss, SESSION_END_STORAGE, "storage error");
 		}
-		if (have >= it->version || wanted_has(s, it->id.data))
+		if (have >= it->version || wanted_has(&s->wanted, it->id.data))
 			continue;
 		/* Offers come in runs by one author: look each run up once. */
 		if (last_author == NULL || memcmp(last_author, author, TESS_KEY_LEN) != 0) {
@@ -94,7 +78,7 @@ sync_on_offer(struct session *ss, const Tessera__Offer *m)
 		}
 		if (last_blocked)
 			continue;
-		memcpy(s->wanted[s->n_wanted++], it->id.data, TESS_ID_LEN);
+		wanted_add(&s->wanted, it->id.data, s->want_gen + 1);
 		idx[n++] = (uint32_t)i;
 	}
 	want.indexes = idx;
@@ -103,6 +87,7 @@ sync_on_offer(struct session *ss, const Tessera__Offer *m)
 	env.want = &want;
 	s->pending[s->n_pending].upto = m->has_upto ? m->upto : 0;
 	s->pending[s->n_pending].caught_up = m->has_caught_up && m->caught_up;
+	s->pending[s->n_pending].gen = ++s->want_gen;
 	s->n_pending++;
 	rc = session_send(ss, &env);
 	free(idx);
@@ -161,7 +146,8 @@ struct verify_item {
 	enum sync_reject reason;
 	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
 	bool has_id;
-	bool taken;                  /* removed from the wanted list when applied */
+	bool taken;                  /* removed from the wanted set when applied */
+	uint32_t gen;                /* the generation it was wanted under, if taken */
 	bool fresh;                  /* stored new by this transaction: forwarded */
 };
 
@@ -170,6 +156,8 @@ struct sync_job {
 	size_t n;
 	bool has_upto, done;
 	bool pushed;            /* sent unoffered (eager push): nothing was wanted */
+	size_t stored;          /* records stored new by job_put */
+	uint32_t gen;           /* the offer it answers (pushed: any offer so far) */
 	uint64_t upto;
 	struct sync_job *next;
 };
@@ -222,20 +210,22 @@ session_job_inline(const struct sync_job *j)
 	return j->pushed && j->n <= SYNC_VERIFY_INLINE;
 }
 
-/* Stores one verified record inside the caller's transaction. */
+/* Stores one verified record inside the caller's transaction: one that
+ * answers the offer of generation gen (or was pushed), wanted by it or an
+ * earlier offer. */
 static int
-apply_one(struct session *s, struct verify_item *it, bool pushed, size_t *stored)
+apply_one(struct session *s, struct verify_item *it, bool pushed, uint32_t gen, size_t *stored)
 {
 	enum store_put_result res;
 	int rc;
 
 	if (it->r == NULL) {
 		if (it->has_id)   /* may be wanted again, validly */
-			it->taken = wanted_take(&s->sync, it->id);
+			it->taken = wanted_take(&s->sync.wanted, it->id, gen, &it->gen);
 		reject(s, it->reason, it->why ? it->why : "malformed or oversized record");
 		return 0;
 	}
-	if (!(it->taken = wanted_take(&s->sync, it->r->id.data)) && !pushed) {
+	if (!(it->taken = wanted_take(&s->sync.wanted, it->r->id.data, gen, &it->gen)) && !pushed) {
 		reject(s, SYNC_REJECT_UNSOLICITED, "not asked for");
 		return 0;
 	}
@@ -316,9 +306,8 @@ job_undo(struct session *ss, struct sync_job *j, uint64_t rejected0)
 
 		if (!it->taken)
 			continue;
-		/* Only what this job took is put back: within the capacity. */
-		memcpy(s->wanted[s->n_wanted++], it->r != NULL ? it->r->id.data : it->id,
-		    TESS_ID_LEN);
+		/* Only what this job took is put back: the set never shrinks. */
+		wanted_add(&s->wanted, it->r != NULL ? it->r->id.data : it->id, it->gen);
 		it->taken = false;
 	}
 	for (size_t i = 0; i < j->n; i++)
@@ -326,49 +315,49 @@ job_undo(struct session *ss, struct sync_job *j, uint64_t rejected0)
 	s->rejected = rejected0;
 }
 
-/* Stores a verified job and, when it completes an offer, the checkpoint, all
- * in one transaction. Returns -ENOSPC with nothing changed when storage is
- * full: the caller keeps the job and applies it once space is back. */
+/* Inside the caller's transaction: a verified job's records, their forward
+ * and, when the job completes an offer, its upto as our checkpoint (with
+ * the records, so a crash loses neither), and the peer's counts. */
 static int
-job_apply(struct session *ss, struct sync_job *j)
+job_put(struct session *ss, struct sync_job *j)
 {
 	struct sync *s = &ss->sync;
 	struct store *st = ss->env->store;
-	size_t stored = 0;
 	uint64_t rejected0 = s->rejected;
-	bool caught_up = false;
-	int rc;
+	int rc = 0;
 
-	if ((rc = store_begin(st)) != 0)
-		goto fail;
+	j->stored = 0;
 	for (size_t i = 0; i < j->n && rc == 0; i++)
-		rc = apply_one(ss, &j->items[i], j->pushed, &stored);
+		rc = apply_one(ss, &j->items[i], j->pushed, j->gen, &j->stored);
 	/* Forward before commit, as soon as every record passed store_put:
 	 * the next hop verifies while we write the rest and fsync. */
 	if (rc == 0)
-		rc = job_forward(ss, j, stored);
-	/* The offer is fully answered: its upto becomes our checkpoint, in the
-	 * same transaction as the records, so a crash loses neither. */
+		rc = job_forward(ss, j, j->stored);
 	if (rc == 0 && j->has_upto)
 		rc = store_peer_checkpoint(st, ss->key, s->epoch, j->upto);
-	if (rc == 0 && (stored > 0 || s->rejected > rejected0))
-		rc = store_peer_count(st, ss->key, stored, 0, s->rejected - rejected0);
-	if (rc != 0) {
-		store_rollback(st);
-		goto fail;
-	}
-	if ((rc = store_commit(st)) != 0)
-		goto fail;
+	if (rc == 0 && (j->stored > 0 || s->rejected > rejected0))
+		rc = store_peer_count(st, ss->key, j->stored, 0, s->rejected - rejected0);
+	return rc;
+}
+
+/* After the commit that kept job j: the offer it completed is done with. */
+static void
+job_kept(struct session *ss, struct sync_job *j)
+{
+	struct sync *s = &ss->sync;
+	bool caught_up = false;
+
 	if (j->has_upto) {
 		s->applied = j->upto;
 		caught_up = s->pending[0].caught_up;
+		/* What that offer wanted and the peer no longer had will be
+		 * offered anew. */
+		wanted_expire(&s->wanted, s->pending[0].gen);
 		memmove(s->pending, s->pending + 1, (s->n_pending - 1) * sizeof(s->pending[0]));
 		s->n_pending--;
 		s->uptos_queued--;
-		if (s->n_pending == 0)
-			s->n_wanted = 0;   /* what the peer no longer had will be offered anew */
 	}
-	s->received += stored;
+	s->received += j->stored;
 	if (j->has_upto) {
 		if (caught_up)
 			log_debug("peer %s: caught up at %llu", ss->label, (unsigned long long)s->applied);
@@ -376,17 +365,49 @@ job_apply(struct session *ss, struct sync_job *j)
 			ss->env->on_synced(ss->env->hook_arg, ss, caught_up);
 	}
 	/* New records may reference blobs to fetch (or purge some). */
-	if (stored > 0 && ss->env->attach != NULL)
+	if (j->stored > 0 && ss->env->attach != NULL)
 		attach_changed(ss->env->attach);
-	if (stored > 0 && ss->env->on_stored != NULL)
-		ss->env->on_stored(ss->env->hook_arg, ss, stored);
+	if (j->stored > 0 && ss->env->on_stored != NULL)
+		ss->env->on_stored(ss->env->hook_arg, ss, j->stored);
+}
+
+/* Stores the first n verified jobs of the queue in one transaction (group
+ * commit: one set of WAL frames and one fdatasync for all of them, where
+ * each took its own). Returns -ENOSPC with nothing changed when storage is
+ * full: the caller keeps the jobs and applies them once space is back.
+ * Another failure undoes them all too; for one job, it also closes the
+ * session (its records are offered again after reconnecting). */
+static int
+jobs_apply(struct session *ss, size_t n)
+{
+	struct sync *s = &ss->sync;
+	struct store *st = ss->env->store;
+	uint64_t rejected0 = s->rejected;
+	struct sync_job *j = s->jobs;
+	size_t k;
+	int rc;
+
+	if ((rc = store_begin(st)) != 0)
+		goto fail;
+	for (k = 0; k < n && rc == 0; k++, j = j->next)
+		rc = job_put(ss, j);
+	if (rc != 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	if ((rc = store_commit(st)) != 0)
+		goto fail;
+	j = s->jobs;
+	for (k = 0; k < n; k++, j = j->next)
+		job_kept(ss, j);
 	return 0;
 fail:
-	/* Nothing of this message was kept: the checkpoint did not move. */
-	job_undo(ss, j, rejected0);
-	if (rc == -ENOSPC)
+	/* Nothing of these messages was kept: the checkpoint did not move. */
+	j = s->jobs;
+	for (k = 0; k < n; k++, j = j->next)
+		job_undo(ss, j, rejected0);
+	if (rc == -ENOSPC || n > 1)
 		return rc;
-	/* The same records are offered again after reconnecting. */
 	session_close(ss, SESSION_END_STORAGE, "storage error", false);
 	return rc;
 }
@@ -404,6 +425,22 @@ job_pop(struct sync *s)
 	job_free(head);
 }
 
+/* The verified jobs at the head of the queue, up to SYNC_GROUP_RECORDS
+ * records (at least one job). */
+static size_t
+jobs_ready(const struct sync *s)
+{
+	size_t n = 0, records = 0;
+
+	for (const struct sync_job *j = s->jobs; j != NULL && j->done; j = j->next) {
+		if (n > 0 && records + j->n > SYNC_GROUP_RECORDS)
+			break;
+		records += j->n;
+		n++;
+	}
+	return n;
+}
+
 void
 sync_drain(struct session *ss)
 {
@@ -415,15 +452,28 @@ sync_drain(struct session *ss)
 		return;
 	/* Apply in arrival order: a finished job waits for those before it. */
 	while (s->jobs != NULL && s->jobs->done) {
+		size_t n = 1;
+		int rc;
+
 		/* Verified records are worth keeping even if the session ended
 		 * meanwhile; once the link is gone (dropped) they are freed.
 		 * While storage is full they wait (reading pauses once
 		 * SYNC_JOBS_MAX are held) until the owner's probe finds space
 		 * and sets storage_retry around session_drain. */
-		if (!ss->dropped && ((store_full(st, NULL) && !ss->env->storage_retry) ||
-			job_apply(ss, s->jobs) == -ENOSPC))
-			break;
-		job_pop(s);
+		if (!ss->dropped) {
+			if (store_full(st, NULL) && !ss->env->storage_retry)
+				break;
+			n = jobs_ready(s);
+			/* A group that fails for another reason than space is
+			 * tried again job by job: the failing one alone ends the
+			 * session, as it always did. */
+			if ((rc = jobs_apply(ss, n)) != 0 && rc != -ENOSPC && n > 1)
+				rc = jobs_apply(ss, n = 1);
+			if (rc == -ENOSPC)
+				break;
+		}
+		while (n-- > 0)
+			job_pop(s);
 	}
 	if (!ss->dropped)
 		session_after_jobs(ss);
@@ -443,12 +493,30 @@ session_job_done(struct session *ss, struct sync_job *j)
 	sync_drain(ss);
 }
 
+/* Whether the Records message m is one the peer may send now (every check
+ * of sync_on_records that closes the link). */
+static bool
+records_fit(const struct session *ss, const Tessera__Records *m)
+{
+	const struct sync *s = &ss->sync;
+
+	if (!(m->has_pushed && m->pushed))
+		return s->n_pending > s->uptos_queued;
+	return ss->env->lim.push_max > 0 && (ss->remote_features & SYNC_PUSH_FEATURE) &&
+	    s->n_pending == s->uptos_queued && m->n_records <= ss->env->lim.max_batch;
+}
+
 int
 sync_on_records(struct session *ss, const Tessera__Records *m)
 {
 	struct sync *s = &ss->sync;
 	struct sync_job *j;
 
+	/* A violation waits for the records received before it: they are
+	 * stored (and their refusals counted) before the link closes, as when
+	 * every message waited for the records ahead of it. */
+	if (s->n_jobs > 0 && !records_fit(ss, m))
+		return SYNC_DEFER;
 	if (m->has_pushed && m->pushed) {
 		/* Pushed records stand for an offer wanted whole: only when
 		 * both sides announced push, and after every earlier offer's
@@ -481,8 +549,11 @@ sync_on_records(struct session *ss, const Tessera__Records *m)
 	if (j->pushed && j->has_upto) {
 		s->pending[s->n_pending].upto = m->upto;
 		s->pending[s->n_pending].caught_up = true;
+		s->pending[s->n_pending].gen = ++s->want_gen;
 		s->n_pending++;
 	}
+	/* The oldest offer whose records have not all come: these answer it. */
+	j->gen = j->pushed ? s->want_gen : s->pending[s->uptos_queued].gen;
 	/* Copy: the message is freed when this handler returns. */
 	for (size_t i = 0; i < m->n_records; i++) {
 		const Tessera__SignedRecord *sr = m->records[i];
