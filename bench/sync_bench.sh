@@ -4,8 +4,9 @@
 #   bench/sync_bench.sh [--smoke] [N]
 #
 # 1. Initial sync: node a holds N records (default 100000, --smoke: 1000,
-#    imported with tessera import); node b, empty, dials a through a byte-
-#    counting TCP relay (benchtool.py relay). Reports the time until b holds
+#    imported with tessera import, and indexed for search before b starts);
+#    node b, empty, dials a through a byte-counting TCP relay (benchtool.py
+#    relay). Reports the time until b holds
 #    everything (records/s) and the bytes that crossed the relay (TLS
 #    included, both directions) per byte of signed record (body + signature,
 #    summed from `tessera --json export`).
@@ -72,6 +73,12 @@ t1=$(now_s)
 IMPORT_S=$(elapsed "$t0" "$t1")
 A_RECORDS=$(records a)
 say "a: imported $N records in $IMPORT_S s; a holds $A_RECORDS"
+# A node that has held its records a while has indexed them for search:
+# without this wait, a indexed its N new texts during the initial sync, on
+# the same two cores (runs before 2026-12-06 17:45 UTC did; sync_ab.sh setup
+# waits the same way).
+wait_indexed a 0.25 || die "a never finished indexing"
+say "a: all searchable $(elapsed "$t1" "$(now_s)") s after the import returned"
 
 "$PY" "$TOOL" relay --target "${NODE_PORT[a]}" --port-file "$B/relay.port" \
 	--stats "$B/relay.json" &
