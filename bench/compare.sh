@@ -8,7 +8,8 @@
 # The same N items (default 10000; --smoke: 50) of ~1 KB from
 # gen_records.py: Tessera imports them as records (tessera import), Syncthing
 # gets one file per record with the same bytes. Each system runs alone.
-#  1. Initial sync a -> empty b, b dialling a through benchtool.py's
+#  1. Initial sync a -> empty b (once a has indexed what it imported, as
+#     Syncthing's a has scanned its folder), b dialling a through benchtool.py's
 #     byte-counting relay: time until b holds all N, bytes through the relay
 #     (both directions, TLS included), CPU seconds of a and b over that time
 #     (utime + stime from /proc/PID/stat).
@@ -151,6 +152,11 @@ tessera_run() {
 	cli a --json import "$B/items.jsonl" >/dev/null 2>"$B/import.err" ||
 		die "import on a failed: $(cat "$B/import.err")"
 	R[t_a_records]=$(records a)
+	# Both senders start done with their own indexing: Syncthing's a has
+	# scanned its folder (st_scanned), Tessera's a has indexed its records
+	# for search (before 2026-12-06 17:55 UTC it indexed them during the
+	# sync, on the same two cores).
+	wait_indexed a 0.25 || die "tessera: a never finished indexing"
 
 	# 1. a -> b through the relay.
 	start_relay "${NODE_PORT[a]}" "$B/t-relay.json"
