@@ -33,8 +33,8 @@ wanted_free(struct wanted *w)
 	*w = (struct wanted){ 0 };
 }
 
-static void
-put(struct wanted *w, const uint8_t *id, uint32_t gen)
+void
+wanted_add(struct wanted *w, const uint8_t *id, uint32_t gen)
 {
 	size_t i = find(w, id);
 
@@ -63,15 +63,9 @@ wanted_reserve(struct wanted *w, size_t n)
 	w->n = 0;
 	for (size_t i = 0; i < old_cap; i++)
 		if (old[i].used)
-			put(w, old[i].id, old[i].gen);
+			wanted_add(w, old[i].id, old[i].gen);
 	free(old);
 	return 0;
-}
-
-void
-wanted_add(struct wanted *w, const uint8_t *id, uint32_t gen)
-{
-	put(w, id, gen);
 }
 
 bool
@@ -132,12 +126,4 @@ wanted_expire(struct wanted *w, uint32_t gen)
 		else
 			i++;
 	}
-}
-
-void
-wanted_clear(struct wanted *w)
-{
-	if (w->slots != NULL)
-		memset(w->slots, 0, w->cap * sizeof(*w->slots));
-	w->n = 0;
 }

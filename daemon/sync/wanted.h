@@ -42,6 +42,5 @@ bool wanted_take(struct wanted *w, const uint8_t *id, uint32_t upto, uint32_t *g
 /* Removes every id wanted by generation gen or before (the offers fully
  * answered: what the peer no longer had is offered anew). */
 void wanted_expire(struct wanted *w, uint32_t gen);
-void wanted_clear(struct wanted *w);
 
 #endif
