@@ -1,5 +1,5 @@
 /* Record decode, validation and signature verification: record_open(), as
- * the sync verifier (sync_apply.c), the import (ctl_import.c) and
+ * the sync verifier (sync_receive.c), the import (ctl_import.c) and
  * publish_load() run it; then what the CLI does with a record it shows or
  * exports (recjson.c), and reading that export line back (jsonl.c).
  *

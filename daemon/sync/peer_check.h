@@ -1,6 +1,6 @@
 /* Checks on one decoded peer message that need no connection state, so that
  * they can be fuzzed alone (fuzz/fuzz_frame.c). Used by session.c and
- * sync_apply.c. */
+ * sync_receive.c. */
 #ifndef PEER_CHECK_H
 #define PEER_CHECK_H
 

@@ -1,4 +1,4 @@
-/* Private to the session engine: session.c, sync.c and sync_apply.c. */
+/* Private to the session engine: session.c, sync*.c. */
 #ifndef SYNC_INT_H
 #define SYNC_INT_H
 
@@ -8,6 +8,7 @@
 
 #include "peer.pb-c.h"
 #include "core/tessera.h"
+#include "sync/session.h"
 
 struct session;
 struct sync;
@@ -40,6 +41,36 @@ void sync_record_init(Tessera__SignedRecord *sr, const uint8_t *body, size_t len
  * session and the peer's row. 0 or negative (nothing counted). */
 int sync_records_send(struct session *s, Tessera__SignedRecord **recs, size_t n, bool pushed,
     const uint64_t *upto);
+
+/* One received record, from its arrival (sync_receive.c) through its
+ * verification to its storing (sync_apply.c). */
+struct verify_item {
+	uint8_t *body;
+	size_t len;
+	uint8_t sig[TESS_SIG_LEN];
+	Tessera__Record *r;          /* decoded and verified, or NULL */
+	const char *why;             /* why not */
+	enum sync_reject reason;
+	uint8_t id[TESS_ID_LEN];     /* when r is NULL but the id could be read */
+	bool has_id;
+	bool taken;                  /* removed from the wanted set when applied */
+	uint32_t gen;                /* the generation it was wanted under, if taken */
+	bool fresh;                  /* stored new by this transaction: forwarded */
+};
+
+struct sync_job {
+	struct verify_item *items;
+	size_t n;
+	bool has_upto, done;
+	bool pushed;            /* sent unoffered (eager push): nothing was wanted */
+	size_t stored;          /* records stored new by job_put */
+	uint32_t gen;           /* the offer it answers (pushed: any offer so far) */
+	uint64_t upto;
+	struct sync_job *next;
+};
+
+/* Frees a job and everything its items hold. */
+void sync_job_free(struct sync_job *j);
 
 /* Packs and hands one message to the link. 0 or negative. */
 int session_send(struct session *s, const Tessera__Envelope *env);
